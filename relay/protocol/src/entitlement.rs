@@ -1,0 +1,169 @@
+//! Signed entitlement: `<base64url(payload JSON)>.<base64url(ed25519 signature)>`, no padding,
+//! the signature covering the ASCII bytes of the first part. The relay signs; the desktop app
+//! verifies with the public key it pinned at login, so its offline cache cannot be forged on disk.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+
+use crate::SubscriptionState;
+
+pub const ENTITLEMENT_TYP: &str = "erp-btp/entitlement/v1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntitlementPayload {
+    pub typ: String,
+    pub key_id: String,
+    pub client_id: String,
+    pub plan: Option<String>,
+    pub status: SubscriptionState,
+    pub expires_at: Option<String>,
+    pub issued_at: String,
+    pub version: i64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EntitlementError {
+    #[error("entitlement is not two base64url parts")]
+    Malformed,
+    #[error("entitlement signature does not verify")]
+    BadSignature,
+    #[error("entitlement payload is not valid JSON of the expected shape")]
+    BadPayload,
+    #[error("entitlement type is not {ENTITLEMENT_TYP}")]
+    WrongType,
+    #[error("entitlement was signed by another key")]
+    WrongKey,
+    #[error("public key is not 32 bytes of base64url")]
+    BadPublicKey,
+}
+
+/// A verified entitlement: the token and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entitlement {
+    pub token: String,
+    pub payload: EntitlementPayload,
+}
+
+/// Signs `payload` into the token form.
+pub fn sign(key: &SigningKey, payload: &EntitlementPayload) -> String {
+    let json = serde_json::to_vec(payload).expect("payload serialises");
+    let head = URL_SAFE_NO_PAD.encode(json);
+    let sig = key.sign(head.as_bytes());
+    format!("{head}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+}
+
+/// Stable identifier of a public key: the first 8 bytes of its base64url form are enough to
+/// tell keys apart after a rotation, without pretending to be a hash.
+pub fn key_id(key: &VerifyingKey) -> String {
+    let encoded = encode_public_key(key);
+    format!("ed25519-{}", &encoded[..11])
+}
+
+pub fn encode_public_key(key: &VerifyingKey) -> String {
+    URL_SAFE_NO_PAD.encode(key.as_bytes())
+}
+
+pub fn decode_public_key(text: &str) -> Result<VerifyingKey, EntitlementError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .map_err(|_| EntitlementError::BadPublicKey)?;
+    let bytes: [u8; 32] = bytes.try_into().map_err(|_| EntitlementError::BadPublicKey)?;
+    VerifyingKey::from_bytes(&bytes).map_err(|_| EntitlementError::BadPublicKey)
+}
+
+/// Verifies `token` with `key`: signature first, then the payload's type and key id.
+pub fn verify(key: &VerifyingKey, token: &str) -> Result<Entitlement, EntitlementError> {
+    let (head, sig) = token.split_once('.').ok_or(EntitlementError::Malformed)?;
+    let sig = URL_SAFE_NO_PAD
+        .decode(sig)
+        .map_err(|_| EntitlementError::Malformed)?;
+    let sig = Signature::from_slice(&sig).map_err(|_| EntitlementError::Malformed)?;
+    key.verify(head.as_bytes(), &sig)
+        .map_err(|_| EntitlementError::BadSignature)?;
+    let json = URL_SAFE_NO_PAD
+        .decode(head)
+        .map_err(|_| EntitlementError::Malformed)?;
+    let payload: EntitlementPayload =
+        serde_json::from_slice(&json).map_err(|_| EntitlementError::BadPayload)?;
+    if payload.typ != ENTITLEMENT_TYP {
+        return Err(EntitlementError::WrongType);
+    }
+    if payload.key_id != key_id(key) {
+        return Err(EntitlementError::WrongKey);
+    }
+    Ok(Entitlement { token: token.to_owned(), payload })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    fn payload(k: &SigningKey) -> EntitlementPayload {
+        EntitlementPayload {
+            typ: ENTITLEMENT_TYP.into(),
+            key_id: key_id(&k.verifying_key()),
+            client_id: "39".into(),
+            plan: Some("mensuel".into()),
+            status: SubscriptionState::Active,
+            expires_at: Some("2026-02-21T09:30:00Z".into()),
+            issued_at: "2026-01-22T09:30:00Z".into(),
+            version: 3,
+        }
+    }
+
+    #[test]
+    fn a_signed_entitlement_verifies_with_its_public_key() {
+        let k = key(1);
+        let token = sign(&k, &payload(&k));
+        let public = decode_public_key(&encode_public_key(&k.verifying_key())).unwrap();
+        assert_eq!(verify(&public, &token).unwrap().payload, payload(&k));
+        assert!(!token.contains('='), "no padding");
+    }
+
+    #[test]
+    fn a_tampered_payload_is_rejected() {
+        let k = key(1);
+        let token = sign(&k, &payload(&k));
+        let mut forged = payload(&k);
+        forged.expires_at = Some("2099-01-01T00:00:00Z".into());
+        let forged_head = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).unwrap());
+        let sig = token.split_once('.').unwrap().1;
+        let err = verify(&k.verifying_key(), &format!("{forged_head}.{sig}")).unwrap_err();
+        assert_eq!(err, EntitlementError::BadSignature);
+    }
+
+    #[test]
+    fn a_token_signed_by_another_key_is_rejected() {
+        let token = sign(&key(2), &payload(&key(2)));
+        assert_eq!(
+            verify(&key(1).verifying_key(), &token).unwrap_err(),
+            EntitlementError::BadSignature
+        );
+    }
+
+    #[test]
+    fn a_wrong_typ_is_rejected_even_when_signed() {
+        let k = key(1);
+        let mut p = payload(&k);
+        p.typ = "erp-btp/other/v1".into();
+        assert_eq!(
+            verify(&k.verifying_key(), &sign(&k, &p)).unwrap_err(),
+            EntitlementError::WrongType
+        );
+    }
+
+    #[test]
+    fn garbage_is_malformed_not_a_panic() {
+        let k = key(1).verifying_key();
+        for bad in ["", ".", "abc", "a.b", "é.é", "a.b.c"] {
+            assert!(verify(&k, bad).is_err(), "{bad}");
+        }
+        assert!(decode_public_key("short").is_err());
+    }
+}

@@ -1,0 +1,140 @@
+//! The Stripe-compatible API: `/v1/checkout/sessions` create, retrieve and expire, with Stripe's
+//! bearer-key check and its JSON error objects.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::session::{Session, Status};
+use crate::{Sandbox, form};
+
+/// An error in Stripe's shape: `{"error": {"type", "code", "message", "param"}}`.
+#[derive(Debug)]
+pub struct StripeError {
+    pub status: StatusCode,
+    pub kind: &'static str,
+    pub code: Option<&'static str>,
+    pub message: String,
+    pub param: Option<String>,
+}
+
+impl StripeError {
+    pub fn missing(param: &str, message: &str) -> Self {
+        Self::request(Some("parameter_missing"), param, message.to_owned())
+    }
+    pub fn invalid(param: &str, message: String) -> Self {
+        Self::request(Some("parameter_invalid_string"), param, message)
+    }
+    pub fn unknown(param: &str) -> Self {
+        Self::request(
+            Some("parameter_unknown"),
+            param,
+            format!("Received unknown parameter: {param}"),
+        )
+    }
+    fn request(code: Option<&'static str>, param: &str, message: String) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            kind: "invalid_request_error",
+            code,
+            message,
+            param: Some(param.to_owned()),
+        }
+    }
+    fn no_such_session(id: &str) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            kind: "invalid_request_error",
+            code: Some("resource_missing"),
+            message: format!("No such checkout.session: '{id}'"),
+            param: Some("session".into()),
+        }
+    }
+    fn auth(message: String) -> Self {
+        Self { status: StatusCode::UNAUTHORIZED, kind: "invalid_request_error", code: None, message, param: None }
+    }
+}
+
+impl IntoResponse for StripeError {
+    fn into_response(self) -> Response {
+        let mut error = json!({"type": self.kind, "message": self.message});
+        if let Some(code) = self.code {
+            error["code"] = code.into();
+            error["doc_url"] = format!("https://stripe.com/docs/error-codes/{}", code.replace('_', "-")).into();
+        }
+        if let Some(param) = self.param {
+            error["param"] = param.into();
+        }
+        (self.status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+/// Stripe accepts the key as a bearer token; the sandbox takes only test-mode keys.
+fn authorize(headers: &HeaderMap) -> Result<(), StripeError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let key = value.strip_prefix("Bearer ").unwrap_or_default().trim();
+    if key.is_empty() {
+        return Err(StripeError::auth(
+            "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').".into(),
+        ));
+    }
+    if !(key.starts_with("sk_test_") || key.starts_with("rk_test_")) || key.len() < 12 {
+        let tail = &key[key.len().saturating_sub(4)..];
+        return Err(StripeError::auth(format!(
+            "Invalid API Key provided: {}****{tail} (the Stripe sandbox accepts test-mode keys only)",
+            &key[..key.len().min(8)]
+        )));
+    }
+    Ok(())
+}
+
+pub async fn create_session(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, StripeError> {
+    authorize(&headers)?;
+    let params = form::parse(&body).map_err(|e| StripeError::invalid(&e.param, e.message))?;
+    let id = format!("cs_test_{}", crate::random_id(58));
+    let url = format!("{}/c/pay/{id}", sandbox.public_base());
+    let session = Session::from_params(&params, id, url, crate::now())?;
+    let json = session.to_json();
+    sandbox.insert_session(session);
+    Ok(Json(json))
+}
+
+pub async fn retrieve_session(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, StripeError> {
+    authorize(&headers)?;
+    sandbox
+        .session(&id)
+        .map(|s| Json(s.to_json()))
+        .ok_or_else(|| StripeError::no_such_session(&id))
+}
+
+pub async fn expire_session(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, StripeError> {
+    authorize(&headers)?;
+    let session = sandbox.session(&id).ok_or_else(|| StripeError::no_such_session(&id))?;
+    if session.status != Status::Open {
+        return Err(StripeError::invalid(
+            "session",
+            "Only Checkout Sessions with a status of `open` can be expired.".into(),
+        ));
+    }
+    let expired = sandbox.update_session(&id, |s| s.status = Status::Expired);
+    sandbox.emit("checkout.session.expired", &expired);
+    Ok(Json(expired.to_json()))
+}

@@ -1,0 +1,304 @@
+//! An offline Stripe for tests and demos: the Checkout Sessions API (form-encoded, Stripe's
+//! objects and errors), a hosted checkout page in French that takes Stripe's test cards and a
+//! test SEPA mandate, and webhooks signed with Stripe's scheme. It never moves real money and
+//! every page says so. Mount [`Sandbox::router`] anywhere, or run the `stripe-sandbox` binary.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod form;
+mod hosted;
+pub mod session;
+pub mod webhook;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use rand::Rng;
+use serde_json::json;
+use tokio::sync::Notify;
+
+pub use session::{PaymentStatus, Session, Status};
+pub use webhook::{DeliveryOptions, DeliveryRecord, Event, FlushOrder, RetryPolicy, WebhookTarget};
+
+/// Settings fixed when the sandbox starts.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Absolute URL under which [`Sandbox::router`] is served (no trailing slash); hosted
+    /// checkout URLs are built from it.
+    pub public_base: String,
+    pub webhook: Option<WebhookTarget>,
+    pub retry: RetryPolicy,
+    /// How long a test SEPA debit takes to settle on its own.
+    pub sepa_settle_after: Duration,
+}
+
+/// Test SEPA IBANs (Stripe's French test numbers): one settles, one fails.
+pub const IBAN_SUCCEEDS: &str = "FR1420041010050500013M02606";
+pub const IBAN_FAILS: &str = "FR8420041010050500013M02607";
+
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: SandboxConfig,
+    http: reqwest::Client,
+    sessions: Mutex<HashMap<String, Session>>,
+    /// Session id → whether its SEPA debit will succeed, until it settles.
+    pending_sepa: Mutex<HashMap<String, bool>>,
+    options: Mutex<DeliveryOptions>,
+    held: Mutex<Vec<Event>>,
+    events: Mutex<Vec<Event>>,
+    deliveries: Mutex<Vec<DeliveryRecord>>,
+    in_flight: AtomicUsize,
+    idle: Notify,
+}
+
+impl Sandbox {
+    pub fn new(config: SandboxConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                http: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .expect("http client"),
+                sessions: Mutex::default(),
+                pending_sepa: Mutex::default(),
+                options: Mutex::default(),
+                held: Mutex::default(),
+                events: Mutex::default(),
+                deliveries: Mutex::default(),
+                in_flight: AtomicUsize::new(0),
+                idle: Notify::new(),
+            }),
+        }
+    }
+
+    /// Stripe's API under `/v1`, the hosted pages under `/c/pay`, test controls under `/_sandbox`.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/v1/checkout/sessions", post(api::create_session))
+            .route("/v1/checkout/sessions/{id}", get(api::retrieve_session))
+            .route("/v1/checkout/sessions/{id}/expire", post(api::expire_session))
+            .merge(hosted::routes())
+            .route("/_sandbox/options", post(set_options))
+            .route("/_sandbox/flush", post(flush_handler))
+            .route("/_sandbox/sessions/{id}/settle", post(settle_handler))
+            .route("/_sandbox/deliveries", get(deliveries_handler))
+            .with_state(self.clone())
+    }
+
+    pub fn public_base(&self) -> &str {
+        &self.inner.config.public_base
+    }
+
+    pub fn session(&self, id: &str) -> Option<Session> {
+        self.inner.sessions.lock().unwrap().get(id).cloned()
+    }
+
+    pub(crate) fn insert_session(&self, session: Session) {
+        self.inner.sessions.lock().unwrap().insert(session.id.clone(), session);
+    }
+
+    /// Applies `change` to a stored session and returns the new state. Panics on an unknown id:
+    /// callers look the session up first.
+    pub(crate) fn update_session(&self, id: &str, change: impl FnOnce(&mut Session)) -> Session {
+        let mut sessions = self.inner.sessions.lock().unwrap();
+        let session = sessions.get_mut(id).expect("session exists");
+        change(session);
+        session.clone()
+    }
+
+    /// Completes an open session: paid by card, or unpaid while a SEPA debit settles.
+    pub(crate) fn complete(&self, id: &str, sepa_succeeds: Option<bool>) -> Session {
+        let done = self.update_session(id, |s| {
+            s.status = Status::Complete;
+            s.payment_intent = Some(format!("pi_{}", random_id(24)));
+            match sepa_succeeds {
+                None => s.payment_status = PaymentStatus::Paid,
+                Some(_) => s.payment_method = Some("sepa_debit".into()),
+            }
+        });
+        self.emit("checkout.session.completed", &done);
+        if let Some(succeeds) = sepa_succeeds {
+            self.inner.pending_sepa.lock().unwrap().insert(id.to_owned(), succeeds);
+            let (sandbox, id) = (self.clone(), id.to_owned());
+            let after = self.inner.config.sepa_settle_after;
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                sandbox.settle(&id);
+            });
+        }
+        done
+    }
+
+    /// Settles a pending SEPA debit now. Returns false when there is none for this session.
+    pub fn settle(&self, id: &str) -> bool {
+        let Some(succeeds) = self.inner.pending_sepa.lock().unwrap().remove(id) else {
+            return false;
+        };
+        if succeeds {
+            let paid = self.update_session(id, |s| s.payment_status = PaymentStatus::Paid);
+            self.emit("checkout.session.async_payment_succeeded", &paid);
+        } else {
+            let session = self.session(id).expect("pending sessions exist");
+            self.emit("checkout.session.async_payment_failed", &session);
+        }
+        true
+    }
+
+    /// Builds the event for `session` and sends it (or holds it, per the delivery options).
+    pub fn emit(&self, event_type: &str, session: &Session) -> Event {
+        let id = format!("evt_{}", random_id(24));
+        let body = json!({
+            "id": id, "object": "event", "api_version": webhook::API_VERSION,
+            "created": now(), "data": {"object": session.to_json()}, "livemode": false,
+            "pending_webhooks": 1, "request": {"id": null, "idempotency_key": null},
+            "type": event_type,
+        })
+        .to_string();
+        let event = Event { id, event_type: event_type.to_owned(), body };
+        self.inner.events.lock().unwrap().push(event.clone());
+        let options = self.delivery_options();
+        if options.hold {
+            self.inner.held.lock().unwrap().push(event.clone());
+        } else {
+            for _ in 0..=options.duplicates {
+                self.spawn_delivery(event.clone(), Duration::from_millis(options.delay_ms));
+            }
+        }
+        event
+    }
+
+    fn spawn_delivery(&self, event: Event, delay: Duration) {
+        let Some(target) = self.inner.config.webhook.clone() else {
+            return;
+        };
+        self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
+        let sandbox = self.clone();
+        tokio::spawn(async move {
+            webhook::deliver(sandbox.clone(), target, event, delay).await;
+            if sandbox.inner.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+                sandbox.inner.idle.notify_waiters();
+            }
+        });
+    }
+
+    pub fn delivery_options(&self) -> DeliveryOptions {
+        self.inner.options.lock().unwrap().clone()
+    }
+
+    pub fn set_delivery_options(&self, options: DeliveryOptions) {
+        *self.inner.options.lock().unwrap() = options;
+    }
+
+    /// Sends the held events one after the other, each acknowledged (or given up) before the
+    /// next, in creation order or reversed; duplicates apply as when they were emitted.
+    pub async fn flush(&self, order: FlushOrder) -> usize {
+        let mut held = std::mem::take(&mut *self.inner.held.lock().unwrap());
+        if order == FlushOrder::Reverse {
+            held.reverse();
+        }
+        let count = held.len();
+        let duplicates = self.delivery_options().duplicates;
+        for event in held {
+            for _ in 0..=duplicates {
+                self.spawn_delivery(event.clone(), Duration::ZERO);
+            }
+            self.idle().await;
+        }
+        count
+    }
+
+    /// Waits until no delivery is in flight.
+    pub async fn idle(&self) {
+        loop {
+            let notified = self.inner.idle.notified();
+            if self.inner.in_flight.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    pub fn events(&self) -> Vec<Event> {
+        self.inner.events.lock().unwrap().clone()
+    }
+
+    pub fn deliveries(&self) -> Vec<DeliveryRecord> {
+        self.inner.deliveries.lock().unwrap().clone()
+    }
+
+    pub(crate) fn record(&self, record: DeliveryRecord) {
+        self.inner.deliveries.lock().unwrap().push(record);
+    }
+
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.inner.config.retry
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+}
+
+async fn set_options(
+    State(sandbox): State<Sandbox>,
+    axum::Json(options): axum::Json<DeliveryOptions>,
+) -> axum::Json<DeliveryOptions> {
+    sandbox.set_delivery_options(options.clone());
+    axum::Json(options)
+}
+
+#[derive(serde::Deserialize)]
+struct FlushQuery {
+    order: Option<FlushOrder>,
+}
+
+async fn flush_handler(
+    State(sandbox): State<Sandbox>,
+    Query(q): Query<FlushQuery>,
+) -> axum::Json<serde_json::Value> {
+    let sent = sandbox.flush(q.order.unwrap_or(FlushOrder::Forward)).await;
+    axum::Json(json!({ "flushed": sent }))
+}
+
+async fn settle_handler(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+) -> axum::Json<serde_json::Value> {
+    axum::Json(json!({ "settled": sandbox.settle(&id) }))
+}
+
+async fn deliveries_handler(State(sandbox): State<Sandbox>) -> axum::Json<Vec<DeliveryRecord>> {
+    axum::Json(sandbox.deliveries())
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+/// Random alphanumeric id body, like Stripe's object ids.
+pub fn random_id(len: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(rand::distributions::Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+/// « 49,00 € »: amounts as a French reader expects them.
+pub fn format_eur(cents: i64) -> String {
+    format!("{},{:02}\u{a0}€", cents / 100, cents % 100)
+}

@@ -1,0 +1,250 @@
+//! Checkout Session objects: validation of the create parameters (as Stripe words its errors) and
+//! the JSON shape Stripe returns, complete enough for async-stripe's strict parser.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::api::StripeError;
+
+/// Top-level parameters Stripe accepts on `POST /v1/checkout/sessions`. Anything else is
+/// `parameter_unknown`, as on Stripe.
+const KNOWN_PARAMS: &[&str] = &[
+    "adaptive_pricing", "after_expiration", "allow_promotion_codes", "automatic_tax",
+    "billing_address_collection", "branding_settings", "cancel_url", "client_reference_id",
+    "consent_collection", "currency", "custom_fields", "custom_text", "customer",
+    "customer_account", "customer_creation", "customer_email", "customer_update", "discounts",
+    "excluded_payment_method_types", "expand", "expires_at", "integration_identifier",
+    "invoice_creation", "line_items", "locale", "managed_payments", "metadata", "mode",
+    "name_collection", "optional_items", "origin_context", "payment_intent_data",
+    "payment_method_collection", "payment_method_configuration", "payment_method_data",
+    "payment_method_options", "payment_method_types", "permissions", "phone_number_collection",
+    "redirect_on_completion", "return_url", "saved_payment_method_options", "setup_intent_data",
+    "shipping_address_collection", "shipping_options", "submit_type", "subscription_data",
+    "success_url", "tax_id_collection", "ui_mode", "wallet_options",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    Complete,
+    Expired,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentStatus {
+    Paid,
+    Unpaid,
+}
+
+#[derive(Debug, Clone)]
+pub struct LineItem {
+    pub name: String,
+    pub unit_amount: i64,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub mode: String,
+    pub currency: String,
+    pub line_items: Vec<LineItem>,
+    pub success_url: String,
+    pub cancel_url: Option<String>,
+    pub client_reference_id: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub locale: Option<String>,
+    pub created: i64,
+    pub expires_at: i64,
+    pub status: Status,
+    pub payment_status: PaymentStatus,
+    pub payment_intent: Option<String>,
+    /// Set when the session was paid with a delayed method (SEPA), until it settles.
+    pub payment_method: Option<String>,
+    pub url: String,
+}
+
+impl Session {
+    pub fn amount_total(&self) -> i64 {
+        self.line_items.iter().map(|i| i.unit_amount * i.quantity).sum()
+    }
+
+    pub fn description(&self) -> String {
+        let names: Vec<&str> = self.line_items.iter().map(|i| i.name.as_str()).collect();
+        names.join(", ")
+    }
+
+    /// `success_url` with Stripe's `{CHECKOUT_SESSION_ID}` template filled in.
+    pub fn success_redirect(&self) -> String {
+        self.success_url.replace("{CHECKOUT_SESSION_ID}", &self.id)
+    }
+
+    /// Validates create parameters (already parsed from the form) into a new open session.
+    pub fn from_params(
+        params: &Value,
+        id: String,
+        url: String,
+        now: i64,
+    ) -> Result<Session, StripeError> {
+        let obj = params.as_object().expect("the form parser returns an object");
+        if let Some(unknown) = obj.keys().find(|k| !KNOWN_PARAMS.contains(&k.as_str())) {
+            return Err(StripeError::unknown(unknown));
+        }
+        let mode = required_str(params, "mode")?;
+        if mode != "payment" {
+            return Err(StripeError::invalid(
+                "mode",
+                format!("The sandbox only supports mode `payment`; `{mode}` was given."),
+            ));
+        }
+        let success_url = required_str(params, "success_url")?;
+        check_url("success_url", &success_url)?;
+        let cancel_url = optional_str(params, "cancel_url");
+        if let Some(cancel) = &cancel_url {
+            check_url("cancel_url", cancel)?;
+        }
+        let items = params
+            .get("line_items")
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| {
+                StripeError::missing(
+                    "line_items",
+                    "You must specify `line_items` when `mode` is `payment`.",
+                )
+            })?;
+        let mut line_items = Vec::new();
+        let mut currency: Option<String> = None;
+        for (i, item) in items.iter().enumerate() {
+            let (line, cur) = line_item(item, i)?;
+            if currency.as_ref().is_some_and(|c| *c != cur) {
+                return Err(StripeError::invalid(
+                    &format!("line_items[{i}][price_data][currency]"),
+                    "All line items must use the same currency.".into(),
+                ));
+            }
+            currency = Some(cur);
+            line_items.push(line);
+        }
+        let metadata = match params.get("metadata") {
+            None => BTreeMap::new(),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect(),
+            Some(_) => return Err(StripeError::invalid("metadata", "Invalid object".into())),
+        };
+        Ok(Session {
+            id,
+            mode,
+            currency: currency.unwrap_or_default(),
+            line_items,
+            success_url,
+            cancel_url,
+            client_reference_id: optional_str(params, "client_reference_id"),
+            metadata,
+            locale: optional_str(params, "locale"),
+            created: now,
+            expires_at: now + 24 * 3600,
+            status: Status::Open,
+            payment_status: PaymentStatus::Unpaid,
+            payment_intent: None,
+            payment_method: None,
+            url,
+        })
+    }
+
+    /// The object as Stripe serialises it (API version of the sandbox).
+    pub fn to_json(&self) -> Value {
+        let total = self.amount_total();
+        json!({
+            "id": self.id, "object": "checkout.session",
+            "adaptive_pricing": null, "after_expiration": null, "allow_promotion_codes": null,
+            "amount_subtotal": total, "amount_total": total,
+            "automatic_tax": {"enabled": false, "liability": null, "provider": null, "status": null},
+            "billing_address_collection": null, "cancel_url": self.cancel_url,
+            "client_reference_id": self.client_reference_id, "client_secret": null,
+            "collected_information": null, "consent": null, "consent_collection": null,
+            "created": self.created, "currency": self.currency, "currency_conversion": null,
+            "custom_fields": [],
+            "custom_text": {"after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null},
+            "customer": null, "customer_creation": "if_required", "customer_details": null,
+            "customer_email": null, "discounts": [], "expires_at": self.expires_at,
+            "invoice": null, "invoice_creation": null, "livemode": false, "locale": self.locale,
+            "metadata": self.metadata, "mode": self.mode, "payment_intent": self.payment_intent,
+            "payment_link": null, "payment_method_collection": "if_required",
+            "payment_method_configuration_details": null, "payment_method_options": {},
+            "payment_method_types": ["card", "sepa_debit"],
+            "payment_status": match self.payment_status { PaymentStatus::Paid => "paid", PaymentStatus::Unpaid => "unpaid" },
+            "phone_number_collection": {"enabled": false}, "recovered_from": null,
+            "saved_payment_method_options": null, "setup_intent": null,
+            "shipping_address_collection": null, "shipping_cost": null, "shipping_options": [],
+            "status": match self.status { Status::Open => "open", Status::Complete => "complete", Status::Expired => "expired" },
+            "submit_type": null, "subscription": null, "success_url": self.success_url,
+            "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+            "ui_mode": "hosted",
+            "url": if self.status == Status::Open { Some(&self.url) } else { None },
+        })
+    }
+}
+
+fn line_item(item: &Value, i: usize) -> Result<(LineItem, String), StripeError> {
+    let p = |rest: &str| format!("line_items[{i}]{rest}");
+    if item.get("price").is_some() {
+        return Err(StripeError::invalid(
+            &p("[price]"),
+            "No such price: the sandbox has no Price objects; use `price_data`.".into(),
+        ));
+    }
+    let data = item
+        .get("price_data")
+        .ok_or_else(|| StripeError::missing(&p("[price_data]"), "You must specify either `price` or `price_data` for each line item."))?;
+    let currency = data
+        .get("currency")
+        .and_then(Value::as_str)
+        .ok_or_else(|| StripeError::missing(&p("[price_data][currency]"), "Missing required param: line_items[0][price_data][currency]."))?;
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(StripeError::invalid(&p("[price_data][currency]"), format!("Invalid currency: {currency}.")));
+    }
+    let unit_amount = integer(data.get("unit_amount"), &p("[price_data][unit_amount]"))?;
+    if unit_amount < 0 {
+        return Err(StripeError::invalid(&p("[price_data][unit_amount]"), "This value must be greater than or equal to 0.".into()));
+    }
+    let name = data
+        .get("product_data")
+        .and_then(|d| d.get("name"))
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| StripeError::missing(&p("[price_data][product_data][name]"), "You must specify `product` or `product_data[name]`."))?;
+    let quantity = integer(item.get("quantity"), &p("[quantity]"))?;
+    if quantity < 1 {
+        return Err(StripeError::invalid(&p("[quantity]"), "This value must be greater than or equal to 1.".into()));
+    }
+    Ok((LineItem { name: name.to_owned(), unit_amount, quantity }, currency.to_owned()))
+}
+
+fn integer(v: Option<&Value>, param: &str) -> Result<i64, StripeError> {
+    let text = v
+        .and_then(Value::as_str)
+        .ok_or_else(|| StripeError::missing(param, &format!("Missing required param: {param}.")))?;
+    text.parse()
+        .map_err(|_| StripeError::invalid(param, format!("Invalid integer: {text}")))
+}
+
+fn required_str(params: &Value, name: &str) -> Result<String, StripeError> {
+    optional_str(params, name)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| StripeError::missing(name, &format!("Missing required param: {name}.")))
+}
+
+fn optional_str(params: &Value, name: &str) -> Option<String> {
+    params.get(name).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn check_url(param: &str, value: &str) -> Result<(), StripeError> {
+    match url::Url::parse(value) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Ok(()),
+        _ => Err(StripeError::invalid(param, "Not a valid URL".into())),
+    }
+}
