@@ -1,1 +1,5 @@
-fn main() {}
+//! `relay`: the ERP BTP subscription relay's command line (see `relay --help`).
+
+fn main() -> std::process::ExitCode {
+    relay::cli::main()
+}

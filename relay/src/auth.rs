@@ -1,0 +1,28 @@
+//! The bearer-client extractor: `Authorization: Bearer <token>` → the client owning the token,
+//! checked against the database on every request so a revocation takes effect at once.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use crate::AppState;
+use crate::domain::ClientId;
+use crate::error::AppError;
+
+pub struct BearerClient(pub ClientId);
+
+impl FromRequestParts<AppState> for BearerClient {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .ok_or(AppError::Unauthorized)?;
+        state.db.client_for_token(token).await?.map(BearerClient).ok_or(AppError::Unauthorized)
+    }
+}

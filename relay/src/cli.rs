@@ -1,0 +1,196 @@
+//! The command line: `serve`, `migrate`, `clients add|list|revoke`, `doctor`, `simulate`.
+//! Configuration problems end the process with one plain line naming the variable, exit code 2.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Settings, mode_name};
+use crate::db::Db;
+use crate::domain::ClientId;
+use crate::server::{init_logging, open_database, serve};
+
+#[derive(Parser)]
+#[command(name = "relay", about = "Relais d'abonnement ERP BTP : tarifs, paiement Stripe, webhooks, statut des abonnements.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lance le serveur HTTP.
+    Serve {
+        /// Stripe simulé en local (aucun compte Stripe, aucun paiement réel).
+        #[arg(long)]
+        sandbox: bool,
+    },
+    /// Applique les migrations de la base de données puis s'arrête.
+    Migrate,
+    /// Gère les entreprises clientes et leurs jetons d'API.
+    Clients {
+        #[command(subcommand)]
+        action: ClientsAction,
+    },
+    /// Vérifie la configuration, les clés Stripe et la base de données.
+    Doctor,
+    /// Déroule un renouvellement pas à pas contre un relais lancé avec `serve --sandbox`.
+    Simulate(crate::simulate::SimulateArgs),
+}
+
+#[derive(Subcommand)]
+enum ClientsAction {
+    /// Enregistre une entreprise ; affiche son nouveau jeton sur la dernière ligne.
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Liste les entreprises (jamais les jetons).
+    List,
+    /// Révoque le jeton d'une entreprise, effet immédiat.
+    Revoke {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("erreur : {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn settings(sandbox: bool) -> Result<Settings, ExitCode> {
+    Settings::from_env(sandbox).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    // Commands that only touch the database do not need Stripe's variables.
+    let offline = |s: bool| settings(s);
+    match command {
+        Command::Serve { sandbox } => {
+            let settings = match settings(sandbox) {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            init_logging(settings.log_json);
+            serve(settings, sandbox).await?;
+        }
+        Command::Migrate => {
+            let Ok(settings) = offline(true) else { return Ok(ExitCode::from(2)) };
+            open_database(&settings).await?;
+            println!("Migrations appliquées.");
+        }
+        Command::Clients { action } => {
+            let Ok(settings) = offline(true) else { return Ok(ExitCode::from(2)) };
+            let db = open_database(&settings).await?;
+            return clients(&db, action).await;
+        }
+        Command::Doctor => return Ok(doctor().await),
+        Command::Simulate(args) => return crate::simulate::run(args).await,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn client_id(text: &str) -> anyhow::Result<ClientId> {
+    ClientId::parse(text).ok_or_else(|| anyhow::anyhow!("--id « {text} » invalide : 1 à 64 caractères parmi lettres, chiffres, - et _"))
+}
+
+async fn clients(db: &Db, action: ClientsAction) -> anyhow::Result<ExitCode> {
+    match action {
+        ClientsAction::Add { id, name } => {
+            let id = client_id(&id)?;
+            let name = name.trim();
+            anyhow::ensure!(!name.is_empty() && name.len() <= 200, "--name doit contenir 1 à 200 caractères");
+            let token = db.add_client(&id, name).await?;
+            println!("Client {id} ({name}) enregistré. Son jeton d'API, affiché une seule fois :");
+            println!("{token}");
+        }
+        ClientsAction::List => {
+            let list = db.list_clients().await?;
+            if list.is_empty() {
+                println!("Aucun client enregistré.");
+            }
+            for c in list {
+                let created = crate::routes::subscription::rfc3339(c.created_at);
+                let state = match c.revoked_at {
+                    Some(t) => format!("révoqué le {}", crate::routes::subscription::rfc3339(t)),
+                    None => "actif".into(),
+                };
+                println!("{}\t{}\tcréé le {created}\t{state}", c.id, c.name);
+            }
+        }
+        ClientsAction::Revoke { id } => {
+            let id = client_id(&id)?;
+            db.revoke_client(&id).await?;
+            println!("Jeton du client {id} révoqué.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a ✔/✘ checklist with the fix for each ✘; exit code 1 if anything is wrong.
+async fn doctor() -> ExitCode {
+    let mut ok = true;
+    let mut check = |good: bool, what: &str, fix: &str| {
+        if good {
+            println!("✔ {what}");
+        } else {
+            ok = false;
+            println!("✘ {what}\n    → {fix}");
+        }
+    };
+    let settings = match Settings::from_env(false) {
+        Ok(s) => {
+            check(true, "Variables d'environnement lues et valides", "");
+            s
+        }
+        Err(e) => {
+            check(false, &e.to_string(), &format!("corrigez {} (voir le tableau de configuration du README) ; `relay serve --sandbox` fonctionne sans clés Stripe", e.var));
+            return ExitCode::from(1);
+        }
+    };
+    for w in &settings.warnings {
+        println!("! {w}");
+    }
+    let stripe = settings.stripe.as_ref().expect("checked above");
+    check(true, &format!("Clés Stripe cohérentes, mode {}", mode_name(stripe.mode)), "");
+    check(
+        stripe.webhook_secrets.len() == 1,
+        &format!("{} secret(s) de webhook configuré(s)", stripe.webhook_secrets.len()),
+        "plusieurs secrets ne servent que pendant un renouvellement de secret : retirez l'ancien une fois Stripe passé au nouveau",
+    );
+    check(settings.app_url.scheme() == "https" || settings.env != crate::config::AppEnv::Production, &format!("APP_URL = {}", settings.app_url), "en production, APP_URL doit être l'adresse https publique du relais");
+    match crate::plans::Catalogue::load(settings.plans_file.as_deref()) {
+        Ok(c) => check(true, &format!("{} plan(s) chargé(s)", c.all().len()), ""),
+        Err(e) => check(false, &e, "corrigez le fichier de plans ou retirez RELAY_PLANS_FILE"),
+    }
+    match Db::connect(settings.database_url.expose()).await {
+        Ok(db) => {
+            check(db.ping().await.is_ok(), "Base de données joignable", "vérifiez DATABASE_URL et que le serveur PostgreSQL tourne");
+            match db.pending_migrations().await {
+                Ok(p) if p.is_empty() => check(true, "Migrations à jour", ""),
+                Ok(p) => check(false, &format!("{} migration(s) en attente", p.len()), "lancez `relay migrate`"),
+                Err(e) => check(false, &format!("Migrations illisibles : {e}"), "lancez `relay migrate`"),
+            }
+        }
+        Err(e) => check(false, &format!("Base de données injoignable : {e}"), "vérifiez DATABASE_URL (sqlite://fichier.db ou postgres://utilisateur@hôte/base)"),
+    }
+    check(
+        settings.signing_key.is_some() || settings.env != crate::config::AppEnv::Production,
+        "Clé de signature des droits (ENTITLEMENT_SIGNING_KEY)",
+        "en production, fixez ENTITLEMENT_SIGNING_KEY (32 octets base64url) ; sinon une clé générée est gardée en base",
+    );
+    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}

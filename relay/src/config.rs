@@ -1,0 +1,245 @@
+//! Typed settings read from the environment (the contract's table), validated once at start-up.
+//! Every problem names its variable in one French line and never repeats a secret's value.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use erp_btp_protocol::StripeMode;
+use url::Url;
+
+/// A secret string whose `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone)]
+pub struct StripeSettings {
+    pub secret_key: Secret,
+    pub publishable_key: String,
+    pub webhook_secrets: Vec<Secret>,
+    /// Always ends with `/`: async-stripe appends `v1/…`.
+    pub api_base: String,
+    pub mode: StripeMode,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `None` until `serve --sandbox` fills it with the in-process sandbox's keys.
+    pub stripe: Option<StripeSettings>,
+    pub app_url: Url,
+    pub database_url: Secret,
+    pub addr: SocketAddr,
+    pub env: AppEnv,
+    pub plans_file: Option<PathBuf>,
+    pub signing_key: Option<Secret>,
+    pub log_json: bool,
+    /// Non-fatal remarks for the operator (e.g. a test key in production).
+    pub warnings: Vec<String>,
+}
+
+/// A configuration problem: which variable, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration invalide : {} {}", self.var, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { var, problem: problem.into() }
+}
+
+impl Settings {
+    /// Reads the process environment. With `sandbox`, the Stripe variables are not needed.
+    pub fn from_env(sandbox: bool) -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()), sandbox)
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>, sandbox: bool) -> Result<Self, ConfigError> {
+        let env = match get("APP_ENV").as_deref().map(str::trim) {
+            None | Some("development") => AppEnv::Development,
+            Some("production") => AppEnv::Production,
+            Some(other) => return Err(err("APP_ENV", format!("vaut « {other} » : valeurs possibles development ou production"))),
+        };
+        let mut warnings = Vec::new();
+        let stripe = if sandbox { None } else { Some(stripe_settings(&get, env, &mut warnings)?) };
+        let app_url_text = get("APP_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
+        let app_url = Url::parse(app_url_text.trim())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| err("APP_URL", format!("« {app_url_text} » n'est pas une URL absolue http(s)://…")))?;
+        if env == AppEnv::Production && app_url.scheme() != "https" {
+            warnings.push("APP_URL n'est pas en https alors que APP_ENV=production".into());
+        }
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://relay.db".into());
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(err("DATABASE_URL", "doit commencer par sqlite:// ou postgres://"));
+        }
+        let addr_text = get("RELAY_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let addr = addr_text
+            .trim()
+            .parse()
+            .map_err(|_| err("RELAY_ADDR", format!("« {addr_text} » n'est pas une adresse IP:port (ex. 0.0.0.0:8080)")))?;
+        let log_json = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => return Err(err("LOG_FORMAT", format!("vaut « {other} » : valeurs possibles text ou json"))),
+        };
+        Ok(Settings {
+            stripe,
+            app_url,
+            database_url: Secret::new(database_url),
+            addr,
+            env,
+            plans_file: get("RELAY_PLANS_FILE").map(PathBuf::from),
+            signing_key: get("ENTITLEMENT_SIGNING_KEY").map(Secret::new),
+            log_json,
+            warnings,
+        })
+    }
+
+    /// `APP_URL` joined with `path` (which starts with `/`), keeping any base path.
+    pub fn public_url(&self, path: &str) -> String {
+        format!("{}{path}", self.app_url.as_str().trim_end_matches('/'))
+    }
+}
+
+fn key_mode(value: &str, prefixes: &[(&str, StripeMode)]) -> Option<StripeMode> {
+    prefixes.iter().find(|(p, _)| value.starts_with(p) && value.len() > p.len() + 3).map(|(_, m)| *m)
+}
+
+fn stripe_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    env: AppEnv,
+    warnings: &mut Vec<String>,
+) -> Result<StripeSettings, ConfigError> {
+    let missing = |var| err(var, "est absente (requise sauf avec relay serve --sandbox)");
+    let secret = get("STRIPE_SECRET_KEY").ok_or_else(|| missing("STRIPE_SECRET_KEY"))?;
+    let mode = key_mode(
+        secret.trim(),
+        &[("sk_test_", StripeMode::Test), ("rk_test_", StripeMode::Test), ("sk_live_", StripeMode::Live), ("rk_live_", StripeMode::Live)],
+    )
+    .ok_or_else(|| err("STRIPE_SECRET_KEY", "doit commencer par sk_test_, sk_live_, rk_test_ ou rk_live_"))?;
+    let publishable = get("STRIPE_PUBLISHABLE_KEY").ok_or_else(|| missing("STRIPE_PUBLISHABLE_KEY"))?;
+    let pk_mode = key_mode(publishable.trim(), &[("pk_test_", StripeMode::Test), ("pk_live_", StripeMode::Live)])
+        .ok_or_else(|| err("STRIPE_PUBLISHABLE_KEY", "doit commencer par pk_test_ ou pk_live_"))?;
+    if pk_mode != mode {
+        return Err(err("STRIPE_PUBLISHABLE_KEY", format!("est en mode {} alors que STRIPE_SECRET_KEY est en mode {}", mode_name(pk_mode), mode_name(mode))));
+    }
+    if mode == StripeMode::Live && env != AppEnv::Production {
+        return Err(err("STRIPE_SECRET_KEY", "est une clé live : refusée tant que APP_ENV n'est pas production"));
+    }
+    if mode == StripeMode::Test && env == AppEnv::Production {
+        warnings.push("clés Stripe de test alors que APP_ENV=production : aucun paiement réel ne sera encaissé".into());
+    }
+    let secrets_text = get("STRIPE_WEBHOOK_SECRET").ok_or_else(|| missing("STRIPE_WEBHOOK_SECRET"))?;
+    let webhook_secrets: Vec<Secret> = secrets_text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(Secret::new).collect();
+    if webhook_secrets.is_empty() || webhook_secrets.iter().any(|s| !s.expose().starts_with("whsec_") || s.expose().len() < 10) {
+        return Err(err("STRIPE_WEBHOOK_SECRET", "doit être un secret whsec_… (ou une liste séparée par des virgules pendant un renouvellement)"));
+    }
+    let base_text = get("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".into());
+    let base = Url::parse(base_text.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| err("STRIPE_API_BASE", format!("« {base_text} » n'est pas une URL absolue http(s)://…")))?;
+    Ok(StripeSettings {
+        secret_key: Secret::new(secret.trim()),
+        publishable_key: publishable.trim().to_owned(),
+        webhook_secrets,
+        api_base: format!("{}/", base.as_str().trim_end_matches('/')),
+        mode,
+    })
+}
+
+pub fn mode_name(mode: StripeMode) -> &'static str {
+    match mode {
+        StripeMode::Test => "test",
+        StripeMode::Live => "live",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut env: HashMap<&str, &str> = HashMap::from([
+            ("STRIPE_SECRET_KEY", "sk_test_abcdef123456"),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_test_abcdef123456"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_abcdef123456"),
+        ]);
+        env.extend(vars.iter().copied());
+        Settings::from_lookup(|k| env.get(k).filter(|v| !v.is_empty()).map(|v| v.to_string()), false)
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.app_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(s.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database_url.expose(), "sqlite://relay.db");
+        let stripe = s.stripe.unwrap();
+        assert_eq!(stripe.api_base, "https://api.stripe.com/");
+        assert_eq!(stripe.mode, StripeMode::Test);
+    }
+
+    #[test]
+    fn a_live_key_needs_production_and_a_test_key_in_production_is_a_warning() {
+        let live = [("STRIPE_SECRET_KEY", "sk_live_abcdef123456"), ("STRIPE_PUBLISHABLE_KEY", "pk_live_abcdef123456")];
+        assert_eq!(settings(&live).unwrap_err().var, "STRIPE_SECRET_KEY");
+        let mut prod = live.to_vec();
+        prod.push(("APP_ENV", "production"));
+        assert_eq!(settings(&prod).unwrap().stripe.unwrap().mode, StripeMode::Live);
+        assert_eq!(settings(&[("APP_ENV", "production")]).unwrap().warnings.len(), 2);
+    }
+
+    #[test]
+    fn mixed_modes_and_rolled_secrets() {
+        assert_eq!(settings(&[("STRIPE_PUBLISHABLE_KEY", "pk_live_abcdef123456")]).unwrap_err().var, "STRIPE_PUBLISHABLE_KEY");
+        let s = settings(&[("STRIPE_WEBHOOK_SECRET", "whsec_old_123456, whsec_new_123456")]).unwrap();
+        assert_eq!(s.stripe.unwrap().webhook_secrets.len(), 2);
+        assert_eq!(settings(&[("STRIPE_WEBHOOK_SECRET", "whsec_ok_123456,nope")]).unwrap_err().var, "STRIPE_WEBHOOK_SECRET");
+    }
+
+    #[test]
+    fn errors_never_contain_the_secret_value() {
+        let e = settings(&[("STRIPE_SECRET_KEY", "xk_verysecret_value")]).unwrap_err();
+        assert!(!e.to_string().contains("verysecret"));
+        assert!(!format!("{:?}", Secret::new("sk_test_hidden")).contains("hidden"));
+    }
+
+    #[test]
+    fn sandbox_needs_no_stripe_variables() {
+        let s = Settings::from_lookup(|_| None, true).unwrap();
+        assert!(s.stripe.is_none());
+    }
+}

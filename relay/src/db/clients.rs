@@ -1,0 +1,129 @@
+//! Client companies and their API tokens. A token is 256 random bits shown once; only its
+//! SHA-256 is stored (a high-entropy token needs no slow hash), so a database leak reveals none.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Db, now};
+use crate::domain::ClientId;
+
+pub const TOKEN_PREFIX: &str = "erpbtp_";
+
+#[derive(Debug, Clone)]
+pub struct ClientRecord {
+    pub id: ClientId,
+    pub name: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("le client {0} existe déjà")]
+    Exists(ClientId),
+    #[error("aucun client {0}")]
+    Unknown(ClientId),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl Db {
+    /// Registers a client with an empty subscription; returns its new token.
+    pub async fn add_client(&self, id: &ClientId, name: &str) -> Result<String, ClientError> {
+        let token = new_token();
+        let now = now();
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO clients (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id.as_str())
+        .bind(name)
+        .bind(hash_token(&token))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(ClientError::Exists(id.clone()));
+        }
+        sqlx::query("INSERT INTO subscriptions (client_id, version, updated_at) VALUES ($1, 0, $2)")
+            .bind(id.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// Gives an existing client a new token (the old one stops working) and lifts a revocation.
+    pub async fn reissue_token(&self, id: &ClientId) -> Result<String, ClientError> {
+        let token = new_token();
+        let done = sqlx::query("UPDATE clients SET token_hash = $2, revoked_at = NULL WHERE id = $1")
+            .bind(id.as_str())
+            .bind(hash_token(&token))
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(ClientError::Unknown(id.clone()));
+        }
+        Ok(token)
+    }
+
+    pub async fn list_clients(&self) -> Result<Vec<ClientRecord>, sqlx::Error> {
+        let rows = sqlx::query("SELECT id, name, created_at, revoked_at FROM clients ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ClientRecord {
+                id: ClientId::parse(r.get(0)).unwrap_or_else(|| ClientId::parse("invalid").unwrap()),
+                name: r.get(1),
+                created_at: r.get(2),
+                revoked_at: r.get(3),
+            })
+            .collect())
+    }
+
+    pub async fn revoke_client(&self, id: &ClientId) -> Result<(), ClientError> {
+        let done = sqlx::query("UPDATE clients SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id.as_str())
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 && !self.client_exists(id).await? {
+            return Err(ClientError::Unknown(id.clone()));
+        }
+        Ok(())
+    }
+
+    /// The client owning `token`, if the token exists and is not revoked.
+    pub async fn client_for_token(&self, token: &str) -> Result<Option<ClientId>, sqlx::Error> {
+        let row = sqlx::query("SELECT id FROM clients WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(hash_token(token))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|r| ClientId::parse(r.get(0))))
+    }
+
+    pub async fn client_exists(&self, id: &ClientId) -> Result<bool, sqlx::Error> {
+        let row = sqlx::query("SELECT 1 FROM clients WHERE id = $1").bind(id.as_str()).fetch_optional(&self.pool).await?;
+        Ok(row.is_some())
+    }
+
+    pub async fn client_name(&self, id: &ClientId) -> Result<Option<String>, sqlx::Error> {
+        let row = sqlx::query("SELECT name FROM clients WHERE id = $1").bind(id.as_str()).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+}

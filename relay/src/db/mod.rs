@@ -1,0 +1,94 @@
+//! Storage through sqlx's `Any` driver: SQLite by default (file created if absent, WAL,
+//! `synchronous=FULL`), PostgreSQL for several relay instances. One set of queries serves both
+//! (`$n` placeholders, `ON CONFLICT`, `RETURNING`); migrations are per backend.
+
+pub mod clients;
+pub mod payments;
+pub mod subscriptions;
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Row};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Opens the database named by `url`. A SQLite file is created if absent.
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let (url, options) = match backend {
+            Backend::Sqlite => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                let url = if url.contains("mode=") { url.to_owned() } else { format!("{url}{sep}mode=rwc") };
+                (url, AnyPoolOptions::new().max_connections(8))
+            }
+            Backend::Postgres => (url.to_owned(), AnyPoolOptions::new().max_connections(16)),
+        };
+        let pool = options
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // Durable acknowledgements: WAL with a full sync at every commit.
+                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        Ok(Self { pool, backend })
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        self.migrator().run(&self.pool).await
+    }
+
+    /// Migrations known to this binary that the database has not applied.
+    pub async fn pending_migrations(&self) -> Result<Vec<i64>, sqlx::Error> {
+        let applied: Vec<i64> = match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = $1")
+            .bind(true)
+            .fetch_all(&self.pool)
+            .await
+        {
+            Ok(rows) => rows.iter().map(|r| r.get::<i64, _>(0)).collect(),
+            Err(sqlx::Error::Database(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        Ok(self.migrator().iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect())
+    }
+
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}

@@ -1,0 +1,133 @@
+//! Domain types and the pure payment rules: identifiers that cannot be mixed up, and the renewal
+//! arithmetic `new_expiry = max(now, current_expiry) + duration`.
+
+use std::fmt;
+
+use erp_btp_protocol::SubscriptionState;
+
+const DAY: i64 = 86_400;
+
+macro_rules! string_id {
+    ($name:ident, $what:literal) => {
+        #[doc = $what]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+string_id!(ClientId, "A client company's identifier, chosen by the operator (`relay clients add --id`).");
+string_id!(PlanId, "A plan's identifier (`mensuel`, `annuel`).");
+string_id!(SessionId, "A Stripe Checkout Session id (`cs_…`).");
+
+impl ClientId {
+    /// 1 to 64 characters among letters, digits, `-` and `_`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let ok = (1..=64).contains(&text.len())
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then(|| Self(text.to_owned()))
+    }
+}
+
+impl PlanId {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+}
+
+impl SessionId {
+    /// Stripe's Checkout Session ids start with `cs_`; anything else is not ours to look up.
+    pub fn parse(text: &str) -> Option<Self> {
+        let ok = text.starts_with("cs_")
+            && text.len() <= 255
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        ok.then(|| Self(text.to_owned()))
+    }
+}
+
+/// Expiry after paying for `duration_days` at `now`: an early renewal adds to the current expiry,
+/// an expired (or never paid) subscription restarts from now.
+pub fn renewed_expiry(now: i64, current_expiry: Option<i64>, duration_days: i64) -> i64 {
+    current_expiry.unwrap_or(now).max(now) + duration_days * DAY
+}
+
+/// Whole days left before `expires_at`, rounded up, never negative.
+pub fn days_remaining(now: i64, expires_at: Option<i64>) -> i64 {
+    match expires_at {
+        Some(e) if e > now => (e - now + DAY - 1) / DAY,
+        _ => 0,
+    }
+}
+
+/// `active` while the expiry is ahead, else `pending` if a delayed payment is on its way,
+/// else `expired` if it was ever paid, else `none`.
+pub fn subscription_state(now: i64, expires_at: Option<i64>, payment_pending: bool) -> SubscriptionState {
+    match expires_at {
+        Some(e) if e > now => SubscriptionState::Active,
+        _ if payment_pending => SubscriptionState::Pending,
+        Some(_) => SubscriptionState::Expired,
+        None => SubscriptionState::None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_771_666_200; // 2026-02-21T09:30:00Z
+
+    #[test]
+    fn a_first_payment_starts_now() {
+        assert_eq!(renewed_expiry(NOW, None, 30), NOW + 30 * DAY);
+    }
+
+    #[test]
+    fn an_early_renewal_adds_to_the_current_expiry() {
+        let current = NOW + 10 * DAY;
+        assert_eq!(renewed_expiry(NOW, Some(current), 365), current + 365 * DAY);
+    }
+
+    #[test]
+    fn an_expired_subscription_restarts_from_now() {
+        assert_eq!(renewed_expiry(NOW, Some(NOW - 100 * DAY), 30), NOW + 30 * DAY);
+    }
+
+    #[test]
+    fn days_remaining_rounds_up_and_stops_at_zero() {
+        assert_eq!(days_remaining(NOW, Some(NOW + 30 * DAY)), 30);
+        assert_eq!(days_remaining(NOW, Some(NOW + 1)), 1);
+        assert_eq!(days_remaining(NOW, Some(NOW - 1)), 0);
+        assert_eq!(days_remaining(NOW, None), 0);
+    }
+
+    #[test]
+    fn state_follows_expiry_then_pending_payment() {
+        use SubscriptionState::{Active, Expired, Pending};
+        assert_eq!(subscription_state(NOW, None, false), SubscriptionState::None);
+        assert_eq!(subscription_state(NOW, None, true), Pending);
+        assert_eq!(subscription_state(NOW, Some(NOW + 1), true), Active);
+        assert_eq!(subscription_state(NOW, Some(NOW), false), Expired);
+        assert_eq!(subscription_state(NOW, Some(NOW - 5), true), Pending);
+    }
+
+    #[test]
+    fn ids_are_validated() {
+        assert!(ClientId::parse("39").is_some());
+        assert!(ClientId::parse("").is_none());
+        assert!(ClientId::parse("a b").is_none());
+        assert!(SessionId::parse("cs_test_abc").is_some());
+        assert!(SessionId::parse("pi_123").is_none());
+        assert!(SessionId::parse("cs_x'; drop").is_none());
+    }
+}

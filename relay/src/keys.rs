@@ -1,0 +1,116 @@
+//! The relay's Ed25519 key, which signs entitlements, and the short-lived renew links derived
+//! from it. The seed comes from `ENTITLEMENT_SIGNING_KEY` (base64url, 32 bytes) or, failing that,
+//! is generated once and kept in the database so that every instance signs with the same key.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::SigningKey;
+use erp_btp_protocol::entitlement::{encode_public_key, key_id};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::config::Secret;
+use crate::db::{Db, now};
+use crate::domain::ClientId;
+
+/// How long a renew link stays valid.
+pub const RENEW_LINK_TTL_SECS: i64 = 15 * 60;
+
+pub struct Keys {
+    pub signing: SigningKey,
+    pub key_id: String,
+    pub public_key: String,
+    link_key: [u8; 32],
+}
+
+impl Keys {
+    pub fn from_seed(seed: [u8; 32]) -> Self {
+        let signing = SigningKey::from_bytes(&seed);
+        let verifying = signing.verifying_key();
+        let link_key: [u8; 32] = Sha256::new().chain_update(b"erp-btp renew-link v1").chain_update(seed).finalize().into();
+        Self { key_id: key_id(&verifying), public_key: encode_public_key(&verifying), signing, link_key }
+    }
+
+    pub async fn load(configured: Option<&Secret>, db: &Db) -> Result<Self, String> {
+        if let Some(secret) = configured {
+            let bytes = URL_SAFE_NO_PAD.decode(secret.expose().trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
+            return bytes.map(Self::from_seed).ok_or_else(|| "ENTITLEMENT_SIGNING_KEY doit être 32 octets en base64url sans remplissage".to_owned());
+        }
+        let read = || async {
+            sqlx::query("SELECT seed FROM signing_keys ORDER BY created_at, key_id LIMIT 1")
+                .fetch_optional(&db.pool)
+                .await
+                .map(|row| row.and_then(|r| URL_SAFE_NO_PAD.decode(r.get::<String, _>(0)).ok()).and_then(|b| <[u8; 32]>::try_from(b).ok()))
+        };
+        if let Some(seed) = read().await.map_err(|e| e.to_string())? {
+            return Ok(Self::from_seed(seed));
+        }
+        let mut seed = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut seed);
+        let keys = Self::from_seed(seed);
+        // Two instances starting together both insert; the first row wins for both.
+        sqlx::query("INSERT INTO signing_keys (key_id, seed, created_at) VALUES ($1, $2, $3) ON CONFLICT (key_id) DO NOTHING")
+            .bind(&keys.key_id)
+            .bind(URL_SAFE_NO_PAD.encode(seed))
+            .bind(now())
+            .execute(&db.pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        let seed = read().await.map_err(|e| e.to_string())?.ok_or("signing key vanished")?;
+        Ok(Self::from_seed(seed))
+    }
+
+    fn link_mac(&self, client: &ClientId, expires: i64) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.link_key).expect("any key length");
+        mac.update(format!("renew-subscription:{client}:{expires}").as_bytes());
+        mac
+    }
+
+    /// `<client>.<expiry>.<hmac>`: opens the renewal page for one client until `expiry`.
+    pub fn renew_token(&self, client: &ClientId, now: i64) -> String {
+        let expires = now + RENEW_LINK_TTL_SECS;
+        let mac = hex::encode(self.link_mac(client, expires).finalize().into_bytes());
+        format!("{client}.{expires}.{mac}")
+    }
+
+    /// The client of a valid, unexpired renew token.
+    pub fn check_renew_token(&self, token: &str, now: i64) -> Option<ClientId> {
+        let mut parts = token.splitn(3, '.');
+        let client = ClientId::parse(parts.next()?)?;
+        let expires: i64 = parts.next()?.parse().ok()?;
+        let mac = hex::decode(parts.next()?).ok()?;
+        if expires < now || expires > now + RENEW_LINK_TTL_SECS {
+            return None;
+        }
+        self.link_mac(&client, expires).verify_slice(&mac).ok()?;
+        Some(client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_renew_token_opens_for_its_client_until_it_expires() {
+        let keys = Keys::from_seed([7; 32]);
+        let client = ClientId::parse("39").unwrap();
+        let token = keys.renew_token(&client, 1000);
+        assert_eq!(keys.check_renew_token(&token, 1000), Some(client.clone()));
+        assert_eq!(keys.check_renew_token(&token, 1000 + RENEW_LINK_TTL_SECS), Some(client));
+        assert_eq!(keys.check_renew_token(&token, 1001 + RENEW_LINK_TTL_SECS), None);
+    }
+
+    #[test]
+    fn a_forged_or_foreign_token_is_refused() {
+        let keys = Keys::from_seed([7; 32]);
+        let token = keys.renew_token(&ClientId::parse("39").unwrap(), 1000);
+        assert_eq!(keys.check_renew_token(&token.replacen("39", "40", 1), 1000), None);
+        assert_eq!(Keys::from_seed([8; 32]).check_renew_token(&token, 1000), None);
+        for bad in ["", "39", "39.1", "39.x.00", "..", "39.2000.zz"] {
+            assert_eq!(keys.check_renew_token(bad, 1000), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Prometheus text metrics, kept by hand (a few counters need no exporter crate): requests by
+//! route and status, write batch sizes, webhook outcomes, long polls waiting and wake-up latency.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
+const WAKE_BUCKETS_MS: [f64; 8] = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 500.0];
+
+#[derive(Clone, Default)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    webhooks: Mutex<BTreeMap<String, u64>>,
+    batches: AtomicU64,
+    batched_jobs: AtomicU64,
+    wake_buckets: [AtomicU64; WAKE_BUCKETS_MS.len()],
+    wake_count: AtomicU64,
+    wake_sum_us: AtomicU64,
+}
+
+impl Metrics {
+    pub fn observe_request(&self, route: &str, status: u16) {
+        *self.inner.requests.lock().unwrap().entry((route.to_owned(), status)).or_default() += 1;
+    }
+
+    pub fn observe_webhook(&self, outcome: &str) {
+        // Rejection reasons carry details; the metric keeps the kind only.
+        let kind = outcome.split(':').next().unwrap_or(outcome).to_owned();
+        *self.inner.webhooks.lock().unwrap().entry(kind).or_default() += 1;
+    }
+
+    pub fn observe_batch(&self, jobs: usize) {
+        self.inner.batches.fetch_add(1, Ordering::Relaxed);
+        self.inner.batched_jobs.fetch_add(jobs as u64, Ordering::Relaxed);
+    }
+
+    pub fn observe_wake(&self, since_commit: std::time::Duration) {
+        let ms = since_commit.as_secs_f64() * 1000.0;
+        for (i, bound) in WAKE_BUCKETS_MS.iter().enumerate() {
+            if ms <= *bound {
+                self.inner.wake_buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.inner.wake_count.fetch_add(1, Ordering::Relaxed);
+        self.inner.wake_sum_us.fetch_add(since_commit.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    pub fn render(&self, waiting_long_polls: usize) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP relay_http_requests_total HTTP requests by route and status.\n# TYPE relay_http_requests_total counter\n");
+        for ((route, status), n) in self.inner.requests.lock().unwrap().iter() {
+            let _ = writeln!(out, "relay_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}");
+        }
+        out.push_str("# HELP relay_webhook_events_total Verified webhook events by outcome.\n# TYPE relay_webhook_events_total counter\n");
+        for (outcome, n) in self.inner.webhooks.lock().unwrap().iter() {
+            let _ = writeln!(out, "relay_webhook_events_total{{outcome=\"{outcome}\"}} {n}");
+        }
+        let batches = self.inner.batches.load(Ordering::Relaxed);
+        let jobs = self.inner.batched_jobs.load(Ordering::Relaxed);
+        let _ = writeln!(out, "# HELP relay_write_batches_total Transactions committed by the group-commit writer.\n# TYPE relay_write_batches_total counter\nrelay_write_batches_total {batches}");
+        let _ = writeln!(out, "# HELP relay_write_jobs_total Jobs committed by the writer.\n# TYPE relay_write_jobs_total counter\nrelay_write_jobs_total {jobs}");
+        let _ = writeln!(out, "# HELP relay_long_polls_waiting Long polls currently held.\n# TYPE relay_long_polls_waiting gauge\nrelay_long_polls_waiting {waiting_long_polls}");
+        out.push_str("# HELP relay_long_poll_wake_seconds Time from a change being published to the long poll answering.\n# TYPE relay_long_poll_wake_seconds histogram\n");
+        for (i, bound) in WAKE_BUCKETS_MS.iter().enumerate() {
+            let n = self.inner.wake_buckets[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "relay_long_poll_wake_seconds_bucket{{le=\"{}\"}} {n}", bound / 1000.0);
+        }
+        let count = self.inner.wake_count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "relay_long_poll_wake_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "relay_long_poll_wake_seconds_sum {}", self.inner.wake_sum_us.load(Ordering::Relaxed) as f64 / 1e6);
+        let _ = writeln!(out, "relay_long_poll_wake_seconds_count {count}");
+        out
+    }
+}
+
+/// Middleware: counts every request under its route template (never the raw path, which
+/// would let anyone create unbounded label values).
+pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    metrics.observe_request(&route, response.status().as_u16());
+    tracing::debug!(route, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
+    response
+}

@@ -1,0 +1,33 @@
+//! Operations: liveness with a database check, Prometheus metrics, the stylesheet, and the JSON
+//! 404 for unknown paths.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde_json::json;
+
+use crate::AppState;
+use crate::error::AppError;
+
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok", "database": "ok"}))),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "degraded", "database": "unreachable"})))
+        }
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(state.changes.waiting()))
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.css"))
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}

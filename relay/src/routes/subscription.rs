@@ -1,0 +1,94 @@
+//! What the desktop app reads: the client's subscription with a signed entitlement (optionally
+//! held as a long poll until the version moves), the entitlement public key, and renew links.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use chrono::{DateTime, SecondsFormat, Utc};
+use erp_btp_protocol::entitlement::sign;
+use erp_btp_protocol::{ENTITLEMENT_TYP, EntitlementPayload, PublicKeyResponse, RenewLinkResponse, SubscriptionStatus};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::BearerClient;
+use crate::db::now;
+use crate::domain::{ClientId, days_remaining, subscription_state};
+use crate::error::AppError;
+
+/// Longest a long poll is held, whatever `wait` asks.
+pub const MAX_WAIT_SECS: u64 = 60;
+
+#[derive(Deserialize)]
+pub struct PollQuery {
+    wait: Option<u64>,
+    since: Option<i64>,
+}
+
+pub fn rfc3339(ts: i64) -> String {
+    DateTime::<Utc>::from_timestamp(ts, 0).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub async fn status(State(state): State<AppState>, BearerClient(client): BearerClient, Query(q): Query<PollQuery>) -> Result<Json<SubscriptionStatus>, AppError> {
+    let wait = q.wait.unwrap_or(0).min(MAX_WAIT_SECS);
+    let current = read_status(&state, &client).await?;
+    let Some(since) = q.since.filter(|_| wait > 0) else {
+        return Ok(Json(current));
+    };
+    if current.version != since {
+        return Ok(Json(current));
+    }
+    // Subscribe, then re-read: a commit between the first read and the subscription is not missed.
+    let mut changed = state.changes.subscribe(client.as_str(), since);
+    let again = read_status(&state, &client).await?;
+    if again.version != since {
+        return Ok(Json(again));
+    }
+    let mut shutdown = state.shutdown.clone();
+    tokio::select! {
+        woke = changed.wait_for(|(v, _)| *v != since) => {
+            if let Ok(stamp) = woke {
+                state.metrics.observe_wake(stamp.1.elapsed());
+            }
+        }
+        _ = tokio::time::sleep(Duration::from_secs(wait)) => {}
+        _ = shutdown.wait_for(|stop| *stop) => {}
+    }
+    drop(changed);
+    Ok(Json(read_status(&state, &client).await?))
+}
+
+pub async fn read_status(state: &AppState, client: &ClientId) -> Result<SubscriptionStatus, AppError> {
+    let row = state.db.subscription(client).await?.ok_or(AppError::Unauthorized)?;
+    let now = now();
+    let status = subscription_state(now, row.expires_at, row.payment_pending);
+    let expires_at = row.expires_at.map(rfc3339);
+    let payload = EntitlementPayload {
+        typ: ENTITLEMENT_TYP.into(),
+        key_id: state.keys.key_id.clone(),
+        client_id: client.to_string(),
+        plan: row.plan.clone(),
+        status,
+        expires_at: expires_at.clone(),
+        issued_at: rfc3339(now),
+        version: row.version,
+    };
+    Ok(SubscriptionStatus {
+        client_id: client.to_string(),
+        plan: row.plan,
+        status,
+        expires_at,
+        days_remaining: days_remaining(now, row.expires_at),
+        version: row.version,
+        entitlement: sign(&state.keys.signing, &payload),
+    })
+}
+
+pub async fn public_key(State(state): State<AppState>) -> Json<PublicKeyResponse> {
+    Json(PublicKeyResponse { key_id: state.keys.key_id.clone(), public_key: state.keys.public_key.clone() })
+}
+
+pub async fn renew_link(State(state): State<AppState>, BearerClient(client): BearerClient) -> Json<RenewLinkResponse> {
+    let token = state.keys.renew_token(&client, now());
+    Json(RenewLinkResponse { url: state.settings.public_url(&format!("/renew-subscription?link={token}")) })
+}

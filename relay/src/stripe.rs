@@ -1,0 +1,221 @@
+//! The relay's side of Stripe: creating and retrieving Checkout Sessions through async-stripe
+//! (pointed at `STRIPE_API_BASE`), and reading webhook events tolerantly, whatever API version
+//! the account sends: unknown fields are ignored and optional fields stay optional.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use erp_btp_protocol::Plan;
+use serde::Deserialize;
+use stripe_checkout::checkout_session::{
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData, ProductData,
+    RetrieveCheckoutSession,
+};
+use stripe_shared::{CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode};
+
+use crate::config::StripeSettings;
+use crate::domain::{ClientId, SessionId};
+
+/// What the payment rules need to know of a Checkout Session, from an event or from the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionFacts {
+    pub id: SessionId,
+    /// `metadata.client_id`, else `client_reference_id`.
+    pub client_id: Option<String>,
+    pub plan: Option<String>,
+    pub amount_total: Option<i64>,
+    pub currency: Option<String>,
+    /// `paid`, `unpaid` or `no_payment_required`.
+    pub payment_status: String,
+    /// `open`, `complete` or `expired`.
+    pub status: Option<String>,
+}
+
+/// Why Stripe could not be used; never carries the key.
+#[derive(Debug, thiserror::Error)]
+pub enum StripeFailure {
+    #[error("Stripe refused the request (HTTP {status}): {message}")]
+    Refused { status: u16, message: String },
+    #[error("Stripe could not be reached: {0}")]
+    Unreachable(String),
+    #[error("Stripe's answer could not be read: {0}")]
+    BadAnswer(String),
+    #[error("no such Checkout Session")]
+    NotFound,
+}
+
+impl From<stripe::StripeError> for StripeFailure {
+    fn from(e: stripe::StripeError) -> Self {
+        match e {
+            stripe::StripeError::Stripe(err, 404) => {
+                let _ = err;
+                Self::NotFound
+            }
+            stripe::StripeError::Stripe(err, status) => Self::Refused { status, message: err.message.clone().unwrap_or_default() },
+            stripe::StripeError::JSONDeserialize(m) => Self::BadAnswer(m),
+            stripe::StripeError::Timeout => Self::Unreachable("timeout".into()),
+            other => Self::Unreachable(other.to_string()),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct StripeApi {
+    client: stripe::Client,
+}
+
+impl StripeApi {
+    pub fn new(settings: &StripeSettings) -> Result<Self, StripeFailure> {
+        let client = stripe::ClientBuilder::new(settings.secret_key.expose())
+            .url(settings.api_base.clone())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| StripeFailure::Unreachable(e.to_string()))?;
+        Ok(Self { client })
+    }
+
+    /// Creates the contract's session: mode `payment`, one inline EUR line at the plan's price,
+    /// the client in `client_reference_id` and `metadata`, French locale.
+    pub async fn create_session(&self, client: &ClientId, plan: &Plan, success_url: &str, cancel_url: &str) -> Result<(SessionId, String), StripeFailure> {
+        let mut price = CreateCheckoutSessionLineItemsPriceData::new(stripe_types::Currency::EUR);
+        price.unit_amount = Some(plan.price_cents);
+        price.product_data = Some(ProductData::new(format!("ERP BTP — abonnement {}", plan.name)));
+        let mut item = CreateCheckoutSessionLineItems::new();
+        item.price_data = Some(price);
+        item.quantity = Some(1);
+        let metadata = HashMap::from([("client_id".to_owned(), client.to_string()), ("plan".to_owned(), plan.id.clone())]);
+        let session = CreateCheckoutSession::new()
+            .mode(CheckoutSessionMode::Payment)
+            .line_items(vec![item])
+            .client_reference_id(client.as_str())
+            .metadata(metadata)
+            .success_url(success_url)
+            .cancel_url(cancel_url)
+            .locale(CheckoutSessionLocale::Fr)
+            .send(&self.client)
+            .await?;
+        let id = SessionId::parse(session.id.as_str()).ok_or_else(|| StripeFailure::BadAnswer("session id is not cs_…".into()))?;
+        let url = session.url.ok_or_else(|| StripeFailure::BadAnswer("session has no url".into()))?;
+        Ok((id, url))
+    }
+
+    pub async fn retrieve_session(&self, id: &SessionId) -> Result<SessionFacts, StripeFailure> {
+        let s = RetrieveCheckoutSession::new(id.as_str()).send(&self.client).await?;
+        Ok(facts_from_api(&s))
+    }
+}
+
+fn facts_from_api(s: &CheckoutSession) -> SessionFacts {
+    let meta = s.metadata.clone().unwrap_or_default();
+    SessionFacts {
+        id: SessionId::parse(s.id.as_str()).unwrap_or_else(|| SessionId::parse("cs_invalid").unwrap()),
+        client_id: meta.get("client_id").cloned().or_else(|| s.client_reference_id.clone()),
+        plan: meta.get("plan").cloned(),
+        amount_total: s.amount_total,
+        currency: s.currency.as_ref().map(|c| c.to_string()),
+        payment_status: s.payment_status.as_str().to_owned(),
+        status: s.status.as_ref().map(|st| st.as_str().to_owned()),
+    }
+}
+
+/// A verified webhook event, read leniently.
+#[derive(Debug, Clone)]
+pub struct WebhookEvent {
+    pub id: String,
+    pub event_type: String,
+    /// The Checkout Session of `checkout.session.*` events, when it can be read.
+    pub session: Option<SessionFacts>,
+}
+
+#[derive(Deserialize)]
+struct RawEvent {
+    id: String,
+    #[serde(rename = "type")]
+    event_type: String,
+    data: Option<RawData>,
+}
+
+#[derive(Deserialize)]
+struct RawData {
+    object: Option<RawSession>,
+}
+
+#[derive(Deserialize)]
+struct RawSession {
+    id: Option<String>,
+    object: Option<String>,
+    client_reference_id: Option<String>,
+    #[serde(default)]
+    metadata: Option<HashMap<String, serde_json::Value>>,
+    amount_total: Option<i64>,
+    currency: Option<String>,
+    payment_status: Option<String>,
+    status: Option<String>,
+}
+
+/// Parses an event body. Errors only when it is not an event at all (no `id`/`type`).
+pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
+    let raw: RawEvent = serde_json::from_slice(body).map_err(|e| format!("not a Stripe event: {e}"))?;
+    if raw.id.is_empty() || raw.id.len() > 255 || raw.event_type.is_empty() || raw.event_type.len() > 255 {
+        return Err("event id or type is empty or too long".into());
+    }
+    let session = if raw.event_type.starts_with("checkout.session.") {
+        raw.data.and_then(|d| d.object).and_then(|o| {
+            if o.object.as_deref().is_some_and(|k| k != "checkout.session") {
+                return None;
+            }
+            let meta = o.metadata.unwrap_or_default();
+            let text = |k: &str| meta.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+            Some(SessionFacts {
+                id: SessionId::parse(o.id.as_deref()?)?,
+                client_id: text("client_id").or(o.client_reference_id),
+                plan: text("plan"),
+                amount_total: o.amount_total,
+                currency: o.currency.map(|c| c.to_ascii_lowercase()),
+                payment_status: o.payment_status.unwrap_or_default(),
+                status: o.status,
+            })
+        })
+    } else {
+        None
+    };
+    Ok(WebhookEvent { id: raw.id, event_type: raw.event_type, session })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_and_missing_optionals_are_tolerated() {
+        let body = br#"{"id":"evt_1","type":"checkout.session.completed","api_version":"2019-01-01","new_field":{"x":1},
+            "data":{"object":{"id":"cs_test_1","object":"checkout.session","metadata":{"client_id":"39","plan":"mensuel","n":3},
+            "amount_total":4900,"currency":"EUR","payment_status":"paid","extra":[1,2]}}}"#;
+        let e = parse_event(body).unwrap();
+        let s = e.session.unwrap();
+        assert_eq!(s.client_id.as_deref(), Some("39"));
+        assert_eq!(s.currency.as_deref(), Some("eur"));
+        assert_eq!(s.status, None);
+    }
+
+    #[test]
+    fn client_reference_id_is_the_fallback() {
+        let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"object":{"id":"cs_1","client_reference_id":"7","payment_status":"paid"}}}"#;
+        assert_eq!(parse_event(body).unwrap().session.unwrap().client_id.as_deref(), Some("7"));
+    }
+
+    #[test]
+    fn other_events_and_bad_sessions_carry_no_session() {
+        let body = br#"{"id":"evt_2","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1"}}}"#;
+        assert!(parse_event(body).unwrap().session.is_none());
+        let body = br#"{"id":"evt_3","type":"checkout.session.completed","data":{"object":{"id":"not-a-session"}}}"#;
+        assert!(parse_event(body).unwrap().session.is_none());
+    }
+
+    #[test]
+    fn non_events_are_errors() {
+        for body in [&b""[..], b"[]", b"{}", b"{\"id\":1,\"type\":\"x\"}", b"{\"id\":\"\",\"type\":\"x\"}", b"nul"] {
+            assert!(parse_event(body).is_err(), "{}", String::from_utf8_lossy(body));
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Group commit: every write of the payment loop goes through one task that takes whatever work
+//! is waiting (up to a batch), applies it in one transaction and commits once, then answers each
+//! caller. Nobody hears "done" before the commit; if a batch fails, each job is retried alone so
+//! one bad job cannot sink the others, and a job that still fails answers an error (→ 5xx).
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::changes::Changes;
+use crate::db::{Backend, Db, now};
+use crate::fulfil::{Outcome, Work, apply};
+use crate::metrics::Metrics;
+use crate::plans::Catalogue;
+
+const MAX_BATCH: usize = 512;
+
+struct Job {
+    work: Work,
+    reply: oneshot::Sender<Result<Outcome, WriteError>>,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the database could not store the change: {0}")]
+pub struct WriteError(pub String);
+
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    pub fn spawn(db: Db, plans: Arc<Catalogue>, changes: Changes, metrics: Metrics) -> Self {
+        let (tx, mut rx) = mpsc::channel::<Job>(8 * MAX_BATCH);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(MAX_BATCH);
+            while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                metrics.observe_batch(batch.len());
+                batch.sort_by(|a, b| a.work.sort_key().cmp(b.work.sort_key()));
+                let works: Vec<&Work> = batch.iter().map(|j| &j.work).collect();
+                let results = match commit(&db, &plans, &works).await {
+                    Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+                    Err(_) if works.len() > 1 => {
+                        let mut each = Vec::with_capacity(works.len());
+                        for work in &works {
+                            each.push(commit(&db, &plans, &[*work]).await.map(|mut o| o.remove(0)));
+                        }
+                        each
+                    }
+                    Err(e) => vec![Err(e)],
+                };
+                for (job, result) in batch.drain(..).zip(results) {
+                    if let Ok(outcome) = &result {
+                        after_commit(outcome, &changes);
+                    }
+                    let _ = job.reply.send(result);
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    /// Applies `work` durably; returns once it is committed (or failed).
+    pub async fn submit(&self, work: Work) -> Result<Outcome, WriteError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(Job { work, reply }).await.map_err(|_| WriteError("writer stopped".into()))?;
+        answer.await.map_err(|_| WriteError("writer stopped".into()))?
+    }
+}
+
+async fn commit(db: &Db, plans: &Catalogue, works: &[&Work]) -> Result<Vec<Outcome>, WriteError> {
+    let fail = |e: sqlx::Error| {
+        tracing::error!(error = %e, "payment write failed; the sender will retry");
+        WriteError(e.to_string())
+    };
+    let now = now();
+    let mut tx = db.pool.begin().await.map_err(fail)?;
+    let mut outcomes = Vec::with_capacity(works.len());
+    for work in works {
+        let outcome = apply(&mut *tx, work, plans, now).await.map_err(fail)?;
+        if db.backend == Backend::Postgres {
+            if let Some((client, version)) = outcome.change() {
+                // Delivered at commit to every relay instance listening on the same database.
+                sqlx::query("SELECT pg_notify('erp_btp_subscription', $1)")
+                    .bind(format!("{version}:{client}"))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(fail)?;
+            }
+        }
+        outcomes.push(outcome);
+    }
+    tx.commit().await.map_err(fail)?;
+    Ok(outcomes)
+}
+
+fn after_commit(outcome: &Outcome, changes: &Changes) {
+    match outcome {
+        Outcome::Fulfilled { client, plan, expires_at, .. } => {
+            let date = chrono::DateTime::from_timestamp(*expires_at, 0).unwrap_or_default().format("%Y-%m-%d");
+            tracing::info!(target: "stripe_service", "Abonnement mis à jour pour {client}: plan={plan}, expire={date}");
+        }
+        Outcome::Rejected(reason) => tracing::warn!(target: "stripe_service", "Payment not applied: {reason}"),
+        _ => {}
+    }
+    if let Some((client, version)) = outcome.change() {
+        changes.publish(client, version);
+    }
+}
