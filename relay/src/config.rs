@@ -148,14 +148,14 @@ fn stripe_settings(
         &[("sk_test_", StripeMode::Test), ("rk_test_", StripeMode::Test), ("sk_live_", StripeMode::Live), ("rk_live_", StripeMode::Live)],
     )
     .ok_or_else(|| err("STRIPE_SECRET_KEY", "doit commencer par sk_test_, sk_live_, rk_test_ ou rk_live_"))?;
+    if mode == StripeMode::Live && env != AppEnv::Production {
+        return Err(err("STRIPE_SECRET_KEY", "est une clé live : refusée tant que APP_ENV n'est pas production"));
+    }
     let publishable = get("STRIPE_PUBLISHABLE_KEY").ok_or_else(|| missing("STRIPE_PUBLISHABLE_KEY"))?;
     let pk_mode = key_mode(publishable.trim(), &[("pk_test_", StripeMode::Test), ("pk_live_", StripeMode::Live)])
         .ok_or_else(|| err("STRIPE_PUBLISHABLE_KEY", "doit commencer par pk_test_ ou pk_live_"))?;
     if pk_mode != mode {
         return Err(err("STRIPE_PUBLISHABLE_KEY", format!("est en mode {} alors que STRIPE_SECRET_KEY est en mode {}", mode_name(pk_mode), mode_name(mode))));
-    }
-    if mode == StripeMode::Live && env != AppEnv::Production {
-        return Err(err("STRIPE_SECRET_KEY", "est une clé live : refusée tant que APP_ENV n'est pas production"));
     }
     if mode == StripeMode::Test && env == AppEnv::Production {
         warnings.push("clés Stripe de test alors que APP_ENV=production : aucun paiement réel ne sera encaissé".into());

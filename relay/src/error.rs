@@ -25,6 +25,8 @@ pub enum AppError {
     Storage(String),
     #[error("not found")]
     NotFound,
+    #[error("request body too large")]
+    TooLarge,
 }
 
 impl From<sqlx::Error> for AppError {
@@ -49,6 +51,7 @@ impl AppError {
             AppError::Stripe(_) => (StatusCode::BAD_GATEWAY, "stripe_unavailable", "Le service de paiement Stripe n'a pas pu créer la session : réessayez dans quelques minutes.".into()),
             AppError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_unavailable", "La base de données est momentanément indisponible : réessayez.".into()),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Ressource introuvable.".into()),
+            AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("Requête trop volumineuse (maximum {} Kio).", crate::BODY_LIMIT / 1024)),
         }
     }
 }

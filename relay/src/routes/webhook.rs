@@ -25,7 +25,10 @@ impl FromRequest<AppState> for VerifiedEvent {
         let header = req.headers().get("stripe-signature").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = Bytes::from_request(req, state)
             .await
-            .map_err(|e| AppError::BadRequest("invalid_body", format!("Corps de requête illisible : {e}")))?;
+            .map_err(|e| match e.status() {
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+                _ => AppError::BadRequest("invalid_body", format!("Corps de requête illisible : {e}")),
+            })?;
         signature::verify(header.as_deref(), &body, &state.stripe_settings.webhook_secrets, crate::db::now())?;
         let payload = String::from_utf8(body.to_vec()).map_err(|_| AppError::BadRequest("invalid_event", "Événement non UTF-8.".into()))?;
         let event = parse_event(payload.as_bytes()).map_err(|e| AppError::BadRequest("invalid_event", format!("Événement Stripe illisible : {e}")))?;
