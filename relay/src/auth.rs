@@ -23,6 +23,11 @@ impl FromRequestParts<AppState> for BearerClient {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 256)
             .ok_or(AppError::Unauthorized)?;
-        state.db.client_for_token(token).await?.map(BearerClient).ok_or(AppError::Unauthorized)
+        state
+            .db
+            .client_for_token(token)
+            .await?
+            .map(BearerClient)
+            .ok_or(AppError::Unauthorized)
     }
 }

@@ -39,7 +39,9 @@ impl Changes {
         if channels.len() > 1024 {
             channels.retain(|_, tx| tx.receiver_count() > 0);
         }
-        let tx = channels.entry(client.to_owned()).or_insert_with(|| watch::channel((known, Instant::now())).0);
+        let tx = channels
+            .entry(client.to_owned())
+            .or_insert_with(|| watch::channel((known, Instant::now())).0);
         let rx = tx.subscribe();
         tx.send_if_modified(|v| {
             if known > v.0 {
@@ -51,7 +53,12 @@ impl Changes {
     }
 
     pub fn waiting(&self) -> usize {
-        self.channels.lock().unwrap().values().map(|tx| tx.receiver_count()).sum()
+        self.channels
+            .lock()
+            .unwrap()
+            .values()
+            .map(|tx| tx.receiver_count())
+            .sum()
     }
 }
 

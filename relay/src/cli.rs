@@ -11,7 +11,10 @@ use crate::domain::ClientId;
 use crate::server::{init_logging, open_database, serve};
 
 #[derive(Parser)]
-#[command(name = "relay", about = "Relais d'abonnement ERP BTP : tarifs, paiement Stripe, webhooks, statut des abonnements.")]
+#[command(
+    name = "relay",
+    about = "Relais d'abonnement ERP BTP : tarifs, paiement Stripe, webhooks, statut des abonnements."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -58,7 +61,10 @@ enum ClientsAction {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match runtime.block_on(run(cli.command)) {
         Ok(code) => code,
         Err(e) => {
@@ -88,12 +94,16 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             serve(settings, sandbox).await?;
         }
         Command::Migrate => {
-            let Ok(settings) = offline(true) else { return Ok(ExitCode::from(2)) };
+            let Ok(settings) = offline(true) else {
+                return Ok(ExitCode::from(2));
+            };
             open_database(&settings).await?;
             println!("Migrations appliquées.");
         }
         Command::Clients { action } => {
-            let Ok(settings) = offline(true) else { return Ok(ExitCode::from(2)) };
+            let Ok(settings) = offline(true) else {
+                return Ok(ExitCode::from(2));
+            };
             let db = open_database(&settings).await?;
             return clients(&db, action).await;
         }
@@ -104,7 +114,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn client_id(text: &str) -> anyhow::Result<ClientId> {
-    ClientId::parse(text).ok_or_else(|| anyhow::anyhow!("--id « {text} » invalide : 1 à 64 caractères parmi lettres, chiffres, - et _"))
+    ClientId::parse(text).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--id « {text} » invalide : 1 à 64 caractères parmi lettres, chiffres, - et _"
+        )
+    })
 }
 
 async fn clients(db: &Db, action: ClientsAction) -> anyhow::Result<ExitCode> {
@@ -112,7 +126,10 @@ async fn clients(db: &Db, action: ClientsAction) -> anyhow::Result<ExitCode> {
         ClientsAction::Add { id, name } => {
             let id = client_id(&id)?;
             let name = name.trim();
-            anyhow::ensure!(!name.is_empty() && name.len() <= 200, "--name doit contenir 1 à 200 caractères");
+            anyhow::ensure!(
+                !name.is_empty() && name.len() <= 200,
+                "--name doit contenir 1 à 200 caractères"
+            );
             let token = db.add_client(&id, name).await?;
             println!("Client {id} ({name}) enregistré. Son jeton d'API, affiché une seule fois :");
             println!("{token}");
@@ -157,7 +174,14 @@ async fn doctor() -> ExitCode {
             s
         }
         Err(e) => {
-            check(false, &e.to_string(), &format!("corrigez {} (voir le tableau de configuration du README) ; `relay serve --sandbox` fonctionne sans clés Stripe", e.var));
+            check(
+                false,
+                &e.to_string(),
+                &format!(
+                    "corrigez {} (voir le tableau de configuration du README) ; `relay serve --sandbox` fonctionne sans clés Stripe",
+                    e.var
+                ),
+            );
             return ExitCode::from(1);
         }
     };
@@ -165,32 +189,67 @@ async fn doctor() -> ExitCode {
         println!("! {w}");
     }
     let stripe = settings.stripe.as_ref().expect("checked above");
-    check(true, &format!("Clés Stripe cohérentes, mode {}", mode_name(stripe.mode)), "");
+    check(
+        true,
+        &format!("Clés Stripe cohérentes, mode {}", mode_name(stripe.mode)),
+        "",
+    );
     check(
         stripe.webhook_secrets.len() == 1,
-        &format!("{} secret(s) de webhook configuré(s)", stripe.webhook_secrets.len()),
+        &format!(
+            "{} secret(s) de webhook configuré(s)",
+            stripe.webhook_secrets.len()
+        ),
         "plusieurs secrets ne servent que pendant un renouvellement de secret : retirez l'ancien une fois Stripe passé au nouveau",
     );
-    check(settings.app_url.scheme() == "https" || settings.env != crate::config::AppEnv::Production, &format!("APP_URL = {}", settings.app_url), "en production, APP_URL doit être l'adresse https publique du relais");
+    check(
+        settings.app_url.scheme() == "https" || settings.env != crate::config::AppEnv::Production,
+        &format!("APP_URL = {}", settings.app_url),
+        "en production, APP_URL doit être l'adresse https publique du relais",
+    );
     match crate::plans::Catalogue::load(settings.plans_file.as_deref()) {
         Ok(c) => check(true, &format!("{} plan(s) chargé(s)", c.all().len()), ""),
-        Err(e) => check(false, &e, "corrigez le fichier de plans ou retirez RELAY_PLANS_FILE"),
+        Err(e) => check(
+            false,
+            &e,
+            "corrigez le fichier de plans ou retirez RELAY_PLANS_FILE",
+        ),
     }
     match Db::connect(settings.database_url.expose()).await {
         Ok(db) => {
-            check(db.ping().await.is_ok(), "Base de données joignable", "vérifiez DATABASE_URL et que le serveur PostgreSQL tourne");
+            check(
+                db.ping().await.is_ok(),
+                "Base de données joignable",
+                "vérifiez DATABASE_URL et que le serveur PostgreSQL tourne",
+            );
             match db.pending_migrations().await {
                 Ok(p) if p.is_empty() => check(true, "Migrations à jour", ""),
-                Ok(p) => check(false, &format!("{} migration(s) en attente", p.len()), "lancez `relay migrate`"),
-                Err(e) => check(false, &format!("Migrations illisibles : {e}"), "lancez `relay migrate`"),
+                Ok(p) => check(
+                    false,
+                    &format!("{} migration(s) en attente", p.len()),
+                    "lancez `relay migrate`",
+                ),
+                Err(e) => check(
+                    false,
+                    &format!("Migrations illisibles : {e}"),
+                    "lancez `relay migrate`",
+                ),
             }
         }
-        Err(e) => check(false, &format!("Base de données injoignable : {e}"), "vérifiez DATABASE_URL (sqlite://fichier.db ou postgres://utilisateur@hôte/base)"),
+        Err(e) => check(
+            false,
+            &format!("Base de données injoignable : {e}"),
+            "vérifiez DATABASE_URL (sqlite://fichier.db ou postgres://utilisateur@hôte/base)",
+        ),
     }
     check(
         settings.signing_key.is_some() || settings.env != crate::config::AppEnv::Production,
         "Clé de signature des droits (ENTITLEMENT_SIGNING_KEY)",
         "en production, fixez ENTITLEMENT_SIGNING_KEY (32 octets base64url) ; sinon une clé générée est gardée en base",
     );
-    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

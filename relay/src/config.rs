@@ -74,44 +74,80 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError { var, problem: problem.into() }
+    ConfigError {
+        var,
+        problem: problem.into(),
+    }
 }
 
 impl Settings {
     /// Reads the process environment. With `sandbox`, the Stripe variables are not needed.
     pub fn from_env(sandbox: bool) -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()), sandbox)
+        Self::from_lookup(
+            |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()),
+            sandbox,
+        )
     }
 
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>, sandbox: bool) -> Result<Self, ConfigError> {
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+        sandbox: bool,
+    ) -> Result<Self, ConfigError> {
         let env = match get("APP_ENV").as_deref().map(str::trim) {
             None | Some("development") => AppEnv::Development,
             Some("production") => AppEnv::Production,
-            Some(other) => return Err(err("APP_ENV", format!("vaut « {other} » : valeurs possibles development ou production"))),
+            Some(other) => {
+                return Err(err(
+                    "APP_ENV",
+                    format!("vaut « {other} » : valeurs possibles development ou production"),
+                ));
+            }
         };
         let mut warnings = Vec::new();
-        let stripe = if sandbox { None } else { Some(stripe_settings(&get, env, &mut warnings)?) };
+        let stripe = if sandbox {
+            None
+        } else {
+            Some(stripe_settings(&get, env, &mut warnings)?)
+        };
         let app_url_text = get("APP_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
         let app_url = Url::parse(app_url_text.trim())
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .ok_or_else(|| err("APP_URL", format!("« {app_url_text} » n'est pas une URL absolue http(s)://…")))?;
+            .ok_or_else(|| {
+                err(
+                    "APP_URL",
+                    format!("« {app_url_text} » n'est pas une URL absolue http(s)://…"),
+                )
+            })?;
         if env == AppEnv::Production && app_url.scheme() != "https" {
             warnings.push("APP_URL n'est pas en https alors que APP_ENV=production".into());
         }
         let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://relay.db".into());
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(err("DATABASE_URL", "doit commencer par sqlite:// ou postgres://"));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(err(
+                "DATABASE_URL",
+                "doit commencer par sqlite:// ou postgres://",
+            ));
         }
         let addr_text = get("RELAY_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let addr = addr_text
-            .trim()
-            .parse()
-            .map_err(|_| err("RELAY_ADDR", format!("« {addr_text} » n'est pas une adresse IP:port (ex. 0.0.0.0:8080)")))?;
+        let addr = addr_text.trim().parse().map_err(|_| {
+            err(
+                "RELAY_ADDR",
+                format!("« {addr_text} » n'est pas une adresse IP:port (ex. 0.0.0.0:8080)"),
+            )
+        })?;
         let log_json = match get("LOG_FORMAT").as_deref() {
             None | Some("text") => false,
             Some("json") => true,
-            Some(other) => return Err(err("LOG_FORMAT", format!("vaut « {other} » : valeurs possibles text ou json"))),
+            Some(other) => {
+                return Err(err(
+                    "LOG_FORMAT",
+                    format!("vaut « {other} » : valeurs possibles text ou json"),
+                ));
+            }
         };
         Ok(Settings {
             stripe,
@@ -133,7 +169,10 @@ impl Settings {
 }
 
 fn key_mode(value: &str, prefixes: &[(&str, StripeMode)]) -> Option<StripeMode> {
-    prefixes.iter().find(|(p, _)| value.starts_with(p) && value.len() > p.len() + 3).map(|(_, m)| *m)
+    prefixes
+        .iter()
+        .find(|(p, _)| value.starts_with(p) && value.len() > p.len() + 3)
+        .map(|(_, m)| *m)
 }
 
 fn stripe_settings(
@@ -145,31 +184,81 @@ fn stripe_settings(
     let secret = get("STRIPE_SECRET_KEY").ok_or_else(|| missing("STRIPE_SECRET_KEY"))?;
     let mode = key_mode(
         secret.trim(),
-        &[("sk_test_", StripeMode::Test), ("rk_test_", StripeMode::Test), ("sk_live_", StripeMode::Live), ("rk_live_", StripeMode::Live)],
+        &[
+            ("sk_test_", StripeMode::Test),
+            ("rk_test_", StripeMode::Test),
+            ("sk_live_", StripeMode::Live),
+            ("rk_live_", StripeMode::Live),
+        ],
     )
-    .ok_or_else(|| err("STRIPE_SECRET_KEY", "doit commencer par sk_test_, sk_live_, rk_test_ ou rk_live_"))?;
+    .ok_or_else(|| {
+        err(
+            "STRIPE_SECRET_KEY",
+            "doit commencer par sk_test_, sk_live_, rk_test_ ou rk_live_",
+        )
+    })?;
     if mode == StripeMode::Live && env != AppEnv::Production {
-        return Err(err("STRIPE_SECRET_KEY", "est une clé live : refusée tant que APP_ENV n'est pas production"));
+        return Err(err(
+            "STRIPE_SECRET_KEY",
+            "est une clé live : refusée tant que APP_ENV n'est pas production",
+        ));
     }
-    let publishable = get("STRIPE_PUBLISHABLE_KEY").ok_or_else(|| missing("STRIPE_PUBLISHABLE_KEY"))?;
-    let pk_mode = key_mode(publishable.trim(), &[("pk_test_", StripeMode::Test), ("pk_live_", StripeMode::Live)])
-        .ok_or_else(|| err("STRIPE_PUBLISHABLE_KEY", "doit commencer par pk_test_ ou pk_live_"))?;
+    let publishable =
+        get("STRIPE_PUBLISHABLE_KEY").ok_or_else(|| missing("STRIPE_PUBLISHABLE_KEY"))?;
+    let pk_mode = key_mode(
+        publishable.trim(),
+        &[
+            ("pk_test_", StripeMode::Test),
+            ("pk_live_", StripeMode::Live),
+        ],
+    )
+    .ok_or_else(|| {
+        err(
+            "STRIPE_PUBLISHABLE_KEY",
+            "doit commencer par pk_test_ ou pk_live_",
+        )
+    })?;
     if pk_mode != mode {
-        return Err(err("STRIPE_PUBLISHABLE_KEY", format!("est en mode {} alors que STRIPE_SECRET_KEY est en mode {}", mode_name(pk_mode), mode_name(mode))));
+        return Err(err(
+            "STRIPE_PUBLISHABLE_KEY",
+            format!(
+                "est en mode {} alors que STRIPE_SECRET_KEY est en mode {}",
+                mode_name(pk_mode),
+                mode_name(mode)
+            ),
+        ));
     }
     if mode == StripeMode::Test && env == AppEnv::Production {
         warnings.push("clés Stripe de test alors que APP_ENV=production : aucun paiement réel ne sera encaissé".into());
     }
-    let secrets_text = get("STRIPE_WEBHOOK_SECRET").ok_or_else(|| missing("STRIPE_WEBHOOK_SECRET"))?;
-    let webhook_secrets: Vec<Secret> = secrets_text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(Secret::new).collect();
-    if webhook_secrets.is_empty() || webhook_secrets.iter().any(|s| !s.expose().starts_with("whsec_") || s.expose().len() < 10) {
-        return Err(err("STRIPE_WEBHOOK_SECRET", "doit être un secret whsec_… (ou une liste séparée par des virgules pendant un renouvellement)"));
+    let secrets_text =
+        get("STRIPE_WEBHOOK_SECRET").ok_or_else(|| missing("STRIPE_WEBHOOK_SECRET"))?;
+    let webhook_secrets: Vec<Secret> = secrets_text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(Secret::new)
+        .collect();
+    if webhook_secrets.is_empty()
+        || webhook_secrets
+            .iter()
+            .any(|s| !s.expose().starts_with("whsec_") || s.expose().len() < 10)
+    {
+        return Err(err(
+            "STRIPE_WEBHOOK_SECRET",
+            "doit être un secret whsec_… (ou une liste séparée par des virgules pendant un renouvellement)",
+        ));
     }
     let base_text = get("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".into());
     let base = Url::parse(base_text.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| err("STRIPE_API_BASE", format!("« {base_text} » n'est pas une URL absolue http(s)://…")))?;
+        .ok_or_else(|| {
+            err(
+                "STRIPE_API_BASE",
+                format!("« {base_text} » n'est pas une URL absolue http(s)://…"),
+            )
+        })?;
     Ok(StripeSettings {
         secret_key: Secret::new(secret.trim()),
         publishable_key: publishable.trim().to_owned(),
@@ -198,7 +287,10 @@ mod tests {
             ("STRIPE_WEBHOOK_SECRET", "whsec_abcdef123456"),
         ]);
         env.extend(vars.iter().copied());
-        Settings::from_lookup(|k| env.get(k).filter(|v| !v.is_empty()).map(|v| v.to_string()), false)
+        Settings::from_lookup(
+            |k| env.get(k).filter(|v| !v.is_empty()).map(|v| v.to_string()),
+            false,
+        )
     }
 
     #[test]
@@ -214,20 +306,46 @@ mod tests {
 
     #[test]
     fn a_live_key_needs_production_and_a_test_key_in_production_is_a_warning() {
-        let live = [("STRIPE_SECRET_KEY", "sk_live_abcdef123456"), ("STRIPE_PUBLISHABLE_KEY", "pk_live_abcdef123456")];
+        let live = [
+            ("STRIPE_SECRET_KEY", "sk_live_abcdef123456"),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_live_abcdef123456"),
+        ];
         assert_eq!(settings(&live).unwrap_err().var, "STRIPE_SECRET_KEY");
         let mut prod = live.to_vec();
         prod.push(("APP_ENV", "production"));
-        assert_eq!(settings(&prod).unwrap().stripe.unwrap().mode, StripeMode::Live);
-        assert_eq!(settings(&[("APP_ENV", "production")]).unwrap().warnings.len(), 2);
+        assert_eq!(
+            settings(&prod).unwrap().stripe.unwrap().mode,
+            StripeMode::Live
+        );
+        assert_eq!(
+            settings(&[("APP_ENV", "production")])
+                .unwrap()
+                .warnings
+                .len(),
+            2
+        );
     }
 
     #[test]
     fn mixed_modes_and_rolled_secrets() {
-        assert_eq!(settings(&[("STRIPE_PUBLISHABLE_KEY", "pk_live_abcdef123456")]).unwrap_err().var, "STRIPE_PUBLISHABLE_KEY");
-        let s = settings(&[("STRIPE_WEBHOOK_SECRET", "whsec_old_123456, whsec_new_123456")]).unwrap();
+        assert_eq!(
+            settings(&[("STRIPE_PUBLISHABLE_KEY", "pk_live_abcdef123456")])
+                .unwrap_err()
+                .var,
+            "STRIPE_PUBLISHABLE_KEY"
+        );
+        let s = settings(&[(
+            "STRIPE_WEBHOOK_SECRET",
+            "whsec_old_123456, whsec_new_123456",
+        )])
+        .unwrap();
         assert_eq!(s.stripe.unwrap().webhook_secrets.len(), 2);
-        assert_eq!(settings(&[("STRIPE_WEBHOOK_SECRET", "whsec_ok_123456,nope")]).unwrap_err().var, "STRIPE_WEBHOOK_SECRET");
+        assert_eq!(
+            settings(&[("STRIPE_WEBHOOK_SECRET", "whsec_ok_123456,nope")])
+                .unwrap_err()
+                .var,
+            "STRIPE_WEBHOOK_SECRET"
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ macro_rules! string_id {
     };
 }
 
-string_id!(ClientId, "A client company's identifier, chosen by the operator (`relay clients add --id`).");
+string_id!(
+    ClientId,
+    "A client company's identifier, chosen by the operator (`relay clients add --id`)."
+);
 string_id!(PlanId, "A plan's identifier (`mensuel`, `annuel`).");
 string_id!(SessionId, "A Stripe Checkout Session id (`cs_…`).");
 
@@ -35,7 +38,9 @@ impl ClientId {
     /// 1 to 64 characters among letters, digits, `-` and `_`.
     pub fn parse(text: &str) -> Option<Self> {
         let ok = (1..=64).contains(&text.len())
-            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         ok.then(|| Self(text.to_owned()))
     }
 }
@@ -72,7 +77,11 @@ pub fn days_remaining(now: i64, expires_at: Option<i64>) -> i64 {
 
 /// `active` while the expiry is ahead, else `pending` if a delayed payment is on its way,
 /// else `expired` if it was ever paid, else `none`.
-pub fn subscription_state(now: i64, expires_at: Option<i64>, payment_pending: bool) -> SubscriptionState {
+pub fn subscription_state(
+    now: i64,
+    expires_at: Option<i64>,
+    payment_pending: bool,
+) -> SubscriptionState {
     match expires_at {
         Some(e) if e > now => SubscriptionState::Active,
         _ if payment_pending => SubscriptionState::Pending,
@@ -100,7 +109,10 @@ mod tests {
 
     #[test]
     fn an_expired_subscription_restarts_from_now() {
-        assert_eq!(renewed_expiry(NOW, Some(NOW - 100 * DAY), 30), NOW + 30 * DAY);
+        assert_eq!(
+            renewed_expiry(NOW, Some(NOW - 100 * DAY), 30),
+            NOW + 30 * DAY
+        );
     }
 
     #[test]
@@ -114,7 +126,10 @@ mod tests {
     #[test]
     fn state_follows_expiry_then_pending_payment() {
         use SubscriptionState::{Active, Expired, Pending};
-        assert_eq!(subscription_state(NOW, None, false), SubscriptionState::None);
+        assert_eq!(
+            subscription_state(NOW, None, false),
+            SubscriptionState::None
+        );
         assert_eq!(subscription_state(NOW, None, true), Pending);
         assert_eq!(subscription_state(NOW, Some(NOW + 1), true), Active);
         assert_eq!(subscription_state(NOW, Some(NOW), false), Expired);

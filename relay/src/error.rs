@@ -60,15 +60,23 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
         match &self {
-            AppError::Stripe(_) | AppError::Storage(_) => tracing::error!(error = %self, code, "request failed"),
+            AppError::Stripe(_) | AppError::Storage(_) => {
+                tracing::error!(error = %self, code, "request failed")
+            }
             _ => tracing::info!(error = %self, code, "request refused"),
         }
-        let body = ErrorBody { error: ErrorDetail { code: code.into(), message } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message,
+            },
+        };
         (status, Json(body)).into_response()
     }
 }
 
 /// Reads a JSON body into `T`, answering the contract's error shape when it cannot.
 pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest("invalid_body", format!("Corps JSON invalide : {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| AppError::BadRequest("invalid_body", format!("Corps JSON invalide : {e}")))
 }

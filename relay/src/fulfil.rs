@@ -12,7 +12,10 @@ use crate::stripe::{SessionFacts, WebhookEvent};
 
 #[derive(Debug, Clone)]
 pub enum Work {
-    Event { event: WebhookEvent, payload: String },
+    Event {
+        event: WebhookEvent,
+        payload: String,
+    },
     /// The success page retrieved this session from Stripe.
     Lookup(SessionFacts),
 }
@@ -30,11 +33,22 @@ impl Work {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Fulfilled { client: ClientId, plan: String, expires_at: i64, version: i64 },
+    Fulfilled {
+        client: ClientId,
+        plan: String,
+        expires_at: i64,
+        version: i64,
+    },
     /// The session had already left `open`/`pending`; its current state.
     AlreadyHandled(String),
-    Pending { client: String, version: Option<i64> },
-    Failed { client: String, version: Option<i64> },
+    Pending {
+        client: String,
+        version: Option<i64>,
+    },
+    Failed {
+        client: String,
+        version: Option<i64>,
+    },
     Expired,
     Rejected(String),
     Ignored(String),
@@ -58,8 +72,17 @@ impl Outcome {
     /// The client whose visible state changed, and its new version.
     pub fn change(&self) -> Option<(&str, i64)> {
         match self {
-            Outcome::Fulfilled { client, version, .. } => Some((client.as_str(), *version)),
-            Outcome::Pending { client, version: Some(v) } | Outcome::Failed { client, version: Some(v) } => Some((client, *v)),
+            Outcome::Fulfilled {
+                client, version, ..
+            } => Some((client.as_str(), *version)),
+            Outcome::Pending {
+                client,
+                version: Some(v),
+            }
+            | Outcome::Failed {
+                client,
+                version: Some(v),
+            } => Some((client, *v)),
             _ => None,
         }
     }
@@ -67,30 +90,54 @@ impl Outcome {
 
 /// Checks a paid session against the plan catalogue: known plan, exact amount and currency,
 /// well-formed client id. Pure; whether the client exists is asked of the database after.
-pub fn check_payment<'a>(facts: &SessionFacts, plans: &'a Catalogue) -> Result<(ClientId, &'a Plan), String> {
-    let client = facts.client_id.as_deref().and_then(ClientId::parse).ok_or("no valid client_id in metadata")?;
+pub fn check_payment<'a>(
+    facts: &SessionFacts,
+    plans: &'a Catalogue,
+) -> Result<(ClientId, &'a Plan), String> {
+    let client = facts
+        .client_id
+        .as_deref()
+        .and_then(ClientId::parse)
+        .ok_or("no valid client_id in metadata")?;
     let plan_id = facts.plan.as_deref().ok_or("no plan in metadata")?;
-    let plan = plans.get(plan_id).ok_or_else(|| format!("unknown plan {plan_id}"))?;
+    let plan = plans
+        .get(plan_id)
+        .ok_or_else(|| format!("unknown plan {plan_id}"))?;
     if facts.amount_total != Some(plan.price_cents) {
-        return Err(format!("amount {:?} does not match plan {} ({} cents)", facts.amount_total, plan.id, plan.price_cents));
+        return Err(format!(
+            "amount {:?} does not match plan {} ({} cents)",
+            facts.amount_total, plan.id, plan.price_cents
+        ));
     }
     if facts.currency.as_deref() != Some(plan.currency.as_str()) {
-        return Err(format!("currency {:?} does not match plan {} ({})", facts.currency, plan.id, plan.currency));
+        return Err(format!(
+            "currency {:?} does not match plan {} ({})",
+            facts.currency, plan.id, plan.currency
+        ));
     }
     Ok((client, plan))
 }
 
-pub async fn apply(conn: &mut AnyConnection, work: &Work, plans: &Catalogue, now: i64) -> Result<Outcome, sqlx::Error> {
+pub async fn apply(
+    conn: &mut AnyConnection,
+    work: &Work,
+    plans: &Catalogue,
+    now: i64,
+) -> Result<Outcome, sqlx::Error> {
     match work {
         Work::Lookup(facts) => apply_session(conn, "lookup", facts, plans, now).await,
         Work::Event { event, payload } => {
             let session_id = event.session.as_ref().map(|s| &s.id);
-            if !q::insert_event(conn, &event.id, &event.event_type, session_id, payload, now).await? {
+            if !q::insert_event(conn, &event.id, &event.event_type, session_id, payload, now)
+                .await?
+            {
                 return Ok(Outcome::Duplicate);
             }
             let outcome = match &event.session {
                 Some(facts) => apply_session(conn, &event.event_type, facts, plans, now).await?,
-                None if event.event_type.starts_with("checkout.session.") => Outcome::Ignored("unreadable session object".into()),
+                None if event.event_type.starts_with("checkout.session.") => {
+                    Outcome::Ignored("unreadable session object".into())
+                }
                 None => Outcome::Ignored("event type not handled".into()),
             };
             q::set_event_outcome(conn, &event.id, &outcome.label()).await?;
@@ -99,16 +146,27 @@ pub async fn apply(conn: &mut AnyConnection, work: &Work, plans: &Catalogue, now
     }
 }
 
-async fn apply_session(conn: &mut AnyConnection, kind: &str, facts: &SessionFacts, plans: &Catalogue, now: i64) -> Result<Outcome, sqlx::Error> {
+async fn apply_session(
+    conn: &mut AnyConnection,
+    kind: &str,
+    facts: &SessionFacts,
+    plans: &Catalogue,
+    now: i64,
+) -> Result<Outcome, sqlx::Error> {
     let paid = facts.payment_status == "paid";
     match kind {
         "checkout.session.completed" | "lookup" if paid => fulfil(conn, facts, plans, now).await,
         "checkout.session.async_payment_succeeded" => fulfil(conn, facts, plans, now).await,
-        "checkout.session.completed" | "lookup" if facts.payment_status == "unpaid" && facts.status.as_deref() != Some("open") => {
+        "checkout.session.completed" | "lookup"
+            if facts.payment_status == "unpaid" && facts.status.as_deref() != Some("open") =>
+        {
             q::ensure_session(conn, facts, now).await?;
             let client = facts.client_id.clone().unwrap_or_default();
             if q::transition(conn, &facts.id, &["open"], "pending", None, now).await? {
-                Ok(Outcome::Pending { version: q::bump_version(conn, &client, now).await?, client })
+                Ok(Outcome::Pending {
+                    version: q::bump_version(conn, &client, now).await?,
+                    client,
+                })
             } else {
                 Ok(already(conn, facts).await?)
             }
@@ -116,8 +174,20 @@ async fn apply_session(conn: &mut AnyConnection, kind: &str, facts: &SessionFact
         "checkout.session.async_payment_failed" => {
             q::ensure_session(conn, facts, now).await?;
             let client = facts.client_id.clone().unwrap_or_default();
-            if q::transition(conn, &facts.id, &["open", "pending"], "failed", Some("delayed payment failed"), now).await? {
-                Ok(Outcome::Failed { version: q::bump_version(conn, &client, now).await?, client })
+            if q::transition(
+                conn,
+                &facts.id,
+                &["open", "pending"],
+                "failed",
+                Some("delayed payment failed"),
+                now,
+            )
+            .await?
+            {
+                Ok(Outcome::Failed {
+                    version: q::bump_version(conn, &client, now).await?,
+                    client,
+                })
             } else {
                 Ok(already(conn, facts).await?)
             }
@@ -130,42 +200,92 @@ async fn apply_session(conn: &mut AnyConnection, kind: &str, facts: &SessionFact
                 Ok(already(conn, facts).await?)
             }
         }
-        "lookup" => Ok(Outcome::Ignored(format!("session is {} and {}", facts.status.as_deref().unwrap_or("?"), facts.payment_status))),
-        "checkout.session.completed" => Ok(Outcome::Ignored(format!("payment_status {}", facts.payment_status))),
+        "lookup" => Ok(Outcome::Ignored(format!(
+            "session is {} and {}",
+            facts.status.as_deref().unwrap_or("?"),
+            facts.payment_status
+        ))),
+        "checkout.session.completed" => Ok(Outcome::Ignored(format!(
+            "payment_status {}",
+            facts.payment_status
+        ))),
         _ => Ok(Outcome::Ignored("event type not handled".into())),
     }
 }
 
 async fn already(conn: &mut AnyConnection, facts: &SessionFacts) -> Result<Outcome, sqlx::Error> {
-    Ok(Outcome::AlreadyHandled(q::session_state(conn, &facts.id).await?.unwrap_or_default()))
+    Ok(Outcome::AlreadyHandled(
+        q::session_state(conn, &facts.id).await?.unwrap_or_default(),
+    ))
 }
 
 /// Fulfils a paid session at most once: validate, claim the session, extend the subscription.
-async fn fulfil(conn: &mut AnyConnection, facts: &SessionFacts, plans: &Catalogue, now: i64) -> Result<Outcome, sqlx::Error> {
+async fn fulfil(
+    conn: &mut AnyConnection,
+    facts: &SessionFacts,
+    plans: &Catalogue,
+    now: i64,
+) -> Result<Outcome, sqlx::Error> {
     q::ensure_session(conn, facts, now).await?;
     let (client, plan) = match check_payment(facts, plans) {
         Ok(ok) => ok,
         Err(reason) => return reject(conn, facts, reason, now).await,
     };
-    if !q::transition(conn, &facts.id, &["open", "pending"], "fulfilled", None, now).await? {
+    if !q::transition(
+        conn,
+        &facts.id,
+        &["open", "pending"],
+        "fulfilled",
+        None,
+        now,
+    )
+    .await?
+    {
         return already(conn, facts).await;
     }
     match q::extend_subscription(conn, &client, &plan.id, plan.duration_days, now).await? {
         Some((expires_at, version)) => {
             q::set_expires_after(conn, &facts.id, expires_at).await?;
-            Ok(Outcome::Fulfilled { client, plan: plan.id.clone(), expires_at, version })
+            Ok(Outcome::Fulfilled {
+                client,
+                plan: plan.id.clone(),
+                expires_at,
+                version,
+            })
         }
         None => {
             // The claim above is undone by marking the session rejected in the same transaction.
             let reason = format!("unknown client {client}");
-            q::transition(conn, &facts.id, &["fulfilled"], "rejected", Some(&reason), now).await?;
+            q::transition(
+                conn,
+                &facts.id,
+                &["fulfilled"],
+                "rejected",
+                Some(&reason),
+                now,
+            )
+            .await?;
             Ok(Outcome::Rejected(reason))
         }
     }
 }
 
-async fn reject(conn: &mut AnyConnection, facts: &SessionFacts, reason: String, now: i64) -> Result<Outcome, sqlx::Error> {
-    if q::transition(conn, &facts.id, &["open", "pending"], "rejected", Some(&reason), now).await? {
+async fn reject(
+    conn: &mut AnyConnection,
+    facts: &SessionFacts,
+    reason: String,
+    now: i64,
+) -> Result<Outcome, sqlx::Error> {
+    if q::transition(
+        conn,
+        &facts.id,
+        &["open", "pending"],
+        "rejected",
+        Some(&reason),
+        now,
+    )
+    .await?
+    {
         Ok(Outcome::Rejected(reason))
     } else {
         already(conn, facts).await
@@ -193,10 +313,26 @@ mod tests {
     fn a_payment_must_match_the_plan_exactly() {
         let plans = Catalogue::default();
         assert!(check_payment(&facts(4900, "eur", "mensuel", "39"), &plans).is_ok());
-        assert!(check_payment(&facts(4899, "eur", "mensuel", "39"), &plans).unwrap_err().contains("amount"));
-        assert!(check_payment(&facts(4900, "usd", "mensuel", "39"), &plans).unwrap_err().contains("currency"));
-        assert!(check_payment(&facts(4900, "eur", "hebdo", "39"), &plans).unwrap_err().contains("unknown plan"));
-        assert!(check_payment(&facts(4900, "eur", "mensuel", "bad id"), &plans).unwrap_err().contains("client_id"));
+        assert!(
+            check_payment(&facts(4899, "eur", "mensuel", "39"), &plans)
+                .unwrap_err()
+                .contains("amount")
+        );
+        assert!(
+            check_payment(&facts(4900, "usd", "mensuel", "39"), &plans)
+                .unwrap_err()
+                .contains("currency")
+        );
+        assert!(
+            check_payment(&facts(4900, "eur", "hebdo", "39"), &plans)
+                .unwrap_err()
+                .contains("unknown plan")
+        );
+        assert!(
+            check_payment(&facts(4900, "eur", "mensuel", "bad id"), &plans)
+                .unwrap_err()
+                .contains("client_id")
+        );
         assert!(check_payment(&facts(4900, "eur", "annuel", "39"), &plans).is_err());
     }
 }

@@ -29,20 +29,38 @@ impl Keys {
     pub fn from_seed(seed: [u8; 32]) -> Self {
         let signing = SigningKey::from_bytes(&seed);
         let verifying = signing.verifying_key();
-        let link_key: [u8; 32] = Sha256::new().chain_update(b"erp-btp renew-link v1").chain_update(seed).finalize().into();
-        Self { key_id: key_id(&verifying), public_key: encode_public_key(&verifying), signing, link_key }
+        let link_key: [u8; 32] = Sha256::new()
+            .chain_update(b"erp-btp renew-link v1")
+            .chain_update(seed)
+            .finalize()
+            .into();
+        Self {
+            key_id: key_id(&verifying),
+            public_key: encode_public_key(&verifying),
+            signing,
+            link_key,
+        }
     }
 
     pub async fn load(configured: Option<&Secret>, db: &Db) -> Result<Self, String> {
         if let Some(secret) = configured {
-            let bytes = URL_SAFE_NO_PAD.decode(secret.expose().trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
-            return bytes.map(Self::from_seed).ok_or_else(|| "ENTITLEMENT_SIGNING_KEY doit être 32 octets en base64url sans remplissage".to_owned());
+            let bytes = URL_SAFE_NO_PAD
+                .decode(secret.expose().trim())
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok());
+            return bytes.map(Self::from_seed).ok_or_else(|| {
+                "ENTITLEMENT_SIGNING_KEY doit être 32 octets en base64url sans remplissage"
+                    .to_owned()
+            });
         }
         let read = || async {
             sqlx::query("SELECT seed FROM signing_keys ORDER BY created_at, key_id LIMIT 1")
                 .fetch_optional(&db.pool)
                 .await
-                .map(|row| row.and_then(|r| URL_SAFE_NO_PAD.decode(r.get::<String, _>(0)).ok()).and_then(|b| <[u8; 32]>::try_from(b).ok()))
+                .map(|row| {
+                    row.and_then(|r| URL_SAFE_NO_PAD.decode(r.get::<String, _>(0)).ok())
+                        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                })
         };
         if let Some(seed) = read().await.map_err(|e| e.to_string())? {
             return Ok(Self::from_seed(seed));
@@ -58,7 +76,10 @@ impl Keys {
             .execute(&db.pool)
             .await
             .map_err(|e| e.to_string())?;
-        let seed = read().await.map_err(|e| e.to_string())?.ok_or("signing key vanished")?;
+        let seed = read()
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("signing key vanished")?;
         Ok(Self::from_seed(seed))
     }
 
@@ -99,16 +120,28 @@ mod tests {
         let client = ClientId::parse("39").unwrap();
         let token = keys.renew_token(&client, 1000);
         assert_eq!(keys.check_renew_token(&token, 1000), Some(client.clone()));
-        assert_eq!(keys.check_renew_token(&token, 1000 + RENEW_LINK_TTL_SECS), Some(client));
-        assert_eq!(keys.check_renew_token(&token, 1001 + RENEW_LINK_TTL_SECS), None);
+        assert_eq!(
+            keys.check_renew_token(&token, 1000 + RENEW_LINK_TTL_SECS),
+            Some(client)
+        );
+        assert_eq!(
+            keys.check_renew_token(&token, 1001 + RENEW_LINK_TTL_SECS),
+            None
+        );
     }
 
     #[test]
     fn a_forged_or_foreign_token_is_refused() {
         let keys = Keys::from_seed([7; 32]);
         let token = keys.renew_token(&ClientId::parse("39").unwrap(), 1000);
-        assert_eq!(keys.check_renew_token(&token.replacen("39", "40", 1), 1000), None);
-        assert_eq!(Keys::from_seed([8; 32]).check_renew_token(&token, 1000), None);
+        assert_eq!(
+            keys.check_renew_token(&token.replacen("39", "40", 1), 1000),
+            None
+        );
+        assert_eq!(
+            Keys::from_seed([8; 32]).check_renew_token(&token, 1000),
+            None
+        );
         for bad in ["", "39", "39.1", "39.x.00", "..", "39.2000.zz"] {
             assert_eq!(keys.check_renew_token(bad, 1000), None, "{bad}");
         }

@@ -64,8 +64,13 @@ impl AppState {
         db: Db,
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> anyhow::Result<Self> {
-        let plans = Arc::new(Catalogue::load(settings.plans_file.as_deref()).map_err(anyhow::Error::msg)?);
-        let keys = Arc::new(Keys::load(settings.signing_key.as_ref(), &db).await.map_err(anyhow::Error::msg)?);
+        let plans =
+            Arc::new(Catalogue::load(settings.plans_file.as_deref()).map_err(anyhow::Error::msg)?);
+        let keys = Arc::new(
+            Keys::load(settings.signing_key.as_ref(), &db)
+                .await
+                .map_err(anyhow::Error::msg)?,
+        );
         let stripe = StripeApi::new(&stripe_settings)?;
         let changes = Changes::default();
         let metrics = Metrics::default();
@@ -92,21 +97,38 @@ pub fn app(state: AppState) -> Router {
     use routes::*;
     let pages = Router::new()
         .route("/pricing", get(pages::pricing))
-        .route("/renew-subscription", get(pages::renew).post(pages::renew_checkout))
+        .route(
+            "/renew-subscription",
+            get(pages::renew).post(pages::renew_checkout),
+        )
         .route("/payment-success", get(pages::success))
         .route("/payment-cancelled", get(pages::cancelled))
         .route("/static/app.css", get(ops::stylesheet))
-        .route("/", get(|| async { axum::response::Redirect::to("/pricing") }))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/pricing") }),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"),
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+            ),
         ))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("no-referrer")));
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("no-referrer"),
+        ));
     Router::new()
         .route("/api/stripe/plans", get(api::plans))
         .route("/api/stripe/config", get(api::config))
-        .route("/api/stripe/create-checkout-session", post(checkout::create))
+        .route(
+            "/api/stripe/create-checkout-session",
+            post(checkout::create),
+        )
         .route("/api/stripe/webhook", post(webhook::receive))
         .route("/api/subscription", get(subscription::status))
         .route("/api/entitlement/public-key", get(subscription::public_key))
@@ -114,9 +136,15 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .merge(pages)
-        .route_layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
         .fallback(ops::not_found)
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -31,7 +31,13 @@ struct Inner {
 
 impl Metrics {
     pub fn observe_request(&self, route: &str, status: u16) {
-        *self.inner.requests.lock().unwrap().entry((route.to_owned(), status)).or_default() += 1;
+        *self
+            .inner
+            .requests
+            .lock()
+            .unwrap()
+            .entry((route.to_owned(), status))
+            .or_default() += 1;
     }
 
     pub fn observe_webhook(&self, outcome: &str) {
@@ -42,7 +48,9 @@ impl Metrics {
 
     pub fn observe_batch(&self, jobs: usize) {
         self.inner.batches.fetch_add(1, Ordering::Relaxed);
-        self.inner.batched_jobs.fetch_add(jobs as u64, Ordering::Relaxed);
+        self.inner
+            .batched_jobs
+            .fetch_add(jobs as u64, Ordering::Relaxed);
     }
 
     pub fn observe_wake(&self, since_commit: std::time::Duration) {
@@ -53,32 +61,60 @@ impl Metrics {
             }
         }
         self.inner.wake_count.fetch_add(1, Ordering::Relaxed);
-        self.inner.wake_sum_us.fetch_add(since_commit.as_micros() as u64, Ordering::Relaxed);
+        self.inner
+            .wake_sum_us
+            .fetch_add(since_commit.as_micros() as u64, Ordering::Relaxed);
     }
 
     pub fn render(&self, waiting_long_polls: usize) -> String {
         let mut out = String::new();
         out.push_str("# HELP relay_http_requests_total HTTP requests by route and status.\n# TYPE relay_http_requests_total counter\n");
         for ((route, status), n) in self.inner.requests.lock().unwrap().iter() {
-            let _ = writeln!(out, "relay_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "relay_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+            );
         }
         out.push_str("# HELP relay_webhook_events_total Verified webhook events by outcome.\n# TYPE relay_webhook_events_total counter\n");
         for (outcome, n) in self.inner.webhooks.lock().unwrap().iter() {
-            let _ = writeln!(out, "relay_webhook_events_total{{outcome=\"{outcome}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "relay_webhook_events_total{{outcome=\"{outcome}\"}} {n}"
+            );
         }
         let batches = self.inner.batches.load(Ordering::Relaxed);
         let jobs = self.inner.batched_jobs.load(Ordering::Relaxed);
-        let _ = writeln!(out, "# HELP relay_write_batches_total Transactions committed by the group-commit writer.\n# TYPE relay_write_batches_total counter\nrelay_write_batches_total {batches}");
-        let _ = writeln!(out, "# HELP relay_write_jobs_total Jobs committed by the writer.\n# TYPE relay_write_jobs_total counter\nrelay_write_jobs_total {jobs}");
-        let _ = writeln!(out, "# HELP relay_long_polls_waiting Long polls currently held.\n# TYPE relay_long_polls_waiting gauge\nrelay_long_polls_waiting {waiting_long_polls}");
+        let _ = writeln!(
+            out,
+            "# HELP relay_write_batches_total Transactions committed by the group-commit writer.\n# TYPE relay_write_batches_total counter\nrelay_write_batches_total {batches}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP relay_write_jobs_total Jobs committed by the writer.\n# TYPE relay_write_jobs_total counter\nrelay_write_jobs_total {jobs}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP relay_long_polls_waiting Long polls currently held.\n# TYPE relay_long_polls_waiting gauge\nrelay_long_polls_waiting {waiting_long_polls}"
+        );
         out.push_str("# HELP relay_long_poll_wake_seconds Time from a change being published to the long poll answering.\n# TYPE relay_long_poll_wake_seconds histogram\n");
         for (i, bound) in WAKE_BUCKETS_MS.iter().enumerate() {
             let n = self.inner.wake_buckets[i].load(Ordering::Relaxed);
-            let _ = writeln!(out, "relay_long_poll_wake_seconds_bucket{{le=\"{}\"}} {n}", bound / 1000.0);
+            let _ = writeln!(
+                out,
+                "relay_long_poll_wake_seconds_bucket{{le=\"{}\"}} {n}",
+                bound / 1000.0
+            );
         }
         let count = self.inner.wake_count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "relay_long_poll_wake_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "relay_long_poll_wake_seconds_sum {}", self.inner.wake_sum_us.load(Ordering::Relaxed) as f64 / 1e6);
+        let _ = writeln!(
+            out,
+            "relay_long_poll_wake_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            out,
+            "relay_long_poll_wake_seconds_sum {}",
+            self.inner.wake_sum_us.load(Ordering::Relaxed) as f64 / 1e6
+        );
         let _ = writeln!(out, "relay_long_poll_wake_seconds_count {count}");
         out
     }
@@ -95,6 +131,11 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
     let started = Instant::now();
     let response = next.run(request).await;
     metrics.observe_request(&route, response.status().as_u16());
-    tracing::debug!(route, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
+    tracing::debug!(
+        route,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
     response
 }

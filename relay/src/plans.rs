@@ -22,8 +22,20 @@ impl Default for Catalogue {
         };
         Self {
             plans: vec![
-                plan("mensuel", "Mensuel", 4900, 30, &["Accès complet", "Support prioritaire"]),
-                plan("annuel", "Annuel", 49900, 365, &["Accès complet", "Support prioritaire", "2 mois offerts"]),
+                plan(
+                    "mensuel",
+                    "Mensuel",
+                    4900,
+                    30,
+                    &["Accès complet", "Support prioritaire"],
+                ),
+                plan(
+                    "annuel",
+                    "Annuel",
+                    49900,
+                    365,
+                    &["Accès complet", "Support prioritaire", "2 mois offerts"],
+                ),
             ],
         }
     }
@@ -31,11 +43,17 @@ impl Default for Catalogue {
 
 impl Catalogue {
     pub fn load(path: Option<&Path>) -> Result<Self, String> {
-        let Some(path) = path else { return Ok(Self::default()) };
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("RELAY_PLANS_FILE {} illisible : {e}", path.display()))?;
-        let parsed: PlansResponse = serde_json::from_str(&text)
-            .map_err(|e| format!("RELAY_PLANS_FILE {} n'est pas un JSON {{\"plans\": [...]}} valide : {e}", path.display()))?;
+        let parsed: PlansResponse = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "RELAY_PLANS_FILE {} n'est pas un JSON {{\"plans\": [...]}} valide : {e}",
+                path.display()
+            )
+        })?;
         Self::new(parsed.plans).map_err(|e| format!("RELAY_PLANS_FILE {} : {e}", path.display()))
     }
 
@@ -45,10 +63,16 @@ impl Catalogue {
         }
         for (i, p) in plans.iter().enumerate() {
             if p.id.is_empty() || plans[..i].iter().any(|q| q.id == p.id) {
-                return Err(format!("identifiant de plan vide ou en double : « {} »", p.id));
+                return Err(format!(
+                    "identifiant de plan vide ou en double : « {} »",
+                    p.id
+                ));
             }
             if p.price_cents <= 0 || p.duration_days <= 0 {
-                return Err(format!("le plan {} doit avoir un prix et une durée positifs", p.id));
+                return Err(format!(
+                    "le plan {} doit avoir un prix et une durée positifs",
+                    p.id
+                ));
             }
             if p.currency != "eur" {
                 return Err(format!("le plan {} doit être en eur", p.id));
@@ -66,19 +90,23 @@ impl Catalogue {
     }
 }
 
+/// « 49 € », « 49,90 € ».
+pub fn euros(cents: i64) -> String {
+    if cents % 100 == 0 {
+        format!("{}\u{a0}€", cents / 100)
+    } else {
+        format!("{},{:02}\u{a0}€", cents / 100, cents % 100)
+    }
+}
+
 /// « 49 € / mois », « 499 € / an »: a price as a French reader expects it.
 pub fn price_label(plan: &Plan) -> String {
-    let euros = if plan.price_cents % 100 == 0 {
-        format!("{}", plan.price_cents / 100)
-    } else {
-        format!("{},{:02}", plan.price_cents / 100, plan.price_cents % 100)
-    };
     let period = match plan.duration_days {
         28..=31 => " / mois".to_owned(),
         365 | 366 => " / an".to_owned(),
         d => format!(" / {d} jours"),
     };
-    format!("{euros}\u{a0}€{period}")
+    format!("{}{period}", euros(plan.price_cents))
 }
 
 #[cfg(test)]

@@ -16,10 +16,19 @@ use crate::domain::ClientId;
 use crate::{AppState, app};
 
 pub fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(colours);
     // `try_init`: tests start several relays in one process.
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// Opens and migrates the configured database, with the variable named in the error.
@@ -27,13 +36,19 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(settings.database_url.expose())
         .await
         .with_context(|| "DATABASE_URL : base de données injoignable".to_owned())?;
-    db.migrate().await.context("migrations de la base de données")?;
+    db.migrate()
+        .await
+        .context("migrations de la base de données")?;
     Ok(db)
 }
 
 /// An address this machine can connect to for `addr` (a wildcard bind becomes loopback).
 fn local(addr: SocketAddr) -> SocketAddr {
-    if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr }
+    if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    }
 }
 
 /// Stripe settings and router of an in-process sandbox mounted at `/sandbox-stripe`.
@@ -42,7 +57,10 @@ pub fn sandbox_for(settings: &Settings, addr: SocketAddr) -> (StripeSettings, Sa
     let webhook_secret = format!("whsec_sandbox_{}", stripe_sandbox::random_id(32));
     let sandbox = Sandbox::new(SandboxConfig {
         public_base: settings.public_url("/sandbox-stripe"),
-        webhook: Some(WebhookTarget { url: format!("http://{local}/api/stripe/webhook"), secrets: vec![webhook_secret.clone()] }),
+        webhook: Some(WebhookTarget {
+            url: format!("http://{local}/api/stripe/webhook"),
+            secrets: vec![webhook_secret.clone()],
+        }),
         retry: RetryPolicy::default(),
         sepa_settle_after: Duration::from_secs(10),
     });
@@ -60,7 +78,9 @@ pub async fn serve(settings: Settings, sandbox: bool) -> anyhow::Result<()> {
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
-    let listener = TcpListener::bind(settings.addr).await.with_context(|| format!("RELAY_ADDR : impossible d'écouter sur {}", settings.addr))?;
+    let listener = TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| format!("RELAY_ADDR : impossible d'écouter sur {}", settings.addr))?;
     let addr = listener.local_addr()?;
     let db = open_database(&settings).await?;
     let (stripe_settings, sandbox) = match (&settings.stripe, sandbox) {
@@ -78,7 +98,10 @@ pub async fn serve(settings: Settings, sandbox: bool) -> anyhow::Result<()> {
         router = router.nest("/sandbox-stripe", sb.router());
         announce_sandbox(&state).await?;
     }
-    tracing::info!("relay listening on http://{addr} (APP_URL {})", state.settings.app_url);
+    tracing::info!(
+        "relay listening on http://{addr} (APP_URL {})",
+        state.settings.app_url
+    );
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
@@ -97,9 +120,14 @@ async fn announce_sandbox(state: &AppState) -> anyhow::Result<()> {
         Err(crate::db::clients::ClientError::Exists(_)) => state.db.reissue_token(&demo).await?,
         Err(e) => return Err(e.into()),
     };
-    let link = state.settings.public_url(&format!("/renew-subscription?link={}", state.keys.renew_token(&demo, crate::db::now())));
+    let link = state.settings.public_url(&format!(
+        "/renew-subscription?link={}",
+        state.keys.renew_token(&demo, crate::db::now())
+    ));
     println!("Mode sandbox : Stripe est simulé, aucun paiement réel n'a lieu.");
-    println!("Client de démonstration « demo » — page de renouvellement (valable 15 min) :\n  {link}");
+    println!(
+        "Client de démonstration « demo » — page de renouvellement (valable 15 min) :\n  {link}"
+    );
     println!("Carte de test : 4242 4242 4242 4242, date future, CVC quelconque.");
     println!("Jeton d'API du client demo (pour l'application de bureau ou relay simulate) :");
     println!("{token}");
@@ -136,7 +164,8 @@ pub fn listen_for_changes(url: String, changes: Changes) {
                         loop {
                             match listener.recv().await {
                                 Ok(n) => {
-                                    if let Some((version, client)) = parse_notification(n.payload()) {
+                                    if let Some((version, client)) = parse_notification(n.payload())
+                                    {
                                         changes.publish(client, version);
                                     }
                                 }

@@ -30,7 +30,10 @@ const OUTCOMES: [(&str, &str); 9] = [
     ("paid", "Carte 4242 4242 4242 4242 : paiement accepté"),
     ("declined", "Carte 4000 0000 0000 0002 : carte refusée"),
     ("3ds", "Carte 4000 0025 0000 3155 : 3-D Secure confirmé"),
-    ("3ds-refused", "Carte 4000 0025 0000 3155 : 3-D Secure refusé"),
+    (
+        "3ds-refused",
+        "Carte 4000 0025 0000 3155 : 3-D Secure refusé",
+    ),
     ("sepa-ok", "Prélèvement SEPA qui aboutit"),
     ("sepa-ko", "Prélèvement SEPA rejeté"),
     ("duplicate", "Paiement accepté, webhook livré deux fois"),
@@ -51,15 +54,30 @@ fn pick(question: &str, choices: &[(&str, &str)]) -> anyhow::Result<String> {
         println!("  {}) {label}", i + 1);
     }
     let answer = ask(question)?;
-    let index: usize = answer.parse().ok().filter(|i| (1..=choices.len()).contains(i)).context("choix invalide")?;
+    let index: usize = answer
+        .parse()
+        .ok()
+        .filter(|i| (1..=choices.len()).contains(i))
+        .context("choix invalide")?;
     Ok(choices[index - 1].0.to_owned())
 }
 
 pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     let relay = args.relay.trim_end_matches('/').to_owned();
-    let config: serde_json::Value = http.get(format!("{relay}/api/stripe/config")).send().await.with_context(|| format!("relais injoignable à {relay}"))?.json().await?;
-    println!("1. Relais {relay} joint, Stripe en mode {}.", config["mode"].as_str().unwrap_or("?"));
+    let config: serde_json::Value = http
+        .get(format!("{relay}/api/stripe/config"))
+        .send()
+        .await
+        .with_context(|| format!("relais injoignable à {relay}"))?
+        .json()
+        .await?;
+    println!(
+        "1. Relais {relay} joint, Stripe en mode {}.",
+        config["mode"].as_str().unwrap_or("?")
+    );
     let token = match args.token {
         Some(t) => t,
         None => ask("Jeton d'API du client :")?,
@@ -67,7 +85,13 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let status = |wait: u64, since: i64| {
         let (http, relay, token) = (http.clone(), relay.clone(), token.clone());
         async move {
-            let resp = http.get(format!("{relay}/api/subscription?wait={wait}&since={since}")).bearer_auth(&token).send().await?;
+            let resp = http
+                .get(format!(
+                    "{relay}/api/subscription?wait={wait}&since={since}"
+                ))
+                .bearer_auth(&token)
+                .send()
+                .await?;
             if !resp.status().is_success() {
                 bail!("le relais refuse le jeton ({})", resp.status());
             }
@@ -75,33 +99,71 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let before = status(0, 0).await?;
-    println!("2. Abonnement actuel du client {} : {} (échéance {}).", before.client_id, before.status.as_str(), before.expires_at.as_deref().unwrap_or("aucune"));
-    let plans: PlansResponse = http.get(format!("{relay}/api/stripe/plans")).send().await?.json().await?;
+    println!(
+        "2. Abonnement actuel du client {} : {} (échéance {}).",
+        before.client_id,
+        before.status.as_str(),
+        before.expires_at.as_deref().unwrap_or("aucune")
+    );
+    let plans: PlansResponse = http
+        .get(format!("{relay}/api/stripe/plans"))
+        .send()
+        .await?
+        .json()
+        .await?;
     let plan = match args.plan {
         Some(p) => p,
         None => {
-            let choices: Vec<(&str, &str)> = plans.plans.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
+            let choices: Vec<(&str, &str)> = plans
+                .plans
+                .iter()
+                .map(|p| (p.id.as_str(), p.name.as_str()))
+                .collect();
             pick("Plan :", &choices)?
         }
     };
-    let resp = http.post(format!("{relay}/api/stripe/create-checkout-session")).bearer_auth(&token).json(&json!({ "plan": plan })).send().await?;
+    let resp = http
+        .post(format!("{relay}/api/stripe/create-checkout-session"))
+        .bearer_auth(&token)
+        .json(&json!({ "plan": plan }))
+        .send()
+        .await?;
     if !resp.status().is_success() {
         bail!("création de la session refusée : {}", resp.text().await?);
     }
     let session: CheckoutResponse = resp.json().await?;
-    println!("3. Session de paiement créée : {}\n   {}", session.session_id, session.url);
+    println!(
+        "3. Session de paiement créée : {}\n   {}",
+        session.session_id, session.url
+    );
     let outcome = match args.outcome {
         Some(o) => o,
         None => pick("Issue du paiement :", &OUTCOMES)?,
     };
-    let sandbox = session.url.split("/c/pay/").next().context("l'URL de paiement n'est pas celle du sandbox")?.to_owned();
-    let options = |body: serde_json::Value| http.post(format!("{sandbox}/_sandbox/options")).json(&body).send();
+    let sandbox = session
+        .url
+        .split("/c/pay/")
+        .next()
+        .context("l'URL de paiement n'est pas celle du sandbox")?
+        .to_owned();
+    let options = |body: serde_json::Value| {
+        http.post(format!("{sandbox}/_sandbox/options"))
+            .json(&body)
+            .send()
+    };
     match outcome.as_str() {
         "duplicate" => drop(options(json!({ "duplicates": 1 })).await?),
         "late" => drop(options(json!({ "delay_ms": 5000 })).await?),
         _ => {}
     }
-    let card = |n: &'static str| vec![("method", "card"), ("card_number", n), ("expiry", "12/34"), ("cvc", "123")];
+    let card = |n: &'static str| {
+        vec![
+            ("method", "card"),
+            ("card_number", n),
+            ("expiry", "12/34"),
+            ("cvc", "123"),
+        ]
+    };
     let form = match outcome.as_str() {
         "paid" | "duplicate" | "late" => card("4242424242424242"),
         "declined" => card("4000000000000002"),
@@ -118,24 +180,55 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     };
     if outcome.starts_with("3ds") {
         println!("4. La banque demande une confirmation 3-D Secure.");
-        let action = if outcome == "3ds" { "confirm" } else { "refuse" };
-        answer = http.post(format!("{}/3ds", session.url)).form(&[("action", action)]).send().await?;
+        let action = if outcome == "3ds" {
+            "confirm"
+        } else {
+            "refuse"
+        };
+        answer = http
+            .post(format!("{}/3ds", session.url))
+            .form(&[("action", action)])
+            .send()
+            .await?;
     }
-    let redirect = answer.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
+    let redirect = answer
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned);
     match redirect {
         Some(to) => println!("4. Page de paiement terminée, redirection vers {to}"),
-        None => println!("4. Page de paiement : paiement non effectué (HTTP {}).", answer.status()),
+        None => println!(
+            "4. Page de paiement : paiement non effectué (HTTP {}).",
+            answer.status()
+        ),
     }
     if outcome.starts_with("sepa") {
-        let settled: serde_json::Value = http.post(format!("{sandbox}/_sandbox/sessions/{}/settle", session.session_id)).send().await?.json().await?;
+        let settled: serde_json::Value = http
+            .post(format!(
+                "{sandbox}/_sandbox/sessions/{}/settle",
+                session.session_id
+            ))
+            .send()
+            .await?
+            .json()
+            .await?;
         println!("5. Prélèvement SEPA réglé par la banque (simulé) : {settled}");
     }
     let _ = options(json!({})).await;
     // Outcomes that pay nothing get a short wait: the point is to show that nothing changed.
-    let wait = if ["declined", "3ds-refused", "cancel"].contains(&outcome.as_str()) { 3 } else { 15 };
+    let wait = if ["declined", "3ds-refused", "cancel"].contains(&outcome.as_str()) {
+        3
+    } else {
+        15
+    };
     println!("6. Attente de la mise à jour de l'abonnement (long poll, {wait} s au plus)…");
     let after = status(wait, before.version).await?;
-    let changed = if after.version == before.version { "inchangé" } else { "mis à jour" };
+    let changed = if after.version == before.version {
+        "inchangé"
+    } else {
+        "mis à jour"
+    };
     println!(
         "7. Abonnement {changed} : statut {}, plan {}, échéance {}, {} jour(s) restant(s), version {}.",
         after.status.as_str(),

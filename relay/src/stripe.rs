@@ -8,8 +8,8 @@ use std::time::Duration;
 use erp_btp_protocol::Plan;
 use serde::Deserialize;
 use stripe_checkout::checkout_session::{
-    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData, ProductData,
-    RetrieveCheckoutSession,
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    ProductData, RetrieveCheckoutSession,
 };
 use stripe_shared::{CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode};
 
@@ -51,7 +51,10 @@ impl From<stripe::StripeError> for StripeFailure {
                 let _ = err;
                 Self::NotFound
             }
-            stripe::StripeError::Stripe(err, status) => Self::Refused { status, message: err.message.clone().unwrap_or_default() },
+            stripe::StripeError::Stripe(err, status) => Self::Refused {
+                status,
+                message: err.message.clone().unwrap_or_default(),
+            },
             stripe::StripeError::JSONDeserialize(m) => Self::BadAnswer(m),
             stripe::StripeError::Timeout => Self::Unreachable("timeout".into()),
             other => Self::Unreachable(other.to_string()),
@@ -76,14 +79,26 @@ impl StripeApi {
 
     /// Creates the contract's session: mode `payment`, one inline EUR line at the plan's price,
     /// the client in `client_reference_id` and `metadata`, French locale.
-    pub async fn create_session(&self, client: &ClientId, plan: &Plan, success_url: &str, cancel_url: &str) -> Result<(SessionId, String), StripeFailure> {
+    pub async fn create_session(
+        &self,
+        client: &ClientId,
+        plan: &Plan,
+        success_url: &str,
+        cancel_url: &str,
+    ) -> Result<(SessionId, String), StripeFailure> {
         let mut price = CreateCheckoutSessionLineItemsPriceData::new(stripe_types::Currency::EUR);
         price.unit_amount = Some(plan.price_cents);
-        price.product_data = Some(ProductData::new(format!("ERP BTP — abonnement {}", plan.name)));
+        price.product_data = Some(ProductData::new(format!(
+            "ERP BTP — abonnement {}",
+            plan.name
+        )));
         let mut item = CreateCheckoutSessionLineItems::new();
         item.price_data = Some(price);
         item.quantity = Some(1);
-        let metadata = HashMap::from([("client_id".to_owned(), client.to_string()), ("plan".to_owned(), plan.id.clone())]);
+        let metadata = HashMap::from([
+            ("client_id".to_owned(), client.to_string()),
+            ("plan".to_owned(), plan.id.clone()),
+        ]);
         let session = CreateCheckoutSession::new()
             .mode(CheckoutSessionMode::Payment)
             .line_items(vec![item])
@@ -94,13 +109,18 @@ impl StripeApi {
             .locale(CheckoutSessionLocale::Fr)
             .send(&self.client)
             .await?;
-        let id = SessionId::parse(session.id.as_str()).ok_or_else(|| StripeFailure::BadAnswer("session id is not cs_…".into()))?;
-        let url = session.url.ok_or_else(|| StripeFailure::BadAnswer("session has no url".into()))?;
+        let id = SessionId::parse(session.id.as_str())
+            .ok_or_else(|| StripeFailure::BadAnswer("session id is not cs_…".into()))?;
+        let url = session
+            .url
+            .ok_or_else(|| StripeFailure::BadAnswer("session has no url".into()))?;
         Ok((id, url))
     }
 
     pub async fn retrieve_session(&self, id: &SessionId) -> Result<SessionFacts, StripeFailure> {
-        let s = RetrieveCheckoutSession::new(id.as_str()).send(&self.client).await?;
+        let s = RetrieveCheckoutSession::new(id.as_str())
+            .send(&self.client)
+            .await?;
         Ok(facts_from_api(&s))
     }
 }
@@ -108,8 +128,12 @@ impl StripeApi {
 fn facts_from_api(s: &CheckoutSession) -> SessionFacts {
     let meta = s.metadata.clone().unwrap_or_default();
     SessionFacts {
-        id: SessionId::parse(s.id.as_str()).unwrap_or_else(|| SessionId::parse("cs_invalid").unwrap()),
-        client_id: meta.get("client_id").cloned().or_else(|| s.client_reference_id.clone()),
+        id: SessionId::parse(s.id.as_str())
+            .unwrap_or_else(|| SessionId::parse("cs_invalid").unwrap()),
+        client_id: meta
+            .get("client_id")
+            .cloned()
+            .or_else(|| s.client_reference_id.clone()),
         plan: meta.get("plan").cloned(),
         amount_total: s.amount_total,
         currency: s.currency.as_ref().map(|c| c.to_string()),
@@ -155,8 +179,13 @@ struct RawSession {
 
 /// Parses an event body. Errors only when it is not an event at all (no `id`/`type`).
 pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
-    let raw: RawEvent = serde_json::from_slice(body).map_err(|e| format!("not a Stripe event: {e}"))?;
-    if raw.id.is_empty() || raw.id.len() > 255 || raw.event_type.is_empty() || raw.event_type.len() > 255 {
+    let raw: RawEvent =
+        serde_json::from_slice(body).map_err(|e| format!("not a Stripe event: {e}"))?;
+    if raw.id.is_empty()
+        || raw.id.len() > 255
+        || raw.event_type.is_empty()
+        || raw.event_type.len() > 255
+    {
         return Err("event id or type is empty or too long".into());
     }
     let session = if raw.event_type.starts_with("checkout.session.") {
@@ -179,7 +208,11 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
     } else {
         None
     };
-    Ok(WebhookEvent { id: raw.id, event_type: raw.event_type, session })
+    Ok(WebhookEvent {
+        id: raw.id,
+        event_type: raw.event_type,
+        session,
+    })
 }
 
 #[cfg(test)]
@@ -201,12 +234,21 @@ mod tests {
     #[test]
     fn client_reference_id_is_the_fallback() {
         let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"object":{"id":"cs_1","client_reference_id":"7","payment_status":"paid"}}}"#;
-        assert_eq!(parse_event(body).unwrap().session.unwrap().client_id.as_deref(), Some("7"));
+        assert_eq!(
+            parse_event(body)
+                .unwrap()
+                .session
+                .unwrap()
+                .client_id
+                .as_deref(),
+            Some("7")
+        );
     }
 
     #[test]
     fn other_events_and_bad_sessions_carry_no_session() {
-        let body = br#"{"id":"evt_2","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1"}}}"#;
+        let body =
+            br#"{"id":"evt_2","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1"}}}"#;
         assert!(parse_event(body).unwrap().session.is_none());
         let body = br#"{"id":"evt_3","type":"checkout.session.completed","data":{"object":{"id":"not-a-session"}}}"#;
         assert!(parse_event(body).unwrap().session.is_none());
@@ -214,8 +256,19 @@ mod tests {
 
     #[test]
     fn non_events_are_errors() {
-        for body in [&b""[..], b"[]", b"{}", b"{\"id\":1,\"type\":\"x\"}", b"{\"id\":\"\",\"type\":\"x\"}", b"nul"] {
-            assert!(parse_event(body).is_err(), "{}", String::from_utf8_lossy(body));
+        for body in [
+            &b""[..],
+            b"[]",
+            b"{}",
+            b"{\"id\":1,\"type\":\"x\"}",
+            b"{\"id\":\"\",\"type\":\"x\"}",
+            b"nul",
+        ] {
+            assert!(
+                parse_event(body).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 }

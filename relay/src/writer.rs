@@ -63,8 +63,13 @@ impl Writer {
     /// Applies `work` durably; returns once it is committed (or failed).
     pub async fn submit(&self, work: Work) -> Result<Outcome, WriteError> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send(Job { work, reply }).await.map_err(|_| WriteError("writer stopped".into()))?;
-        answer.await.map_err(|_| WriteError("writer stopped".into()))?
+        self.tx
+            .send(Job { work, reply })
+            .await
+            .map_err(|_| WriteError("writer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| WriteError("writer stopped".into()))?
     }
 }
 
@@ -96,11 +101,20 @@ async fn commit(db: &Db, plans: &Catalogue, works: &[&Work]) -> Result<Vec<Outco
 
 fn after_commit(outcome: &Outcome, changes: &Changes) {
     match outcome {
-        Outcome::Fulfilled { client, plan, expires_at, .. } => {
-            let date = chrono::DateTime::from_timestamp(*expires_at, 0).unwrap_or_default().format("%Y-%m-%d");
+        Outcome::Fulfilled {
+            client,
+            plan,
+            expires_at,
+            ..
+        } => {
+            let date = chrono::DateTime::from_timestamp(*expires_at, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%d");
             tracing::info!(target: "stripe_service", "Abonnement mis à jour pour {client}: plan={plan}, expire={date}");
         }
-        Outcome::Rejected(reason) => tracing::warn!(target: "stripe_service", "Payment not applied: {reason}"),
+        Outcome::Rejected(reason) => {
+            tracing::warn!(target: "stripe_service", "Payment not applied: {reason}")
+        }
         _ => {}
     }
     if let Some((client, version)) = outcome.change() {

@@ -26,7 +26,10 @@ async fn config_gives_the_publishable_key_and_never_the_secret(backend: Backend)
     let w = start(backend).await;
     let resp = w.get("/api/stripe/config").await;
     let text = resp.text().await.unwrap();
-    assert_eq!(text, r#"{"publishable_key":"pk_test_relay_tests_key","mode":"test"}"#);
+    assert_eq!(
+        text,
+        r#"{"publishable_key":"pk_test_relay_tests_key","mode":"test"}"#
+    );
     assert!(!text.contains("sk_test") && !text.contains("whsec"));
 }
 
@@ -38,9 +41,24 @@ async fn api_calls_without_a_valid_token_get_401_with_the_error_shape(backend: B
         assert_eq!(body["error"]["code"], "unauthorized");
         assert!(body["error"]["message"].as_str().unwrap().contains("Jeton"));
     }
-    let (code, body) = w.post_json("/api/stripe/create-checkout-session", None, r#"{"plan":"mensuel"}"#).await;
-    assert_eq!((code, body["error"]["code"].as_str()), (401, Some("unauthorized")));
-    let resp = w.http.get(format!("{}/api/subscription", w.base)).header("authorization", format!("Basic {}", w.token)).send().await.unwrap();
+    let (code, body) = w
+        .post_json(
+            "/api/stripe/create-checkout-session",
+            None,
+            r#"{"plan":"mensuel"}"#,
+        )
+        .await;
+    assert_eq!(
+        (code, body["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let resp = w
+        .http
+        .get(format!("{}/api/subscription", w.base))
+        .header("authorization", format!("Basic {}", w.token))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
 }
 
@@ -55,9 +73,16 @@ async fn a_revoked_token_is_refused_on_the_next_request(backend: Backend) {
 
 async fn tokens_are_stored_only_as_hashes(backend: Backend) {
     let w = start(backend).await;
-    assert!(w.token.starts_with("erpbtp_") && w.token.len() >= 7 + 43, "256-bit token");
+    assert!(
+        w.token.starts_with("erpbtp_") && w.token.len() >= 7 + 43,
+        "256-bit token"
+    );
     use sqlx::Row;
-    let stored: String = sqlx::query("SELECT token_hash FROM clients").fetch_one(&w.state.db.pool).await.unwrap().get(0);
+    let stored: String = sqlx::query("SELECT token_hash FROM clients")
+        .fetch_one(&w.state.db.pool)
+        .await
+        .unwrap()
+        .get(0);
     assert_ne!(stored, w.token);
     assert!(!stored.contains(&w.token[7..]));
     assert_eq!(stored, relay::db::clients::hash_token(&w.token));
@@ -70,12 +95,21 @@ async fn healthz_checks_the_database_and_metrics_count_requests(backend: Backend
     w.get_json("/api/stripe/plans", None).await;
     w.get_json("/api/subscription", None).await;
     let metrics = w.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains(r#"relay_http_requests_total{route="/api/stripe/plans",status="200"} 1"#), "{metrics}");
-    assert!(metrics.contains(r#"relay_http_requests_total{route="/api/subscription",status="401"} 1"#), "{metrics}");
+    assert!(
+        metrics.contains(r#"relay_http_requests_total{route="/api/stripe/plans",status="200"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"relay_http_requests_total{route="/api/subscription",status="401"} 1"#),
+        "{metrics}"
+    );
     assert!(metrics.contains("relay_long_polls_waiting 0"));
     w.state.db.pool.close().await;
     let (code, body) = w.get_json("/healthz", None).await;
-    assert_eq!((code, body["database"].as_str()), (503, Some("unreachable")));
+    assert_eq!(
+        (code, body["database"].as_str()),
+        (503, Some("unreachable"))
+    );
 }
 
 on_both_backends!(
@@ -93,12 +127,24 @@ async fn the_pricing_page_shows_both_plans_in_french_with_security_headers() {
     let resp = w.get("/pricing").await;
     assert_eq!(resp.status(), 200);
     let headers = resp.headers().clone();
-    assert!(headers["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");
     let html = resp.text().await.unwrap();
     assert!(html.contains("lang=\"fr\""));
-    for text in ["49\u{a0}€ / mois", "499\u{a0}€ / an", "Accès complet", "Support prioritaire", "2 mois offerts", "89\u{a0}€ d&#39;économie"] {
+    for text in [
+        "49\u{a0}€ / mois",
+        "499\u{a0}€ / an",
+        "Accès complet",
+        "Support prioritaire",
+        "2 mois offerts",
+        "89\u{a0}€ d&#39;économie",
+    ] {
         assert!(html.contains(text), "missing {text:?}");
     }
     assert_eq!(w.get("/static/app.css").await.status(), 200);
@@ -118,9 +164,19 @@ async fn the_cancelled_page_says_nothing_was_charged() {
 async fn unknown_paths_and_oversized_bodies_get_json_errors() {
     let w = start(Backend::Sqlite).await;
     let (code, body) = w.get_json("/nope", None).await;
-    assert_eq!((code, body["error"]["code"].as_str()), (404, Some("not_found")));
+    assert_eq!(
+        (code, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
     let huge = "x".repeat(relay::BODY_LIMIT + 1);
-    let resp = w.http.post(format!("{}/api/stripe/webhook", w.base)).body(huge).header("stripe-signature", "t=1,v1=00").send().await.unwrap();
+    let resp = w
+        .http
+        .post(format!("{}/api/stripe/webhook", w.base))
+        .body(huge)
+        .header("stripe-signature", "t=1,v1=00")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 413);
     assert_eq!(w.count("SELECT COUNT(*) FROM stripe_events").await, 0);
 }
@@ -129,7 +185,9 @@ async fn unknown_paths_and_oversized_bodies_get_json_errors() {
 
 fn relay(args: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_relay"));
-    cmd.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in vars {
         cmd.env(k, v);
     }
@@ -148,8 +206,15 @@ fn good_env(db: &str) -> Vec<(&'static str, String)> {
 
 /// Runs `relay serve` with one variable changed; it must stop at once with one line naming it.
 fn assert_config_error(var: &str, value: &str, expect: &str) {
-    let db = format!("sqlite://{}/cfg_{}.db", std::env::temp_dir().display(), stripe_sandbox::random_id(8));
-    let mut vars: Vec<(&str, String)> = good_env(&db).into_iter().filter(|(k, _)| *k != var).collect();
+    let db = format!(
+        "sqlite://{}/cfg_{}.db",
+        std::env::temp_dir().display(),
+        stripe_sandbox::random_id(8)
+    );
+    let mut vars: Vec<(&str, String)> = good_env(&db)
+        .into_iter()
+        .filter(|(k, _)| *k != var)
+        .collect();
     if !value.is_empty() {
         vars.push((var, value.into()));
     }
@@ -158,7 +223,10 @@ fn assert_config_error(var: &str, value: &str, expect: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{var}: {stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.contains(var) && stderr.contains(expect), "{var}: {stderr}");
+    assert!(
+        stderr.contains(var) && stderr.contains(expect),
+        "{var}: {stderr}"
+    );
     assert!(!stderr.contains("panicked"));
     for secret in ["cli_secret_value", "sk_live_abcdefgh", "whsec_"] {
         if secret != "whsec_" || var != "STRIPE_WEBHOOK_SECRET" {
@@ -237,11 +305,28 @@ fn an_unreachable_database_stops_start_up_naming_database_url() {
 async fn the_clients_commands_add_list_and_revoke(backend: Backend) {
     let db = TestDb::new(backend).await;
     let vars = [("DATABASE_URL", db.url.as_str())];
-    let added = relay(&["clients", "add", "--id", "39", "--name", "Maçonnerie Dupont"], &vars);
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let added = relay(
+        &[
+            "clients",
+            "add",
+            "--id",
+            "39",
+            "--name",
+            "Maçonnerie Dupont",
+        ],
+        &vars,
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     let stdout = String::from_utf8(added.stdout).unwrap();
     let token = stdout.trim_end().lines().last().unwrap();
-    assert!(token.starts_with("erpbtp_") && !token.contains(' '), "token alone on the last line: {stdout}");
+    assert!(
+        token.starts_with("erpbtp_") && !token.contains(' '),
+        "token alone on the last line: {stdout}"
+    );
     let again = relay(&["clients", "add", "--id", "39", "--name", "Autre"], &vars);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("existe déjà"));
@@ -249,15 +334,30 @@ async fn the_clients_commands_add_list_and_revoke(backend: Backend) {
     assert!(!bad.status.success());
 
     let list = String::from_utf8(relay(&["clients", "list"], &vars).stdout).unwrap();
-    assert!(list.contains("39\tMaçonnerie Dupont") && list.contains("actif"), "{list}");
+    assert!(
+        list.contains("39\tMaçonnerie Dupont") && list.contains("actif"),
+        "{list}"
+    );
     assert!(!list.contains(&token[7..]), "list never shows tokens");
 
     let conn = relay::db::Db::connect(&db.url).await.unwrap();
     assert!(conn.client_for_token(token).await.unwrap().is_some());
-    assert!(relay(&["clients", "revoke", "--id", "39"], &vars).status.success());
+    assert!(
+        relay(&["clients", "revoke", "--id", "39"], &vars)
+            .status
+            .success()
+    );
     assert!(conn.client_for_token(token).await.unwrap().is_none());
-    assert!(String::from_utf8(relay(&["clients", "list"], &vars).stdout).unwrap().contains("révoqué"));
-    assert!(!relay(&["clients", "revoke", "--id", "40"], &vars).status.success());
+    assert!(
+        String::from_utf8(relay(&["clients", "list"], &vars).stdout)
+            .unwrap()
+            .contains("révoqué")
+    );
+    assert!(
+        !relay(&["clients", "revoke", "--id", "40"], &vars)
+            .status
+            .success()
+    );
 }
 
 async fn migrate_and_doctor_report_on_the_database(backend: Backend) {
@@ -270,21 +370,38 @@ async fn migrate_and_doctor_report_on_the_database(backend: Backend) {
     let before = doctor(&vars);
     let text = String::from_utf8_lossy(&before.stdout).to_string();
     assert_eq!(before.status.code(), Some(1), "{text}");
-    assert!(text.contains("✘ 1 migration(s) en attente") && text.contains("relay migrate"), "{text}");
-    assert!(relay(&["migrate"], &[("DATABASE_URL", db.url.as_str())]).status.success());
+    assert!(
+        text.contains("✘ 1 migration(s) en attente") && text.contains("relay migrate"),
+        "{text}"
+    );
+    assert!(
+        relay(&["migrate"], &[("DATABASE_URL", db.url.as_str())])
+            .status
+            .success()
+    );
     let after = doctor(&vars);
     let text = String::from_utf8_lossy(&after.stdout).to_string();
     assert_eq!(after.status.code(), Some(0), "{text}");
-    assert!(text.contains("✔ Migrations à jour") && text.contains("✔ Clés Stripe cohérentes, mode test"), "{text}");
+    assert!(
+        text.contains("✔ Migrations à jour")
+            && text.contains("✔ Clés Stripe cohérentes, mode test"),
+        "{text}"
+    );
     assert!(!text.contains("cli_secret_value"));
     vars.retain(|(k, _)| *k != "STRIPE_WEBHOOK_SECRET");
     let broken = doctor(&vars);
     let text = String::from_utf8_lossy(&broken.stdout).to_string();
     assert_eq!(broken.status.code(), Some(1));
-    assert!(text.contains("✘") && text.contains("STRIPE_WEBHOOK_SECRET") && text.contains("→"), "{text}");
+    assert!(
+        text.contains("✘") && text.contains("STRIPE_WEBHOOK_SECRET") && text.contains("→"),
+        "{text}"
+    );
 }
 
-on_both_backends!(the_clients_commands_add_list_and_revoke, migrate_and_doctor_report_on_the_database);
+on_both_backends!(
+    the_clients_commands_add_list_and_revoke,
+    migrate_and_doctor_report_on_the_database
+);
 
 #[tokio::test]
 async fn world_helpers_start_clean() {

@@ -12,7 +12,13 @@ use erp_btp_protocol::{EntitlementError, SubscriptionStatus};
 
 async fn poll(w: &World, base: &str, query: &str) -> (SubscriptionStatus, Duration) {
     let started = Instant::now();
-    let resp = w.http.get(format!("{base}/api/subscription?{query}")).bearer_auth(&w.token).send().await.unwrap();
+    let resp = w
+        .http
+        .get(format!("{base}/api/subscription?{query}"))
+        .bearer_auth(&w.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     (resp.json().await.unwrap(), started.elapsed())
 }
@@ -20,32 +26,61 @@ async fn poll(w: &World, base: &str, query: &str) -> (SubscriptionStatus, Durati
 async fn each_state_is_reported_with_its_expiry(backend: Backend) {
     let w = start(backend).await;
     let s = w.status().await;
-    assert_eq!((s["status"].as_str(), s["expires_at"].is_null(), s["days_remaining"].as_i64()), (Some("none"), true, Some(0)));
+    assert_eq!(
+        (
+            s["status"].as_str(),
+            s["expires_at"].is_null(),
+            s["days_remaining"].as_i64()
+        ),
+        (Some("none"), true, Some(0))
+    );
     w.buy("mensuel").await;
     let s = w.status().await;
     let expiry = w.expiry().await.unwrap();
     assert_eq!(s["status"], "active");
-    assert_eq!(s["expires_at"], relay::routes::subscription::rfc3339(expiry));
+    assert_eq!(
+        s["expires_at"],
+        relay::routes::subscription::rfc3339(expiry)
+    );
     assert!(s["expires_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(s["days_remaining"], 30);
     assert_eq!(s["version"], 1);
-    sqlx::query("UPDATE subscriptions SET expires_at = $1").bind(now() - DAY).execute(&w.state.db.pool).await.unwrap();
+    sqlx::query("UPDATE subscriptions SET expires_at = $1")
+        .bind(now() - DAY)
+        .execute(&w.state.db.pool)
+        .await
+        .unwrap();
     assert_eq!(w.status().await["status"], "expired");
     let (_, url) = w.checkout("mensuel").await;
-    w.pay(&url, &[("method", "sepa"), ("iban", stripe_sandbox::IBAN_SUCCEEDS)]).await;
+    w.pay(
+        &url,
+        &[("method", "sepa"), ("iban", stripe_sandbox::IBAN_SUCCEEDS)],
+    )
+    .await;
     w.sandbox.idle().await;
     let s = w.status().await;
-    assert_eq!((s["status"].as_str(), s["version"].as_i64()), (Some("pending"), Some(2)));
+    assert_eq!(
+        (s["status"].as_str(), s["version"].as_i64()),
+        (Some("pending"), Some(2))
+    );
 }
 
 async fn a_client_only_ever_sees_its_own_subscription(backend: Backend) {
     let w = start(backend).await;
     let other = relay::domain::ClientId::parse("40").unwrap();
-    let other_token = w.state.db.add_client(&other, "Charpente Martin").await.unwrap();
+    let other_token = w
+        .state
+        .db
+        .add_client(&other, "Charpente Martin")
+        .await
+        .unwrap();
     w.buy("annuel").await;
     let (code, theirs) = w.get_json("/api/subscription", Some(&other_token)).await;
     assert_eq!(code, 200);
-    assert_eq!((theirs["client_id"].as_str(), theirs["status"].as_str()), (Some("40"), Some("none")));
+    assert_eq!(
+        (theirs["client_id"].as_str(), theirs["status"].as_str()),
+        (Some("40"), Some("none"))
+    );
     assert_eq!(w.status().await["client_id"], "39");
     assert_eq!(w.status().await["status"], "active");
 }
@@ -64,7 +99,10 @@ async fn a_long_poll_is_held_then_answers_within_a_second_of_the_commit(backend:
     assert_eq!(status.version, 1);
     assert!(answered.duration_since(committed) < Duration::from_secs(1));
     let metrics = w.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains("relay_long_poll_wake_seconds_count 1"), "{metrics}");
+    assert!(
+        metrics.contains("relay_long_poll_wake_seconds_count 1"),
+        "{metrics}"
+    );
 }
 
 async fn since_an_older_version_answers_at_once_and_wait_is_honoured(backend: Backend) {
@@ -75,7 +113,10 @@ async fn since_an_older_version_answers_at_once_and_wait_is_honoured(backend: Ba
     assert!(took < Duration::from_millis(500), "{took:?}");
     let (s, took) = poll(&w, &w.base, "wait=1&since=1").await;
     assert_eq!(s.version, 1);
-    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(3), "held for the wait: {took:?}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "held for the wait: {took:?}"
+    );
     let (_, took) = poll(&w, &w.base, "since=1").await;
     assert!(took < Duration::from_millis(500), "no wait, no hold");
 }
@@ -89,14 +130,25 @@ async fn the_entitlement_verifies_with_the_published_key_and_a_forgery_does_not(
     let verified = verify(&public, &s.entitlement).unwrap();
     assert_eq!(verified.payload.key_id, key["key_id"].as_str().unwrap());
     assert_eq!(verified.payload.expires_at, s.expires_at);
-    assert_eq!((verified.payload.client_id.as_str(), verified.payload.version), ("39", s.version));
+    assert_eq!(
+        (
+            verified.payload.client_id.as_str(),
+            verified.payload.version
+        ),
+        ("39", s.version)
+    );
     assert_eq!(verified.payload.status, s.status);
     let (head, sig) = s.entitlement.split_once('.').unwrap();
     use base64::Engine;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let forged_json = String::from_utf8(b64.decode(head).unwrap()).unwrap().replace("\"annuel\"", "\"mensuel\"");
+    let forged_json = String::from_utf8(b64.decode(head).unwrap())
+        .unwrap()
+        .replace("\"annuel\"", "\"mensuel\"");
     let forged = format!("{}.{sig}", b64.encode(forged_json));
-    assert_eq!(verify(&public, &forged).unwrap_err(), EntitlementError::BadSignature);
+    assert_eq!(
+        verify(&public, &forged).unwrap_err(),
+        EntitlementError::BadSignature
+    );
 }
 
 on_both_backends!(
@@ -149,12 +201,23 @@ async fn a_renew_link_opens_the_renewal_page_for_that_client_only() {
     let page = w.http.get(url).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("Maçonnerie Dupont") && html.contains("Aucun abonnement") && html.contains("499\u{a0}€ / an"), "{html}");
+    assert!(
+        html.contains("Maçonnerie Dupont")
+            && html.contains("Aucun abonnement")
+            && html.contains("499\u{a0}€ / an"),
+        "{html}"
+    );
     let tampered = url.replace("link=39.", "link=40.");
     assert_eq!(w.http.get(&tampered).send().await.unwrap().status(), 403);
     assert_eq!(w.get("/renew-subscription").await.status(), 403);
     let link = url.split("link=").nth(1).unwrap();
-    let chosen = w.http.post(format!("{}/renew-subscription", w.base)).form(&[("link", link), ("plan", "annuel")]).send().await.unwrap();
+    let chosen = w
+        .http
+        .post(format!("{}/renew-subscription", w.base))
+        .form(&[("link", link), ("plan", "annuel")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(chosen.status(), 303);
     let checkout = chosen.headers()["location"].to_str().unwrap().to_owned();
     assert!(checkout.starts_with(&format!("{}/c/pay/cs_test_", w.sandbox_base)));
@@ -162,6 +225,12 @@ async fn a_renew_link_opens_the_renewal_page_for_that_client_only() {
     assert_eq!(code, 303);
     w.sandbox.idle().await;
     assert!((w.expiry().await.unwrap() - (now() + 365 * DAY)).abs() <= 5);
-    let forged = w.http.post(format!("{}/renew-subscription", w.base)).form(&[("link", "39.9999999999.00"), ("plan", "annuel")]).send().await.unwrap();
+    let forged = w
+        .http
+        .post(format!("{}/renew-subscription", w.base))
+        .form(&[("link", "39.9999999999.00"), ("plan", "annuel")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status(), 403);
 }

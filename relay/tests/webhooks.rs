@@ -28,15 +28,37 @@ async fn signature_failures_answer_400_and_store_nothing(backend: Backend) {
     let w = start(backend).await;
     let body = completed("evt_sig", "cs_test_sig");
     let t = now();
-    let reformatted = serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&body).unwrap()).unwrap();
+    let reformatted =
+        serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&body).unwrap())
+            .unwrap();
     let cases: Vec<(&str, String, Option<String>)> = vec![
-        ("wrong secret", body.clone(), Some(signature_header(&["whsec_other".into()], t, body.as_bytes()))),
-        ("tampered body", body.replace("4900", "4901"), Some(header(&body, t))),
-        ("re-serialised with other whitespace", reformatted, Some(header(&body, t))),
+        (
+            "wrong secret",
+            body.clone(),
+            Some(signature_header(
+                &["whsec_other".into()],
+                t,
+                body.as_bytes(),
+            )),
+        ),
+        (
+            "tampered body",
+            body.replace("4900", "4901"),
+            Some(header(&body, t)),
+        ),
+        (
+            "re-serialised with other whitespace",
+            reformatted,
+            Some(header(&body, t)),
+        ),
         ("old timestamp", body.clone(), Some(header(&body, t - 301))),
         ("missing header", body.clone(), None),
         ("garbage header", body.clone(), Some("nonsense".into())),
-        ("v0 only", body.clone(), Some(format!("t={t},v0={}", sign(SECRET, t, body.as_bytes())))),
+        (
+            "v0 only",
+            body.clone(),
+            Some(format!("t={t},v0={}", sign(SECRET, t, body.as_bytes()))),
+        ),
         ("empty", String::new(), Some(header("", t))),
     ];
     for (what, payload, sig) in cases {
@@ -50,29 +72,54 @@ async fn any_matching_v1_is_accepted_as_during_a_secret_roll(backend: Backend) {
     let w = start(backend).await;
     let body = completed("evt_roll", "cs_test_roll");
     let t = now();
-    let rolled = format!("t={t},v1={},v1={}", sign("whsec_retired", t, body.as_bytes()), sign(SECRET, t, body.as_bytes()));
+    let rolled = format!(
+        "t={t},v1={},v1={}",
+        sign("whsec_retired", t, body.as_bytes()),
+        sign(SECRET, t, body.as_bytes())
+    );
     assert_eq!(w.deliver(&body, Some(&rolled)).await, 200);
     assert!(w.expiry().await.is_some());
 }
 
 async fn duplicate_deliveries_fulfil_a_session_once(backend: Backend) {
     let w = start(backend).await;
-    w.sandbox.set_delivery_options(DeliveryOptions { duplicates: 4, ..Default::default() });
+    w.sandbox.set_delivery_options(DeliveryOptions {
+        duplicates: 4,
+        ..Default::default()
+    });
     w.buy("mensuel").await;
-    assert_eq!(w.sandbox.deliveries().iter().filter(|d| d.status == 200).count(), 5);
+    assert_eq!(
+        w.sandbox
+            .deliveries()
+            .iter()
+            .filter(|d| d.status == 200)
+            .count(),
+        5
+    );
     assert_eq!(w.count("SELECT COUNT(*) FROM stripe_events").await, 1);
     let expiry = w.expiry().await.unwrap();
-    assert!((expiry - (now() + 30 * DAY)).abs() <= 5, "extended once, not five times");
+    assert!(
+        (expiry - (now() + 30 * DAY)).abs() <= 5,
+        "extended once, not five times"
+    );
 }
 
 async fn reversed_delivery_of_a_sepa_payment_still_ends_active(backend: Backend) {
     let w = start(backend).await;
-    w.sandbox.set_delivery_options(DeliveryOptions { hold: true, ..Default::default() });
+    w.sandbox.set_delivery_options(DeliveryOptions {
+        hold: true,
+        ..Default::default()
+    });
     let (id, url) = w.checkout("mensuel").await;
-    w.pay(&url, &[("method", "sepa"), ("iban", IBAN_SUCCEEDS)]).await;
+    w.pay(&url, &[("method", "sepa"), ("iban", IBAN_SUCCEEDS)])
+        .await;
     w.sandbox.settle(&id);
     assert_eq!(w.sandbox.flush(FlushOrder::Reverse).await, 2);
-    assert_eq!(w.session_state(&id).await, "fulfilled", "the late `completed (unpaid)` does not reopen it");
+    assert_eq!(
+        w.session_state(&id).await,
+        "fulfilled",
+        "the late `completed (unpaid)` does not reopen it"
+    );
     assert_eq!(w.status().await["status"], "active");
     assert_eq!(w.count("SELECT COUNT(*) FROM stripe_events").await, 2);
 }
@@ -80,12 +127,27 @@ async fn reversed_delivery_of_a_sepa_payment_still_ends_active(backend: Backend)
 async fn concurrent_copies_of_one_event_and_its_twin_fulfil_once(backend: Backend) {
     let w = start(backend).await;
     let body = completed("evt_conc", "cs_test_conc");
-    let twin = body.replace("evt_conc", "evt_twin").replace("checkout.session.completed", "checkout.session.async_payment_succeeded");
-    let bodies = (0..24).map(|i| if i % 2 == 0 { body.clone() } else { twin.clone() }).collect();
+    let twin = body.replace("evt_conc", "evt_twin").replace(
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+    );
+    let bodies = (0..24)
+        .map(|i| {
+            if i % 2 == 0 {
+                body.clone()
+            } else {
+                twin.clone()
+            }
+        })
+        .collect();
     let codes = deliver_concurrently(&w.base, bodies).await;
     assert!(codes.iter().all(|c| *c == 200), "{codes:?}");
     assert_eq!(w.count("SELECT COUNT(*) FROM stripe_events").await, 2);
-    assert_eq!(w.count("SELECT COUNT(*) FROM stripe_events WHERE outcome = 'fulfilled'").await, 1);
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM stripe_events WHERE outcome = 'fulfilled'")
+            .await,
+        1
+    );
     assert!((w.expiry().await.unwrap() - (now() + 30 * DAY)).abs() <= 5);
 }
 
@@ -94,15 +156,27 @@ async fn unhandled_event_types_are_kept_and_acknowledged(backend: Backend) {
     let body = json!({"id": "evt_pi", "type": "payment_intent.succeeded", "api_version": "2020-08-27", "data": {"object": {"id": "pi_1", "object": "payment_intent"}}}).to_string();
     assert_eq!(w.deliver(&body, Some(&header(&body, now()))).await, 200);
     use sqlx::Row;
-    let row = sqlx::query("SELECT outcome, payload FROM stripe_events WHERE event_id = 'evt_pi'").fetch_one(&w.state.db.pool).await.unwrap();
+    let row = sqlx::query("SELECT outcome, payload FROM stripe_events WHERE event_id = 'evt_pi'")
+        .fetch_one(&w.state.db.pool)
+        .await
+        .unwrap();
     assert_eq!(row.get::<String, _>(0), "ignored: event type not handled");
     assert_eq!(row.get::<String, _>(1), body, "raw body kept as received");
 }
 
 async fn a_signed_body_that_is_not_an_event_is_refused(backend: Backend) {
     let w = start(backend).await;
-    for body in ["[]", "{\"id\":1}", "not json", "{\"type\":\"checkout.session.completed\"}"] {
-        assert_eq!(w.deliver(body, Some(&header(body, now()))).await, 400, "{body}");
+    for body in [
+        "[]",
+        "{\"id\":1}",
+        "not json",
+        "{\"type\":\"checkout.session.completed\"}",
+    ] {
+        assert_eq!(
+            w.deliver(body, Some(&header(body, now()))).await,
+            400,
+            "{body}"
+        );
     }
     assert_eq!(w.count("SELECT COUNT(*) FROM stripe_events").await, 0);
 }
@@ -133,7 +207,14 @@ async fn deliver_concurrently(target: &str, bodies: Vec<String>) -> Vec<u16> {
         let (http, url) = (http.clone(), format!("{target}/api/stripe/webhook"));
         set.spawn(async move {
             let sig = signature_header(&[SECRET.into()], now(), body.as_bytes());
-            http.post(url).header("stripe-signature", sig).body(body).send().await.unwrap().status().as_u16()
+            http.post(url)
+                .header("stripe-signature", sig)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
         });
     }
     set.join_all().await
@@ -143,11 +224,23 @@ async fn deliver_concurrently(target: &str, bodies: Vec<String>) -> Vec<u16> {
 async fn two_relay_instances_on_one_postgres_database_fulfil_each_session_once() {
     let w: World = start(Backend::Postgres).await;
     let (second, _state, _stop) = common::start_relay(&w.db.url, &w.sandbox_base).await;
-    let bodies: Vec<String> = (0..20).map(|i| completed(&format!("evt_multi_{i}"), &format!("cs_test_multi_{i}"))).collect();
-    let (a, b) = tokio::join!(deliver_concurrently(&w.base, bodies.clone()), deliver_concurrently(&second, bodies));
+    let bodies: Vec<String> = (0..20)
+        .map(|i| completed(&format!("evt_multi_{i}"), &format!("cs_test_multi_{i}")))
+        .collect();
+    let (a, b) = tokio::join!(
+        deliver_concurrently(&w.base, bodies.clone()),
+        deliver_concurrently(&second, bodies)
+    );
     assert!(a.iter().chain(&b).all(|c| *c == 200), "{a:?} {b:?}");
-    assert_eq!(w.count("SELECT COUNT(*) FROM checkout_sessions WHERE state = 'fulfilled'").await, 20);
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM checkout_sessions WHERE state = 'fulfilled'")
+            .await,
+        20
+    );
     assert_eq!(w.count("SELECT COUNT(*) FROM stripe_events").await, 20);
     let expected = now() + 20 * 30 * DAY;
-    assert!((w.expiry().await.unwrap() - expected).abs() <= 10, "20 sessions × 30 days, each applied once");
+    assert!(
+        (w.expiry().await.unwrap() - expected).abs() <= 10,
+        "20 sessions × 30 days, each applied once"
+    );
 }

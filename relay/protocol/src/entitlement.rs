@@ -69,7 +69,9 @@ pub fn decode_public_key(text: &str) -> Result<VerifyingKey, EntitlementError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(text.trim())
         .map_err(|_| EntitlementError::BadPublicKey)?;
-    let bytes: [u8; 32] = bytes.try_into().map_err(|_| EntitlementError::BadPublicKey)?;
+    let bytes: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| EntitlementError::BadPublicKey)?;
     VerifyingKey::from_bytes(&bytes).map_err(|_| EntitlementError::BadPublicKey)
 }
 
@@ -93,7 +95,10 @@ pub fn verify(key: &VerifyingKey, token: &str) -> Result<Entitlement, Entitlemen
     if payload.key_id != key_id(key) {
         return Err(EntitlementError::WrongKey);
     }
-    Ok(Entitlement { token: token.to_owned(), payload })
+    Ok(Entitlement {
+        token: token.to_owned(),
+        payload,
+    })
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ pub mod entitlement;
 
 use serde::{Deserialize, Serialize};
 
-pub use entitlement::{Entitlement, EntitlementError, EntitlementPayload, ENTITLEMENT_TYP};
+pub use entitlement::{ENTITLEMENT_TYP, Entitlement, EntitlementError, EntitlementPayload};
 
 /// One subscription plan as served by `GET /api/stripe/plans`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

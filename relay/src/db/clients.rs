@@ -58,11 +58,13 @@ impl Db {
         if inserted.rows_affected() == 0 {
             return Err(ClientError::Exists(id.clone()));
         }
-        sqlx::query("INSERT INTO subscriptions (client_id, version, updated_at) VALUES ($1, 0, $2)")
-            .bind(id.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO subscriptions (client_id, version, updated_at) VALUES ($1, 0, $2)",
+        )
+        .bind(id.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -70,11 +72,12 @@ impl Db {
     /// Gives an existing client a new token (the old one stops working) and lifts a revocation.
     pub async fn reissue_token(&self, id: &ClientId) -> Result<String, ClientError> {
         let token = new_token();
-        let done = sqlx::query("UPDATE clients SET token_hash = $2, revoked_at = NULL WHERE id = $1")
-            .bind(id.as_str())
-            .bind(hash_token(&token))
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE clients SET token_hash = $2, revoked_at = NULL WHERE id = $1")
+                .bind(id.as_str())
+                .bind(hash_token(&token))
+                .execute(&self.pool)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(ClientError::Unknown(id.clone()));
         }
@@ -82,13 +85,16 @@ impl Db {
     }
 
     pub async fn list_clients(&self) -> Result<Vec<ClientRecord>, sqlx::Error> {
-        let rows = sqlx::query("SELECT id, name, created_at, revoked_at FROM clients ORDER BY created_at, id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, name, created_at, revoked_at FROM clients ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .iter()
             .map(|r| ClientRecord {
-                id: ClientId::parse(r.get(0)).unwrap_or_else(|| ClientId::parse("invalid").unwrap()),
+                id: ClientId::parse(r.get(0))
+                    .unwrap_or_else(|| ClientId::parse("invalid").unwrap()),
                 name: r.get(1),
                 created_at: r.get(2),
                 revoked_at: r.get(3),
@@ -97,11 +103,12 @@ impl Db {
     }
 
     pub async fn revoke_client(&self, id: &ClientId) -> Result<(), ClientError> {
-        let done = sqlx::query("UPDATE clients SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-            .bind(id.as_str())
-            .bind(now())
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE clients SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                .bind(id.as_str())
+                .bind(now())
+                .execute(&self.pool)
+                .await?;
         if done.rows_affected() == 0 && !self.client_exists(id).await? {
             return Err(ClientError::Unknown(id.clone()));
         }
@@ -110,20 +117,27 @@ impl Db {
 
     /// The client owning `token`, if the token exists and is not revoked.
     pub async fn client_for_token(&self, token: &str) -> Result<Option<ClientId>, sqlx::Error> {
-        let row = sqlx::query("SELECT id FROM clients WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(hash_token(token))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id FROM clients WHERE token_hash = $1 AND revoked_at IS NULL")
+                .bind(hash_token(token))
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.and_then(|r| ClientId::parse(r.get(0))))
     }
 
     pub async fn client_exists(&self, id: &ClientId) -> Result<bool, sqlx::Error> {
-        let row = sqlx::query("SELECT 1 FROM clients WHERE id = $1").bind(id.as_str()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT 1 FROM clients WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.is_some())
     }
 
     pub async fn client_name(&self, id: &ClientId) -> Result<Option<String>, sqlx::Error> {
-        let row = sqlx::query("SELECT name FROM clients WHERE id = $1").bind(id.as_str()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT name FROM clients WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| r.get(0)))
     }
 }

@@ -31,11 +31,19 @@ impl Db {
     /// Opens the database named by `url`. A SQLite file is created if absent.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         install_default_drivers();
-        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
         let (url, options) = match backend {
             Backend::Sqlite => {
                 let sep = if url.contains('?') { '&' } else { '?' };
-                let url = if url.contains("mode=") { url.to_owned() } else { format!("{url}{sep}mode=rwc") };
+                let url = if url.contains("mode=") {
+                    url.to_owned()
+                } else {
+                    format!("{url}{sep}mode=rwc")
+                };
                 (url, AnyPoolOptions::new().max_connections(8))
             }
             Backend::Postgres => (url.to_owned(), AnyPoolOptions::new().max_connections(16)),
@@ -46,10 +54,18 @@ impl Db {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // Durable acknowledgements: WAL with a full sync at every commit.
-                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = FULL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 5000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(())
                 })
@@ -72,20 +88,29 @@ impl Db {
 
     /// Migrations known to this binary that the database has not applied.
     pub async fn pending_migrations(&self) -> Result<Vec<i64>, sqlx::Error> {
-        let applied: Vec<i64> = match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = $1")
-            .bind(true)
-            .fetch_all(&self.pool)
-            .await
-        {
-            Ok(rows) => rows.iter().map(|r| r.get::<i64, _>(0)).collect(),
-            Err(sqlx::Error::Database(_)) => Vec::new(),
-            Err(e) => return Err(e),
-        };
-        Ok(self.migrator().iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect())
+        let applied: Vec<i64> =
+            match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = $1")
+                .bind(true)
+                .fetch_all(&self.pool)
+                .await
+            {
+                Ok(rows) => rows.iter().map(|r| r.get::<i64, _>(0)).collect(),
+                Err(sqlx::Error::Database(_)) => Vec::new(),
+                Err(e) => return Err(e),
+            };
+        Ok(self
+            .migrator()
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect())
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 }
 

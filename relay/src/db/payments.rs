@@ -32,7 +32,11 @@ pub async fn insert_event(
     Ok(row.is_some())
 }
 
-pub async fn set_event_outcome(conn: &mut AnyConnection, id: &str, outcome: &str) -> Result<(), sqlx::Error> {
+pub async fn set_event_outcome(
+    conn: &mut AnyConnection,
+    id: &str,
+    outcome: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE stripe_events SET outcome = $2 WHERE event_id = $1")
         .bind(id)
         .bind(outcome)
@@ -42,7 +46,11 @@ pub async fn set_event_outcome(conn: &mut AnyConnection, id: &str, outcome: &str
 }
 
 /// Records a session we have not seen yet (created by another instance, or directly in Stripe).
-pub async fn ensure_session(conn: &mut AnyConnection, facts: &SessionFacts, now: i64) -> Result<(), sqlx::Error> {
+pub async fn ensure_session(
+    conn: &mut AnyConnection,
+    facts: &SessionFacts,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO checkout_sessions (session_id, client_id, plan, amount_cents, currency, state, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, 'open', $6, $6) ON CONFLICT (session_id) DO NOTHING",
@@ -83,7 +91,10 @@ pub async fn transition(
     Ok(q.fetch_optional(&mut *conn).await?.is_some())
 }
 
-pub async fn session_state(conn: &mut AnyConnection, session: &SessionId) -> Result<Option<String>, sqlx::Error> {
+pub async fn session_state(
+    conn: &mut AnyConnection,
+    session: &SessionId,
+) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query("SELECT state FROM checkout_sessions WHERE session_id = $1")
         .bind(session.as_str())
         .fetch_optional(&mut *conn)
@@ -101,10 +112,11 @@ pub async fn extend_subscription(
     now: i64,
 ) -> Result<Option<(i64, i64)>, sqlx::Error> {
     loop {
-        let Some(row) = sqlx::query("SELECT expires_at, version FROM subscriptions WHERE client_id = $1")
-            .bind(client.as_str())
-            .fetch_optional(&mut *conn)
-            .await?
+        let Some(row) =
+            sqlx::query("SELECT expires_at, version FROM subscriptions WHERE client_id = $1")
+                .bind(client.as_str())
+                .fetch_optional(&mut *conn)
+                .await?
         else {
             return Ok(None);
         };
@@ -128,7 +140,11 @@ pub async fn extend_subscription(
 }
 
 /// Marks a visible change (e.g. a payment now pending) without touching the expiry.
-pub async fn bump_version(conn: &mut AnyConnection, client: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn bump_version(
+    conn: &mut AnyConnection,
+    client: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
     let row = sqlx::query("UPDATE subscriptions SET version = version + 1, updated_at = $2 WHERE client_id = $1 RETURNING version")
         .bind(client)
         .bind(now)
@@ -137,7 +153,11 @@ pub async fn bump_version(conn: &mut AnyConnection, client: &str, now: i64) -> R
     Ok(row.map(|r| r.get(0)))
 }
 
-pub async fn set_expires_after(conn: &mut AnyConnection, session: &SessionId, expires_at: i64) -> Result<(), sqlx::Error> {
+pub async fn set_expires_after(
+    conn: &mut AnyConnection,
+    session: &SessionId,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE checkout_sessions SET expires_after = $2 WHERE session_id = $1")
         .bind(session.as_str())
         .bind(expires_at)
@@ -158,7 +178,14 @@ pub struct StoredSession {
 
 impl Db {
     /// Records a session just created at Stripe for `client`.
-    pub async fn record_new_session(&self, session: &SessionId, client: &ClientId, plan: &str, amount: i64, now: i64) -> Result<(), sqlx::Error> {
+    pub async fn record_new_session(
+        &self,
+        session: &SessionId,
+        client: &ClientId,
+        plan: &str,
+        amount: i64,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO checkout_sessions (session_id, client_id, plan, amount_cents, currency, state, created_at, updated_at)
              VALUES ($1, $2, $3, $4, 'eur', 'open', $5, $5) ON CONFLICT (session_id) DO NOTHING",
@@ -173,11 +200,20 @@ impl Db {
         Ok(())
     }
 
-    pub async fn stored_session(&self, session: &SessionId) -> Result<Option<StoredSession>, sqlx::Error> {
+    pub async fn stored_session(
+        &self,
+        session: &SessionId,
+    ) -> Result<Option<StoredSession>, sqlx::Error> {
         let row = sqlx::query("SELECT client_id, plan, state, reason, expires_after FROM checkout_sessions WHERE session_id = $1")
             .bind(session.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| StoredSession { client_id: r.get(0), plan: r.get(1), state: r.get(2), reason: r.get(3), expires_after: r.get(4) }))
+        Ok(row.map(|r| StoredSession {
+            client_id: r.get(0),
+            plan: r.get(1),
+            state: r.get(2),
+            reason: r.get(3),
+            expires_after: r.get(4),
+        }))
     }
 }

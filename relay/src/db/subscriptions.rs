@@ -15,7 +15,10 @@ pub struct SubscriptionRow {
 }
 
 impl Db {
-    pub async fn subscription(&self, client: &ClientId) -> Result<Option<SubscriptionRow>, sqlx::Error> {
+    pub async fn subscription(
+        &self,
+        client: &ClientId,
+    ) -> Result<Option<SubscriptionRow>, sqlx::Error> {
         let row = sqlx::query(
             "SELECT plan, expires_at, version,
                     (SELECT COUNT(*) FROM checkout_sessions c WHERE c.client_id = s.client_id AND c.state = 'pending')

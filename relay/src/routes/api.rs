@@ -7,9 +7,14 @@ use erp_btp_protocol::{ConfigResponse, PlansResponse};
 use crate::AppState;
 
 pub async fn plans(State(state): State<AppState>) -> Json<PlansResponse> {
-    Json(PlansResponse { plans: state.plans.all().to_vec() })
+    Json(PlansResponse {
+        plans: state.plans.all().to_vec(),
+    })
 }
 
 pub async fn config(State(state): State<AppState>) -> Json<ConfigResponse> {
-    Json(ConfigResponse { publishable_key: state.stripe_settings.publishable_key.clone(), mode: state.stripe_settings.mode })
+    Json(ConfigResponse {
+        publishable_key: state.stripe_settings.publishable_key.clone(),
+        mode: state.stripe_settings.mode,
+    })
 }

@@ -14,18 +14,35 @@ use crate::db::now;
 use crate::domain::{ClientId, SessionId};
 use crate::error::AppError;
 use crate::fulfil::{Outcome, Work};
-use crate::plans::price_label;
+use crate::plans::{euros, price_label};
 use crate::routes::checkout::start_checkout;
 use crate::routes::subscription::read_status;
 use crate::stripe::StripeFailure;
 
-const MONTHS: [&str; 12] = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
 
 /// « 21 février 2026 » (UTC).
 pub fn date_fr(ts: i64) -> String {
     use chrono::Datelike;
     let d = chrono::DateTime::from_timestamp(ts, 0).unwrap_or_default();
-    let day = if d.day() == 1 { "1er".to_owned() } else { d.day().to_string() };
+    let day = if d.day() == 1 {
+        "1er".to_owned()
+    } else {
+        d.day().to_string()
+    };
     format!("{day} {} {}", MONTHS[d.month0() as usize], d.year())
 }
 
@@ -34,6 +51,8 @@ pub struct PlanView {
     pub id: String,
     pub name: String,
     pub price: String,
+    /// « 49 € », for the pay button.
+    pub amount: String,
     pub features: Vec<String>,
     pub note: Option<String>,
 }
@@ -44,11 +63,20 @@ fn plan_views(plans: &[Plan]) -> Vec<PlanView> {
         .iter()
         .map(|p| {
             // The annual saving against twelve months of the monthly plan.
-            let note = monthly.filter(|m| p.duration_days >= 365 && m.id != p.id).map(|m| {
-                let saving = (m.price_cents * 12 - p.price_cents) / 100;
-                format!("Soit {saving}\u{a0}€ d'économie par rapport au mensuel sur un an")
-            });
-            PlanView { id: p.id.clone(), name: p.name.clone(), price: price_label(p), features: p.features.clone(), note }
+            let note = monthly
+                .filter(|m| p.duration_days >= 365 && m.id != p.id)
+                .map(|m| {
+                    let saving = (m.price_cents * 12 - p.price_cents) / 100;
+                    format!("Soit {saving}\u{a0}€ d'économie par rapport au mensuel sur un an")
+                });
+            PlanView {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                price: price_label(p),
+                amount: euros(p.price_cents),
+                features: p.features.clone(),
+                note,
+            }
         })
         .collect()
 }
@@ -70,7 +98,12 @@ struct PricingPage {
 }
 
 pub async fn pricing(State(state): State<AppState>) -> Response {
-    page(PricingPage { plans: plan_views(state.plans.all()) }, StatusCode::OK)
+    page(
+        PricingPage {
+            plans: plan_views(state.plans.all()),
+        },
+        StatusCode::OK,
+    )
 }
 
 #[derive(Template)]
@@ -102,7 +135,14 @@ pub async fn success(State(state): State<AppState>, Query(q): Query<SuccessQuery
             "unverified" => StatusCode::BAD_GATEWAY,
             _ => StatusCode::OK,
         };
-        page(SuccessPage { kind, plan, expiry: expiry.map(date_fr).unwrap_or_default() }, status)
+        page(
+            SuccessPage {
+                kind,
+                plan,
+                expiry: expiry.map(date_fr).unwrap_or_default(),
+            },
+            status,
+        )
     };
     let Some(id) = q.session_id.as_deref().and_then(SessionId::parse) else {
         return render("unknown", String::new(), None);
@@ -119,8 +159,17 @@ pub async fn success(State(state): State<AppState>, Query(q): Query<SuccessQuery
 
 /// Looks the session up (our record first, then Stripe) and applies it if it is paid: the
 /// result shows even when the webhook is late.
-async fn payment_result(state: &AppState, id: &SessionId) -> Result<(&'static str, String, Option<i64>), AppError> {
-    let plan_name = |plan: &str| state.plans.get(plan).map(|p| p.name.clone()).unwrap_or_else(|| plan.to_owned());
+async fn payment_result(
+    state: &AppState,
+    id: &SessionId,
+) -> Result<(&'static str, String, Option<i64>), AppError> {
+    let plan_name = |plan: &str| {
+        state
+            .plans
+            .get(plan)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| plan.to_owned())
+    };
     if let Some(s) = state.db.stored_session(id).await? {
         if s.state == "fulfilled" {
             return Ok(("applied", plan_name(&s.plan), s.expires_after));
@@ -180,27 +229,50 @@ pub async fn renew(State(state): State<AppState>, Query(q): Query<RenewQuery>) -
     }
 }
 
-async fn renew_page(state: &AppState, client: &ClientId, link: String, error: Option<String>) -> Response {
+async fn renew_page(
+    state: &AppState,
+    client: &ClientId,
+    link: String,
+    error: Option<String>,
+) -> Response {
     let status = match read_status(state, client).await {
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
-    let company = state.db.client_name(client).await.ok().flatten().unwrap_or_else(|| client.to_string());
+    let company = state
+        .db
+        .client_name(client)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| client.to_string());
     let (status_label, status_class) = match status.status {
         SubscriptionState::Active => ("Actif", "ok"),
         SubscriptionState::Expired => ("Expiré", "bad"),
         SubscriptionState::Pending => ("Paiement en cours", "warn"),
         SubscriptionState::None => ("Aucun abonnement", "bad"),
     };
-    let expiry_ts = status.expires_at.as_deref().and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok()).map(|d| d.timestamp());
-    let code = if error.is_some() { StatusCode::BAD_GATEWAY } else { StatusCode::OK };
+    let expiry_ts = status
+        .expires_at
+        .as_deref()
+        .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+        .map(|d| d.timestamp());
+    let code = if error.is_some() {
+        StatusCode::BAD_GATEWAY
+    } else {
+        StatusCode::OK
+    };
     page(
         RenewPage {
             link,
             company,
             status_label,
             status_class,
-            plan: status.plan.as_deref().and_then(|p| state.plans.get(p)).map(|p| p.name.clone()),
+            plan: status
+                .plan
+                .as_deref()
+                .and_then(|p| state.plans.get(p))
+                .map(|p| p.name.clone()),
             expiry: expiry_ts.map(date_fr),
             days: status.days_remaining,
             plans: plan_views(state.plans.all()),
@@ -216,7 +288,10 @@ pub struct RenewForm {
     plan: String,
 }
 
-pub async fn renew_checkout(State(state): State<AppState>, Form(form): Form<RenewForm>) -> Response {
+pub async fn renew_checkout(
+    State(state): State<AppState>,
+    Form(form): Form<RenewForm>,
+) -> Response {
     let Some(client) = state.keys.check_renew_token(&form.link, now()) else {
         return page(LinkExpiredPage, StatusCode::FORBIDDEN);
     };
@@ -243,6 +318,9 @@ mod tests {
     fn the_annual_plan_shows_its_saving() {
         let views = plan_views(crate::plans::Catalogue::default().all());
         assert_eq!(views[0].note, None);
-        assert_eq!(views[1].note.as_deref(), Some("Soit 89\u{a0}€ d'économie par rapport au mensuel sur un an"));
+        assert_eq!(
+            views[1].note.as_deref(),
+            Some("Soit 89\u{a0}€ d'économie par rapport au mensuel sur un an")
+        );
     }
 }

@@ -7,7 +7,9 @@ use axum::Json;
 use axum::extract::{Query, State};
 use chrono::{DateTime, SecondsFormat, Utc};
 use erp_btp_protocol::entitlement::sign;
-use erp_btp_protocol::{ENTITLEMENT_TYP, EntitlementPayload, PublicKeyResponse, RenewLinkResponse, SubscriptionStatus};
+use erp_btp_protocol::{
+    ENTITLEMENT_TYP, EntitlementPayload, PublicKeyResponse, RenewLinkResponse, SubscriptionStatus,
+};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -26,10 +28,16 @@ pub struct PollQuery {
 }
 
 pub fn rfc3339(ts: i64) -> String {
-    DateTime::<Utc>::from_timestamp(ts, 0).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Secs, true)
+    DateTime::<Utc>::from_timestamp(ts, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-pub async fn status(State(state): State<AppState>, BearerClient(client): BearerClient, Query(q): Query<PollQuery>) -> Result<Json<SubscriptionStatus>, AppError> {
+pub async fn status(
+    State(state): State<AppState>,
+    BearerClient(client): BearerClient,
+    Query(q): Query<PollQuery>,
+) -> Result<Json<SubscriptionStatus>, AppError> {
     let wait = q.wait.unwrap_or(0).min(MAX_WAIT_SECS);
     let current = read_status(&state, &client).await?;
     let Some(since) = q.since.filter(|_| wait > 0) else {
@@ -58,8 +66,15 @@ pub async fn status(State(state): State<AppState>, BearerClient(client): BearerC
     Ok(Json(read_status(&state, &client).await?))
 }
 
-pub async fn read_status(state: &AppState, client: &ClientId) -> Result<SubscriptionStatus, AppError> {
-    let row = state.db.subscription(client).await?.ok_or(AppError::Unauthorized)?;
+pub async fn read_status(
+    state: &AppState,
+    client: &ClientId,
+) -> Result<SubscriptionStatus, AppError> {
+    let row = state
+        .db
+        .subscription(client)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     let now = now();
     let status = subscription_state(now, row.expires_at, row.payment_pending);
     let expires_at = row.expires_at.map(rfc3339);
@@ -85,10 +100,20 @@ pub async fn read_status(state: &AppState, client: &ClientId) -> Result<Subscrip
 }
 
 pub async fn public_key(State(state): State<AppState>) -> Json<PublicKeyResponse> {
-    Json(PublicKeyResponse { key_id: state.keys.key_id.clone(), public_key: state.keys.public_key.clone() })
+    Json(PublicKeyResponse {
+        key_id: state.keys.key_id.clone(),
+        public_key: state.keys.public_key.clone(),
+    })
 }
 
-pub async fn renew_link(State(state): State<AppState>, BearerClient(client): BearerClient) -> Json<RenewLinkResponse> {
+pub async fn renew_link(
+    State(state): State<AppState>,
+    BearerClient(client): BearerClient,
+) -> Json<RenewLinkResponse> {
     let token = state.keys.renew_token(&client, now());
-    Json(RenewLinkResponse { url: state.settings.public_url(&format!("/renew-subscription?link={token}")) })
+    Json(RenewLinkResponse {
+        url: state
+            .settings
+            .public_url(&format!("/renew-subscription?link={token}")),
+    })
 }

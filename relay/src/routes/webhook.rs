@@ -22,24 +22,48 @@ impl FromRequest<AppState> for VerifiedEvent {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
-        let header = req.headers().get("stripe-signature").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header = req
+            .headers()
+            .get("stripe-signature")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = Bytes::from_request(req, state)
             .await
             .map_err(|e| match e.status() {
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
-                _ => AppError::BadRequest("invalid_body", format!("Corps de requête illisible : {e}")),
+                _ => AppError::BadRequest(
+                    "invalid_body",
+                    format!("Corps de requête illisible : {e}"),
+                ),
             })?;
-        signature::verify(header.as_deref(), &body, &state.stripe_settings.webhook_secrets, crate::db::now())?;
-        let payload = String::from_utf8(body.to_vec()).map_err(|_| AppError::BadRequest("invalid_event", "Événement non UTF-8.".into()))?;
-        let event = parse_event(payload.as_bytes()).map_err(|e| AppError::BadRequest("invalid_event", format!("Événement Stripe illisible : {e}")))?;
+        signature::verify(
+            header.as_deref(),
+            &body,
+            &state.stripe_settings.webhook_secrets,
+            crate::db::now(),
+        )?;
+        let payload = String::from_utf8(body.to_vec())
+            .map_err(|_| AppError::BadRequest("invalid_event", "Événement non UTF-8.".into()))?;
+        let event = parse_event(payload.as_bytes()).map_err(|e| {
+            AppError::BadRequest("invalid_event", format!("Événement Stripe illisible : {e}"))
+        })?;
         Ok(Self { event, payload })
     }
 }
 
-pub async fn receive(State(state): State<AppState>, verified: VerifiedEvent) -> Result<Json<Value>, AppError> {
+pub async fn receive(
+    State(state): State<AppState>,
+    verified: VerifiedEvent,
+) -> Result<Json<Value>, AppError> {
     tracing::info!(target: "stripe_service", "Webhook received: {}", verified.event.event_type);
     let event_id = verified.event.id.clone();
-    let outcome = state.writer.submit(Work::Event { event: verified.event, payload: verified.payload }).await?;
+    let outcome = state
+        .writer
+        .submit(Work::Event {
+            event: verified.event,
+            payload: verified.payload,
+        })
+        .await?;
     let label = outcome.label();
     state.metrics.observe_webhook(&label);
     tracing::debug!(event = %event_id, outcome = %label, "webhook handled");

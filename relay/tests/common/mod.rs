@@ -49,17 +49,31 @@ enum Cleanup {
 
 impl TestDb {
     pub async fn new(backend: Backend) -> Self {
-        let name = format!("relay_test_{}", stripe_sandbox::random_id(12).to_lowercase());
+        let name = format!(
+            "relay_test_{}",
+            stripe_sandbox::random_id(12).to_lowercase()
+        );
         match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
-                TestDb { url: format!("sqlite://{}", path.display()), cleanup: Cleanup::File(path) }
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    cleanup: Cleanup::File(path),
+                }
             }
             Backend::Postgres => {
-                let admin = Db::connect(PG_ADMIN).await.expect("PostgreSQL on 127.0.0.1:5432 (start it: see README)");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin.pool).await.unwrap();
+                let admin = Db::connect(PG_ADMIN)
+                    .await
+                    .expect("PostgreSQL on 127.0.0.1:5432 (start it: see README)");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&admin.pool)
+                    .await
+                    .unwrap();
                 admin.pool.close().await;
-                TestDb { url: format!("postgres://postgres@127.0.0.1:5432/{name}"), cleanup: Cleanup::Database(name) }
+                TestDb {
+                    url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                    cleanup: Cleanup::Database(name),
+                }
             }
         }
     }
@@ -79,7 +93,11 @@ impl Drop for TestDb {
                 let _ = std::thread::spawn(move || {
                     tokio::runtime::Runtime::new().unwrap().block_on(async {
                         if let Ok(admin) = Db::connect(PG_ADMIN).await {
-                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&admin.pool).await;
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .execute(&admin.pool)
+                            .await;
                         }
                     })
                 })
@@ -93,7 +111,10 @@ impl Drop for TestDb {
 pub fn env(db_url: &str, app_url: &str, stripe_base: &str) -> HashMap<String, String> {
     HashMap::from([
         ("STRIPE_SECRET_KEY".into(), STRIPE_KEY.into()),
-        ("STRIPE_PUBLISHABLE_KEY".into(), "pk_test_relay_tests_key".into()),
+        (
+            "STRIPE_PUBLISHABLE_KEY".into(),
+            "pk_test_relay_tests_key".into(),
+        ),
         ("STRIPE_WEBHOOK_SECRET".into(), SECRET.into()),
         ("STRIPE_API_BASE".into(), stripe_base.into()),
         ("APP_URL".into(), app_url.into()),
@@ -114,7 +135,10 @@ pub struct World {
 }
 
 /// A relay instance on an existing database, pointed at `stripe_base`.
-pub async fn start_relay(db_url: &str, stripe_base: &str) -> (String, AppState, tokio::sync::watch::Sender<bool>) {
+pub async fn start_relay(
+    db_url: &str,
+    stripe_base: &str,
+) -> (String, AppState, tokio::sync::watch::Sender<bool>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let vars = env(db_url, &base, stripe_base);
@@ -122,7 +146,9 @@ pub async fn start_relay(db_url: &str, stripe_base: &str) -> (String, AppState, 
     let stripe = settings.stripe.clone().unwrap();
     let db = relay::server::open_database(&settings).await.unwrap();
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let state = AppState::build(settings, stripe, db, stopped).await.unwrap();
+    let state = AppState::build(settings, stripe, db, stopped)
+        .await
+        .unwrap();
     let router = app(state.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
     (base, state, stop)
@@ -136,21 +162,48 @@ pub async fn start(backend: Backend) -> World {
     let (base, state, shutdown) = start_relay(&db.url, &sandbox_base).await;
     let sandbox = Sandbox::new(SandboxConfig {
         public_base: sandbox_base.clone(),
-        webhook: Some(WebhookTarget { url: format!("{base}/api/stripe/webhook"), secrets: vec![SECRET.into()] }),
-        retry: RetryPolicy { initial: Duration::from_millis(50), max_attempts: 5 },
+        webhook: Some(WebhookTarget {
+            url: format!("{base}/api/stripe/webhook"),
+            secrets: vec![SECRET.into()],
+        }),
+        retry: RetryPolicy {
+            initial: Duration::from_millis(50),
+            max_attempts: 5,
+        },
         sepa_settle_after: Duration::from_secs(3600),
     });
     let router = sandbox.router();
     tokio::spawn(async move { axum::serve(sb_listener, router).await });
     let client = ClientId::parse("39").unwrap();
-    let token = state.db.add_client(&client, "Maçonnerie Dupont").await.unwrap();
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    World { base, sandbox, sandbox_base, state, http, token, client, db, shutdown }
+    let token = state
+        .db
+        .add_client(&client, "Maçonnerie Dupont")
+        .await
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    World {
+        base,
+        sandbox,
+        sandbox_base,
+        state,
+        http,
+        token,
+        client,
+        db,
+        shutdown,
+    }
 }
 
 impl World {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get_json(&self, path: &str, token: Option<&str>) -> (u16, Value) {
@@ -159,34 +212,65 @@ impl World {
             req = req.bearer_auth(t);
         }
         let resp = req.send().await.unwrap();
-        (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+        (
+            resp.status().as_u16(),
+            resp.json().await.unwrap_or(Value::Null),
+        )
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
-        let mut req = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/json").body(body.to_owned());
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
         let resp = req.send().await.unwrap();
-        (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+        (
+            resp.status().as_u16(),
+            resp.json().await.unwrap_or(Value::Null),
+        )
     }
 
     /// Creates a checkout session for the test client; returns (session id, checkout url).
     pub async fn checkout(&self, plan: &str) -> (String, String) {
-        let (status, body) = self.post_json("/api/stripe/create-checkout-session", Some(&self.token), &format!(r#"{{"plan":"{plan}"}}"#)).await;
+        let (status, body) = self
+            .post_json(
+                "/api/stripe/create-checkout-session",
+                Some(&self.token),
+                &format!(r#"{{"plan":"{plan}"}}"#),
+            )
+            .await;
         assert_eq!(status, 200, "{body}");
-        (body["session_id"].as_str().unwrap().to_owned(), body["url"].as_str().unwrap().to_owned())
+        (
+            body["session_id"].as_str().unwrap().to_owned(),
+            body["url"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// Submits the sandbox's hosted form as a browser would; returns status and redirect target.
     pub async fn pay(&self, url: &str, fields: &[(&str, &str)]) -> (u16, Option<String>) {
         let resp = self.http.post(url).form(fields).send().await.unwrap();
-        let location = resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
         (resp.status().as_u16(), location)
     }
 
     pub async fn pay_card(&self, url: &str, number: &str) -> (u16, Option<String>) {
-        self.pay(url, &[("method", "card"), ("card_number", number), ("expiry", "12/34"), ("cvc", "123")]).await
+        self.pay(
+            url,
+            &[
+                ("method", "card"),
+                ("card_number", number),
+                ("expiry", "12/34"),
+                ("cvc", "123"),
+            ],
+        )
+        .await
     }
 
     /// Pays a fresh session with 4242 and waits until the sandbox's deliveries are done.
@@ -206,22 +290,42 @@ impl World {
 
     /// Expiry of the test client's subscription, in Unix seconds.
     pub async fn expiry(&self) -> Option<i64> {
-        self.state.db.subscription(&self.client).await.unwrap().unwrap().expires_at
+        self.state
+            .db
+            .subscription(&self.client)
+            .await
+            .unwrap()
+            .unwrap()
+            .expires_at
     }
 
     pub async fn count(&self, sql: &'static str) -> i64 {
         use sqlx::Row;
-        sqlx::query(sql).fetch_one(&self.state.db.pool).await.unwrap().get::<i64, _>(0)
+        sqlx::query(sql)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+            .get::<i64, _>(0)
     }
 
     pub async fn session_state(&self, id: &str) -> String {
         let id = relay::domain::SessionId::parse(id).unwrap();
-        self.state.db.stored_session(&id).await.unwrap().unwrap().state
+        self.state
+            .db
+            .stored_session(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
     }
 
     /// Posts `body` to the webhook signed with `header`, as Stripe would.
     pub async fn deliver(&self, body: &str, header: Option<&str>) -> u16 {
-        let mut req = self.http.post(format!("{}/api/stripe/webhook", self.base)).header("content-type", "application/json").body(body.to_owned());
+        let mut req = self
+            .http
+            .post(format!("{}/api/stripe/webhook", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
         if let Some(h) = header {
             req = req.header("stripe-signature", h);
         }

@@ -54,7 +54,13 @@ impl StripeError {
         }
     }
     fn auth(message: String) -> Self {
-        Self { status: StatusCode::UNAUTHORIZED, kind: "invalid_request_error", code: None, message, param: None }
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            kind: "invalid_request_error",
+            code: None,
+            message,
+            param: None,
+        }
     }
 }
 
@@ -63,7 +69,11 @@ impl IntoResponse for StripeError {
         let mut error = json!({"type": self.kind, "message": self.message});
         if let Some(code) = self.code {
             error["code"] = code.into();
-            error["doc_url"] = format!("https://stripe.com/docs/error-codes/{}", code.replace('_', "-")).into();
+            error["doc_url"] = format!(
+                "https://stripe.com/docs/error-codes/{}",
+                code.replace('_', "-")
+            )
+            .into();
         }
         if let Some(param) = self.param {
             error["param"] = param.into();
@@ -127,7 +137,9 @@ pub async fn expire_session(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, StripeError> {
     authorize(&headers)?;
-    let session = sandbox.session(&id).ok_or_else(|| StripeError::no_such_session(&id))?;
+    let session = sandbox
+        .session(&id)
+        .ok_or_else(|| StripeError::no_such_session(&id))?;
     if session.status != Status::Open {
         return Err(StripeError::invalid(
             "session",

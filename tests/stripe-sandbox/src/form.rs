@@ -71,8 +71,8 @@ fn insert(node: &mut Value, path: &[String], value: String, key: &str) -> Result
 fn arrays_from_indices(value: Value) -> Value {
     match value {
         Value::Object(map) => {
-            let is_array = !map.is_empty()
-                && (0..map.len()).all(|i| map.contains_key(&i.to_string()));
+            let is_array =
+                !map.is_empty() && (0..map.len()).all(|i| map.contains_key(&i.to_string()));
             if is_array {
                 let mut items: Vec<(usize, Value)> = map
                     .into_iter()
@@ -117,8 +117,13 @@ mod tests {
 
     #[test]
     fn percent_encoding_is_decoded() {
-        let v = parse(b"success_url=https%3A%2F%2Fx.fr%2Fok%3Fsession_id%3D%7BCHECKOUT_SESSION_ID%7D").unwrap();
-        assert_eq!(v["success_url"], "https://x.fr/ok?session_id={CHECKOUT_SESSION_ID}");
+        let v =
+            parse(b"success_url=https%3A%2F%2Fx.fr%2Fok%3Fsession_id%3D%7BCHECKOUT_SESSION_ID%7D")
+                .unwrap();
+        assert_eq!(
+            v["success_url"],
+            "https://x.fr/ok?session_id={CHECKOUT_SESSION_ID}"
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn render(t: impl Template, status: StatusCode) -> Response {
 }
 
 fn checkout_page(sandbox: &Sandbox, s: &Session, error: Option<&str>, method: &str) -> Response {
-    let status = if error.is_some() { StatusCode::PAYMENT_REQUIRED } else { StatusCode::OK };
+    // Like Stripe's hosted page, a refusal re-renders the form (HTTP 200) with the message.
     render(
         CheckoutPage {
             s,
@@ -71,7 +71,7 @@ fn checkout_page(sandbox: &Sandbox, s: &Session, error: Option<&str>, method: &s
             iban_ok: IBAN_SUCCEEDS,
             iban_ko: IBAN_FAILS,
         },
-        status,
+        StatusCode::OK,
     )
 }
 
@@ -79,7 +79,11 @@ fn amount(s: &Session) -> String {
     if s.currency == "eur" {
         format_eur(s.amount_total())
     } else {
-        format!("{:.2} {}", s.amount_total() as f64 / 100.0, s.currency.to_uppercase())
+        format!(
+            "{:.2} {}",
+            s.amount_total() as f64 / 100.0,
+            s.currency.to_uppercase()
+        )
     }
 }
 
@@ -90,8 +94,20 @@ fn open_session(sandbox: &Sandbox, id: &str) -> Result<Session, Response> {
     };
     match s.status {
         Status::Open => Ok(s),
-        Status::Complete => Err(render(ClosedPage { s: &s, status: "déjà payée" }, StatusCode::OK)),
-        Status::Expired => Err(render(ClosedPage { s: &s, status: "expirée" }, StatusCode::GONE)),
+        Status::Complete => Err(render(
+            ClosedPage {
+                s: &s,
+                status: "déjà payée",
+            },
+            StatusCode::OK,
+        )),
+        Status::Expired => Err(render(
+            ClosedPage {
+                s: &s,
+                status: "expirée",
+            },
+            StatusCode::GONE,
+        )),
     }
 }
 
@@ -115,17 +131,35 @@ struct PayForm {
     iban: String,
 }
 
-async fn pay(State(sandbox): State<Sandbox>, Path(id): Path<String>, Form(f): Form<PayForm>) -> Response {
+async fn pay(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    Form(f): Form<PayForm>,
+) -> Response {
     let s = match open_session(&sandbox, &id) {
         Ok(s) => s,
         Err(page) => return page,
     };
     if f.method == "sepa" {
-        let iban: String = f.iban.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let iban: String = f
+            .iban
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
         let succeeds = match iban.as_str() {
             IBAN_SUCCEEDS => true,
             IBAN_FAILS => false,
-            _ => return checkout_page(&sandbox, &s, Some("IBAN refusé : en mode test, utilisez l'un des IBAN de test indiqués ci-dessous."), "sepa"),
+            _ => {
+                return checkout_page(
+                    &sandbox,
+                    &s,
+                    Some(
+                        "IBAN refusé : en mode test, utilisez l'un des IBAN de test indiqués ci-dessous.",
+                    ),
+                    "sepa",
+                );
+            }
         };
         let done = sandbox.complete(&id, Some(succeeds));
         return Redirect::to(&done.success_redirect()).into_response();
@@ -136,9 +170,28 @@ async fn pay(State(sandbox): State<Sandbox>, Path(id): Path<String>, Form(f): Fo
     }
     match number.as_str() {
         CARD_PAYS => Redirect::to(&sandbox.complete(&id, None).success_redirect()).into_response(),
-        CARD_3DS => render(ThreeDsPage { s: &s, base: sandbox.public_base(), amount: amount(&s) }, StatusCode::OK),
-        CARD_DECLINED => checkout_page(&sandbox, &s, Some("Votre carte a été refusée. Essayez une autre carte."), "card"),
-        _ => checkout_page(&sandbox, &s, Some("Carte non acceptée : en mode test, seules les cartes de test Stripe indiquées ci-dessous fonctionnent."), "card"),
+        CARD_3DS => render(
+            ThreeDsPage {
+                s: &s,
+                base: sandbox.public_base(),
+                amount: amount(&s),
+            },
+            StatusCode::OK,
+        ),
+        CARD_DECLINED => checkout_page(
+            &sandbox,
+            &s,
+            Some("Votre carte a été refusée. Essayez une autre carte."),
+            "card",
+        ),
+        _ => checkout_page(
+            &sandbox,
+            &s,
+            Some(
+                "Carte non acceptée : en mode test, seules les cartes de test Stripe indiquées ci-dessous fonctionnent.",
+            ),
+            "card",
+        ),
     }
 }
 
@@ -165,7 +218,11 @@ struct ThreeDsForm {
     action: String,
 }
 
-async fn three_ds(State(sandbox): State<Sandbox>, Path(id): Path<String>, Form(f): Form<ThreeDsForm>) -> Response {
+async fn three_ds(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    Form(f): Form<ThreeDsForm>,
+) -> Response {
     let s = match open_session(&sandbox, &id) {
         Ok(s) => s,
         Err(page) => return page,
@@ -173,13 +230,22 @@ async fn three_ds(State(sandbox): State<Sandbox>, Path(id): Path<String>, Form(f
     if f.action == "confirm" {
         Redirect::to(&sandbox.complete(&id, None).success_redirect()).into_response()
     } else {
-        checkout_page(&sandbox, &s, Some("L'authentification 3-D Secure a échoué : le paiement n'a pas été effectué."), "card")
+        checkout_page(
+            &sandbox,
+            &s,
+            Some("L'authentification 3-D Secure a échoué : le paiement n'a pas été effectué."),
+            "card",
+        )
     }
 }
 
 async fn cancel(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Response {
     match sandbox.session(&id).and_then(|s| s.cancel_url) {
         Some(url) => Redirect::to(&url).into_response(),
-        None => (StatusCode::NOT_FOUND, "Aucune page de retour pour cette session.").into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "Aucune page de retour pour cette session.",
+        )
+            .into_response(),
     }
 }

@@ -87,7 +87,10 @@ impl Sandbox {
         Router::new()
             .route("/v1/checkout/sessions", post(api::create_session))
             .route("/v1/checkout/sessions/{id}", get(api::retrieve_session))
-            .route("/v1/checkout/sessions/{id}/expire", post(api::expire_session))
+            .route(
+                "/v1/checkout/sessions/{id}/expire",
+                post(api::expire_session),
+            )
             .merge(hosted::routes())
             .route("/_sandbox/options", post(set_options))
             .route("/_sandbox/flush", post(flush_handler))
@@ -105,7 +108,11 @@ impl Sandbox {
     }
 
     pub(crate) fn insert_session(&self, session: Session) {
-        self.inner.sessions.lock().unwrap().insert(session.id.clone(), session);
+        self.inner
+            .sessions
+            .lock()
+            .unwrap()
+            .insert(session.id.clone(), session);
     }
 
     /// Applies `change` to a stored session and returns the new state. Panics on an unknown id:
@@ -129,7 +136,11 @@ impl Sandbox {
         });
         self.emit("checkout.session.completed", &done);
         if let Some(succeeds) = sepa_succeeds {
-            self.inner.pending_sepa.lock().unwrap().insert(id.to_owned(), succeeds);
+            self.inner
+                .pending_sepa
+                .lock()
+                .unwrap()
+                .insert(id.to_owned(), succeeds);
             let (sandbox, id) = (self.clone(), id.to_owned());
             let after = self.inner.config.sepa_settle_after;
             tokio::spawn(async move {
@@ -165,7 +176,11 @@ impl Sandbox {
             "type": event_type,
         })
         .to_string();
-        let event = Event { id, event_type: event_type.to_owned(), body };
+        let event = Event {
+            id,
+            event_type: event_type.to_owned(),
+            body,
+        };
         self.inner.events.lock().unwrap().push(event.clone());
         let options = self.delivery_options();
         if options.hold {

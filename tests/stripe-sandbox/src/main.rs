@@ -12,7 +12,9 @@ use clap::Parser;
 use stripe_sandbox::{RetryPolicy, Sandbox, SandboxConfig, WebhookTarget};
 
 #[derive(Parser)]
-#[command(about = "Offline Stripe test double: Checkout Sessions API, hosted checkout, signed webhooks. No real payment ever happens.")]
+#[command(
+    about = "Offline Stripe test double: Checkout Sessions API, hosted checkout, signed webhooks. No real payment ever happens."
+)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:12111")]
@@ -24,7 +26,12 @@ struct Args {
     #[arg(long)]
     webhook_url: Option<String>,
     /// Signing secret(s); repeat to sign with several, as during a secret roll.
-    #[arg(long = "webhook-secret", env = "STRIPE_WEBHOOK_SECRET", value_delimiter = ',', hide_env_values = true)]
+    #[arg(
+        long = "webhook-secret",
+        env = "STRIPE_WEBHOOK_SECRET",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     webhook_secrets: Vec<String>,
     /// Seconds before a test SEPA debit settles.
     #[arg(long, default_value_t = 10)]
@@ -33,15 +40,22 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-    ).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
     let args = Args::parse();
     let webhook = match args.webhook_url {
         Some(url) if args.webhook_secrets.is_empty() => {
-            anyhow::bail!("--webhook-secret (or STRIPE_WEBHOOK_SECRET) is required with --webhook-url {url}")
+            anyhow::bail!(
+                "--webhook-secret (or STRIPE_WEBHOOK_SECRET) is required with --webhook-url {url}"
+            )
         }
-        Some(url) => Some(WebhookTarget { url, secrets: args.webhook_secrets }),
+        Some(url) => Some(WebhookTarget {
+            url,
+            secrets: args.webhook_secrets,
+        }),
         None => None,
     };
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;

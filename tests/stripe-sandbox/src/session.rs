@@ -10,18 +10,57 @@ use crate::api::StripeError;
 /// Top-level parameters Stripe accepts on `POST /v1/checkout/sessions`. Anything else is
 /// `parameter_unknown`, as on Stripe.
 const KNOWN_PARAMS: &[&str] = &[
-    "adaptive_pricing", "after_expiration", "allow_promotion_codes", "automatic_tax",
-    "billing_address_collection", "branding_settings", "cancel_url", "client_reference_id",
-    "consent_collection", "currency", "custom_fields", "custom_text", "customer",
-    "customer_account", "customer_creation", "customer_email", "customer_update", "discounts",
-    "excluded_payment_method_types", "expand", "expires_at", "integration_identifier",
-    "invoice_creation", "line_items", "locale", "managed_payments", "metadata", "mode",
-    "name_collection", "optional_items", "origin_context", "payment_intent_data",
-    "payment_method_collection", "payment_method_configuration", "payment_method_data",
-    "payment_method_options", "payment_method_types", "permissions", "phone_number_collection",
-    "redirect_on_completion", "return_url", "saved_payment_method_options", "setup_intent_data",
-    "shipping_address_collection", "shipping_options", "submit_type", "subscription_data",
-    "success_url", "tax_id_collection", "ui_mode", "wallet_options",
+    "adaptive_pricing",
+    "after_expiration",
+    "allow_promotion_codes",
+    "automatic_tax",
+    "billing_address_collection",
+    "branding_settings",
+    "cancel_url",
+    "client_reference_id",
+    "consent_collection",
+    "currency",
+    "custom_fields",
+    "custom_text",
+    "customer",
+    "customer_account",
+    "customer_creation",
+    "customer_email",
+    "customer_update",
+    "discounts",
+    "excluded_payment_method_types",
+    "expand",
+    "expires_at",
+    "integration_identifier",
+    "invoice_creation",
+    "line_items",
+    "locale",
+    "managed_payments",
+    "metadata",
+    "mode",
+    "name_collection",
+    "optional_items",
+    "origin_context",
+    "payment_intent_data",
+    "payment_method_collection",
+    "payment_method_configuration",
+    "payment_method_data",
+    "payment_method_options",
+    "payment_method_types",
+    "permissions",
+    "phone_number_collection",
+    "redirect_on_completion",
+    "return_url",
+    "saved_payment_method_options",
+    "setup_intent_data",
+    "shipping_address_collection",
+    "shipping_options",
+    "submit_type",
+    "subscription_data",
+    "success_url",
+    "tax_id_collection",
+    "ui_mode",
+    "wallet_options",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +106,10 @@ pub struct Session {
 
 impl Session {
     pub fn amount_total(&self) -> i64 {
-        self.line_items.iter().map(|i| i.unit_amount * i.quantity).sum()
+        self.line_items
+            .iter()
+            .map(|i| i.unit_amount * i.quantity)
+            .sum()
     }
 
     pub fn description(&self) -> String {
@@ -87,7 +129,9 @@ impl Session {
         url: String,
         now: i64,
     ) -> Result<Session, StripeError> {
-        let obj = params.as_object().expect("the form parser returns an object");
+        let obj = params
+            .as_object()
+            .expect("the form parser returns an object");
         if let Some(unknown) = obj.keys().find(|k| !KNOWN_PARAMS.contains(&k.as_str())) {
             return Err(StripeError::unknown(unknown));
         }
@@ -197,31 +241,60 @@ fn line_item(item: &Value, i: usize) -> Result<(LineItem, String), StripeError> 
             "No such price: the sandbox has no Price objects; use `price_data`.".into(),
         ));
     }
-    let data = item
-        .get("price_data")
-        .ok_or_else(|| StripeError::missing(&p("[price_data]"), "You must specify either `price` or `price_data` for each line item."))?;
+    let data = item.get("price_data").ok_or_else(|| {
+        StripeError::missing(
+            &p("[price_data]"),
+            "You must specify either `price` or `price_data` for each line item.",
+        )
+    })?;
     let currency = data
         .get("currency")
         .and_then(Value::as_str)
-        .ok_or_else(|| StripeError::missing(&p("[price_data][currency]"), "Missing required param: line_items[0][price_data][currency]."))?;
+        .ok_or_else(|| {
+            StripeError::missing(
+                &p("[price_data][currency]"),
+                "Missing required param: line_items[0][price_data][currency].",
+            )
+        })?;
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_lowercase()) {
-        return Err(StripeError::invalid(&p("[price_data][currency]"), format!("Invalid currency: {currency}.")));
+        return Err(StripeError::invalid(
+            &p("[price_data][currency]"),
+            format!("Invalid currency: {currency}."),
+        ));
     }
     let unit_amount = integer(data.get("unit_amount"), &p("[price_data][unit_amount]"))?;
     if unit_amount < 0 {
-        return Err(StripeError::invalid(&p("[price_data][unit_amount]"), "This value must be greater than or equal to 0.".into()));
+        return Err(StripeError::invalid(
+            &p("[price_data][unit_amount]"),
+            "This value must be greater than or equal to 0.".into(),
+        ));
     }
     let name = data
         .get("product_data")
         .and_then(|d| d.get("name"))
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| StripeError::missing(&p("[price_data][product_data][name]"), "You must specify `product` or `product_data[name]`."))?;
+        .ok_or_else(|| {
+            StripeError::missing(
+                &p("[price_data][product_data][name]"),
+                "You must specify `product` or `product_data[name]`.",
+            )
+        })?;
     let quantity = integer(item.get("quantity"), &p("[quantity]"))?;
     if quantity < 1 {
-        return Err(StripeError::invalid(&p("[quantity]"), "This value must be greater than or equal to 1.".into()));
+        return Err(StripeError::invalid(
+            &p("[quantity]"),
+            "This value must be greater than or equal to 1.".into(),
+        ));
     }
-    Ok((LineItem { name: name.to_owned(), unit_amount, quantity }, currency.to_owned()))
+    Ok((
+        LineItem {
+            name: name.to_owned(),
+            unit_amount,
+            quantity,
+        },
+        currency.to_owned(),
+    ))
 }
 
 fn integer(v: Option<&Value>, param: &str) -> Result<i64, StripeError> {

@@ -48,7 +48,10 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { initial: Duration::from_millis(500), max_attempts: 6 }
+        Self {
+            initial: Duration::from_millis(500),
+            max_attempts: 6,
+        }
     }
 }
 
@@ -90,7 +93,12 @@ pub struct Event {
 }
 
 /// Sends one event to the target until it is acknowledged or the attempts run out.
-pub(crate) async fn deliver(sandbox: Sandbox, target: WebhookTarget, event: Event, delay: Duration) {
+pub(crate) async fn deliver(
+    sandbox: Sandbox,
+    target: WebhookTarget,
+    event: Event,
+    delay: Duration,
+) {
     tokio::time::sleep(delay).await;
     let policy = sandbox.retry_policy();
     let mut backoff = policy.initial;
@@ -101,7 +109,10 @@ pub(crate) async fn deliver(sandbox: Sandbox, target: WebhookTarget, event: Even
             .http()
             .post(&target.url)
             .header("content-type", "application/json; charset=utf-8")
-            .header("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+            .header(
+                "user-agent",
+                "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            )
             .header("stripe-signature", header)
             .body(event.body.clone())
             .send()
@@ -146,10 +157,19 @@ mod tests {
         let header = signature_header(&secrets, 1_700_000_000, b"{}");
         let parts: Vec<&str> = header.split(',').collect();
         assert_eq!(parts[0], "t=1700000000");
-        assert_eq!(parts[1], format!("v1={}", sign("whsec_old", 1_700_000_000, b"{}")));
-        assert_eq!(parts[2], format!("v1={}", sign("whsec_new", 1_700_000_000, b"{}")));
+        assert_eq!(
+            parts[1],
+            format!("v1={}", sign("whsec_old", 1_700_000_000, b"{}"))
+        );
+        assert_eq!(
+            parts[2],
+            format!("v1={}", sign("whsec_new", 1_700_000_000, b"{}"))
+        );
         let mut mac = Hmac::<Sha256>::new_from_slice(b"whsec_new").unwrap();
         mac.update(b"1700000000.{}");
-        assert_eq!(parts[2], format!("v1={}", hex::encode(mac.finalize().into_bytes())));
+        assert_eq!(
+            parts[2],
+            format!("v1={}", hex::encode(mac.finalize().into_bytes()))
+        );
     }
 }

@@ -1,0 +1,94 @@
+//! The pages in headless Chromium (Debian's `chromium`, driven by playwright-core from
+//! `tests/browser`): the pricing page renders both plans without console errors, and a renewal
+//! goes from the renew link through the sandbox checkout to the success page.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{Backend, DAY, World, now, start};
+
+fn browser_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/browser")
+}
+
+/// Runs a script of `tests/browser` with Node; fails with its output if it does.
+fn node(script: &str, args: &[&str]) {
+    let dir = browser_dir();
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "run `npm ci` in tests/browser first (.ci/run does)"
+    );
+    let out = Command::new("node")
+        .arg(dir.join(script))
+        .args(args)
+        .output()
+        .expect("node is installed");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{script} failed:\n{text}");
+}
+
+async fn renew_link(w: &World) -> String {
+    let (_, body) = w.post_json("/api/renew-link", Some(&w.token), "").await;
+    body["url"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pricing_and_cancelled_pages_render_in_chromium_without_console_errors() {
+    let w = start(Backend::Sqlite).await;
+    let base = w.base.clone();
+    tokio::task::spawn_blocking(move || node("pages.mjs", &[&base]))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_in_chromium_types_the_card_pays_and_lands_on_the_success_page() {
+    let w = start(Backend::Sqlite).await;
+    let link = renew_link(&w).await;
+    tokio::task::spawn_blocking(move || {
+        node(
+            "checkout.mjs",
+            &[&link, "4242 4242 4242 4242", "votre paiement est confirmé"],
+        )
+    })
+    .await
+    .unwrap();
+    w.sandbox.idle().await;
+    assert!((w.expiry().await.unwrap() - (now() + 30 * DAY)).abs() <= 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_3ds_renewal_in_chromium_confirms_and_pays() {
+    let w = start(Backend::Sqlite).await;
+    let link = renew_link(&w).await;
+    tokio::task::spawn_blocking(move || {
+        node(
+            "checkout.mjs",
+            &[&link, "4000 0025 0000 3155", "votre paiement est confirmé"],
+        )
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_card_in_chromium_shows_the_refusal_and_changes_nothing() {
+    let w = start(Backend::Sqlite).await;
+    let link = renew_link(&w).await;
+    tokio::task::spawn_blocking(move || {
+        node(
+            "checkout.mjs",
+            &[&link, "4000 0000 0000 0002", "Votre carte a été refusée"],
+        )
+    })
+    .await
+    .unwrap();
+    w.sandbox.idle().await;
+    assert_eq!(w.expiry().await, None);
+}

@@ -1,0 +1,165 @@
+//! The real binary as a newcomer runs it: `relay serve --sandbox` prints a demo token and renew
+//! link; a renewal through that link in headless Chromium and `relay simulate` both end applied;
+//! the log carries the contract's three `stripe_service` lines; SIGTERM stops it cleanly.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Server {
+    child: Child,
+    base: String,
+    token: String,
+    link: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_sandbox_relay(db: &std::path::Path) -> Server {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["serve", "--sandbox"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RELAY_ADDR", format!("127.0.0.1:{port}"))
+        .env("APP_URL", &base)
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut link = String::new();
+    let token = loop {
+        let line = lines.next().expect("relay printed its token").unwrap();
+        if line.trim_start().starts_with("http") && line.contains("/renew-subscription?link=") {
+            link = line.trim().to_owned();
+        }
+        if line.starts_with("erpbtp_") {
+            break line;
+        }
+    };
+    Server {
+        child,
+        base,
+        token,
+        link,
+    }
+}
+
+#[test]
+fn serve_sandbox_takes_a_newcomer_from_the_renew_link_to_an_applied_renewal() {
+    let db = std::env::temp_dir().join(format!("sandbox_mode_{}.db", stripe_sandbox::random_id(8)));
+    let mut server = start_sandbox_relay(&db);
+    assert!(
+        server
+            .link
+            .starts_with(&format!("{}/renew-subscription?link=demo.", server.base)),
+        "{}",
+        server.link
+    );
+
+    let browser =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/browser/checkout.mjs");
+    let out = Command::new("node")
+        .arg(browser)
+        .args([
+            &server.link,
+            "4242424242424242",
+            "votre paiement est confirmé",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let simulate = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args([
+            "simulate",
+            "--relay",
+            &server.base,
+            "--token",
+            &server.token,
+            "--plan",
+            "annuel",
+            "--outcome",
+            "sepa-ok",
+        ])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&simulate.stdout).to_string();
+    assert!(
+        simulate.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&simulate.stderr)
+    );
+    assert!(
+        printed.contains("Abonnement mis à jour : statut active, plan annuel"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("395 jour(s) restant(s)"),
+        "30 + 365 days: {printed}"
+    );
+
+    // SIGTERM: graceful shutdown, then read what it logged.
+    send_sigterm(server.child.id());
+    let status = wait_with_timeout(&mut server.child, Duration::from_secs(10));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "stopped cleanly on SIGTERM: {status:?}"
+    );
+    let mut log = String::new();
+    server
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    for line in [
+        "stripe_service: Checkout session created: cs_test_",
+        "for client demo, plan mensuel",
+        "stripe_service: Webhook received: checkout.session.completed",
+        "stripe_service: Abonnement mis à jour pour demo: plan=mensuel, expire=",
+    ] {
+        assert!(log.contains(line), "missing {line:?} in log:\n{log}");
+    }
+    assert!(
+        !log.contains("sk_test_sandbox") && !log.contains("whsec_"),
+        "no secret in the log"
+    );
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}
+
+fn send_sigterm(pid: u32) {
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+}
+
+fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    None
+}
