@@ -6,28 +6,50 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 use crate::AppState;
+use crate::db::subscriptions::SubscriptionRow;
 use crate::domain::ClientId;
 use crate::error::AppError;
 
 pub struct BearerClient(pub ClientId);
 
+/// The bearer client together with its subscription, read in the same query.
+pub struct BearerSubscription(pub ClientId, pub SubscriptionRow);
+
+fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
+    parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+        .ok_or(AppError::Unauthorized)
+}
+
 impl FromRequestParts<AppState> for BearerClient {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 256)
-            .ok_or(AppError::Unauthorized)?;
+        let token = bearer_token(parts)?;
         state
             .db
             .client_for_token(token)
             .await?
             .map(BearerClient)
             .ok_or(AppError::Unauthorized)
+    }
+}
+
+impl FromRequestParts<AppState> for BearerSubscription {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = bearer_token(parts)?;
+        let (client, row) = state
+            .db
+            .subscription_for_token(token)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        Ok(BearerSubscription(client, row))
     }
 }

@@ -90,7 +90,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
             };
-            init_logging(settings.log_json);
+            let _flush_logs_at_exit = init_logging(settings.log_json);
             serve(settings, sandbox).await?;
         }
         Command::Migrate => {

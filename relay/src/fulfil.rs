@@ -6,7 +6,7 @@ use erp_btp_protocol::Plan;
 use sqlx::AnyConnection;
 
 use crate::db::payments as q;
-use crate::domain::ClientId;
+use crate::domain::{ClientId, renewed_expiry};
 use crate::plans::Catalogue;
 use crate::stripe::{SessionFacts, WebhookEvent};
 
@@ -127,12 +127,8 @@ pub async fn apply(
     match work {
         Work::Lookup(facts) => apply_session(conn, "lookup", facts, plans, now).await,
         Work::Event { event, payload } => {
-            let session_id = event.session.as_ref().map(|s| &s.id);
-            if !q::insert_event(conn, &event.id, &event.event_type, session_id, payload, now)
-                .await?
-            {
-                return Ok(Outcome::Duplicate);
-            }
+            // The effect first, then the journal entry with its outcome: one statement fewer,
+            // and a duplicate's effect is a no-op since every transition is guarded by state.
             let outcome = match &event.session {
                 Some(facts) => apply_session(conn, &event.event_type, facts, plans, now).await?,
                 None if event.event_type.starts_with("checkout.session.") => {
@@ -140,7 +136,20 @@ pub async fn apply(
                 }
                 None => Outcome::Ignored("event type not handled".into()),
             };
-            q::set_event_outcome(conn, &event.id, &outcome.label()).await?;
+            let session_id = event.session.as_ref().map(|s| &s.id);
+            if !q::insert_event(
+                conn,
+                &event.id,
+                &event.event_type,
+                session_id,
+                payload,
+                &outcome.label(),
+                now,
+            )
+            .await?
+            {
+                return Ok(Outcome::Duplicate);
+            }
             Ok(outcome)
         }
     }
@@ -154,32 +163,30 @@ async fn apply_session(
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
     let paid = facts.payment_status == "paid";
+    let client = facts.client_id.clone().unwrap_or_default();
     match kind {
         "checkout.session.completed" | "lookup" if paid => fulfil(conn, facts, plans, now).await,
         "checkout.session.async_payment_succeeded" => fulfil(conn, facts, plans, now).await,
         "checkout.session.completed" | "lookup"
             if facts.payment_status == "unpaid" && facts.status.as_deref() != Some("open") =>
         {
-            q::ensure_session(conn, facts, now).await?;
-            let client = facts.client_id.clone().unwrap_or_default();
-            if q::transition(conn, &facts.id, &["open"], "pending", None, now).await? {
+            if q::claim(conn, facts, &["open"], "pending", None, None, now).await? {
                 Ok(Outcome::Pending {
                     version: q::bump_version(conn, &client, now).await?,
                     client,
                 })
             } else {
-                Ok(already(conn, facts).await?)
+                already(conn, facts).await
             }
         }
         "checkout.session.async_payment_failed" => {
-            q::ensure_session(conn, facts, now).await?;
-            let client = facts.client_id.clone().unwrap_or_default();
-            if q::transition(
+            if q::claim(
                 conn,
-                &facts.id,
+                facts,
                 &["open", "pending"],
                 "failed",
                 Some("delayed payment failed"),
+                None,
                 now,
             )
             .await?
@@ -189,15 +196,14 @@ async fn apply_session(
                     client,
                 })
             } else {
-                Ok(already(conn, facts).await?)
+                already(conn, facts).await
             }
         }
         "checkout.session.expired" => {
-            q::ensure_session(conn, facts, now).await?;
-            if q::transition(conn, &facts.id, &["open"], "expired", None, now).await? {
+            if q::claim(conn, facts, &["open"], "expired", None, None, now).await? {
                 Ok(Outcome::Expired)
             } else {
-                Ok(already(conn, facts).await?)
+                already(conn, facts).await
             }
         }
         "lookup" => Ok(Outcome::Ignored(format!(
@@ -219,54 +225,52 @@ async fn already(conn: &mut AnyConnection, facts: &SessionFacts) -> Result<Outco
     ))
 }
 
-/// Fulfils a paid session at most once: validate, claim the session, extend the subscription.
+/// Fulfils a paid session at most once: validate, claim the session with its new expiry, then
+/// extend the subscription (optimistically on its version, so two instances never both extend
+/// from the same old expiry).
 async fn fulfil(
     conn: &mut AnyConnection,
     facts: &SessionFacts,
     plans: &Catalogue,
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
-    q::ensure_session(conn, facts, now).await?;
     let (client, plan) = match check_payment(facts, plans) {
         Ok(ok) => ok,
         Err(reason) => return reject(conn, facts, reason, now).await,
     };
-    if !q::transition(
+    let Some((current, mut version)) = q::read_subscription(conn, &client).await? else {
+        return reject(conn, facts, format!("unknown client {client}"), now).await;
+    };
+    let mut expires_at = renewed_expiry(now, current, plan.duration_days);
+    if !q::claim(
         conn,
-        &facts.id,
+        facts,
         &["open", "pending"],
         "fulfilled",
         None,
+        Some(expires_at),
         now,
     )
     .await?
     {
         return already(conn, facts).await;
     }
-    match q::extend_subscription(conn, &client, &plan.id, plan.duration_days, now).await? {
-        Some((expires_at, version)) => {
-            q::set_expires_after(conn, &facts.id, expires_at).await?;
-            Ok(Outcome::Fulfilled {
+    loop {
+        if let Some(new_version) =
+            q::update_subscription(conn, &client, &plan.id, expires_at, version, now).await?
+        {
+            return Ok(Outcome::Fulfilled {
                 client,
                 plan: plan.id.clone(),
                 expires_at,
-                version,
-            })
+                version: new_version,
+            });
         }
-        None => {
-            // The claim above is undone by marking the session rejected in the same transaction.
-            let reason = format!("unknown client {client}");
-            q::transition(
-                conn,
-                &facts.id,
-                &["fulfilled"],
-                "rejected",
-                Some(&reason),
-                now,
-            )
-            .await?;
-            Ok(Outcome::Rejected(reason))
-        }
+        let (current, latest) = q::read_subscription(conn, &client)
+            .await?
+            .unwrap_or((None, version));
+        (expires_at, version) = (renewed_expiry(now, current, plan.duration_days), latest);
+        q::set_expires_after(conn, &facts.id, expires_at).await?;
     }
 }
 
@@ -276,12 +280,13 @@ async fn reject(
     reason: String,
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
-    if q::transition(
+    if q::claim(
         conn,
-        &facts.id,
+        facts,
         &["open", "pending"],
         "rejected",
         Some(&reason),
+        None,
         now,
     )
     .await?

@@ -5,7 +5,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::SigningKey;
-use erp_btp_protocol::entitlement::{encode_public_key, key_id};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use erp_btp_protocol::EntitlementPayload;
+use erp_btp_protocol::entitlement::{encode_public_key, key_id, sign};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -23,6 +27,9 @@ pub struct Keys {
     pub key_id: String,
     pub public_key: String,
     link_key: [u8; 32],
+    /// Last entitlement signed per client: a payload is the same for a whole second, and a
+    /// signature costs more than the rest of a status read.
+    signed: Mutex<HashMap<String, (EntitlementPayload, String)>>,
 }
 
 impl Keys {
@@ -39,7 +46,24 @@ impl Keys {
             public_key: encode_public_key(&verifying),
             signing,
             link_key,
+            signed: Mutex::default(),
         }
+    }
+
+    /// Signs `payload`, reusing the signature when the same client asks again within the second.
+    pub fn sign_cached(&self, payload: EntitlementPayload) -> String {
+        if let Some((cached, token)) = self.signed.lock().unwrap().get(&payload.client_id) {
+            if *cached == payload {
+                return token.clone();
+            }
+        }
+        let token = sign(&self.signing, &payload);
+        let mut signed = self.signed.lock().unwrap();
+        if signed.len() >= 100_000 {
+            signed.clear();
+        }
+        signed.insert(payload.client_id.clone(), (payload, token.clone()));
+        token
     }
 
     pub async fn load(configured: Option<&Secret>, db: &Db) -> Result<Self, String> {

@@ -15,13 +15,18 @@ use crate::db::Db;
 use crate::domain::ClientId;
 use crate::{AppState, app};
 
-pub fn init_logging(json: bool) {
+/// Logs go to stderr through a background writer, so a request never waits on a `write`;
+/// keep the returned guard alive until exit (it flushes what is pending).
+pub fn init_logging(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
     let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(colours);
     // `try_init`: tests start several relays in one process.
     let _ = if json {
@@ -29,6 +34,7 @@ pub fn init_logging(json: bool) {
     } else {
         builder.try_init()
     };
+    guard
 }
 
 /// Opens and migrates the configured database, with the variable named in the error.

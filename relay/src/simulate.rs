@@ -223,8 +223,27 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         15
     };
     println!("6. Attente de la mise à jour de l'abonnement (long poll, {wait} s au plus)…");
-    let after = status(wait, before.version).await?;
-    let changed = if after.version == before.version {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait);
+    let mut after = before.clone();
+    // A delayed payment changes the version twice (pending, then paid): wait for the expiry.
+    while after.expires_at == before.expires_at {
+        let left = deadline
+            .saturating_duration_since(std::time::Instant::now())
+            .as_secs();
+        if left == 0 {
+            break;
+        }
+        let next = status(left, after.version).await?;
+        if next.version != after.version && next.expires_at == before.expires_at {
+            println!(
+                "   … statut {} (version {})",
+                next.status.as_str(),
+                next.version
+            );
+        }
+        after = next;
+    }
+    let changed = if after.expires_at == before.expires_at {
         "inchangé"
     } else {
         "mis à jour"

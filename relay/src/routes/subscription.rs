@@ -6,15 +6,15 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Query, State};
 use chrono::{DateTime, SecondsFormat, Utc};
-use erp_btp_protocol::entitlement::sign;
 use erp_btp_protocol::{
     ENTITLEMENT_TYP, EntitlementPayload, PublicKeyResponse, RenewLinkResponse, SubscriptionStatus,
 };
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::BearerClient;
+use crate::auth::{BearerClient, BearerSubscription};
 use crate::db::now;
+use crate::db::subscriptions::SubscriptionRow;
 use crate::domain::{ClientId, days_remaining, subscription_state};
 use crate::error::AppError;
 
@@ -35,11 +35,11 @@ pub fn rfc3339(ts: i64) -> String {
 
 pub async fn status(
     State(state): State<AppState>,
-    BearerClient(client): BearerClient,
+    BearerSubscription(client, row): BearerSubscription,
     Query(q): Query<PollQuery>,
 ) -> Result<Json<SubscriptionStatus>, AppError> {
     let wait = q.wait.unwrap_or(0).min(MAX_WAIT_SECS);
-    let current = read_status(&state, &client).await?;
+    let current = status_from_row(&state, &client, row);
     let Some(since) = q.since.filter(|_| wait > 0) else {
         return Ok(Json(current));
     };
@@ -75,6 +75,14 @@ pub async fn read_status(
         .subscription(client)
         .await?
         .ok_or(AppError::Unauthorized)?;
+    Ok(status_from_row(state, client, row))
+}
+
+fn status_from_row(
+    state: &AppState,
+    client: &ClientId,
+    row: SubscriptionRow,
+) -> SubscriptionStatus {
     let now = now();
     let status = subscription_state(now, row.expires_at, row.payment_pending);
     let expires_at = row.expires_at.map(rfc3339);
@@ -88,15 +96,15 @@ pub async fn read_status(
         issued_at: rfc3339(now),
         version: row.version,
     };
-    Ok(SubscriptionStatus {
+    SubscriptionStatus {
         client_id: client.to_string(),
         plan: row.plan,
         status,
         expires_at,
         days_remaining: days_remaining(now, row.expires_at),
         version: row.version,
-        entitlement: sign(&state.keys.signing, &payload),
-    })
+        entitlement: state.keys.sign_cached(payload),
+    }
 }
 
 pub async fn public_key(State(state): State<AppState>) -> Json<PublicKeyResponse> {

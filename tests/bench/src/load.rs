@@ -1,0 +1,240 @@
+//! The loads: signed webhooks at a fixed concurrency, status reads, and long-poll wake-ups with
+//! many idle waiters; then a check of the database that nothing was lost or applied twice.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sqlx::Row;
+use stripe_sandbox::webhook::signature_header;
+use tokio::sync::mpsc;
+
+use crate::target::{Relay, SECRET};
+use crate::{Args, Figures};
+
+const DAY: i64 = 86_400;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+fn http(connections: usize) -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .timeout(Duration::from_secs(90))
+        .build()
+        .expect("client")
+}
+
+/// A paid `checkout.session.completed` for `client`, at the plan's exact price.
+pub fn completed_event(event: &str, session: &str, client: &str) -> String {
+    json!({
+        "id": event, "object": "event", "type": "checkout.session.completed", "api_version": "2025-09-30.clover",
+        "created": relay::db::now(), "livemode": false,
+        "data": {"object": {"id": session, "object": "checkout.session", "amount_total": 4900, "currency": "eur",
+            "payment_status": "paid", "status": "complete", "mode": "payment", "client_reference_id": client,
+            "metadata": {"client_id": client, "plan": "mensuel"}}}
+    })
+    .to_string()
+}
+
+async fn post_webhook(http: &reqwest::Client, base: &str, body: String) -> u16 {
+    let sig = signature_header(&[SECRET.into()], relay::db::now(), body.as_bytes());
+    match http
+        .post(format!("{base}/api/stripe/webhook"))
+        .header("stripe-signature", sig)
+        .body(body)
+        .send()
+        .await
+    {
+        Ok(r) => r.status().as_u16(),
+        Err(_) => 0,
+    }
+}
+
+pub async fn webhooks(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<()> {
+    let http = http(args.concurrency);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..args.concurrency {
+        let (http, next, base, n, clients) = (
+            http.clone(),
+            next.clone(),
+            relay.base.clone(),
+            args.webhooks,
+            args.clients,
+        );
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut failures = 0;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let body = completed_event(
+                    &format!("evt_bench_{i}"),
+                    &format!("cs_bench_{i}"),
+                    &format!("c{}", i % clients),
+                );
+                let t = Instant::now();
+                if post_webhook(&http, &base, body).await != 200 {
+                    failures += 1;
+                }
+                latencies.push(t.elapsed());
+            }
+            (latencies, failures)
+        });
+    }
+    let mut all = Vec::with_capacity(args.webhooks);
+    for (latencies, failures) in workers.join_all().await {
+        all.extend(latencies);
+        f.non_200 += failures;
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    f.webhooks = args.webhooks;
+    f.webhooks_per_sec = args.webhooks as f64 / elapsed.as_secs_f64();
+    f.webhook_p50 = percentile(&all, 0.50);
+    f.webhook_p99 = percentile(&all, 0.99);
+    // Expiries are checked against the run's time window.
+    f.run_window = (
+        relay::db::now() - elapsed.as_secs() as i64 - 1,
+        relay::db::now() + 1,
+    );
+    Ok(())
+}
+
+pub async fn check_database(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<()> {
+    let pool = &relay.db.pool;
+    let one = |sql: &'static str| async move {
+        sqlx::query(sql)
+            .fetch_one(pool)
+            .await
+            .map(|r| r.get::<i64, _>(0))
+    };
+    f.stored_events = one("SELECT COUNT(*) FROM stripe_events").await?;
+    f.fulfilled = one("SELECT COUNT(*) FROM checkout_sessions WHERE state = 'fulfilled'").await?;
+    f.double_fulfilled = one("SELECT COUNT(*) FROM (SELECT session_id FROM stripe_events WHERE outcome = 'fulfilled' GROUP BY session_id HAVING COUNT(*) > 1) AS d").await?;
+    let rows =
+        sqlx::query("SELECT client_id, expires_at FROM subscriptions WHERE expires_at IS NOT NULL")
+            .fetch_all(pool)
+            .await?;
+    let (from, to) = f.run_window;
+    for row in rows {
+        let client: String = row.get(0);
+        let expires: i64 = row.get(1);
+        let index: usize = client[1..].parse()?;
+        let payments = (args.webhooks + args.clients - 1 - index) / args.clients;
+        let first = expires - payments as i64 * 30 * DAY;
+        if first < from || first > to {
+            f.wrong_expiries += 1;
+        }
+    }
+    Ok(())
+}
+
+pub async fn status_reads(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<()> {
+    let http = http(args.concurrency);
+    let stop = Instant::now() + Duration::from_secs(args.status_secs);
+    let mut workers = tokio::task::JoinSet::new();
+    for w in 0..args.concurrency {
+        let (http, url, token) = (
+            http.clone(),
+            format!("{}/api/subscription", relay.base),
+            relay.clients[w % relay.clients.len()].1.clone(),
+        );
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < stop {
+                let t = Instant::now();
+                let ok = http
+                    .get(&url)
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false);
+                if ok {
+                    latencies.push(t.elapsed());
+                }
+            }
+            latencies
+        });
+    }
+    let mut all: Vec<Duration> = workers.join_all().await.into_iter().flatten().collect();
+    all.sort();
+    f.status_per_sec = all.len() as f64 / args.status_secs as f64;
+    f.status_p99 = percentile(&all, 0.99);
+    Ok(())
+}
+
+/// Holds `waiters` long polls, then wakes them one at a time with a webhook for their client and
+/// measures from sending the webhook to the long poll's answer (an upper bound of commit → answer).
+pub async fn wake_ups(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<()> {
+    let http = http(args.waiters + 8);
+    let (woke_tx, mut woke) = mpsc::unbounded_channel::<(usize, Instant)>();
+    let mut pollers = tokio::task::JoinSet::new();
+    for i in 0..args.waiters {
+        let (http, url, token, tx) = (
+            http.clone(),
+            format!("{}/api/subscription", relay.base),
+            relay.clients[i].1.clone(),
+            woke_tx.clone(),
+        );
+        pollers.spawn(async move {
+            let mut version = -1;
+            loop {
+                let resp = http
+                    .get(format!("{url}?wait=60&since={version}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await;
+                let Ok(Ok(body)) = (match resp {
+                    Ok(r) => Ok(r.json::<Value>().await),
+                    Err(e) => Err(e),
+                }) else {
+                    return;
+                };
+                let now_version = body["version"].as_i64().unwrap_or(0);
+                if version >= 0 && now_version != version && tx.send((i, Instant::now())).is_err() {
+                    return;
+                }
+                version = now_version;
+            }
+        });
+    }
+    // Let every waiter take its first answer and settle into a held poll.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    f.waiters = args.waiters;
+    let mut latencies = Vec::with_capacity(args.wakes);
+    for j in 0..args.wakes {
+        let i = (j * 7919) % args.waiters;
+        let client = relay.clients[i].0.to_string();
+        let body = completed_event(&format!("evt_wake_{j}"), &format!("cs_wake_{j}"), &client);
+        let sent = Instant::now();
+        anyhow::ensure!(
+            post_webhook(&http, &relay.base, body).await == 200,
+            "wake webhook refused"
+        );
+        loop {
+            let (who, at) = tokio::time::timeout(Duration::from_secs(10), woke.recv())
+                .await?
+                .expect("pollers alive");
+            if who == i {
+                latencies.push(at.duration_since(sent));
+                break;
+            }
+        }
+    }
+    pollers.abort_all();
+    latencies.sort();
+    f.wake_p50 = percentile(&latencies, 0.50);
+    f.wake_p99 = percentile(&latencies, 0.99);
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! The relay under load: a fresh database (SQLite file or PostgreSQL database), client companies
+//! registered through the relay's own library, and the release `relay` binary as a child process.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use relay::db::Db;
+use relay::domain::ClientId;
+use tokio::process::{Child, Command};
+
+use crate::Args;
+
+pub const SECRET: &str = "whsec_bench_secret";
+const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+pub struct Relay {
+    pub base: String,
+    pub db: Db,
+    pub clients: Vec<(ClientId, String)>,
+    child: Child,
+    cleanup: Option<String>,
+    sqlite_path: Option<std::path::PathBuf>,
+}
+
+fn relay_binary() -> anyhow::Result<std::path::PathBuf> {
+    let here = std::env::current_exe()?;
+    let path = here
+        .parent()
+        .context("bench binary has a folder")?
+        .join("relay");
+    if !path.exists() {
+        bail!(
+            "{} is missing: build it with `cargo build --release -p relay -p relay-bench`",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+impl Relay {
+    pub async fn start(backend: &str, args: &Args) -> anyhow::Result<Self> {
+        let name = format!(
+            "relay_bench_{}",
+            stripe_sandbox::random_id(8).to_lowercase()
+        );
+        let (url, cleanup, sqlite_path) = match backend {
+            "sqlite" => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                (format!("sqlite://{}", path.display()), None, Some(path))
+            }
+            "postgres" => {
+                let admin = Db::connect(PG_ADMIN)
+                    .await
+                    .context("PostgreSQL on 127.0.0.1:5432")?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&admin.pool)
+                    .await?;
+                admin.pool.close().await;
+                (
+                    format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                    Some(name.clone()),
+                    None,
+                )
+            }
+            other => bail!("unknown backend {other}"),
+        };
+        let db = Db::connect(&url).await?;
+        db.migrate().await?;
+        let mut clients = Vec::with_capacity(args.clients.max(args.waiters));
+        for i in 0..args.clients.max(args.waiters) {
+            let id = ClientId::parse(&format!("c{i}")).expect("valid id");
+            let token = db.add_client(&id, &format!("Entreprise {i}")).await?;
+            clients.push((id, token));
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let log = std::fs::File::create(std::env::temp_dir().join(format!("{name}.log")))?;
+        let child = Command::new(relay_binary()?)
+            .arg("serve")
+            .env("STRIPE_SECRET_KEY", "sk_test_bench_key")
+            .env("STRIPE_PUBLISHABLE_KEY", "pk_test_bench_key")
+            .env("STRIPE_WEBHOOK_SECRET", SECRET)
+            .env("STRIPE_API_BASE", "http://127.0.0.1:9")
+            .env("DATABASE_URL", &url)
+            .env("RELAY_ADDR", format!("127.0.0.1:{port}"))
+            .env("APP_URL", &base)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()?;
+        let http = reqwest::Client::new();
+        let started = Instant::now();
+        while http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
+            == false
+        {
+            if started.elapsed() > Duration::from_secs(20) {
+                bail!("relay did not become healthy");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(Self {
+            base,
+            db,
+            clients,
+            child,
+            cleanup,
+            sqlite_path,
+        })
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+        self.db.pool.close().await;
+        if let Some(name) = self.cleanup.take() {
+            if let Ok(admin) = Db::connect(PG_ADMIN).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&admin.pool)
+                .await;
+            }
+        }
+        if let Some(path) = &self.sqlite_path {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
