@@ -46,9 +46,10 @@ impl FromRequestParts<AppState> for BearerSubscription {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = bearer_token(parts)?;
         let (client, row) = state
-            .db
+            .reader
             .subscription_for_token(token)
-            .await?
+            .await
+            .map_err(AppError::Storage)?
             .ok_or(AppError::Unauthorized)?;
         Ok(BearerSubscription(client, row))
     }

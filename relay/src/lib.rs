@@ -13,6 +13,7 @@ pub mod fulfil;
 pub mod keys;
 pub mod metrics;
 pub mod plans;
+pub mod reader;
 pub mod routes;
 pub mod server;
 pub mod signature;
@@ -49,6 +50,7 @@ pub struct AppState {
     pub plans: Arc<Catalogue>,
     pub stripe: StripeApi,
     pub writer: Writer,
+    pub reader: reader::Reader,
     pub changes: Changes,
     pub metrics: Metrics,
     pub keys: Arc<Keys>,
@@ -74,6 +76,7 @@ impl AppState {
         let stripe = StripeApi::new(&stripe_settings)?;
         let changes = Changes::default();
         let metrics = Metrics::default();
+        let reader = reader::Reader::spawn(db.clone());
         let writer = Writer::spawn(db.clone(), plans.clone(), changes.clone(), metrics.clone());
         if db.backend == db::Backend::Postgres {
             server::listen_for_changes(settings.database_url.expose().to_owned(), changes.clone());
@@ -85,6 +88,7 @@ impl AppState {
             plans,
             stripe,
             writer,
+            reader,
             changes,
             metrics,
             keys,

@@ -1,7 +1,8 @@
 //! Group commit: every write of the payment loop goes through one task that takes whatever work
 //! is waiting (up to a batch), applies it in one transaction and commits once, then answers each
-//! caller. Nobody hears "done" before the commit; if a batch fails, each job is retried alone so
-//! one bad job cannot sink the others, and a job that still fails answers an error (→ 5xx).
+//! caller. Nobody hears "done" before the commit; if a batch fails, each job is retried alone
+//! (a few times) so one bad job cannot sink the others, and a job that still fails answers an
+//! error (→ 5xx, and Stripe delivers it again).
 
 use std::sync::Arc;
 
@@ -40,14 +41,13 @@ impl Writer {
                 let works: Vec<&Work> = batch.iter().map(|j| &j.work).collect();
                 let results = match commit(&db, &plans, &works).await {
                     Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-                    Err(_) if works.len() > 1 => {
+                    Err(_) => {
                         let mut each = Vec::with_capacity(works.len());
                         for work in &works {
-                            each.push(commit(&db, &plans, &[*work]).await.map(|mut o| o.remove(0)));
+                            each.push(commit_alone(&db, &plans, work).await);
                         }
                         each
                     }
-                    Err(e) => vec![Err(e)],
                 };
                 for (job, result) in batch.drain(..).zip(results) {
                     if let Ok(outcome) = &result {
@@ -70,6 +70,22 @@ impl Writer {
         answer
             .await
             .map_err(|_| WriteError("writer stopped".into()))?
+    }
+}
+
+/// Retries one job a few times: with several instances on PostgreSQL, two transactions that
+/// touch the same client can deadlock, and the one PostgreSQL aborts succeeds when run again.
+async fn commit_alone(db: &Db, plans: &Catalogue, work: &Work) -> Result<Outcome, WriteError> {
+    let mut attempt = 1;
+    loop {
+        match commit(db, plans, &[work]).await {
+            Ok(mut outcomes) => return Ok(outcomes.remove(0)),
+            Err(e) if attempt >= 3 => return Err(e),
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(10 * attempt)).await;
+                attempt += 1;
+            }
+        }
     }
 }
 

@@ -24,22 +24,30 @@ fn row_of(r: &sqlx::any::AnyRow, offset: usize) -> SubscriptionRow {
 }
 
 impl Db {
-    /// The client owning `token` (not revoked) with its subscription, in one query: the status
-    /// endpoint is the hot path of every desktop app.
-    pub async fn subscription_for_token(
+    /// For each token hash that belongs to a client (not revoked): the client and its
+    /// subscription, in one query for the whole batch (see `reader.rs`).
+    pub async fn subscriptions_for_token_hashes(
         &self,
-        token: &str,
-    ) -> Result<Option<(ClientId, SubscriptionRow)>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT c.id, s.plan, s.expires_at, s.version,
+        hashes: &[String],
+    ) -> Result<Vec<(String, ClientId, SubscriptionRow)>, sqlx::Error> {
+        let placeholders: Vec<String> = (1..=hashes.len()).map(|i| format!("${i}")).collect();
+        // Only numbered placeholders are formatted into the statement; values are bound.
+        let sql = format!(
+            "SELECT c.token_hash, c.id, s.plan, s.expires_at, s.version,
                     (SELECT COUNT(*) FROM checkout_sessions k WHERE k.client_id = c.id AND k.state = 'pending')
              FROM clients c JOIN subscriptions s ON s.client_id = c.id
-             WHERE c.token_hash = $1 AND c.revoked_at IS NULL",
-        )
-        .bind(super::clients::hash_token(token))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(|r| ClientId::parse(r.get(0)).map(|id| (id, row_of(&r, 1)))))
+             WHERE c.revoked_at IS NULL AND c.token_hash IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for hash in hashes {
+            query = query.bind(hash);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| ClientId::parse(r.get(1)).map(|id| (r.get(0), id, row_of(r, 2))))
+            .collect())
     }
 
     pub async fn subscription(

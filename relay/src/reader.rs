@@ -1,0 +1,62 @@
+//! Batched status reads: the status endpoint is polled by every desktop app, and each database
+//! round trip costs far more than the row it reads. Concurrent reads are gathered and answered
+//! by one `IN (…)` query, so revocations and payments are still seen on the very next request.
+
+use std::collections::HashMap;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::Db;
+use crate::db::subscriptions::SubscriptionRow;
+use crate::domain::ClientId;
+
+const MAX_BATCH: usize = 256;
+
+type Answer = Result<Option<(ClientId, SubscriptionRow)>, String>;
+
+#[derive(Clone)]
+pub struct Reader {
+    tx: mpsc::Sender<(String, oneshot::Sender<Answer>)>,
+}
+
+impl Reader {
+    pub fn spawn(db: Db) -> Self {
+        let (tx, mut rx) = mpsc::channel::<(String, oneshot::Sender<Answer>)>(4 * MAX_BATCH);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(MAX_BATCH);
+            while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                let mut hashes: Vec<String> = batch.iter().map(|(h, _)| h.clone()).collect();
+                hashes.sort();
+                hashes.dedup();
+                match db.subscriptions_for_token_hashes(&hashes).await {
+                    Ok(rows) => {
+                        let found: HashMap<String, (ClientId, SubscriptionRow)> = rows
+                            .into_iter()
+                            .map(|(hash, id, row)| (hash, (id, row)))
+                            .collect();
+                        for (hash, reply) in batch.drain(..) {
+                            let _ = reply.send(Ok(found.get(&hash).cloned()));
+                        }
+                    }
+                    Err(e) => {
+                        for (_, reply) in batch.drain(..) {
+                            let _ = reply.send(Err(e.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    /// The client owning `token` (not revoked) and its subscription.
+    pub async fn subscription_for_token(&self, token: &str) -> Answer {
+        let (reply, answer) = oneshot::channel();
+        let hash = crate::db::clients::hash_token(token);
+        self.tx
+            .send((hash, reply))
+            .await
+            .map_err(|_| "reader stopped".to_owned())?;
+        answer.await.map_err(|_| "reader stopped".to_owned())?
+    }
+}
