@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(chromium)
+# Chromium for the browser tests; webkit2gtk and friends to build the Tauri app; Xvfb and
+# ImageMagick to open its window and take a screenshot.
+debian_packages=(chromium libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev xvfb xauth imagemagick x11-utils)
 missing=()
 for p in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -27,7 +30,11 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
-  echo "Installing the browser tests' Node packages"
-  npm ci --prefix tests/browser --no-audit --no-fund
-fi
+for dir in tests/browser ui; do
+  if [ ! -d "$dir/node_modules" ]; then
+    echo "Installing the Node packages of $dir"
+    npm ci --prefix "$dir" --no-audit --no-fund
+  fi
+done
+# The desktop app embeds ui/dist when it compiles.
+npm run --prefix ui build

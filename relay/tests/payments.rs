@@ -208,7 +208,7 @@ async fn the_success_page_applies_a_payment_before_its_webhook(backend: Backend)
 async fn the_success_page_after_the_webhook_shows_the_new_expiry(backend: Backend) {
     let w = start(backend).await;
     let id = w.buy("annuel").await;
-    let expiry = relay::routes::pages::date_fr(w.expiry().await.unwrap());
+    let expiry = erp_btp_protocol::fr::date(w.expiry().await.unwrap());
     let html = w
         .get(&format!("/payment-success?session_id={id}"))
         .await

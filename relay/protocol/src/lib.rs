@@ -2,6 +2,7 @@
 //! desktop app. Deliberately small: serde and ed25519 only, no server dependencies.
 
 pub mod entitlement;
+pub mod fr;
 
 use serde::{Deserialize, Serialize};
 

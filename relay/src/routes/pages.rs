@@ -6,7 +6,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use erp_btp_protocol::{Plan, SubscriptionState};
+use erp_btp_protocol::{Plan, SubscriptionState, fr};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -18,33 +18,6 @@ use crate::plans::{euros, price_label};
 use crate::routes::checkout::start_checkout;
 use crate::routes::subscription::read_status;
 use crate::stripe::StripeFailure;
-
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
-/// « 21 février 2026 » (UTC).
-pub fn date_fr(ts: i64) -> String {
-    use chrono::Datelike;
-    let d = chrono::DateTime::from_timestamp(ts, 0).unwrap_or_default();
-    let day = if d.day() == 1 {
-        "1er".to_owned()
-    } else {
-        d.day().to_string()
-    };
-    format!("{day} {} {}", MONTHS[d.month0() as usize], d.year())
-}
 
 /// A plan as the pages show it.
 pub struct PlanView {
@@ -139,7 +112,7 @@ pub async fn success(State(state): State<AppState>, Query(q): Query<SuccessQuery
             SuccessPage {
                 kind,
                 plan,
-                expiry: expiry.map(date_fr).unwrap_or_default(),
+                expiry: expiry.map(fr::date).unwrap_or_default(),
             },
             status,
         )
@@ -273,7 +246,7 @@ async fn renew_page(
                 .as_deref()
                 .and_then(|p| state.plans.get(p))
                 .map(|p| p.name.clone()),
-            expiry: expiry_ts.map(date_fr),
+            expiry: expiry_ts.map(fr::date),
             days: status.days_remaining,
             plans: plan_views(state.plans.all()),
             error,
@@ -307,12 +280,6 @@ pub async fn renew_checkout(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_read_as_in_french() {
-        assert_eq!(date_fr(1_771_666_200), "21 février 2026");
-        assert_eq!(date_fr(1_785_542_400), "1er août 2026");
-    }
 
     #[test]
     fn the_annual_plan_shows_its_saving() {

@@ -1,0 +1,42 @@
+//! French formatting shared by the relay's pages and the desktop app: dates as a French reader
+//! writes them (« 1er août 2026 », « 21 février 2026 »), from Unix seconds, in UTC.
+
+const MONTHS: [&str; 12] = [
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+];
+
+/// (year, month 1-12, day 1-31) of a Unix time, proleptic Gregorian, UTC.
+fn civil(ts: i64) -> (i64, usize, i64) {
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = ts.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month as usize, day)
+}
+
+/// « 21 février 2026 », « 1er août 2026 ».
+pub fn date(ts: i64) -> String {
+    let (year, month, day) = civil(ts);
+    let day = if day == 1 { "1er".to_owned() } else { day.to_string() };
+    format!("{day} {} {year}", MONTHS[month - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_as_in_french() {
+        assert_eq!(date(1_771_666_200), "21 février 2026");
+        assert_eq!(date(1_785_542_400), "1er août 2026");
+        assert_eq!(date(0), "1er janvier 1970");
+        assert_eq!(date(951_782_400), "29 février 2000");
+        assert_eq!(date(1_798_675_200), "31 décembre 2026");
+    }
+}

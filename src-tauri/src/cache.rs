@@ -1,0 +1,101 @@
+//! What the app keeps on disk between runs (`session.json` in its data folder): the relay's
+//! address, the last entitlement it signed, when it was fetched, the latest time seen, and the
+//! plans. Never the token. The entitlement is trusted only if it verifies with the key pinned in
+//! the OS secret store, so editing the file cannot extend access.
+
+use std::path::{Path, PathBuf};
+
+use erp_btp_protocol::entitlement::{decode_public_key, verify};
+use erp_btp_protocol::{EntitlementPayload, Plan};
+use serde::{Deserialize, Serialize};
+
+use crate::error::DesktopError;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub relay_url: String,
+    pub entitlement: Option<String>,
+    /// Unix seconds of the last successful read from the relay.
+    pub last_sync: Option<i64>,
+    /// Latest time this app has seen (its clock or a signed `issued_at`): a clock set back
+    /// before it does not give days back.
+    pub max_seen: i64,
+    pub plans: Vec<Plan>,
+}
+
+fn path(dir: &Path) -> PathBuf {
+    dir.join("session.json")
+}
+
+impl Session {
+    /// The saved session; `None` when the app was never logged in here. An unreadable file is
+    /// discarded and reported as tampered.
+    pub fn load(dir: &Path) -> Result<Option<Session>, DesktopError> {
+        let text = match std::fs::read_to_string(path(dir)) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        match serde_json::from_str(&text) {
+            Ok(session) => Ok(Some(session)),
+            Err(_) => {
+                std::fs::remove_file(path(dir))?;
+                Err(DesktopError::CacheTampered)
+            }
+        }
+    }
+
+    /// Writes the file atomically (temporary file, then rename).
+    pub fn save(&self, dir: &Path) -> Result<(), DesktopError> {
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join("session.json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(self).expect("serialisable"))?;
+        std::fs::rename(tmp, path(dir))?;
+        Ok(())
+    }
+
+    pub fn delete(dir: &Path) -> Result<(), DesktopError> {
+        match std::fs::remove_file(path(dir)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The cached entitlement, verified with the pinned key.
+    pub fn verified(&self, public_key: &str) -> Result<EntitlementPayload, DesktopError> {
+        let token = self.entitlement.as_deref().ok_or(DesktopError::RelayUnreachable)?;
+        let key = decode_public_key(public_key).map_err(|_| DesktopError::CacheTampered)?;
+        verify(&key, token).map(|e| e.payload).map_err(|_| DesktopError::CacheTampered)
+    }
+}
+
+/// The time to judge expiry by: the clock, unless it is behind a time already seen.
+pub fn effective_now(clock: i64, max_seen: i64, issued_at: Option<i64>) -> i64 {
+    clock.max(max_seen).max(issued_at.unwrap_or(i64::MIN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clock_set_back_does_not_go_back_in_time() {
+        assert_eq!(effective_now(1_000, 5_000, None), 5_000);
+        assert_eq!(effective_now(9_000, 5_000, Some(6_000)), 9_000);
+        assert_eq!(effective_now(1_000, 0, Some(7_000)), 7_000, "a signed issued_at is a floor too");
+    }
+
+    #[test]
+    fn an_unreadable_file_is_discarded_as_tampered() {
+        let dir = std::env::temp_dir().join(format!("erp-btp-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(path(&dir), "{not json").unwrap();
+        assert!(matches!(Session::load(&dir), Err(DesktopError::CacheTampered)));
+        assert!(!path(&dir).exists());
+        assert_eq!(Session::load(&dir).unwrap(), None);
+        let session = Session { relay_url: "https://r.example".into(), max_seen: 5, ..Default::default() };
+        session.save(&dir).unwrap();
+        assert_eq!(Session::load(&dir).unwrap(), Some(session));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,5 @@
+//! Tauri commands, thin wrappers over [`crate::desktop::Desktop`], grouped by feature.
+
+pub mod renew;
+pub mod session;
+pub mod status;

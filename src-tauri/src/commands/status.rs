@@ -1,0 +1,12 @@
+//! Reading the subscription (online, or from the verified cache).
+
+use tauri::State;
+
+use crate::desktop::Desktop;
+use crate::error::DesktopError;
+use crate::view::StatusView;
+
+#[tauri::command]
+pub async fn status(desktop: State<'_, Desktop>) -> Result<StatusView, DesktopError> {
+    desktop.status().await
+}

@@ -1,0 +1,200 @@
+//! The app's behaviour, free of Tauri so tests call it directly: log in (check against the relay,
+//! pin its key, keep the token in the secret store), read the status online or from the verified
+//! cache, renew through Stripe Checkout in the system browser and wait on the relay's long poll.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use erp_btp_protocol::EntitlementPayload;
+use erp_btp_protocol::entitlement::{decode_public_key, verify};
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::cache::{Session, effective_now};
+use crate::error::DesktopError;
+use crate::relay_client::{RelayClient, parse_relay_url};
+use crate::secrets::{self, Login};
+use crate::view::{StatusView, status_view};
+
+/// Opens a URL in the system browser; tests pass one that records it.
+pub type Opener = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
+/// How long the app waits for a payment before giving up (the user can wait again).
+pub const PAYMENT_WAIT: Duration = Duration::from_secs(15 * 60);
+/// One long poll; below common proxy idle timeouts.
+const POLL_SECS: u64 = 25;
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct RenewalStarted {
+    pub session_id: String,
+    pub checkout_url: String,
+    /// Subscription version when the payment started: wait for it to move.
+    pub since_version: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct WaitOutcome {
+    /// `changed`, `cancelled` or `timeout`.
+    pub outcome: String,
+    pub status: StatusView,
+}
+
+pub struct Desktop {
+    dir: PathBuf,
+    account: String,
+    http: reqwest::Client,
+    opener: Opener,
+    cancel: watch::Sender<u64>,
+}
+
+pub fn system_opener() -> Opener {
+    Arc::new(|url: &str| open::that_detached(url).map_err(|e| e.to_string()))
+}
+
+fn clock() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn timestamp(rfc3339: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).ok().map(|d| d.timestamp())
+}
+
+impl Desktop {
+    /// `dir` is the app's data folder; it also names this installation's secret-store entries.
+    pub fn new(dir: PathBuf, opener: Opener) -> Self {
+        let account = dir.display().to_string();
+        Self { dir, account, http: reqwest::Client::new(), opener, cancel: watch::channel(0).0 }
+    }
+
+    fn logged_in(&self) -> Result<(Session, Login, RelayClient), DesktopError> {
+        let session = Session::load(&self.dir)?.ok_or(DesktopError::NotLoggedIn)?;
+        let login = secrets::load_login(&self.account)?.ok_or(DesktopError::NotLoggedIn)?;
+        let url = parse_relay_url(&session.relay_url)?;
+        Ok((session, login, RelayClient::new(self.http.clone(), url)))
+    }
+
+    fn check(public_key: &str, entitlement: &str) -> Result<EntitlementPayload, DesktopError> {
+        let key = decode_public_key(public_key).map_err(|_| DesktopError::UntrustedAnswer)?;
+        verify(&key, entitlement).map(|e| e.payload).map_err(|_| DesktopError::UntrustedAnswer)
+    }
+
+    pub async fn login(&self, relay_url: &str, token: &str) -> Result<StatusView, DesktopError> {
+        let url = parse_relay_url(relay_url)?;
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(DesktopError::TokenRefused);
+        }
+        let client = RelayClient::new(self.http.clone(), url.clone());
+        let key = client.public_key().await?;
+        let status = client.status(token, None).await?;
+        let payload = Self::check(&key.public_key, &status.entitlement)?;
+        let plans = client.plans().await?;
+        secrets::save_login(&self.account, &Login { token: token.to_owned(), public_key: key.public_key })?;
+        let mut session = Session { relay_url: url.to_string(), entitlement: Some(status.entitlement), last_sync: Some(clock()), max_seen: 0, plans };
+        self.finish(&mut session, &payload, false)
+    }
+
+    pub fn logout(&self) -> Result<(), DesktopError> {
+        self.cancel_wait();
+        secrets::delete_login(&self.account)?;
+        Session::delete(&self.dir)
+    }
+
+    /// The status from the relay, or from the verified cache when the relay is unreachable.
+    pub async fn status(&self) -> Result<StatusView, DesktopError> {
+        let (mut session, login, client) = self.logged_in()?;
+        match client.status(&login.token, None).await {
+            Ok(status) => self.accept(&mut session, &login, &client, status.entitlement).await,
+            Err(DesktopError::RelayUnreachable) => self.offline(&mut session, &login),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn accept(&self, session: &mut Session, login: &Login, client: &RelayClient, entitlement: String) -> Result<StatusView, DesktopError> {
+        let payload = Self::check(&login.public_key, &entitlement)?;
+        session.entitlement = Some(entitlement);
+        session.last_sync = Some(clock());
+        if let Ok(plans) = client.plans().await {
+            session.plans = plans;
+        }
+        self.finish(session, &payload, false)
+    }
+
+    fn offline(&self, session: &mut Session, login: &Login) -> Result<StatusView, DesktopError> {
+        match session.verified(&login.public_key) {
+            Ok(payload) => self.finish(session, &payload, true),
+            Err(DesktopError::CacheTampered) => {
+                session.entitlement = None;
+                session.save(&self.dir)?;
+                Err(DesktopError::CacheTampered)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Builds the view at the corrected time and saves the session with that time seen.
+    fn finish(&self, session: &mut Session, payload: &EntitlementPayload, offline: bool) -> Result<StatusView, DesktopError> {
+        let now = clock();
+        let seen = effective_now(now, session.max_seen, timestamp(&payload.issued_at));
+        session.max_seen = seen;
+        session.save(&self.dir)?;
+        let mut view = status_view(payload, &session.plans, seen, session.last_sync, offline);
+        view.notice = if now + 300 < seen {
+            Some("L'horloge de cet ordinateur retarde : les jours restants sont comptés à partir de la date la plus récente déjà vue.".into())
+        } else if offline {
+            Some("Relais injoignable : affichage des dernières données vérifiées.".into())
+        } else {
+            None
+        };
+        Ok(view)
+    }
+
+    /// Creates the Checkout Session through the relay and opens it in the system browser.
+    pub async fn start_renewal(&self, plan: &str) -> Result<RenewalStarted, DesktopError> {
+        let (_, login, client) = self.logged_in()?;
+        let since_version = client.status(&login.token, None).await?.version;
+        let session = client.checkout(&login.token, plan).await?;
+        (self.opener)(&session.url).map_err(|_| DesktopError::BrowserUnavailable(session.url.clone()))?;
+        Ok(RenewalStarted { session_id: session.session_id, checkout_url: session.url, since_version })
+    }
+
+    /// Waits on the relay until the subscription's version leaves `since`, the user cancels,
+    /// or [`PAYMENT_WAIT`] passes. A dropped connection is retried, not reported.
+    pub async fn wait_for_payment(&self, since: i64) -> Result<WaitOutcome, DesktopError> {
+        let (mut session, login, client) = self.logged_in()?;
+        let mut cancelled = self.cancel.subscribe();
+        cancelled.mark_unchanged();
+        let deadline = Instant::now() + PAYMENT_WAIT;
+        while Instant::now() < deadline {
+            tokio::select! {
+                answer = client.status(&login.token, Some((POLL_SECS, since))) => match answer {
+                    Ok(status) if status.version != since => {
+                        let view = self.accept(&mut session, &login, &client, status.entitlement).await?;
+                        return Ok(WaitOutcome { outcome: "changed".into(), status: view });
+                    }
+                    Ok(_) => {}
+                    Err(DesktopError::RelayUnreachable) => tokio::time::sleep(Duration::from_secs(2)).await,
+                    Err(e) => return Err(e),
+                },
+                _ = cancelled.changed() => {
+                    return Ok(WaitOutcome { outcome: "cancelled".into(), status: self.status().await? });
+                }
+            }
+        }
+        Ok(WaitOutcome { outcome: "timeout".into(), status: self.status().await? })
+    }
+
+    pub fn cancel_wait(&self) {
+        self.cancel.send_modify(|generation| *generation += 1);
+    }
+
+    /// Opens the relay's web renewal page through a short-lived link (never the token in a URL).
+    pub async fn open_web_renewal(&self) -> Result<(), DesktopError> {
+        let (_, login, client) = self.logged_in()?;
+        let url = client.renew_link(&login.token).await?;
+        (self.opener)(&url).map_err(|_| DesktopError::BrowserUnavailable(url))
+    }
+}

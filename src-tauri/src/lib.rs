@@ -1,0 +1,46 @@
+//! ERP BTP — Abonnement: the desktop app of a BTP company's admin. It shows the subscription,
+//! works offline from a verified cache, and renews through Stripe Checkout in the system
+//! browser while waiting on the relay. It talks to the relay only (never to Stripe).
+
+#[cfg(test)]
+mod bindings;
+pub mod cache;
+pub mod commands;
+pub mod desktop;
+pub mod error;
+pub mod relay_client;
+pub mod secrets;
+pub mod view;
+
+use tauri::{Manager, Runtime};
+
+use crate::desktop::{Desktop, system_opener};
+
+/// Adds the app's state and commands to `builder`; tests pass Tauri's mock builder.
+pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .setup(|app| {
+            let dir = app.path().app_data_dir()?;
+            app.manage(Desktop::new(dir, system_opener()));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::session::login,
+            commands::session::logout,
+            commands::status::status,
+            commands::renew::start_renewal,
+            commands::renew::wait_for_payment,
+            commands::renew::cancel_wait,
+            commands::renew::open_web_renewal,
+        ])
+}
+
+pub fn run() {
+    // Without a secret service the app still opens; logging in then says what is missing.
+    if let Err(reason) = secrets::install_platform_store() {
+        eprintln!("no OS secret store: {reason}");
+    }
+    run_app(tauri::Builder::default())
+        .run(tauri::generate_context!())
+        .expect("the ERP BTP window could not start");
+}

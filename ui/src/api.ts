@@ -1,0 +1,22 @@
+// Typed calls to the Rust commands (src-tauri/src/commands). Types come from generated/.
+import { invoke } from '@tauri-apps/api/core';
+import type { ErrorBody } from './generated/ErrorBody';
+import type { RenewalStarted } from './generated/RenewalStarted';
+import type { StatusView } from './generated/StatusView';
+import type { WaitOutcome } from './generated/WaitOutcome';
+
+export const api = {
+  login: (relayUrl: string, token: string) => invoke<StatusView>('login', { relayUrl, token }),
+  logout: () => invoke<void>('logout'),
+  status: () => invoke<StatusView>('status'),
+  startRenewal: (plan: string) => invoke<RenewalStarted>('start_renewal', { plan }),
+  waitForPayment: (sinceVersion: number) => invoke<WaitOutcome>('wait_for_payment', { sinceVersion }),
+  cancelWait: () => invoke<void>('cancel_wait'),
+  openWebRenewal: () => invoke<void>('open_web_renewal'),
+};
+
+/** The French sentence of an error from a command (or of anything unexpected). */
+export function errorOf(e: unknown): ErrorBody {
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e) return e as ErrorBody;
+  return { code: 'unexpected', message: `Erreur inattendue : ${String(e)}` };
+}

@@ -1,0 +1,131 @@
+// The window: login form, subscription status, renewal with a wait on the relay. All text French.
+import './style.css';
+import { api, errorOf } from './api';
+import { afterWait, badge, daysText, since, warning } from './format';
+import type { StatusView } from './generated/StatusView';
+
+const app = document.getElementById('app')!;
+let current: StatusView | null = null;
+
+function h(tag: string, attrs: Record<string, string> = {}, ...children: (Node | string | null)[]): HTMLElement {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  for (const c of children) if (c !== null) el.append(c);
+  return el;
+}
+
+function alert(text: string, tone: 'ok' | 'warn' | 'bad', id = 'message'): HTMLElement {
+  return h('div', { class: `alert ${tone}`, id, role: 'alert' }, text);
+}
+
+function showLogin(message: string | null = null) {
+  current = null;
+  const url = h('input', { id: 'relay-url', type: 'url', required: '', placeholder: 'https://abonnements.mon-entreprise.fr' }) as HTMLInputElement;
+  const token = h('input', { id: 'token', type: 'password', required: '', autocomplete: 'off', placeholder: 'erpbtp_…' }) as HTMLInputElement;
+  const button = h('button', { type: 'submit', id: 'login' }, 'Se connecter') as HTMLButtonElement;
+  const form = h('form', { class: 'card', id: 'login-form' },
+    h('h1', {}, 'Connexion'),
+    h('p', { class: 'muted' }, "Saisissez l'adresse du relais et le jeton d'API de votre entreprise. Le jeton est gardé dans le trousseau sécurisé de l'ordinateur."),
+    message ? alert(message, 'bad') : null,
+    h('label', { for: 'relay-url' }, 'Adresse du relais'), url,
+    h('label', { for: 'token' }, "Jeton d'API"), token,
+    button);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    button.disabled = true;
+    button.textContent = 'Vérification…';
+    try {
+      showStatus(await api.login(url.value, token.value));
+    } catch (e) {
+      showLogin(errorOf(e).message);
+    }
+  });
+  app.replaceChildren(form);
+}
+
+function fact(label: string, value: string, id: string): HTMLElement[] {
+  return [h('dt', {}, label), h('dd', { id }, value)];
+}
+
+function showStatus(view: StatusView, note: HTMLElement | null = null) {
+  current = view;
+  const now = Math.floor(Date.now() / 1000);
+  const syncText = `Dernière synchronisation ${since(view.last_sync, now)}${view.offline ? ' — hors ligne, données en cache' : ''}`;
+  const warn = warning(view);
+  const status = h('section', { class: 'card', id: 'status-card' },
+    h('h1', {}, 'Votre abonnement'),
+    h('dl', { class: 'facts' },
+      ...fact('Formule', view.plan ?? 'Aucune', 'plan'),
+      h('dt', {}, 'Statut'), h('dd', {}, h('span', { class: `badge ${badge(view.status)}`, id: 'status' }, view.status_label)),
+      ...fact('Échéance', view.expires_on ?? '—', 'expiry'),
+      ...fact('Jours restants', daysText(view), 'days')),
+    warn ? alert(warn, view.status === 'expired' ? 'bad' : 'warn', 'warning') : null,
+    view.notice ? alert(view.notice, 'warn', 'notice') : null,
+    h('p', { class: `muted${view.offline ? ' offline' : ''}`, id: 'sync' }, syncText),
+    h('div', { class: 'row' }, button('Actualiser', 'refresh', 'secondary', refresh), button('Se déconnecter', 'logout', 'secondary', logout)));
+  app.replaceChildren(status, renewCard(view), ...(note ? [note] : []));
+}
+
+function button(text: string, id: string, cls: string, onClick: () => void): HTMLElement {
+  const b = h('button', { type: 'button', id, class: cls }, text);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function renewCard(view: StatusView): HTMLElement {
+  const choices = view.plans.map((p, i) => h('label', { class: 'plan' },
+    h('input', { type: 'radio', name: 'plan', value: p.id, id: `plan-${p.id}`, ...(i === 0 ? { checked: '' } : {}) }),
+    h('span', {}, h('b', {}, p.name), ` — ${p.price} pour ${p.duration}`)));
+  const card = h('section', { class: 'card', id: 'renew-card' },
+    h('h2', {}, 'Renouveler'),
+    h('p', { class: 'muted' }, "Le paiement se fait sur la page sécurisée de Stripe, dans votre navigateur. Un renouvellement anticipé s'ajoute à l'échéance actuelle."),
+    ...choices,
+    h('div', { class: 'row' },
+      button('Payer avec Stripe', 'pay', 'primary', () => {
+        const chosen = (card.querySelector('input[name=plan]:checked') as HTMLInputElement | null)?.value;
+        if (chosen) renew(chosen);
+      }),
+      button('Renouveler sur le web', 'web', 'secondary', async () => {
+        try { await api.openWebRenewal(); } catch (e) { showStatus(view, alert(errorOf(e).message, 'bad')); }
+      })));
+  return card;
+}
+
+async function renew(plan: string) {
+  const before = current!;
+  try {
+    const started = await api.startRenewal(plan);
+    await waitFor(before, started.since_version);
+  } catch (e) {
+    showStatus(before, alert(errorOf(e).message, 'bad'));
+  }
+}
+
+async function waitFor(before: StatusView, sinceVersion: number) {
+  const panel = h('section', { class: 'card waiting', id: 'waiting' },
+    h('h2', {}, 'Paiement en attente…'),
+    h('p', {}, "Terminez le paiement dans la fenêtre du navigateur. L'échéance se mettra à jour ici dès que Stripe aura confirmé le paiement."),
+    button("Annuler l'attente", 'cancel-wait', 'secondary', () => api.cancelWait()));
+  app.replaceChildren(panel);
+  const result = await api.waitForPayment(sinceVersion);
+  const next = afterWait(before, result);
+  showStatus(result.status, alert(next.message, next.tone));
+  if (next.keepWaiting) await waitFor(before, result.status.version);
+}
+
+async function refresh() {
+  try {
+    showStatus(await api.status());
+  } catch (e) {
+    const err = errorOf(e);
+    if (err.code === 'not_logged_in' || err.code === 'token_refused') showLogin(err.code === 'token_refused' ? err.message : null);
+    else if (current) showStatus(current, alert(err.message, 'bad'));
+    else app.replaceChildren(h('section', { class: 'card' }, alert(err.message, 'bad', 'error'), button('Réessayer', 'retry', 'primary', refresh), button('Se déconnecter', 'logout', 'secondary', logout)));
+  }
+}
+
+async function logout() {
+  try { await api.logout(); } finally { showLogin(); }
+}
+
+refresh();
