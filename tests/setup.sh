@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Chromium for the browser tests; webkit2gtk and friends to build the Tauri app; Xvfb and
 # ImageMagick to open its window and take a screenshot.
 debian_packages=(chromium libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
-  libayatana-appindicator3-dev librsvg2-dev xvfb xauth imagemagick x11-utils)
+  libayatana-appindicator3-dev librsvg2-dev xvfb xauth imagemagick x11-utils gnome-keyring dbus-x11)
 missing=()
 for p in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

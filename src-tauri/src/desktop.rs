@@ -113,6 +113,15 @@ impl Desktop {
         }
     }
 
+    /// [`Self::status`], except that a first run with `ERP_BTP_RELAY_URL` and `ERP_BTP_TOKEN` set
+    /// (unattended installation by the company's IT) logs in with them.
+    pub async fn status_or_provision(&self, provisioned: Option<(String, String)>) -> Result<StatusView, DesktopError> {
+        match (self.status().await, provisioned) {
+            (Err(DesktopError::NotLoggedIn), Some((url, token))) => self.login(&url, &token).await,
+            (result, _) => result,
+        }
+    }
+
     async fn accept(&self, session: &mut Session, login: &Login, client: &RelayClient, entitlement: String) -> Result<StatusView, DesktopError> {
         let payload = Self::check(&login.public_key, &entitlement)?;
         session.entitlement = Some(entitlement);

@@ -8,5 +8,6 @@ use crate::view::StatusView;
 
 #[tauri::command]
 pub async fn status(desktop: State<'_, Desktop>) -> Result<StatusView, DesktopError> {
-    desktop.status().await
+    let provisioned = std::env::var("ERP_BTP_RELAY_URL").ok().zip(std::env::var("ERP_BTP_TOKEN").ok());
+    desktop.status_or_provision(provisioned).await
 }

@@ -1,0 +1,116 @@
+// The desktop app's front end (built ui/dist) in headless Chromium, with Tauri's IPC replaced by
+// a scripted backend: login refused then accepted, status, renewal waiting (paid, then
+// cancelled), offline view and the 7-day warning. Usage: node desktop-ui.mjs <ui/dist folder>
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { launch, watchedPage, check, shots } from './browser.mjs';
+
+const dist = process.argv[2];
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+const server = createServer(async (req, res) => {
+  const path = join(dist, req.url === '/' ? 'index.html' : req.url.split('?')[0]);
+  try {
+    res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
+    res.end(await readFile(path));
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+// Runs in the page before the app: a fake of the Rust commands, driven by the test.
+function fakeBackend() {
+  const plans = [{ id: 'mensuel', name: 'Mensuel', price: '49\u00a0€', duration: '30 jours' },
+    { id: 'annuel', name: 'Annuel', price: '499\u00a0€', duration: '365 jours' }];
+  const view = { client_id: '39', plan: 'Mensuel', status: 'active', status_label: 'Actif', expires_on: '21 février 2026',
+    days_remaining: 12, expiring_soon: false, version: 3, last_sync: Math.floor(Date.now() / 1000) - 120, offline: false, notice: null, plans };
+  const s = { loggedIn: false, offline: false, view, wait: null, calls: [] };
+  window.__fake = s;
+  window.__pay = (changes) => s.wait && s.wait({ outcome: 'changed', status: { ...s.view, ...changes } });
+  const fail = (code, message) => Promise.reject({ code, message });
+  window.__TAURI_INTERNALS__ = {
+    transformCallback: () => 0,
+    invoke: (cmd, args) => {
+      s.calls.push(cmd);
+      switch (cmd) {
+        case 'status':
+          if (!s.loggedIn) return fail('not_logged_in', "Connectez-vous avec l'adresse du relais et le jeton d'API de votre entreprise.");
+          return Promise.resolve(s.offline ? { ...s.view, offline: true, notice: 'Relais injoignable : affichage des dernières données vérifiées.' } : s.view);
+        case 'login':
+          if (args.token !== 'erpbtp_bon') return fail('token_refused', "Le relais refuse ce jeton d'API : il est erroné ou a été révoqué. Demandez un nouveau jeton à votre administrateur.");
+          s.loggedIn = true;
+          return Promise.resolve(s.view);
+        case 'start_renewal':
+          return Promise.resolve({ session_id: 'cs_test_1', checkout_url: 'https://checkout.stripe.com/c/pay/cs_test_1', since_version: s.view.version });
+        case 'wait_for_payment':
+          return new Promise((resolve) => { s.wait = (r) => { s.wait = null; s.view = r.status; resolve(r); }; });
+        case 'cancel_wait':
+          if (s.wait) s.wait({ outcome: 'cancelled', status: s.view });
+          return Promise.resolve(null);
+        case 'logout':
+          s.loggedIn = false;
+          return Promise.resolve(null);
+        default:
+          return fail('unknown', cmd);
+      }
+    },
+  };
+}
+
+const browser = await launch();
+try {
+  const { page, problems } = await watchedPage(browser, { width: 900, height: 680 });
+  await page.addInitScript(fakeBackend);
+  await page.goto(base);
+  await page.waitForSelector('#login-form');
+  await page.screenshot({ path: `${shots}/desktop-login.png` });
+
+  await page.fill('#relay-url', 'https://abonnements.exemple.fr');
+  await page.fill('#token', 'erpbtp_faux');
+  await page.click('#login');
+  await page.waitForSelector('#message');
+  check((await page.innerText('#message')).includes('refuse ce jeton'), 'refused token message');
+
+  await page.fill('#relay-url', 'https://abonnements.exemple.fr');
+  await page.fill('#token', 'erpbtp_bon');
+  await page.click('#login');
+  await page.waitForSelector('#status-card');
+  check(await page.innerText('#status') === 'Actif', 'status label');
+  check(await page.innerText('#expiry') === '21 février 2026', 'expiry in French');
+  check(await page.innerText('#days') === '12 jours', 'days remaining');
+  check((await page.innerText('#sync')).includes('Dernière synchronisation il y a 2 minutes'), `sync: ${await page.innerText('#sync')}`);
+  check(await page.locator('#warning').count() === 0, 'no warning at 12 days');
+  await page.screenshot({ path: `${shots}/desktop-status.png` });
+
+  await page.check('#plan-annuel');
+  await page.click('#pay');
+  await page.waitForSelector('#waiting');
+  await page.screenshot({ path: `${shots}/desktop-waiting.png` });
+  await page.evaluate(() => window.__pay({ expires_on: '21 février 2027', days_remaining: 377, version: 4 }));
+  await page.waitForSelector('#status-card');
+  check((await page.innerText('#message')).includes("prolongé jusqu'au 21 février 2027"), 'renewed message');
+  check(await page.innerText('#expiry') === '21 février 2027', 'new expiry shown');
+
+  await page.click('#pay');
+  await page.waitForSelector('#waiting');
+  await page.click('#cancel-wait');
+  await page.waitForSelector('#status-card');
+  check((await page.innerText('#message')).includes("rien n'a changé"), 'cancelled message');
+
+  await page.evaluate(() => { window.__fake.offline = true; window.__fake.view = { ...window.__fake.view, days_remaining: 5, expiring_soon: true }; });
+  await page.click('#refresh');
+  await page.waitForSelector('#notice');
+  check((await page.innerText('#sync')).includes('hors ligne, données en cache'), 'offline marker');
+  check((await page.innerText('#warning')).includes('dans 5 jours'), '7-day warning');
+  await page.screenshot({ path: `${shots}/desktop-offline.png` });
+
+  await page.click('#logout');
+  await page.waitForSelector('#login-form');
+  check(problems.length === 0, `console errors: ${problems.join('; ')}`);
+  console.log('desktop ui ok');
+} finally {
+  await browser.close();
+  server.close();
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Opens the real desktop app under Xvfb against a relay in sandbox mode, logged in through the
+# real Secret Service (gnome-keyring in a private D-Bus session), takes a screenshot and checks
+# the window and the logged-in state. Prints first paint (ms) and memory after start (MiB).
+# Usage: tests/desktop-window.sh <erp-btp-desktop binary> <relay binary> [screenshot.png]
+set -euo pipefail
+app=$(realpath "$1"); relay=$(realpath "$2"); shot=$(realpath -m "${3:-target/screenshots/desktop-window.png}")
+mkdir -p "$(dirname "$shot")"
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+RELAY_ADDR=127.0.0.1:$port APP_URL=http://127.0.0.1:$port DATABASE_URL="sqlite://$work/relay.db" \
+  "$relay" serve --sandbox >"$work/relay.out" 2>"$work/relay.err" &
+relay_pid=$!
+trap 'kill $relay_pid 2>/dev/null || true; rm -rf "$work" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q '^erpbtp_' "$work/relay.out" 2>/dev/null && break; sleep 0.1; done
+token=$(grep '^erpbtp_' "$work/relay.out")
+"$relay" simulate --relay "http://127.0.0.1:$port" --token "$token" --plan annuel --outcome paid >/dev/null
+
+export WORK=$work SHOT=$shot APP=$app
+export ERP_BTP_RELAY_URL="http://127.0.0.1:$port" ERP_BTP_TOKEN="$token"
+export HOME="$work/home" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
+mkdir -p "$HOME"
+dbus-run-session -- bash -c '
+  set -euo pipefail
+  printf "test-password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  xvfb-run -a -s "-screen 0 1280x800x24" bash -c "
+    set -euo pipefail
+    start=\$(date +%s%N)
+    \"\$APP\" >\"\$WORK/app.log\" 2>&1 &
+    app_pid=\$!
+    painted=\"\"
+    for _ in \$(seq 300); do
+      pixel=\$(import -window root -crop 1x1+4+4 txt:- 2>/dev/null | tail -1 || true)
+      if echo \"\$pixel\" | grep -qi \"#FFFFFF\"; then painted=\$(( (\$(date +%s%N) - start) / 1000000 )); break; fi
+      sleep 0.02
+    done
+    [ -n \"\$painted\" ] || { echo \"the window never painted\"; cat \"\$WORK/app.log\"; exit 1; }
+    for _ in \$(seq 100); do [ -s \"\$XDG_DATA_HOME/fr.erp-btp.abonnement/session.json\" ] && break; sleep 0.1; done
+    sleep 1.5
+    xwininfo -root -tree | grep -q \"ERP BTP — Abonnement\" || { echo \"no window titled ERP BTP — Abonnement\"; exit 1; }
+    import -window root \"\$SHOT\"
+    rss=0
+    for pid in \$app_pid \$(pgrep -P \$app_pid || true); do rss=\$((rss + \$(awk \"/VmRSS/ {print \\\$2}\" /proc/\$pid/status 2>/dev/null || echo 0))); done
+    kill \$app_pid
+    grep -q entitlement \"\$XDG_DATA_HOME/fr.erp-btp.abonnement/session.json\" || { echo \"not logged in\"; cat \"\$WORK/app.log\"; exit 1; }
+    echo \"first_paint_ms=\$painted rss_mib=\$((rss / 1024)) screenshot=\$SHOT\"
+  "
+'
