@@ -63,7 +63,7 @@ fn machine() -> String {
 
 pub fn write(args: &Args, all: &[Figures]) -> anyhow::Result<()> {
     let mut md = String::new();
-    writeln!(md, "# Benchmarks\n")?;
+    writeln!(md, "## Relay\n")?;
     writeln!(
         md,
         "Written by `relay-bench` (tests/bench): a release `relay` process, real HTTP on loopback, the load generator in a second process on the same machine.\n"
@@ -137,7 +137,19 @@ pub fn write(args: &Args, all: &[Figures]) -> anyhow::Result<()> {
         &|f| ms(f.wake_p50),
     );
     row(&mut md, "wake-up p99", "≤ 20 ms", &|f| ms(f.wake_p99));
-    std::fs::write(&args.output, md)?;
+    replace_section(&args.output, "relay-bench", &md)
+}
+
+/// Rewrites only this tool's section of the report (between its markers), keeping the rest.
+pub fn replace_section(path: &str, name: &str, body: &str) -> anyhow::Result<()> {
+    let (start, end) = (format!("<!-- {name}:start -->"), format!("<!-- {name}:end -->"));
+    let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
+    let section = format!("{start}\n{body}{end}");
+    let new = match (old.find(&start), old.find(&end)) {
+        (Some(a), Some(b)) if a < b => format!("{}{section}{}", &old[..a], &old[b + end.len()..]),
+        _ => format!("{}\n{section}\n", old.trim_end()),
+    };
+    std::fs::write(path, new)?;
     Ok(())
 }
 
