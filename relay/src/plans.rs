@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use erp_btp_protocol::{Plan, PlansResponse};
+use erp_btp_protocol::{Plan, PlansResponse, fr};
 
 #[derive(Debug, Clone)]
 pub struct Catalogue {
@@ -90,15 +90,6 @@ impl Catalogue {
     }
 }
 
-/// « 49 € », « 49,90 € ».
-pub fn euros(cents: i64) -> String {
-    if cents % 100 == 0 {
-        format!("{}\u{a0}€", cents / 100)
-    } else {
-        format!("{},{:02}\u{a0}€", cents / 100, cents % 100)
-    }
-}
-
 /// « 49 € / mois », « 499 € / an »: a price as a French reader expects it.
 pub fn price_label(plan: &Plan) -> String {
     let period = match plan.duration_days {
@@ -106,7 +97,7 @@ pub fn price_label(plan: &Plan) -> String {
         365 | 366 => " / an".to_owned(),
         d => format!(" / {d} jours"),
     };
-    format!("{}{period}", euros(plan.price_cents))
+    format!("{}{period}", fr::euros(plan.price_cents))
 }
 
 #[cfg(test)]

@@ -151,6 +151,52 @@ async fn the_pricing_page_shows_both_plans_in_french_with_security_headers() {
 }
 
 #[tokio::test]
+async fn plans_come_from_the_file_named_in_relay_plans_file() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let file = std::env::temp_dir().join(format!("plans_{}.json", stripe_sandbox::random_id(8)));
+    std::fs::write(&file, r#"{"plans":[{"id":"trimestriel","name":"Trimestriel","price_cents":13900,"currency":"eur","duration_days":90,"features":["Accès complet"]}]}"#).unwrap();
+    let path = file.display().to_string();
+    let (base, _state, _stop) = common::start_relay_with(
+        &db.url,
+        "http://127.0.0.1:9",
+        &[("RELAY_PLANS_FILE", &path)],
+    )
+    .await;
+    let body: serde_json::Value = reqwest::get(format!("{base}/api/stripe/plans"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["plans"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (
+            body["plans"][0]["id"].as_str(),
+            body["plans"][0]["price_cents"].as_i64()
+        ),
+        (Some("trimestriel"), Some(13900))
+    );
+    std::fs::write(&file, r#"{"plans":[{"id":"x","name":"X","price_cents":0,"currency":"eur","duration_days":30,"features":[]}]}"#).unwrap();
+    let out = relay(
+        &["serve"],
+        &[
+            ("STRIPE_SECRET_KEY", "sk_test_cli_secret_value"),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_test_cli_value"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_cli_secret_value"),
+            ("DATABASE_URL", &db.url),
+            ("RELAY_ADDR", "127.0.0.1:0"),
+            ("RELAY_PLANS_FILE", &path),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("RELAY_PLANS_FILE") && stderr.contains("prix"),
+        "{stderr}"
+    );
+    std::fs::remove_file(file).unwrap();
+}
+
+#[tokio::test]
 async fn the_cancelled_page_says_nothing_was_charged() {
     let w = start(Backend::Sqlite).await;
     let resp = w.get("/payment-cancelled").await;

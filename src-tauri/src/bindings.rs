@@ -14,7 +14,9 @@ fn check<T: TS + 'static>(name: &str, stale: &mut Vec<String>) {
     // i64 travels as a JSON number, which TypeScript reads as `number`.
     let cfg = Config::new().with_large_int("number");
     let generated = T::export_to_string(&cfg).expect("exportable");
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/generated").join(format!("{name}.ts"));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../ui/src/generated")
+        .join(format!("{name}.ts"));
     if std::env::var_os("UPDATE_BINDINGS").is_some() {
         std::fs::write(&path, &generated).unwrap();
     } else if std::fs::read_to_string(&path).ok().as_deref() != Some(generated.as_str()) {
@@ -30,5 +32,8 @@ fn the_ui_types_match_the_rust_types() {
     check::<ErrorBody>("ErrorBody", &mut stale);
     check::<RenewalStarted>("RenewalStarted", &mut stale);
     check::<WaitOutcome>("WaitOutcome", &mut stale);
-    assert!(stale.is_empty(), "stale TypeScript bindings (rerun with UPDATE_BINDINGS=1): {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "stale TypeScript bindings (rerun with UPDATE_BINDINGS=1): {stale:?}"
+    );
 }

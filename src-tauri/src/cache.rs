@@ -63,9 +63,14 @@ impl Session {
 
     /// The cached entitlement, verified with the pinned key.
     pub fn verified(&self, public_key: &str) -> Result<EntitlementPayload, DesktopError> {
-        let token = self.entitlement.as_deref().ok_or(DesktopError::RelayUnreachable)?;
+        let token = self
+            .entitlement
+            .as_deref()
+            .ok_or(DesktopError::RelayUnreachable)?;
         let key = decode_public_key(public_key).map_err(|_| DesktopError::CacheTampered)?;
-        verify(&key, token).map(|e| e.payload).map_err(|_| DesktopError::CacheTampered)
+        verify(&key, token)
+            .map(|e| e.payload)
+            .map_err(|_| DesktopError::CacheTampered)
     }
 }
 
@@ -82,7 +87,11 @@ mod tests {
     fn a_clock_set_back_does_not_go_back_in_time() {
         assert_eq!(effective_now(1_000, 5_000, None), 5_000);
         assert_eq!(effective_now(9_000, 5_000, Some(6_000)), 9_000);
-        assert_eq!(effective_now(1_000, 0, Some(7_000)), 7_000, "a signed issued_at is a floor too");
+        assert_eq!(
+            effective_now(1_000, 0, Some(7_000)),
+            7_000,
+            "a signed issued_at is a floor too"
+        );
     }
 
     #[test]
@@ -90,10 +99,17 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("erp-btp-cache-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(path(&dir), "{not json").unwrap();
-        assert!(matches!(Session::load(&dir), Err(DesktopError::CacheTampered)));
+        assert!(matches!(
+            Session::load(&dir),
+            Err(DesktopError::CacheTampered)
+        ));
         assert!(!path(&dir).exists());
         assert_eq!(Session::load(&dir).unwrap(), None);
-        let session = Session { relay_url: "https://r.example".into(), max_seen: 5, ..Default::default() };
+        let session = Session {
+            relay_url: "https://r.example".into(),
+            max_seen: 5,
+            ..Default::default()
+        };
         session.save(&dir).unwrap();
         assert_eq!(Session::load(&dir).unwrap(), Some(session));
         std::fs::remove_dir_all(&dir).unwrap();

@@ -59,14 +59,22 @@ fn clock() -> i64 {
 }
 
 fn timestamp(rfc3339: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(rfc3339).ok().map(|d| d.timestamp())
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|d| d.timestamp())
 }
 
 impl Desktop {
     /// `dir` is the app's data folder; it also names this installation's secret-store entries.
     pub fn new(dir: PathBuf, opener: Opener) -> Self {
         let account = dir.display().to_string();
-        Self { dir, account, http: reqwest::Client::new(), opener, cancel: watch::channel(0).0 }
+        Self {
+            dir,
+            account,
+            http: reqwest::Client::new(),
+            opener,
+            cancel: watch::channel(0).0,
+        }
     }
 
     fn logged_in(&self) -> Result<(Session, Login, RelayClient), DesktopError> {
@@ -78,7 +86,9 @@ impl Desktop {
 
     fn check(public_key: &str, entitlement: &str) -> Result<EntitlementPayload, DesktopError> {
         let key = decode_public_key(public_key).map_err(|_| DesktopError::UntrustedAnswer)?;
-        verify(&key, entitlement).map(|e| e.payload).map_err(|_| DesktopError::UntrustedAnswer)
+        verify(&key, entitlement)
+            .map(|e| e.payload)
+            .map_err(|_| DesktopError::UntrustedAnswer)
     }
 
     pub async fn login(&self, relay_url: &str, token: &str) -> Result<StatusView, DesktopError> {
@@ -92,8 +102,20 @@ impl Desktop {
         let status = client.status(token, None).await?;
         let payload = Self::check(&key.public_key, &status.entitlement)?;
         let plans = client.plans().await?;
-        secrets::save_login(&self.account, &Login { token: token.to_owned(), public_key: key.public_key })?;
-        let mut session = Session { relay_url: url.to_string(), entitlement: Some(status.entitlement), last_sync: Some(clock()), max_seen: 0, plans };
+        secrets::save_login(
+            &self.account,
+            &Login {
+                token: token.to_owned(),
+                public_key: key.public_key,
+            },
+        )?;
+        let mut session = Session {
+            relay_url: url.to_string(),
+            entitlement: Some(status.entitlement),
+            last_sync: Some(clock()),
+            max_seen: 0,
+            plans,
+        };
         self.finish(&mut session, &payload, false)
     }
 
@@ -107,7 +129,10 @@ impl Desktop {
     pub async fn status(&self) -> Result<StatusView, DesktopError> {
         let (mut session, login, client) = self.logged_in()?;
         match client.status(&login.token, None).await {
-            Ok(status) => self.accept(&mut session, &login, &client, status.entitlement).await,
+            Ok(status) => {
+                self.accept(&mut session, &login, &client, status.entitlement)
+                    .await
+            }
             Err(DesktopError::RelayUnreachable) => self.offline(&mut session, &login),
             Err(e) => Err(e),
         }
@@ -115,14 +140,23 @@ impl Desktop {
 
     /// [`Self::status`], except that a first run with `ERP_BTP_RELAY_URL` and `ERP_BTP_TOKEN` set
     /// (unattended installation by the company's IT) logs in with them.
-    pub async fn status_or_provision(&self, provisioned: Option<(String, String)>) -> Result<StatusView, DesktopError> {
+    pub async fn status_or_provision(
+        &self,
+        provisioned: Option<(String, String)>,
+    ) -> Result<StatusView, DesktopError> {
         match (self.status().await, provisioned) {
             (Err(DesktopError::NotLoggedIn), Some((url, token))) => self.login(&url, &token).await,
             (result, _) => result,
         }
     }
 
-    async fn accept(&self, session: &mut Session, login: &Login, client: &RelayClient, entitlement: String) -> Result<StatusView, DesktopError> {
+    async fn accept(
+        &self,
+        session: &mut Session,
+        login: &Login,
+        client: &RelayClient,
+        entitlement: String,
+    ) -> Result<StatusView, DesktopError> {
         let payload = Self::check(&login.public_key, &entitlement)?;
         session.entitlement = Some(entitlement);
         session.last_sync = Some(clock());
@@ -145,7 +179,12 @@ impl Desktop {
     }
 
     /// Builds the view at the corrected time and saves the session with that time seen.
-    fn finish(&self, session: &mut Session, payload: &EntitlementPayload, offline: bool) -> Result<StatusView, DesktopError> {
+    fn finish(
+        &self,
+        session: &mut Session,
+        payload: &EntitlementPayload,
+        offline: bool,
+    ) -> Result<StatusView, DesktopError> {
         let now = clock();
         let seen = effective_now(now, session.max_seen, timestamp(&payload.issued_at));
         session.max_seen = seen;
@@ -166,8 +205,13 @@ impl Desktop {
         let (_, login, client) = self.logged_in()?;
         let since_version = client.status(&login.token, None).await?.version;
         let session = client.checkout(&login.token, plan).await?;
-        (self.opener)(&session.url).map_err(|_| DesktopError::BrowserUnavailable(session.url.clone()))?;
-        Ok(RenewalStarted { session_id: session.session_id, checkout_url: session.url, since_version })
+        (self.opener)(&session.url)
+            .map_err(|_| DesktopError::BrowserUnavailable(session.url.clone()))?;
+        Ok(RenewalStarted {
+            session_id: session.session_id,
+            checkout_url: session.url,
+            since_version,
+        })
     }
 
     /// Waits on the relay until the subscription's version leaves `since`, the user cancels,
@@ -193,7 +237,10 @@ impl Desktop {
                 }
             }
         }
-        Ok(WaitOutcome { outcome: "timeout".into(), status: self.status().await? })
+        Ok(WaitOutcome {
+            outcome: "timeout".into(),
+            status: self.status().await?,
+        })
     }
 
     pub fn cancel_wait(&self) {

@@ -7,25 +7,41 @@ use serde::Serialize;
 pub enum DesktopError {
     #[error("Connectez-vous avec l'adresse du relais et le jeton d'API de votre entreprise.")]
     NotLoggedIn,
-    #[error("L'adresse du relais doit commencer par https:// (ou http:// pour un essai local), par exemple https://abonnements.mon-entreprise.fr.")]
+    #[error(
+        "L'adresse du relais doit commencer par https:// (ou http:// pour un essai local), par exemple https://abonnements.mon-entreprise.fr."
+    )]
     InvalidRelayUrl,
-    #[error("Le relais est injoignable : vérifiez la connexion Internet du chantier, puis réessayez.")]
+    #[error(
+        "Le relais est injoignable : vérifiez la connexion Internet du chantier, puis réessayez."
+    )]
     RelayUnreachable,
-    #[error("Le relais refuse ce jeton d'API : il est erroné ou a été révoqué. Demandez un nouveau jeton à votre administrateur.")]
+    #[error(
+        "Le relais refuse ce jeton d'API : il est erroné ou a été révoqué. Demandez un nouveau jeton à votre administrateur."
+    )]
     TokenRefused,
-    #[error("Le relais a répondu de façon inattendue ({0}) : réessayez plus tard ou contactez le support.")]
+    #[error(
+        "Le relais a répondu de façon inattendue ({0}) : réessayez plus tard ou contactez le support."
+    )]
     RelayError(String),
-    #[error("La réponse du relais n'est pas signée par la clé enregistrée à la connexion : déconnectez-vous puis reconnectez-vous, et prévenez le support si cela se reproduit.")]
+    #[error(
+        "La réponse du relais n'est pas signée par la clé enregistrée à la connexion : déconnectez-vous puis reconnectez-vous, et prévenez le support si cela se reproduit."
+    )]
     UntrustedAnswer,
-    #[error("Aucun trousseau de secrets n'est disponible pour garder le jeton ({0}). Sous Linux, installez et déverrouillez GNOME Keyring ou KWallet (service « Secret Service »), puis reconnectez-vous.")]
+    #[error(
+        "Aucun trousseau de secrets n'est disponible pour garder le jeton ({0}). Sous Linux, installez et déverrouillez GNOME Keyring ou KWallet (service « Secret Service »), puis reconnectez-vous."
+    )]
     SecretStoreUnavailable(String),
-    #[error("Les données hors ligne ont été modifiées sur le disque et ont été écartées : reconnectez-vous au relais pour les rétablir.")]
+    #[error(
+        "Les données hors ligne ont été modifiées sur le disque et ont été écartées : reconnectez-vous au relais pour les rétablir."
+    )]
     CacheTampered,
     #[error("Le plan « {0} » n'existe pas : choisissez Mensuel ou Annuel.")]
     UnknownPlan(String),
     #[error("Le navigateur n'a pas pu être ouvert : ouvrez vous-même ce lien pour payer : {0}")]
     BrowserUnavailable(String),
-    #[error("Impossible d'enregistrer les données de l'application ({0}) : vérifiez l'espace disque.")]
+    #[error(
+        "Impossible d'enregistrer les données de l'application ({0}) : vérifiez l'espace disque."
+    )]
     Storage(String),
 }
 
@@ -57,7 +73,11 @@ pub struct ErrorBody {
 
 impl Serialize for DesktopError {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        ErrorBody { code: self.code().into(), message: self.to_string() }.serialize(s)
+        ErrorBody {
+            code: self.code().into(),
+            message: self.to_string(),
+        }
+        .serialize(s)
     }
 }
 

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use erp_btp_protocol::{CheckoutResponse, ErrorBody, Plan, PlansResponse, PublicKeyResponse, RenewLinkResponse, SubscriptionStatus};
+use erp_btp_protocol::{
+    CheckoutResponse, ErrorBody, Plan, PlansResponse, PublicKeyResponse, RenewLinkResponse,
+    SubscriptionStatus,
+};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -32,48 +35,109 @@ impl RelayClient {
         format!("{}{path}", self.base.as_str().trim_end_matches('/'))
     }
 
-    async fn read<T: DeserializeOwned>(response: Result<reqwest::Response, reqwest::Error>) -> Result<T, DesktopError> {
+    async fn read<T: DeserializeOwned>(
+        response: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<T, DesktopError> {
         let response = response.map_err(|_| DesktopError::RelayUnreachable)?;
         let status = response.status();
         if status == reqwest::StatusCode::UNAUTHORIZED {
             return Err(DesktopError::TokenRefused);
         }
         if !status.is_success() {
-            let code = response.json::<ErrorBody>().await.map(|b| b.error.code).unwrap_or_else(|_| format!("HTTP {}", status.as_u16()));
+            let code = response
+                .json::<ErrorBody>()
+                .await
+                .map(|b| b.error.code)
+                .unwrap_or_else(|_| format!("HTTP {}", status.as_u16()));
             return Err(DesktopError::RelayError(code));
         }
-        response.json().await.map_err(|_| DesktopError::RelayError("réponse illisible".into()))
+        response
+            .json()
+            .await
+            .map_err(|_| DesktopError::RelayError("réponse illisible".into()))
     }
 
     pub async fn public_key(&self) -> Result<PublicKeyResponse, DesktopError> {
-        Self::read(self.http.get(self.url("/api/entitlement/public-key")).timeout(Duration::from_secs(15)).send().await).await
+        Self::read(
+            self.http
+                .get(self.url("/api/entitlement/public-key"))
+                .timeout(Duration::from_secs(15))
+                .send()
+                .await,
+        )
+        .await
     }
 
     pub async fn plans(&self) -> Result<Vec<Plan>, DesktopError> {
-        let plans: PlansResponse = Self::read(self.http.get(self.url("/api/stripe/plans")).timeout(Duration::from_secs(15)).send().await).await?;
+        let plans: PlansResponse = Self::read(
+            self.http
+                .get(self.url("/api/stripe/plans"))
+                .timeout(Duration::from_secs(15))
+                .send()
+                .await,
+        )
+        .await?;
         Ok(plans.plans)
     }
 
     /// The subscription; with `wait`, a long poll held until the version leaves `since`.
-    pub async fn status(&self, token: &str, wait: Option<(u64, i64)>) -> Result<SubscriptionStatus, DesktopError> {
+    pub async fn status(
+        &self,
+        token: &str,
+        wait: Option<(u64, i64)>,
+    ) -> Result<SubscriptionStatus, DesktopError> {
         let (url, timeout) = match wait {
-            Some((secs, since)) => (self.url(&format!("/api/subscription?wait={secs}&since={since}")), Duration::from_secs(secs + 15)),
+            Some((secs, since)) => (
+                self.url(&format!("/api/subscription?wait={secs}&since={since}")),
+                Duration::from_secs(secs + 15),
+            ),
             None => (self.url("/api/subscription"), Duration::from_secs(15)),
         };
-        Self::read(self.http.get(url).bearer_auth(token).timeout(timeout).send().await).await
+        Self::read(
+            self.http
+                .get(url)
+                .bearer_auth(token)
+                .timeout(timeout)
+                .send()
+                .await,
+        )
+        .await
     }
 
-    pub async fn checkout(&self, token: &str, plan: &str) -> Result<CheckoutResponse, DesktopError> {
+    pub async fn checkout(
+        &self,
+        token: &str,
+        plan: &str,
+    ) -> Result<CheckoutResponse, DesktopError> {
         let body = serde_json::json!({ "plan": plan });
-        let result = Self::read(self.http.post(self.url("/api/stripe/create-checkout-session")).bearer_auth(token).json(&body).timeout(Duration::from_secs(30)).send().await).await;
+        let result = Self::read(
+            self.http
+                .post(self.url("/api/stripe/create-checkout-session"))
+                .bearer_auth(token)
+                .json(&body)
+                .timeout(Duration::from_secs(30))
+                .send()
+                .await,
+        )
+        .await;
         match result {
-            Err(DesktopError::RelayError(code)) if code == "unknown_plan" => Err(DesktopError::UnknownPlan(plan.to_owned())),
+            Err(DesktopError::RelayError(code)) if code == "unknown_plan" => {
+                Err(DesktopError::UnknownPlan(plan.to_owned()))
+            }
             other => other,
         }
     }
 
     pub async fn renew_link(&self, token: &str) -> Result<String, DesktopError> {
-        let link: RenewLinkResponse = Self::read(self.http.post(self.url("/api/renew-link")).bearer_auth(token).timeout(Duration::from_secs(15)).send().await).await?;
+        let link: RenewLinkResponse = Self::read(
+            self.http
+                .post(self.url("/api/renew-link"))
+                .bearer_auth(token)
+                .timeout(Duration::from_secs(15))
+                .send()
+                .await,
+        )
+        .await?;
         Ok(link.url)
     }
 }

@@ -44,8 +44,12 @@ fn unavailable(e: Error) -> DesktopError {
 }
 
 pub fn save_login(account: &str, login: &Login) -> Result<(), DesktopError> {
-    entry(account, "relay-public-key")?.set_password(&login.public_key).map_err(unavailable)?;
-    entry(account, "api-token")?.set_password(&login.token).map_err(unavailable)
+    entry(account, "relay-public-key")?
+        .set_password(&login.public_key)
+        .map_err(unavailable)?;
+    entry(account, "api-token")?
+        .set_password(&login.token)
+        .map_err(unavailable)
 }
 
 pub fn load_login(account: &str) -> Result<Option<Login>, DesktopError> {

@@ -44,22 +44,33 @@ pub struct StatusView {
     pub plans: Vec<PlanOption>,
 }
 
-fn euros(cents: i64) -> String {
-    if cents % 100 == 0 { format!("{}\u{a0}€", cents / 100) } else { format!("{},{:02}\u{a0}€", cents / 100, cents % 100) }
-}
-
 pub fn plan_options(plans: &[Plan]) -> Vec<PlanOption> {
     plans
         .iter()
-        .map(|p| PlanOption { id: p.id.clone(), name: p.name.clone(), price: euros(p.price_cents), duration: format!("{} jours", p.duration_days) })
+        .map(|p| PlanOption {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            price: fr::euros(p.price_cents),
+            duration: format!("{} jours", p.duration_days),
+        })
         .collect()
 }
 
 /// The view of a verified entitlement at time `now` (already corrected for a clock set back).
 /// Offline, the state is recomputed from the signed expiry: an expiry passed since the last
 /// sync shows as expired even without the relay.
-pub fn status_view(payload: &EntitlementPayload, plans: &[Plan], now: i64, last_sync: Option<i64>, offline: bool) -> StatusView {
-    let expires_at = payload.expires_at.as_deref().and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok()).map(|d| d.timestamp());
+pub fn status_view(
+    payload: &EntitlementPayload,
+    plans: &[Plan],
+    now: i64,
+    last_sync: Option<i64>,
+    offline: bool,
+) -> StatusView {
+    let expires_at = payload
+        .expires_at
+        .as_deref()
+        .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+        .map(|d| d.timestamp());
     let status = match (payload.status, expires_at) {
         (SubscriptionState::Active, Some(e)) if e <= now => SubscriptionState::Expired,
         (s, _) => s,
@@ -74,7 +85,13 @@ pub fn status_view(payload: &EntitlementPayload, plans: &[Plan], now: i64, last_
         SubscriptionState::None => "Aucun abonnement",
         SubscriptionState::Pending => "Paiement en cours",
     };
-    let plan = payload.plan.as_deref().map(|id| plans.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_owned()));
+    let plan = payload.plan.as_deref().map(|id| {
+        plans
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    });
     StatusView {
         client_id: payload.client_id.clone(),
         plan,
@@ -111,22 +128,62 @@ mod tests {
     }
 
     fn plans() -> Vec<Plan> {
-        vec![Plan { id: "mensuel".into(), name: "Mensuel".into(), price_cents: 4900, currency: "eur".into(), duration_days: 30, features: vec![] }]
+        vec![Plan {
+            id: "mensuel".into(),
+            name: "Mensuel".into(),
+            price_cents: 4900,
+            currency: "eur".into(),
+            duration_days: 30,
+            features: vec![],
+        }]
     }
 
     #[test]
     fn an_active_subscription_reads_in_french_and_warns_in_its_last_week() {
-        let v = status_view(&payload(SubscriptionState::Active, Some("2026-02-26T09:30:00Z")), &plans(), NOW, Some(NOW), false);
-        assert_eq!((v.status_label.as_str(), v.plan.as_deref(), v.expires_on.as_deref()), ("Actif", Some("Mensuel"), Some("26 février 2026")));
+        let v = status_view(
+            &payload(SubscriptionState::Active, Some("2026-02-26T09:30:00Z")),
+            &plans(),
+            NOW,
+            Some(NOW),
+            false,
+        );
+        assert_eq!(
+            (
+                v.status_label.as_str(),
+                v.plan.as_deref(),
+                v.expires_on.as_deref()
+            ),
+            ("Actif", Some("Mensuel"), Some("26 février 2026"))
+        );
         assert_eq!((v.days_remaining, v.expiring_soon), (5, true));
         assert_eq!(v.plans[0].price, "49\u{a0}€");
-        let far = status_view(&payload(SubscriptionState::Active, Some("2026-03-23T09:30:00Z")), &plans(), NOW, None, false);
+        let far = status_view(
+            &payload(SubscriptionState::Active, Some("2026-03-23T09:30:00Z")),
+            &plans(),
+            NOW,
+            None,
+            false,
+        );
         assert_eq!((far.days_remaining, far.expiring_soon), (30, false));
     }
 
     #[test]
     fn offline_an_expiry_passed_since_the_last_sync_shows_expired() {
-        let v = status_view(&payload(SubscriptionState::Active, Some("2026-02-20T09:30:00Z")), &plans(), NOW, Some(NOW - 5 * DAY), true);
-        assert_eq!((v.status.as_str(), v.status_label.as_str(), v.days_remaining, v.offline), ("expired", "Expiré", 0, true));
+        let v = status_view(
+            &payload(SubscriptionState::Active, Some("2026-02-20T09:30:00Z")),
+            &plans(),
+            NOW,
+            Some(NOW - 5 * DAY),
+            true,
+        );
+        assert_eq!(
+            (
+                v.status.as_str(),
+                v.status_label.as_str(),
+                v.days_remaining,
+                v.offline
+            ),
+            ("expired", "Expiré", 0, true)
+        );
     }
 }

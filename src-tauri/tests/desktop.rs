@@ -3,127 +3,101 @@
 //! woken by the webhook, cancelling the wait, logout; and a command through Tauri's mock runtime.
 //! The OS secret store is keyring-core's in-memory store here.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, Once};
+mod common;
+
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use erp_btp_desktop::desktop::{Desktop, Opener};
+use common::{DAY, edit_session, pay, session_file, start};
+use erp_btp_desktop::desktop::Desktop;
 use erp_btp_desktop::error::DesktopError;
-use relay::AppState;
-use relay::config::Settings;
-use relay::domain::ClientId;
-use stripe_sandbox::Sandbox;
-
-const DAY: i64 = 86_400;
-
-struct World {
-    base: String,
-    token: String,
-    state: AppState,
-    _sandbox: Sandbox,
-    dir: PathBuf,
-    opened: Arc<Mutex<Vec<String>>>,
-    desktop: Desktop,
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 fn secret_store() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap()));
 }
 
-/// A relay in sandbox mode on port 0 with client 39, and a desktop app with its own data folder.
-async fn start() -> World {
-    secret_store();
-    let dir = std::env::temp_dir().join(format!("erp-btp-desktop-{}", stripe_sandbox::random_id(10)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let base = format!("http://{addr}");
-    let vars = HashMap::from([("DATABASE_URL", format!("sqlite://{}/relay.db", dir.display())), ("APP_URL", base.clone())]);
-    let settings = Settings::from_lookup(|k| vars.get(k).cloned(), true).unwrap();
-    let (stripe, sandbox) = relay::server::sandbox_for(&settings, addr);
-    let db = relay::server::open_database(&settings).await.unwrap();
-    let state = AppState::build(settings, stripe, db, tokio::sync::watch::channel(false).1).await.unwrap();
-    let router = relay::app(state.clone()).nest("/sandbox-stripe", sandbox.router());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    let token = state.db.add_client(&ClientId::parse("39").unwrap(), "Maçonnerie Dupont").await.unwrap();
-    let opened = Arc::new(Mutex::new(Vec::new()));
-    let record = opened.clone();
-    let opener: Opener = Arc::new(move |url: &str| {
-        record.lock().unwrap().push(url.to_owned());
-        Ok(())
-    });
-    let desktop = Desktop::new(dir.join("app"), opener);
-    World { base, token, state, _sandbox: sandbox, dir, opened, desktop }
-}
-
-fn session_file(w: &World) -> PathBuf {
-    w.dir.join("app/session.json")
-}
-
-fn edit_session(path: &Path, change: impl FnOnce(&mut serde_json::Value)) {
-    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    change(&mut json);
-    std::fs::write(path, json.to_string()).unwrap();
-}
-
-/// Pays the checkout page at `url` with the test card, as the browser would.
-async fn pay(url: &str) {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = http.post(url).form(&[("method", "card"), ("card_number", "4242424242424242"), ("expiry", "12/34"), ("cvc", "123")]).send().await.unwrap();
-    assert_eq!(resp.status(), 303);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_shows_the_status_and_keeps_the_token_out_of_files() {
+    secret_store();
     let w = start().await;
     let view = w.desktop.login(&w.base, &w.token).await.unwrap();
-    assert_eq!((view.client_id.as_str(), view.status.as_str(), view.status_label.as_str()), ("39", "none", "Aucun abonnement"));
+    assert_eq!(
+        (
+            view.client_id.as_str(),
+            view.status.as_str(),
+            view.status_label.as_str()
+        ),
+        ("39", "none", "Aucun abonnement")
+    );
     assert!(!view.offline && view.last_sync.is_some());
     assert_eq!(view.plans.len(), 2);
     let file = std::fs::read_to_string(session_file(&w)).unwrap();
-    assert!(!file.contains(&w.token) && !file.contains(&w.token[7..]), "no token on disk");
+    assert!(
+        !file.contains(&w.token) && !file.contains(&w.token[7..]),
+        "no token on disk"
+    );
     assert_eq!(w.desktop.status().await.unwrap().client_id, "39");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_token_a_bad_address_or_no_relay_saves_nothing() {
+    secret_store();
     let w = start().await;
-    assert!(matches!(w.desktop.login(&w.base, "erpbtp_wrong").await, Err(DesktopError::TokenRefused)));
-    assert!(matches!(w.desktop.login("abonnements.fr", &w.token).await, Err(DesktopError::InvalidRelayUrl)));
-    assert!(matches!(w.desktop.login("http://127.0.0.1:9", &w.token).await, Err(DesktopError::RelayUnreachable)));
+    assert!(matches!(
+        w.desktop.login(&w.base, "erpbtp_wrong").await,
+        Err(DesktopError::TokenRefused)
+    ));
+    assert!(matches!(
+        w.desktop.login("abonnements.fr", &w.token).await,
+        Err(DesktopError::InvalidRelayUrl)
+    ));
+    assert!(matches!(
+        w.desktop.login("http://127.0.0.1:9", &w.token).await,
+        Err(DesktopError::RelayUnreachable)
+    ));
     assert!(!session_file(&w).exists());
     let err = w.desktop.status().await.unwrap_err();
     assert!(matches!(err, DesktopError::NotLoggedIn));
     let json = serde_json::to_value(&err).unwrap();
     assert_eq!(json["code"], "not_logged_in");
-    assert!(json["message"].as_str().unwrap().starts_with("Connectez-vous"));
+    assert!(
+        json["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Connectez-vous")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_the_verified_cache_is_shown_and_marked_as_such() {
+    secret_store();
     let w = start().await;
     w.desktop.login(&w.base, &w.token).await.unwrap();
     let started = w.desktop.start_renewal("annuel").await.unwrap();
     pay(&started.checkout_url).await;
-    let paid = w.desktop.wait_for_payment(started.since_version).await.unwrap().status;
-    edit_session(&session_file(&w), |s| s["relay_url"] = "http://127.0.0.1:9".into());
+    let paid = w
+        .desktop
+        .wait_for_payment(started.since_version)
+        .await
+        .unwrap()
+        .status;
+    edit_session(&session_file(&w), |s| {
+        s["relay_url"] = "http://127.0.0.1:9".into()
+    });
     let offline = w.desktop.status().await.unwrap();
     assert!(offline.offline);
-    assert_eq!((offline.status.as_str(), offline.expires_on.clone()), ("active", paid.expires_on.clone()));
+    assert_eq!(
+        (offline.status.as_str(), offline.expires_on.clone()),
+        ("active", paid.expires_on.clone())
+    );
     assert!(offline.notice.unwrap().contains("Relais injoignable"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_cache_is_discarded_and_said_so() {
     use base64::Engine;
+    secret_store();
     let w = start().await;
     w.desktop.login(&w.base, &w.token).await.unwrap();
     let path = session_file(&w);
@@ -132,22 +106,43 @@ async fn a_tampered_cache_is_discarded_and_said_so() {
         let token = s["entitlement"].as_str().unwrap().to_owned();
         let (head, sig) = token.split_once('.').unwrap();
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let forged = String::from_utf8(b64.decode(head).unwrap()).unwrap().replace("\"status\":\"none\"", "\"status\":\"active\"").replace("\"expires_at\":null", "\"expires_at\":\"2099-01-01T00:00:00Z\"");
+        let forged = String::from_utf8(b64.decode(head).unwrap())
+            .unwrap()
+            .replace("\"status\":\"none\"", "\"status\":\"active\"")
+            .replace(
+                "\"expires_at\":null",
+                "\"expires_at\":\"2099-01-01T00:00:00Z\"",
+            );
         s["entitlement"] = format!("{}.{sig}", b64.encode(forged)).into();
     });
     let err = w.desktop.status().await.unwrap_err();
     assert!(matches!(err, DesktopError::CacheTampered), "{err:?}");
     assert!(err.to_string().contains("modifiées sur le disque"));
-    assert!(matches!(w.desktop.status().await, Err(DesktopError::RelayUnreachable)), "the forged entitlement is gone");
+    assert!(
+        matches!(
+            w.desktop.status().await,
+            Err(DesktopError::RelayUnreachable)
+        ),
+        "the forged entitlement is gone"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clock_set_back_does_not_give_days_back() {
+    secret_store();
     let w = start().await;
     w.desktop.login(&w.base, &w.token).await.unwrap();
     let started = w.desktop.start_renewal("mensuel").await.unwrap();
     pay(&started.checkout_url).await;
-    assert_eq!(w.desktop.wait_for_payment(started.since_version).await.unwrap().status.days_remaining, 30);
+    assert_eq!(
+        w.desktop
+            .wait_for_payment(started.since_version)
+            .await
+            .unwrap()
+            .status
+            .days_remaining,
+        30
+    );
     // This app already saw a date ten days later than the clock says now.
     let later = chrono::Utc::now().timestamp() + 10 * DAY;
     edit_session(&session_file(&w), |s| {
@@ -161,26 +156,48 @@ async fn a_clock_set_back_does_not_give_days_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn renewing_opens_checkout_and_the_wait_ends_when_the_webhook_lands() {
+    secret_store();
     let w = start().await;
     w.desktop.login(&w.base, &w.token).await.unwrap();
     let started = w.desktop.start_renewal("mensuel").await.unwrap();
-    assert_eq!(w.opened.lock().unwrap().as_slice(), [started.checkout_url.clone()]);
-    assert!(started.checkout_url.starts_with(&format!("{}/sandbox-stripe/c/pay/cs_test_", w.base)));
+    assert_eq!(
+        w.opened.lock().unwrap().as_slice(),
+        [started.checkout_url.clone()]
+    );
+    assert!(
+        started
+            .checkout_url
+            .starts_with(&format!("{}/sandbox-stripe/c/pay/cs_test_", w.base))
+    );
     let url = started.checkout_url.clone();
     let payer = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
         pay(&url).await;
     });
-    let outcome = w.desktop.wait_for_payment(started.since_version).await.unwrap();
+    let outcome = w
+        .desktop
+        .wait_for_payment(started.since_version)
+        .await
+        .unwrap();
     payer.await.unwrap();
     assert_eq!(outcome.outcome, "changed");
-    assert_eq!((outcome.status.status.as_str(), outcome.status.days_remaining), ("active", 30));
+    assert_eq!(
+        (
+            outcome.status.status.as_str(),
+            outcome.status.days_remaining
+        ),
+        ("active", 30)
+    );
     assert!(outcome.status.expires_on.is_some());
-    assert!(matches!(w.desktop.start_renewal("hebdo").await, Err(DesktopError::UnknownPlan(_))));
+    assert!(matches!(
+        w.desktop.start_renewal("hebdo").await,
+        Err(DesktopError::UnknownPlan(_))
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wait_can_be_cancelled_and_nothing_changes() {
+    secret_store();
     let w = Arc::new(start().await);
     w.desktop.login(&w.base, &w.token).await.unwrap();
     let started = w.desktop.start_renewal("annuel").await.unwrap();
@@ -191,32 +208,52 @@ async fn the_wait_can_be_cancelled_and_nothing_changes() {
             w.desktop.cancel_wait();
         })
     };
-    let outcome = tokio::time::timeout(Duration::from_secs(5), w.desktop.wait_for_payment(started.since_version)).await.unwrap().unwrap();
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(5),
+        w.desktop.wait_for_payment(started.since_version),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     canceller.await.unwrap();
-    assert_eq!((outcome.outcome.as_str(), outcome.status.status.as_str()), ("cancelled", "none"));
+    assert_eq!(
+        (outcome.outcome.as_str(), outcome.status.status.as_str()),
+        ("cancelled", "none")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_renewal_opens_a_short_lived_link_and_logout_forgets_everything() {
+    secret_store();
     let w = start().await;
     w.desktop.login(&w.base, &w.token).await.unwrap();
     w.desktop.open_web_renewal().await.unwrap();
     let link = w.opened.lock().unwrap()[0].clone();
-    assert!(link.starts_with(&format!("{}/renew-subscription?link=39.", w.base)) && !link.contains(&w.token));
+    assert!(
+        link.starts_with(&format!("{}/renew-subscription?link=39.", w.base))
+            && !link.contains(&w.token)
+    );
     w.desktop.logout().unwrap();
     assert!(!session_file(&w).exists());
-    assert!(matches!(w.desktop.status().await, Err(DesktopError::NotLoggedIn)));
+    assert!(matches!(
+        w.desktop.status().await,
+        Err(DesktopError::NotLoggedIn)
+    ));
     let _ = &w.state;
 }
 
 #[test]
 fn a_command_through_the_tauri_mock_runtime_answers_the_error_shape() {
     secret_store();
-    let app = erp_btp_desktop::run_app(tauri::test::mock_builder()).build(tauri::generate_context!()).unwrap();
+    let app = erp_btp_desktop::run_app(tauri::test::mock_builder())
+        .build(tauri::generate_context!())
+        .unwrap();
     // The setup hook runs with the event loop, which the mock app does not start: give it its state.
     let dir = std::env::temp_dir().join(format!("erp-btp-mock-{}", stripe_sandbox::random_id(8)));
     tauri::Manager::manage(&app, Desktop::new(dir, Arc::new(|_: &str| Ok(()))));
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
     let request = |cmd: &str, body: serde_json::Value| tauri::webview::InvokeRequest {
         cmd: cmd.into(),
         callback: tauri::ipc::CallbackFn(0),
@@ -226,8 +263,18 @@ fn a_command_through_the_tauri_mock_runtime_answers_the_error_shape() {
         headers: Default::default(),
         invoke_key: tauri::test::INVOKE_KEY.to_string(),
     };
-    let err = tauri::test::get_ipc_response(&webview, request("login", serde_json::json!({"relayUrl": "pas une adresse", "token": "x"}))).unwrap_err();
+    let err = tauri::test::get_ipc_response(
+        &webview,
+        request(
+            "login",
+            serde_json::json!({"relayUrl": "pas une adresse", "token": "x"}),
+        ),
+    )
+    .unwrap_err();
     assert_eq!(err["code"], "invalid_relay_url");
     assert!(err["message"].as_str().unwrap().contains("https://"));
-    assert!(tauri::test::get_ipc_response(&webview, request("cancel_wait", serde_json::json!({}))).is_ok());
+    assert!(
+        tauri::test::get_ipc_response(&webview, request("cancel_wait", serde_json::json!({})))
+            .is_ok()
+    );
 }

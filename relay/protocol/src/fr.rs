@@ -1,8 +1,19 @@
 //! French formatting shared by the relay's pages and the desktop app: dates as a French reader
-//! writes them (« 1er août 2026 », « 21 février 2026 »), from Unix seconds, in UTC.
+//! writes them (« 1er août 2026 », « 21 février 2026 »), from Unix seconds, in UTC, and amounts.
 
 const MONTHS: [&str; 12] = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 
 /// (year, month 1-12, day 1-31) of a Unix time, proleptic Gregorian, UTC.
@@ -23,8 +34,21 @@ fn civil(ts: i64) -> (i64, usize, i64) {
 /// « 21 février 2026 », « 1er août 2026 ».
 pub fn date(ts: i64) -> String {
     let (year, month, day) = civil(ts);
-    let day = if day == 1 { "1er".to_owned() } else { day.to_string() };
+    let day = if day == 1 {
+        "1er".to_owned()
+    } else {
+        day.to_string()
+    };
     format!("{day} {} {year}", MONTHS[month - 1])
+}
+
+/// « 49 € », « 49,90 € » (no-break space before the sign).
+pub fn euros(cents: i64) -> String {
+    if cents % 100 == 0 {
+        format!("{}\u{a0}€", cents / 100)
+    } else {
+        format!("{},{:02}\u{a0}€", cents / 100, cents % 100)
+    }
 }
 
 #[cfg(test)]
@@ -38,5 +62,11 @@ mod tests {
         assert_eq!(date(0), "1er janvier 1970");
         assert_eq!(date(951_782_400), "29 février 2000");
         assert_eq!(date(1_798_675_200), "31 décembre 2026");
+    }
+
+    #[test]
+    fn amounts_read_as_in_french() {
+        assert_eq!(euros(4900), "49\u{a0}€");
+        assert_eq!(euros(4990), "49,90\u{a0}€");
     }
 }

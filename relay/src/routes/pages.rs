@@ -14,7 +14,7 @@ use crate::db::now;
 use crate::domain::{ClientId, SessionId};
 use crate::error::AppError;
 use crate::fulfil::{Outcome, Work};
-use crate::plans::{euros, price_label};
+use crate::plans::price_label;
 use crate::routes::checkout::start_checkout;
 use crate::routes::subscription::read_status;
 use crate::stripe::StripeFailure;
@@ -46,7 +46,7 @@ fn plan_views(plans: &[Plan]) -> Vec<PlanView> {
                 id: p.id.clone(),
                 name: p.name.clone(),
                 price: price_label(p),
-                amount: euros(p.price_cents),
+                amount: fr::euros(p.price_cents),
                 features: p.features.clone(),
                 note,
             }

@@ -139,9 +139,19 @@ pub async fn start_relay(
     db_url: &str,
     stripe_base: &str,
 ) -> (String, AppState, tokio::sync::watch::Sender<bool>) {
+    start_relay_with(db_url, stripe_base, &[]).await
+}
+
+/// [`start_relay`] with more environment variables.
+pub async fn start_relay_with(
+    db_url: &str,
+    stripe_base: &str,
+    extra: &[(&str, &str)],
+) -> (String, AppState, tokio::sync::watch::Sender<bool>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let vars = env(db_url, &base, stripe_base);
+    let mut vars = env(db_url, &base, stripe_base);
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let settings = Settings::from_lookup(|k| vars.get(k).cloned(), false).unwrap();
     let stripe = settings.stripe.clone().unwrap();
     let db = relay::server::open_database(&settings).await.unwrap();

@@ -6,12 +6,18 @@ use crate::desktop::{Desktop, RenewalStarted, WaitOutcome};
 use crate::error::DesktopError;
 
 #[tauri::command]
-pub async fn start_renewal(desktop: State<'_, Desktop>, plan: String) -> Result<RenewalStarted, DesktopError> {
+pub async fn start_renewal(
+    desktop: State<'_, Desktop>,
+    plan: String,
+) -> Result<RenewalStarted, DesktopError> {
     desktop.start_renewal(&plan).await
 }
 
 #[tauri::command]
-pub async fn wait_for_payment(desktop: State<'_, Desktop>, since_version: i64) -> Result<WaitOutcome, DesktopError> {
+pub async fn wait_for_payment(
+    desktop: State<'_, Desktop>,
+    since_version: i64,
+) -> Result<WaitOutcome, DesktopError> {
     desktop.wait_for_payment(since_version).await
 }
 

@@ -7,7 +7,11 @@ use crate::error::DesktopError;
 use crate::view::StatusView;
 
 #[tauri::command]
-pub async fn login(desktop: State<'_, Desktop>, relay_url: String, token: String) -> Result<StatusView, DesktopError> {
+pub async fn login(
+    desktop: State<'_, Desktop>,
+    relay_url: String,
+    token: String,
+) -> Result<StatusView, DesktopError> {
     desktop.login(&relay_url, &token).await
 }
 

@@ -8,6 +8,8 @@ use crate::view::StatusView;
 
 #[tauri::command]
 pub async fn status(desktop: State<'_, Desktop>) -> Result<StatusView, DesktopError> {
-    let provisioned = std::env::var("ERP_BTP_RELAY_URL").ok().zip(std::env::var("ERP_BTP_TOKEN").ok());
+    let provisioned = std::env::var("ERP_BTP_RELAY_URL")
+        .ok()
+        .zip(std::env::var("ERP_BTP_TOKEN").ok());
     desktop.status_or_provision(provisioned).await
 }

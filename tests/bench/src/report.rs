@@ -142,7 +142,10 @@ pub fn write(args: &Args, all: &[Figures]) -> anyhow::Result<()> {
 
 /// Rewrites only this tool's section of the report (between its markers), keeping the rest.
 pub fn replace_section(path: &str, name: &str, body: &str) -> anyhow::Result<()> {
-    let (start, end) = (format!("<!-- {name}:start -->"), format!("<!-- {name}:end -->"));
+    let (start, end) = (
+        format!("<!-- {name}:start -->"),
+        format!("<!-- {name}:end -->"),
+    );
     let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
     let section = format!("{start}\n{body}{end}");
     let new = match (old.find(&start), old.find(&end)) {

@@ -1,0 +1,108 @@
+//! Test helpers: a relay in sandbox mode (in-process, port 0, real HTTP) with client 39, and a
+//! desktop app with its own data folder whose browser opener records the URLs it is given.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use erp_btp_desktop::desktop::{Desktop, Opener};
+use relay::AppState;
+use relay::config::Settings;
+use relay::domain::ClientId;
+use stripe_sandbox::Sandbox;
+
+pub const DAY: i64 = 86_400;
+
+pub struct World {
+    pub base: String,
+    pub token: String,
+    pub state: AppState,
+    pub sandbox: Sandbox,
+    pub dir: PathBuf,
+    pub opened: Arc<Mutex<Vec<String>>>,
+    pub desktop: Desktop,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A relay in sandbox mode on port 0 with client 39, and a desktop app with its own data folder.
+pub async fn start() -> World {
+    let dir =
+        std::env::temp_dir().join(format!("erp-btp-desktop-{}", stripe_sandbox::random_id(10)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let vars = HashMap::from([
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}/relay.db", dir.display()),
+        ),
+        ("APP_URL", base.clone()),
+    ]);
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned(), true).unwrap();
+    let (stripe, sandbox) = relay::server::sandbox_for(&settings, addr);
+    let db = relay::server::open_database(&settings).await.unwrap();
+    let state = AppState::build(settings, stripe, db, tokio::sync::watch::channel(false).1)
+        .await
+        .unwrap();
+    let router = relay::app(state.clone()).nest("/sandbox-stripe", sandbox.router());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let token = state
+        .db
+        .add_client(&ClientId::parse("39").unwrap(), "Maçonnerie Dupont")
+        .await
+        .unwrap();
+    let opened = Arc::new(Mutex::new(Vec::new()));
+    let record = opened.clone();
+    let opener: Opener = Arc::new(move |url: &str| {
+        record.lock().unwrap().push(url.to_owned());
+        Ok(())
+    });
+    let desktop = Desktop::new(dir.join("app"), opener);
+    World {
+        base,
+        token,
+        state,
+        sandbox,
+        dir,
+        opened,
+        desktop,
+    }
+}
+
+pub fn session_file(w: &World) -> PathBuf {
+    w.dir.join("app/session.json")
+}
+
+pub fn edit_session(path: &Path, change: impl FnOnce(&mut serde_json::Value)) {
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    change(&mut json);
+    std::fs::write(path, json.to_string()).unwrap();
+}
+
+/// Pays the checkout page at `url` with the test card, as the browser would.
+pub async fn pay(url: &str) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = http
+        .post(url)
+        .form(&[
+            ("method", "card"),
+            ("card_number", "4242424242424242"),
+            ("expiry", "12/34"),
+            ("cvc", "123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+}
