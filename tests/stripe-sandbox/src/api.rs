@@ -82,13 +82,26 @@ impl IntoResponse for StripeError {
     }
 }
 
-/// Stripe accepts the key as a bearer token; the sandbox takes only test-mode keys.
+/// Stripe accepts the key as a bearer token or as the Basic-auth user (`curl -u sk_test_…:`);
+/// the sandbox takes only test-mode keys.
 fn authorize(headers: &HeaderMap) -> Result<(), StripeError> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let key = value.strip_prefix("Bearer ").unwrap_or_default().trim();
+    let key = if let Some(bearer) = value.strip_prefix("Bearer ") {
+        bearer.trim().to_owned()
+    } else if let Some(basic) = value.strip_prefix("Basic ") {
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(basic.trim())
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&decoded).into_owned();
+        text.split(':').next().unwrap_or_default().to_owned()
+    } else {
+        String::new()
+    };
+    let key = key.as_str();
     if key.is_empty() {
         return Err(StripeError::auth(
             "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').".into(),

@@ -270,6 +270,16 @@ async fn a_missing_or_non_test_key_is_refused_with_401() {
             "key echoed in full"
         );
     }
+    let basic = w
+        .http
+        .post(format!("{}/v1/checkout/sessions", w.base))
+        .basic_auth(KEY, Some(""))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(CREATE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), 200, "curl -u sk_test_…: works as on Stripe");
     let resp = w
         .http
         .get(format!("{}/v1/checkout/sessions/cs_test_nope", w.base))
