@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Opens the real desktop app under Xvfb against a relay in sandbox mode, logged in through the
 # real Secret Service (gnome-keyring in a private D-Bus session), takes a screenshot and checks
-# the window and the logged-in state. Prints first paint (ms) and memory after start (MiB).
+# the window and the logged-in state. Prints first paint (ms) and memory after start (PSS, MiB,
+# the app and its WebKit processes: shared pages counted once).
 # Usage: tests/desktop-window.sh <erp-btp-desktop binary> <relay binary> [screenshot.png]
 set -euo pipefail
 app=$(realpath "$1"); relay=$(realpath "$2"); shot=$(realpath -m "${3:-target/screenshots/desktop-window.png}")
@@ -39,10 +40,10 @@ dbus-run-session -- bash -c '
     sleep 1.5
     xwininfo -root -tree | grep -q \"ERP BTP — Abonnement\" || { echo \"no window titled ERP BTP — Abonnement\"; exit 1; }
     import -window root \"\$SHOT\"
-    rss=0
-    for pid in \$app_pid \$(pgrep -P \$app_pid || true); do rss=\$((rss + \$(awk \"/VmRSS/ {print \\\$2}\" /proc/\$pid/status 2>/dev/null || echo 0))); done
+    pss=0
+    for pid in \$app_pid \$(pgrep -P \$app_pid || true); do pss=\$((pss + \$(awk \"/^Pss:/ {print \\\$2}\" /proc/\$pid/smaps_rollup 2>/dev/null || echo 0))); done
     kill \$app_pid
     grep -q entitlement \"\$XDG_DATA_HOME/fr.erp-btp.abonnement/session.json\" || { echo \"not logged in\"; cat \"\$WORK/app.log\"; exit 1; }
-    echo \"first_paint_ms=\$painted rss_mib=\$((rss / 1024)) screenshot=\$SHOT\"
+    echo \"first_paint_ms=\$painted pss_mib=\$((pss / 1024)) screenshot=\$SHOT\"
   "
 '

@@ -47,14 +47,8 @@ pub enum StripeFailure {
 impl From<stripe::StripeError> for StripeFailure {
     fn from(e: stripe::StripeError) -> Self {
         match e {
-            stripe::StripeError::Stripe(err, 404) => {
-                let _ = err;
-                Self::NotFound
-            }
-            stripe::StripeError::Stripe(err, status) => Self::Refused {
-                status,
-                message: err.message.clone().unwrap_or_default(),
-            },
+            stripe::StripeError::Stripe(_, 404) => Self::NotFound,
+            stripe::StripeError::Stripe(err, status) => Self::Refused { status, message: err.message.unwrap_or_default() },
             stripe::StripeError::JSONDeserialize(m) => Self::BadAnswer(m),
             stripe::StripeError::Timeout => Self::Unreachable("timeout".into()),
             other => Self::Unreachable(other.to_string()),
