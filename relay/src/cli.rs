@@ -39,6 +39,8 @@ enum Command {
     Doctor,
     /// Déroule un renouvellement pas à pas contre un relais lancé avec `serve --sandbox`.
     Simulate(crate::simulate::SimulateArgs),
+    /// Interroge /healthz du relais local (RELAY_ADDR) : code 0 si sain (sonde Docker).
+    Healthcheck,
 }
 
 #[derive(Subcommand)]
@@ -109,8 +111,33 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Doctor => return Ok(doctor().await),
         Command::Simulate(args) => return crate::simulate::run(args).await,
+        Command::Healthcheck => return Ok(healthcheck().await),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// For container health checks: asks the relay listening on `RELAY_ADDR` for `/healthz`.
+async fn healthcheck() -> ExitCode {
+    let addr = std::env::var("RELAY_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let addr = addr
+        .replace("0.0.0.0", "127.0.0.1")
+        .replace("[::]", "[::1]");
+    let answer = reqwest::Client::new()
+        .get(format!("http://{addr}/healthz"))
+        .timeout(std::time::Duration::from_secs(4))
+        .send()
+        .await;
+    match answer {
+        Ok(r) if r.status().is_success() => ExitCode::SUCCESS,
+        Ok(r) => {
+            eprintln!("relais en mauvaise santé : HTTP {}", r.status());
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("relais injoignable sur {addr} : {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn client_id(text: &str) -> anyhow::Result<ClientId> {

@@ -1,6 +1,7 @@
 //! The payment rules applied to one piece of work inside a transaction: a verified webhook event
-//! (journalled first, duplicates recognised by event id) or a session looked up by the success
-//! page. One fulfilment function keyed on the Checkout Session id serves both.
+//! (its effect, then its journal entry; a duplicate is recognised by its event id) or a session
+//! looked up by the success page. One fulfilment function keyed on the Checkout Session id
+//! serves both.
 
 use erp_btp_protocol::Plan;
 use sqlx::AnyConnection;

@@ -48,7 +48,10 @@ impl From<stripe::StripeError> for StripeFailure {
     fn from(e: stripe::StripeError) -> Self {
         match e {
             stripe::StripeError::Stripe(_, 404) => Self::NotFound,
-            stripe::StripeError::Stripe(err, status) => Self::Refused { status, message: err.message.unwrap_or_default() },
+            stripe::StripeError::Stripe(err, status) => Self::Refused {
+                status,
+                message: err.message.unwrap_or_default(),
+            },
             stripe::StripeError::JSONDeserialize(m) => Self::BadAnswer(m),
             stripe::StripeError::Timeout => Self::Unreachable("timeout".into()),
             other => Self::Unreachable(other.to_string()),

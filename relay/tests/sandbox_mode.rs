@@ -113,6 +113,17 @@ fn serve_sandbox_takes_a_newcomer_from_the_renew_link_to_an_applied_renewal() {
         "30 + 365 days: {printed}"
     );
 
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let health = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .arg("healthcheck")
+        .env("RELAY_ADDR", format!("0.0.0.0:{port}"))
+        .status()
+        .unwrap();
+    assert!(
+        health.success(),
+        "relay healthcheck (the container probe) sees it healthy"
+    );
+
     // SIGTERM: graceful shutdown, then read what it logged.
     send_sigterm(server.child.id());
     let status = wait_with_timeout(&mut server.child, Duration::from_secs(10));

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use chrono::{DateTime, SecondsFormat, Utc};
 use erp_btp_protocol::{
@@ -36,8 +37,14 @@ pub fn rfc3339(ts: i64) -> String {
 pub async fn status(
     State(state): State<AppState>,
     BearerSubscription(client, row): BearerSubscription,
-    Query(q): Query<PollQuery>,
+    query: Result<Query<PollQuery>, QueryRejection>,
 ) -> Result<Json<SubscriptionStatus>, AppError> {
+    let Query(q) = query.map_err(|e| {
+        AppError::BadRequest(
+            "invalid_query",
+            format!("Paramètres invalides : {}", e.body_text()),
+        )
+    })?;
     let wait = q.wait.unwrap_or(0).min(MAX_WAIT_SECS);
     let current = status_from_row(&state, &client, row);
     let Some(since) = q.since.filter(|_| wait > 0) else {
