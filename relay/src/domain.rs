@@ -1,5 +1,6 @@
-//! Domain types and the pure payment rules: identifiers that cannot be mixed up, and the renewal
-//! arithmetic `new_expiry = max(now, current_expiry) + duration`.
+//! Domain types and the pure rules of the status: identifiers that cannot be mixed up, days
+//! left and the subscription state. (The renewal rule runs in the database: see
+//! `db::payments::extend_subscription`.)
 
 use std::fmt;
 
@@ -61,12 +62,6 @@ impl SessionId {
     }
 }
 
-/// Expiry after paying for `duration_days` at `now`: an early renewal adds to the current expiry,
-/// an expired (or never paid) subscription restarts from now.
-pub fn renewed_expiry(now: i64, current_expiry: Option<i64>, duration_days: i64) -> i64 {
-    current_expiry.unwrap_or(now).max(now) + duration_days * DAY
-}
-
 /// Whole days left before `expires_at`, rounded up, never negative.
 pub fn days_remaining(now: i64, expires_at: Option<i64>) -> i64 {
     match expires_at {
@@ -95,25 +90,6 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_771_666_200; // 2026-02-21T09:30:00Z
-
-    #[test]
-    fn a_first_payment_starts_now() {
-        assert_eq!(renewed_expiry(NOW, None, 30), NOW + 30 * DAY);
-    }
-
-    #[test]
-    fn an_early_renewal_adds_to_the_current_expiry() {
-        let current = NOW + 10 * DAY;
-        assert_eq!(renewed_expiry(NOW, Some(current), 365), current + 365 * DAY);
-    }
-
-    #[test]
-    fn an_expired_subscription_restarts_from_now() {
-        assert_eq!(
-            renewed_expiry(NOW, Some(NOW - 100 * DAY), 30),
-            NOW + 30 * DAY
-        );
-    }
 
     #[test]
     fn days_remaining_rounds_up_and_stops_at_zero() {

@@ -7,7 +7,7 @@ use erp_btp_protocol::Plan;
 use sqlx::AnyConnection;
 
 use crate::db::payments as q;
-use crate::domain::{ClientId, renewed_expiry};
+use crate::domain::ClientId;
 use crate::plans::Catalogue;
 use crate::stripe::{SessionFacts, WebhookEvent};
 
@@ -119,6 +119,8 @@ pub fn check_payment<'a>(
     Ok((client, plan))
 }
 
+/// Applies the effect of `work`; a webhook event is journalled afterwards by the writer, for the
+/// whole batch at once (see [`crate::db::payments::insert_events`]).
 pub async fn apply(
     conn: &mut AnyConnection,
     work: &Work,
@@ -127,32 +129,13 @@ pub async fn apply(
 ) -> Result<Outcome, sqlx::Error> {
     match work {
         Work::Lookup(facts) => apply_session(conn, "lookup", facts, plans, now).await,
-        Work::Event { event, payload } => {
-            // The effect first, then the journal entry with its outcome: one statement fewer,
-            // and a duplicate's effect is a no-op since every transition is guarded by state.
-            let outcome = match &event.session {
-                Some(facts) => apply_session(conn, &event.event_type, facts, plans, now).await?,
-                None if event.event_type.starts_with("checkout.session.") => {
-                    Outcome::Ignored("unreadable session object".into())
-                }
-                None => Outcome::Ignored("event type not handled".into()),
-            };
-            let session_id = event.session.as_ref().map(|s| &s.id);
-            if !q::insert_event(
-                conn,
-                &event.id,
-                &event.event_type,
-                session_id,
-                payload,
-                &outcome.label(),
-                now,
-            )
-            .await?
-            {
-                return Ok(Outcome::Duplicate);
+        Work::Event { event, .. } => match &event.session {
+            Some(facts) => apply_session(conn, &event.event_type, facts, plans, now).await,
+            None if event.event_type.starts_with("checkout.session.") => {
+                Ok(Outcome::Ignored("unreadable session object".into()))
             }
-            Ok(outcome)
-        }
+            None => Ok(Outcome::Ignored("event type not handled".into())),
+        },
     }
 }
 
@@ -171,7 +154,7 @@ async fn apply_session(
         "checkout.session.completed" | "lookup"
             if facts.payment_status == "unpaid" && facts.status.as_deref() != Some("open") =>
         {
-            if q::claim(conn, facts, &["open"], "pending", None, None, now).await? {
+            if q::claim(conn, facts, &["open"], "pending", None, now).await? {
                 Ok(Outcome::Pending {
                     version: q::bump_version(conn, &client, now).await?,
                     client,
@@ -187,7 +170,6 @@ async fn apply_session(
                 &["open", "pending"],
                 "failed",
                 Some("delayed payment failed"),
-                None,
                 now,
             )
             .await?
@@ -201,7 +183,7 @@ async fn apply_session(
             }
         }
         "checkout.session.expired" => {
-            if q::claim(conn, facts, &["open"], "expired", None, None, now).await? {
+            if q::claim(conn, facts, &["open"], "expired", None, now).await? {
                 Ok(Outcome::Expired)
             } else {
                 already(conn, facts).await
@@ -226,9 +208,7 @@ async fn already(conn: &mut AnyConnection, facts: &SessionFacts) -> Result<Outco
     ))
 }
 
-/// Fulfils a paid session at most once: validate, claim the session with its new expiry, then
-/// extend the subscription (optimistically on its version, so two instances never both extend
-/// from the same old expiry).
+/// Fulfils a paid session at most once: validate, claim the session, extend the subscription.
 async fn fulfil(
     conn: &mut AnyConnection,
     facts: &SessionFacts,
@@ -239,39 +219,22 @@ async fn fulfil(
         Ok(ok) => ok,
         Err(reason) => return reject(conn, facts, reason, now).await,
     };
-    let Some((current, mut version)) = q::read_subscription(conn, &client).await? else {
-        return reject(conn, facts, format!("unknown client {client}"), now).await;
-    };
-    let mut expires_at = renewed_expiry(now, current, plan.duration_days);
-    if !q::claim(
-        conn,
-        facts,
-        &["open", "pending"],
-        "fulfilled",
-        None,
-        Some(expires_at),
-        now,
-    )
-    .await?
-    {
+    if !q::claim(conn, facts, &["open", "pending"], "fulfilled", None, now).await? {
         return already(conn, facts).await;
     }
-    loop {
-        if let Some(new_version) =
-            q::update_subscription(conn, &client, &plan.id, expires_at, version, now).await?
-        {
-            return Ok(Outcome::Fulfilled {
-                client,
-                plan: plan.id.clone(),
-                expires_at,
-                version: new_version,
-            });
+    match q::extend_subscription(conn, &client, &plan.id, plan.duration_days, now).await? {
+        Some((expires_at, version)) => Ok(Outcome::Fulfilled {
+            client,
+            plan: plan.id.clone(),
+            expires_at,
+            version,
+        }),
+        None => {
+            // Undo the claim in the same transaction: the session is recorded as rejected.
+            let reason = format!("unknown client {client}");
+            q::set_state(conn, &facts.id, "rejected", &reason, now).await?;
+            Ok(Outcome::Rejected(reason))
         }
-        let (current, latest) = q::read_subscription(conn, &client)
-            .await?
-            .unwrap_or((None, version));
-        (expires_at, version) = (renewed_expiry(now, current, plan.duration_days), latest);
-        q::set_expires_after(conn, &facts.id, expires_at).await?;
     }
 }
 
@@ -287,7 +250,6 @@ async fn reject(
         &["open", "pending"],
         "rejected",
         Some(&reason),
-        None,
         now,
     )
     .await?

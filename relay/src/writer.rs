@@ -4,11 +4,13 @@
 //! (a few times) so one bad job cannot sink the others, and a job that still fails answers an
 //! error (→ 5xx, and Stripe delivers it again).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
 use crate::changes::Changes;
+use crate::db::payments::{EventRow, insert_events};
 use crate::db::{Backend, Db, now};
 use crate::fulfil::{Outcome, Work, apply};
 use crate::metrics::Metrics;
@@ -98,21 +100,61 @@ async fn commit(db: &Db, plans: &Catalogue, works: &[&Work]) -> Result<Vec<Outco
     let mut tx = db.pool.begin().await.map_err(fail)?;
     let mut outcomes = Vec::with_capacity(works.len());
     for work in works {
-        let outcome = apply(&mut *tx, work, plans, now).await.map_err(fail)?;
-        if db.backend == Backend::Postgres {
-            if let Some((client, version)) = outcome.change() {
-                // Delivered at commit to every relay instance listening on the same database.
-                sqlx::query("SELECT pg_notify('erp_btp_subscription', $1)")
-                    .bind(format!("{version}:{client}"))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(fail)?;
+        outcomes.push(apply(&mut *tx, work, plans, now).await.map_err(fail)?);
+    }
+    let rows: Vec<EventRow> = works
+        .iter()
+        .zip(&outcomes)
+        .filter_map(|(work, outcome)| match work {
+            Work::Event { event, payload } => Some(EventRow {
+                id: &event.id,
+                event_type: &event.event_type,
+                session: event.session.as_ref().map(|s| &s.id),
+                payload,
+                outcome: outcome.label(),
+            }),
+            Work::Lookup(_) => None,
+        })
+        .collect();
+    let new = insert_events(&mut tx, &rows, now).await.map_err(fail)?;
+    let mut journalled = HashSet::new();
+    for (work, outcome) in works.iter().zip(outcomes.iter_mut()) {
+        if let Work::Event { event, .. } = work {
+            if !new.contains(&event.id) || !journalled.insert(event.id.as_str()) {
+                *outcome = Outcome::Duplicate;
             }
         }
-        outcomes.push(outcome);
+    }
+    if db.backend == Backend::Postgres {
+        notify(&mut tx, &outcomes).await.map_err(fail)?;
     }
     tx.commit().await.map_err(fail)?;
     Ok(outcomes)
+}
+
+/// Tells every relay instance listening on the database which clients changed; PostgreSQL
+/// delivers the notifications at commit, and not at all on rollback.
+async fn notify(conn: &mut sqlx::AnyConnection, outcomes: &[Outcome]) -> Result<(), sqlx::Error> {
+    let payloads: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.change())
+        .map(|(client, version)| format!("{version}:{client}"))
+        .collect();
+    if payloads.is_empty() {
+        return Ok(());
+    }
+    // Only numbered placeholders are formatted into the statement; values are bound.
+    let values: Vec<String> = (1..=payloads.len()).map(|i| format!("(${i})")).collect();
+    let sql = format!(
+        "SELECT pg_notify('erp_btp_subscription', v) FROM (VALUES {}) AS t(v)",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for payload in &payloads {
+        query = query.bind(payload);
+    }
+    query.fetch_all(&mut *conn).await?;
+    Ok(())
 }
 
 fn after_commit(outcome: &Outcome, changes: &Changes) {

@@ -4,36 +4,63 @@
 //! serialised by the row lock on PostgreSQL and by the single writer on SQLite. Few statements
 //! per payment, since each costs a round trip to the database.
 
+use std::collections::HashSet;
+
 use sqlx::{AnyConnection, Row};
 
 use super::Db;
 use crate::domain::{ClientId, SessionId};
 use crate::stripe::SessionFacts;
 
-/// Stores a verified event with what it did; false when its id was already stored (a duplicate
-/// delivery, whose effect was then a no-op: every transition below is guarded by state).
-pub async fn insert_event(
+/// A verified event to journal with what it did.
+pub struct EventRow<'a> {
+    pub id: &'a str,
+    pub event_type: &'a str,
+    pub session: Option<&'a SessionId>,
+    pub payload: &'a str,
+    pub outcome: String,
+}
+
+/// Journals a batch of events in one statement; returns the ids that were new. An id already
+/// stored (or twice in the batch) is a duplicate delivery, whose effect was a no-op: every
+/// transition is guarded by state.
+pub async fn insert_events(
     conn: &mut AnyConnection,
-    id: &str,
-    event_type: &str,
-    session: Option<&SessionId>,
-    payload: &str,
-    outcome: &str,
+    rows: &[EventRow<'_>],
     now: i64,
-) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query(
+) -> Result<HashSet<String>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(HashSet::new());
+    }
+    // Only numbered placeholders are formatted into the statement; values are bound.
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| {
+            format!(
+                "(${}, ${}, ${}, $1, ${}, ${})",
+                5 * i + 2,
+                5 * i + 3,
+                5 * i + 4,
+                5 * i + 5,
+                5 * i + 6
+            )
+        })
+        .collect();
+    let sql = format!(
         "INSERT INTO stripe_events (event_id, event_type, session_id, received_at, outcome, payload)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-    )
-    .bind(id)
-    .bind(event_type)
-    .bind(session.map(SessionId::as_str))
-    .bind(now)
-    .bind(outcome)
-    .bind(payload)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.is_some())
+         VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+    for row in rows {
+        query = query
+            .bind(row.id)
+            .bind(row.event_type)
+            .bind(row.session.map(SessionId::as_str))
+            .bind(row.outcome.as_str())
+            .bind(row.payload);
+    }
+    let inserted = query.fetch_all(&mut *conn).await?;
+    Ok(inserted.iter().map(|r| r.get::<String, _>(0)).collect())
 }
 
 /// Moves the session to `to` if it is unknown (taken as `open`) or in one of `from` (one or two
@@ -44,18 +71,17 @@ pub async fn claim(
     from: &[&str],
     to: &str,
     reason: Option<&str>,
-    expires_after: Option<i64>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     debug_assert!(from.contains(&"open"), "an unknown session counts as open");
     let (first, second) = (from[0], *from.get(1).unwrap_or(&from[0]));
     let row = sqlx::query(
         "INSERT INTO checkout_sessions
-             (session_id, client_id, plan, amount_cents, currency, state, reason, expires_after, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+             (session_id, client_id, plan, amount_cents, currency, state, reason, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
          ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
-             expires_after = excluded.expires_after, updated_at = excluded.updated_at
-         WHERE checkout_sessions.state IN ($10, $11)
+             updated_at = excluded.updated_at
+         WHERE checkout_sessions.state IN ($9, $10)
          RETURNING session_id",
     )
     .bind(facts.id.as_str())
@@ -65,13 +91,30 @@ pub async fn claim(
     .bind(facts.currency.as_deref())
     .bind(to)
     .bind(reason)
-    .bind(expires_after)
     .bind(now)
     .bind(first)
     .bind(second)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.is_some())
+}
+
+/// Sets a session's state unconditionally (to undo a claim within its transaction).
+pub async fn set_state(
+    conn: &mut AnyConnection,
+    session: &SessionId,
+    state: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE checkout_sessions SET state = $2, reason = $3, updated_at = $4 WHERE session_id = $1")
+        .bind(session.as_str())
+        .bind(state)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn session_state(
@@ -85,40 +128,31 @@ pub async fn session_state(
     Ok(row.map(|r| r.get(0)))
 }
 
-/// The client's current expiry and version; `None` when the client does not exist.
-pub async fn read_subscription(
-    conn: &mut AnyConnection,
-    client: &ClientId,
-) -> Result<Option<(Option<i64>, i64)>, sqlx::Error> {
-    let row = sqlx::query("SELECT expires_at, version FROM subscriptions WHERE client_id = $1")
-        .bind(client.as_str())
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.map(|r| (r.get(0), r.get(1))))
-}
-
-/// Writes the new expiry if the version is still `version`; returns the new version, or `None`
-/// when another instance changed the subscription since it was read.
-pub async fn update_subscription(
+/// Extends the client's subscription by `duration_days` with the renewal rule
+/// `new_expiry = max(now, current_expiry) + duration` (an early renewal adds to the current
+/// expiry, an expired one restarts from now), computed by the database in the same statement so
+/// that concurrent instances always extend the latest value. Returns the new expiry and version;
+/// `None` when the client does not exist.
+pub async fn extend_subscription(
     conn: &mut AnyConnection,
     client: &ClientId,
     plan: &str,
-    expires_at: i64,
-    version: i64,
+    duration_days: i64,
     now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
     let row = sqlx::query(
-        "UPDATE subscriptions SET plan = $2, expires_at = $3, version = version + 1, updated_at = $4
-         WHERE client_id = $1 AND version = $5 RETURNING version",
+        "UPDATE subscriptions
+         SET plan = $2, version = version + 1, updated_at = $3,
+             expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at > $3 THEN expires_at ELSE $3 END + $4
+         WHERE client_id = $1 RETURNING expires_at, version",
     )
     .bind(client.as_str())
     .bind(plan)
-    .bind(expires_at)
     .bind(now)
-    .bind(version)
+    .bind(duration_days * 86_400)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|r| r.get(0)))
+    Ok(row.map(|r| (r.get(0), r.get(1))))
 }
 
 /// Marks a visible change (e.g. a payment now pending) without touching the expiry.
@@ -135,27 +169,12 @@ pub async fn bump_version(
     Ok(row.map(|r| r.get(0)))
 }
 
-pub async fn set_expires_after(
-    conn: &mut AnyConnection,
-    session: &SessionId,
-    expires_at: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE checkout_sessions SET expires_after = $2 WHERE session_id = $1")
-        .bind(session.as_str())
-        .bind(expires_at)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
 /// What the relay knows of a session, for the success page.
 #[derive(Debug, Clone)]
 pub struct StoredSession {
     pub client_id: String,
     pub plan: String,
     pub state: String,
-    pub reason: Option<String>,
-    pub expires_after: Option<i64>,
 }
 
 impl Db {
@@ -186,16 +205,70 @@ impl Db {
         &self,
         session: &SessionId,
     ) -> Result<Option<StoredSession>, sqlx::Error> {
-        let row = sqlx::query("SELECT client_id, plan, state, reason, expires_after FROM checkout_sessions WHERE session_id = $1")
-            .bind(session.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT client_id, plan, state FROM checkout_sessions WHERE session_id = $1",
+        )
+        .bind(session.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|r| StoredSession {
             client_id: r.get(0),
             plan: r.get(1),
             state: r.get(2),
-            reason: r.get(3),
-            expires_after: r.get(4),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    #[tokio::test]
+    async fn renewal_adds_to_a_running_subscription_and_restarts_an_expired_one() {
+        let path = std::env::temp_dir().join(format!("renewal_rule_{}.db", std::process::id()));
+        let db = Db::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let client = ClientId::parse("39").unwrap();
+        db.add_client(&client, "X").await.unwrap();
+        let (now, day) = (1_771_666_200, 86_400);
+        let mut conn = db.pool.acquire().await.unwrap();
+        let first = extend_subscription(&mut conn, &client, "mensuel", 30, now)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first, (now + 30 * day, 1), "a first payment starts now");
+        let early = extend_subscription(&mut conn, &client, "annuel", 365, now + 10 * day)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            early,
+            (now + 395 * day, 2),
+            "an early renewal adds to the current expiry"
+        );
+        let late = extend_subscription(&mut conn, &client, "mensuel", 30, now + 400 * day)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            late,
+            (now + 430 * day, 3),
+            "an expired subscription restarts from now"
+        );
+        let unknown = ClientId::parse("40").unwrap();
+        assert_eq!(
+            extend_subscription(&mut conn, &unknown, "mensuel", 30, now)
+                .await
+                .unwrap(),
+            None
+        );
+        drop(conn);
+        db.pool.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }

@@ -132,6 +132,14 @@ pub async fn success(State(state): State<AppState>, Query(q): Query<SuccessQuery
 
 /// Looks the session up (our record first, then Stripe) and applies it if it is paid: the
 /// result shows even when the webhook is late.
+/// The client's expiry as it stands now, this payment included.
+async fn current_expiry(state: &AppState, client: &str) -> Result<Option<i64>, sqlx::Error> {
+    match ClientId::parse(client) {
+        Some(c) => Ok(state.db.subscription(&c).await?.and_then(|s| s.expires_at)),
+        None => Ok(None),
+    }
+}
+
 async fn payment_result(
     state: &AppState,
     id: &SessionId,
@@ -145,30 +153,33 @@ async fn payment_result(
     };
     if let Some(s) = state.db.stored_session(id).await? {
         if s.state == "fulfilled" {
-            return Ok(("applied", plan_name(&s.plan), s.expires_after));
+            return Ok((
+                "applied",
+                plan_name(&s.plan),
+                current_expiry(state, &s.client_id).await?,
+            ));
         }
     }
     let facts = state.stripe.retrieve_session(id).await?;
-    let plan = plan_name(facts.plan.as_deref().unwrap_or_default());
+    let (plan, client) = (
+        plan_name(facts.plan.as_deref().unwrap_or_default()),
+        facts.client_id.clone().unwrap_or_default(),
+    );
     let outcome = state.writer.submit(Work::Lookup(facts)).await?;
-    let state_now = match &outcome {
+    let kind = match &outcome {
         Outcome::Fulfilled { expires_at, .. } => return Ok(("applied", plan, Some(*expires_at))),
-        Outcome::AlreadyHandled(s) => s.clone(),
-        Outcome::Pending { .. } => "pending".into(),
-        Outcome::Failed { .. } => "failed".into(),
-        Outcome::Rejected(_) => "rejected".into(),
-        _ => "open".into(),
-    };
-    Ok(match state_now.as_str() {
-        "fulfilled" => {
-            let stored = state.db.stored_session(id).await?;
-            ("applied", plan, stored.and_then(|s| s.expires_after))
+        Outcome::AlreadyHandled(s) if s == "fulfilled" => {
+            return Ok(("applied", plan, current_expiry(state, &client).await?));
         }
-        "pending" => ("pending", plan, None),
-        "failed" => ("failed", plan, None),
-        "rejected" => ("rejected", plan, None),
-        _ => ("unfinished", plan, None),
-    })
+        Outcome::AlreadyHandled(s) if s == "pending" => "pending",
+        Outcome::Pending { .. } => "pending",
+        Outcome::AlreadyHandled(s) if s == "failed" => "failed",
+        Outcome::Failed { .. } => "failed",
+        Outcome::AlreadyHandled(s) if s == "rejected" => "rejected",
+        Outcome::Rejected(_) => "rejected",
+        _ => "unfinished",
+    };
+    Ok((kind, plan, None))
 }
 
 #[derive(Template)]
