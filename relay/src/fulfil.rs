@@ -3,6 +3,8 @@
 //! looked up by the success page. One fulfilment function keyed on the Checkout Session id
 //! serves both.
 
+use std::collections::HashSet;
+
 use erp_btp_protocol::Plan;
 use sqlx::AnyConnection;
 
@@ -119,18 +121,59 @@ pub fn check_payment<'a>(
     Ok((client, plan))
 }
 
-/// Applies the effect of `work`; a webhook event is journalled afterwards by the writer, for the
-/// whole batch at once (see [`crate::db::payments::insert_events`]).
+/// The event type (or `lookup`) and session of a piece of work, when it is about a session.
+fn session_of(work: &Work) -> Option<(&str, &SessionFacts)> {
+    match work {
+        Work::Lookup(facts) => Some(("lookup", facts)),
+        Work::Event { event, .. } => event
+            .session
+            .as_ref()
+            .map(|f| (event.event_type.as_str(), f)),
+    }
+}
+
+/// Whether this kind of work on this session means "the money is there: fulfil".
+fn is_payment(kind: &str, facts: &SessionFacts) -> bool {
+    match kind {
+        "checkout.session.completed" | "lookup" => facts.payment_status == "paid",
+        "checkout.session.async_payment_succeeded" => true,
+        _ => false,
+    }
+}
+
+/// Claims, in one statement, every session of the batch that is paid and passes the payment
+/// checks; [`apply`] then only extends the subscriptions of those it finds in the returned set.
+pub async fn claim_payments(
+    conn: &mut AnyConnection,
+    works: &[&Work],
+    plans: &Catalogue,
+    now: i64,
+) -> Result<HashSet<String>, sqlx::Error> {
+    let mut seen = HashSet::new();
+    let paid: Vec<&SessionFacts> = works
+        .iter()
+        .filter_map(|w| session_of(w))
+        .filter(|(kind, facts)| is_payment(kind, facts) && check_payment(facts, plans).is_ok())
+        .map(|(_, facts)| facts)
+        .filter(|facts| seen.insert(facts.id.as_str()))
+        .collect();
+    q::claim_for_fulfilment(conn, &paid, now).await
+}
+
+/// Applies the effect of `work`, the batch's payments being already claimed in `claimed`; a
+/// webhook event is journalled afterwards by the writer, for the whole batch at once (see
+/// [`crate::db::payments::insert_events`]).
 pub async fn apply(
     conn: &mut AnyConnection,
     work: &Work,
     plans: &Catalogue,
+    claimed: &mut HashSet<String>,
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
     match work {
-        Work::Lookup(facts) => apply_session(conn, "lookup", facts, plans, now).await,
+        Work::Lookup(facts) => apply_session(conn, "lookup", facts, plans, claimed, now).await,
         Work::Event { event, .. } => match &event.session {
-            Some(facts) => apply_session(conn, &event.event_type, facts, plans, now).await,
+            Some(facts) => apply_session(conn, &event.event_type, facts, plans, claimed, now).await,
             None if event.event_type.starts_with("checkout.session.") => {
                 Ok(Outcome::Ignored("unreadable session object".into()))
             }
@@ -144,13 +187,12 @@ async fn apply_session(
     kind: &str,
     facts: &SessionFacts,
     plans: &Catalogue,
+    claimed: &mut HashSet<String>,
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
-    let paid = facts.payment_status == "paid";
     let client = facts.client_id.clone().unwrap_or_default();
     match kind {
-        "checkout.session.completed" | "lookup" if paid => fulfil(conn, facts, plans, now).await,
-        "checkout.session.async_payment_succeeded" => fulfil(conn, facts, plans, now).await,
+        _ if is_payment(kind, facts) => fulfil(conn, facts, plans, claimed, now).await,
         "checkout.session.completed" | "lookup"
             if facts.payment_status == "unpaid" && facts.status.as_deref() != Some("open") =>
         {
@@ -208,18 +250,21 @@ async fn already(conn: &mut AnyConnection, facts: &SessionFacts) -> Result<Outco
     ))
 }
 
-/// Fulfils a paid session at most once: validate, claim the session, extend the subscription.
+/// Fulfils a paid session at most once: only the work that finds it in `claimed` (it was moved
+/// from `open`/`pending` to `fulfilled` by [`claim_payments`] in this transaction) extends the
+/// subscription; a later duplicate in the same batch finds it gone.
 async fn fulfil(
     conn: &mut AnyConnection,
     facts: &SessionFacts,
     plans: &Catalogue,
+    claimed: &mut HashSet<String>,
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
     let (client, plan) = match check_payment(facts, plans) {
         Ok(ok) => ok,
         Err(reason) => return reject(conn, facts, reason, now).await,
     };
-    if !q::claim(conn, facts, &["open", "pending"], "fulfilled", None, now).await? {
+    if !claimed.remove(facts.id.as_str()) {
         return already(conn, facts).await;
     }
     match q::extend_subscription(conn, &client, &plan.id, plan.duration_days, now).await? {

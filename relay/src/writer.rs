@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::changes::Changes;
 use crate::db::payments::{EventRow, insert_events};
 use crate::db::{Backend, Db, now};
-use crate::fulfil::{Outcome, Work, apply};
+use crate::fulfil::{Outcome, Work, apply, claim_payments};
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
 
@@ -91,16 +91,28 @@ async fn commit_alone(db: &Db, plans: &Catalogue, work: &Work) -> Result<Outcome
     }
 }
 
-async fn commit(db: &Db, plans: &Catalogue, works: &[&Work]) -> Result<Vec<Outcome>, WriteError> {
+/// Applies one batch in one transaction and commits it; the outcomes, in order.
+pub async fn commit(
+    db: &Db,
+    plans: &Catalogue,
+    works: &[&Work],
+) -> Result<Vec<Outcome>, WriteError> {
     let fail = |e: sqlx::Error| {
         tracing::error!(error = %e, "payment write failed; the sender will retry");
         WriteError(e.to_string())
     };
     let now = now();
     let mut tx = db.pool.begin().await.map_err(fail)?;
+    let mut claimed = claim_payments(&mut tx, works, plans, now)
+        .await
+        .map_err(fail)?;
     let mut outcomes = Vec::with_capacity(works.len());
     for work in works {
-        outcomes.push(apply(&mut *tx, work, plans, now).await.map_err(fail)?);
+        outcomes.push(
+            apply(&mut *tx, work, plans, &mut claimed, now)
+                .await
+                .map_err(fail)?,
+        );
     }
     let rows: Vec<EventRow> = works
         .iter()

@@ -244,3 +244,37 @@ async fn two_relay_instances_on_one_postgres_database_fulfil_each_session_once()
         "20 sessions × 30 days, each applied once"
     );
 }
+
+/// The same payment twice in one batch (a duplicate delivery and its `async_payment_succeeded`
+/// twin), as the group-commit writer can receive them: fulfilled once.
+async fn one_batch_holding_the_same_payment_three_times_fulfils_it_once(backend: Backend) {
+    use relay::fulfil::{Outcome, Work};
+    let w = start(backend).await;
+    let body = completed("evt_batch", "cs_test_batch");
+    let twin = body.replace("evt_batch", "evt_batch_twin").replace(
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+    );
+    let work = |b: &str| Work::Event {
+        event: relay::stripe::parse_event(b.as_bytes()).unwrap(),
+        payload: b.to_owned(),
+    };
+    let works = [work(&body), work(&body), work(&twin)];
+    let refs: Vec<&Work> = works.iter().collect();
+    let outcomes = relay::writer::commit(&w.state.db, &w.state.plans, &refs)
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcomes[0], Outcome::Fulfilled { .. }),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[1], Outcome::Duplicate);
+    assert_eq!(outcomes[2], Outcome::AlreadyHandled("fulfilled".into()));
+    assert!(
+        (w.expiry().await.unwrap() - (now() + 30 * DAY)).abs() <= 5,
+        "extended once"
+    );
+    assert_eq!(w.count("SELECT COUNT(*) FROM stripe_events").await, 2);
+}
+
+on_both_backends!(one_batch_holding_the_same_payment_three_times_fulfils_it_once);

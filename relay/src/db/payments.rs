@@ -99,6 +99,52 @@ pub async fn claim(
     Ok(row.is_some())
 }
 
+/// Claims many paid sessions for fulfilment in one statement (ids must be distinct); returns the
+/// ids this call moved to `fulfilled` (unknown ones count as `open`, as in [`claim`]).
+pub async fn claim_for_fulfilment(
+    conn: &mut AnyConnection,
+    sessions: &[&SessionFacts],
+    now: i64,
+) -> Result<HashSet<String>, sqlx::Error> {
+    if sessions.is_empty() {
+        return Ok(HashSet::new());
+    }
+    // Only numbered placeholders are formatted into the statement; values are bound.
+    let values: Vec<String> = (0..sessions.len())
+        .map(|i| {
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, 'fulfilled', NULL, $1, $1)",
+                5 * i + 2,
+                5 * i + 3,
+                5 * i + 4,
+                5 * i + 5,
+                5 * i + 6
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO checkout_sessions
+             (session_id, client_id, plan, amount_cents, currency, state, reason, created_at, updated_at)
+         VALUES {}
+         ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
+             updated_at = excluded.updated_at
+         WHERE checkout_sessions.state IN ('open', 'pending')
+         RETURNING session_id",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+    for f in sessions {
+        query = query
+            .bind(f.id.as_str())
+            .bind(f.client_id.as_deref().unwrap_or(""))
+            .bind(f.plan.as_deref().unwrap_or(""))
+            .bind(f.amount_total)
+            .bind(f.currency.as_deref());
+    }
+    let claimed = query.fetch_all(&mut *conn).await?;
+    Ok(claimed.iter().map(|r| r.get::<String, _>(0)).collect())
+}
+
 /// Sets a session's state unconditionally (to undo a claim within its transaction).
 pub async fn set_state(
     conn: &mut AnyConnection,
