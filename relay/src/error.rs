@@ -37,7 +37,7 @@ impl From<sqlx::Error> for AppError {
 
 impl From<crate::writer::WriteError> for AppError {
     fn from(e: crate::writer::WriteError) -> Self {
-        Self::Storage(e.0)
+        Self::Storage(e.message)
     }
 }
 

@@ -1,11 +1,13 @@
 //! Group commit: every write of the payment loop goes through one task that takes whatever work
 //! is waiting (up to a batch), applies it in one transaction and commits once, then answers each
-//! caller. Nobody hears "done" before the commit; if a batch fails, each job is retried alone
-//! (a few times) so one bad job cannot sink the others, and a job that still fails answers an
-//! error (→ 5xx, and Stripe delivers it again).
+//! caller. Nobody hears "done" before the commit. If the database refuses a batch, each job is
+//! retried alone (a few times) so one bad job cannot sink the others; if it is unreachable, or a
+//! job still fails, the callers get an error (→ 5xx, and Stripe delivers again), and for a
+//! moment new callers get it at once instead of queueing behind connection timeouts.
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -17,6 +19,8 @@ use crate::metrics::Metrics;
 use crate::plans::Catalogue;
 
 const MAX_BATCH: usize = 512;
+/// After the database proved unreachable, how long callers are answered at once with an error.
+const UNREACHABLE_PAUSE: Duration = Duration::from_secs(1);
 
 struct Job {
     work: Work,
@@ -24,8 +28,21 @@ struct Job {
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("the database could not store the change: {0}")]
-pub struct WriteError(pub String);
+#[error("the database could not store the change: {message}")]
+pub struct WriteError {
+    pub message: String,
+    /// The database refused this transaction (e.g. a deadlock), rather than being unreachable.
+    retryable: bool,
+}
+
+impl WriteError {
+    fn stopped() -> Self {
+        Self { message: "writer stopped".into(), retryable: false }
+    }
+    fn unreachable() -> Self {
+        Self { message: "database unreachable a moment ago; not retried yet".into(), retryable: false }
+    }
+}
 
 #[derive(Clone)]
 pub struct Writer {
@@ -37,19 +54,32 @@ impl Writer {
         let (tx, mut rx) = mpsc::channel::<Job>(8 * MAX_BATCH);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(MAX_BATCH);
+            let mut down_until: Option<Instant> = None;
             while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
                 metrics.observe_batch(batch.len());
                 batch.sort_by(|a, b| a.work.sort_key().cmp(b.work.sort_key()));
                 let works: Vec<&Work> = batch.iter().map(|j| &j.work).collect();
-                let results = match commit(&db, &plans, &works).await {
-                    Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-                    Err(_) => {
-                        let mut each = Vec::with_capacity(works.len());
-                        for work in &works {
-                            each.push(commit_alone(&db, &plans, work).await);
+                let results = match down_until {
+                    // The database just proved unreachable: answer at once rather than queue
+                    // every caller behind another connection timeout.
+                    Some(until) if Instant::now() < until => vec![Err(WriteError::unreachable()); works.len()],
+                    _ => match commit(&db, &plans, &works).await {
+                        Ok(outcomes) => {
+                            down_until = None;
+                            outcomes.into_iter().map(Ok).collect()
                         }
-                        each
-                    }
+                        Err(e) if !e.retryable => {
+                            down_until = Some(Instant::now() + UNREACHABLE_PAUSE);
+                            vec![Err(e); works.len()]
+                        }
+                        Err(_) => {
+                            let mut each = Vec::with_capacity(works.len());
+                            for work in &works {
+                                each.push(commit_alone(&db, &plans, work).await);
+                            }
+                            each
+                        }
+                    },
                 };
                 for (job, result) in batch.drain(..).zip(results) {
                     if let Ok(outcome) = &result {
@@ -68,10 +98,10 @@ impl Writer {
         self.tx
             .send(Job { work, reply })
             .await
-            .map_err(|_| WriteError("writer stopped".into()))?;
+            .map_err(|_| WriteError::stopped())?;
         answer
             .await
-            .map_err(|_| WriteError("writer stopped".into()))?
+            .map_err(|_| WriteError::stopped())?
     }
 }
 
@@ -82,9 +112,9 @@ async fn commit_alone(db: &Db, plans: &Catalogue, work: &Work) -> Result<Outcome
     loop {
         match commit(db, plans, &[work]).await {
             Ok(mut outcomes) => return Ok(outcomes.remove(0)),
-            Err(e) if attempt >= 3 => return Err(e),
+            Err(e) if attempt >= 3 || !e.retryable => return Err(e),
             Err(_) => {
-                tokio::time::sleep(std::time::Duration::from_millis(10 * attempt)).await;
+                tokio::time::sleep(Duration::from_millis(10 * attempt)).await;
                 attempt += 1;
             }
         }
@@ -99,7 +129,7 @@ pub async fn commit(
 ) -> Result<Vec<Outcome>, WriteError> {
     let fail = |e: sqlx::Error| {
         tracing::error!(error = %e, "payment write failed; the sender will retry");
-        WriteError(e.to_string())
+        WriteError { message: e.to_string(), retryable: matches!(e, sqlx::Error::Database(_)) }
     };
     let now = now();
     let mut tx = db.pool.begin().await.map_err(fail)?;

@@ -49,7 +49,7 @@ impl Db {
             Backend::Postgres => (url.to_owned(), AnyPoolOptions::new().max_connections(16)),
         };
         let pool = options
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(3))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
