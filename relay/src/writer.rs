@@ -37,10 +37,16 @@ pub struct WriteError {
 
 impl WriteError {
     fn stopped() -> Self {
-        Self { message: "writer stopped".into(), retryable: false }
+        Self {
+            message: "writer stopped".into(),
+            retryable: false,
+        }
     }
     fn unreachable() -> Self {
-        Self { message: "database unreachable a moment ago; not retried yet".into(), retryable: false }
+        Self {
+            message: "database unreachable a moment ago; not retried yet".into(),
+            retryable: false,
+        }
     }
 }
 
@@ -62,7 +68,9 @@ impl Writer {
                 let results = match down_until {
                     // The database just proved unreachable: answer at once rather than queue
                     // every caller behind another connection timeout.
-                    Some(until) if Instant::now() < until => vec![Err(WriteError::unreachable()); works.len()],
+                    Some(until) if Instant::now() < until => {
+                        vec![Err(WriteError::unreachable()); works.len()]
+                    }
                     _ => match commit(&db, &plans, &works).await {
                         Ok(outcomes) => {
                             down_until = None;
@@ -99,9 +107,7 @@ impl Writer {
             .send(Job { work, reply })
             .await
             .map_err(|_| WriteError::stopped())?;
-        answer
-            .await
-            .map_err(|_| WriteError::stopped())?
+        answer.await.map_err(|_| WriteError::stopped())?
     }
 }
 
@@ -129,7 +135,10 @@ pub async fn commit(
 ) -> Result<Vec<Outcome>, WriteError> {
     let fail = |e: sqlx::Error| {
         tracing::error!(error = %e, "payment write failed; the sender will retry");
-        WriteError { message: e.to_string(), retryable: matches!(e, sqlx::Error::Database(_)) }
+        WriteError {
+            message: e.to_string(),
+            retryable: matches!(e, sqlx::Error::Database(_)),
+        }
     };
     let now = now();
     let mut tx = db.pool.begin().await.map_err(fail)?;

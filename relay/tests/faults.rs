@@ -16,7 +16,11 @@ use stripe_sandbox::webhook::signature_header;
 const SECRET: &str = "whsec_fault_test_secret";
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A throwaway PostgreSQL cluster run by the `postgres` user (initdb refuses root).
@@ -26,19 +30,52 @@ struct Cluster {
 }
 
 fn pg(bin: &str, args: &[&str]) -> std::process::Output {
-    let bin = format!("/usr/lib/postgresql/{}/bin/{bin}", std::fs::read_dir("/usr/lib/postgresql").unwrap().next().unwrap().unwrap().file_name().to_string_lossy());
-    Command::new("runuser").args(["-u", "postgres", "--", &bin]).args(args).output().unwrap()
+    let bin = format!(
+        "/usr/lib/postgresql/{}/bin/{bin}",
+        std::fs::read_dir("/usr/lib/postgresql")
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+    );
+    Command::new("runuser")
+        .args(["-u", "postgres", "--", &bin])
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 impl Cluster {
     fn new() -> Self {
         let dir = std::env::temp_dir().join(format!("pg_fault_{}", stripe_sandbox::random_id(8)));
         std::fs::create_dir_all(&dir).unwrap();
-        Command::new("chown").args(["postgres", dir.to_str().unwrap()]).status().unwrap();
+        Command::new("chown")
+            .args(["postgres", dir.to_str().unwrap()])
+            .status()
+            .unwrap();
         let data = dir.join("data");
-        let out = pg("initdb", &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres"]);
-        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
-        let cluster = Cluster { dir, port: free_port() };
+        let out = pg(
+            "initdb",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cluster = Cluster {
+            dir,
+            port: free_port(),
+        };
         cluster.start();
         cluster
     }
@@ -48,14 +85,41 @@ impl Cluster {
     }
 
     fn start(&self) {
-        let opts = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.dir.display());
-        let out = pg("pg_ctl", &["-D", &self.data(), "-o", &opts, "-l", &format!("{}/log", self.dir.display()), "-w", "start"]);
-        assert!(out.status.success(), "pg_ctl start: {}", String::from_utf8_lossy(&out.stderr));
+        let opts = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            self.port,
+            self.dir.display()
+        );
+        let out = pg(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-o",
+                &opts,
+                "-l",
+                &format!("{}/log", self.dir.display()),
+                "-w",
+                "start",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "pg_ctl start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn stop(&self) {
-        let out = pg("pg_ctl", &["-D", &self.data(), "-m", "immediate", "-w", "stop"]);
-        assert!(out.status.success(), "pg_ctl stop: {}", String::from_utf8_lossy(&out.stderr));
+        let out = pg(
+            "pg_ctl",
+            &["-D", &self.data(), "-m", "immediate", "-w", "stop"],
+        );
+        assert!(
+            out.status.success(),
+            "pg_ctl stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn url(&self) -> String {
@@ -111,11 +175,21 @@ async fn postgres_stopped_mid_load_gives_5xx_then_the_relay_recovers_within_5_se
     let cluster = Cluster::new();
     let db = Db::connect(&cluster.url()).await.unwrap();
     db.migrate().await.unwrap();
-    db.add_client(&ClientId::parse("39").unwrap(), "X").await.unwrap();
+    db.add_client(&ClientId::parse("39").unwrap(), "X")
+        .await
+        .unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut relay = spawn_relay(&cluster.url(), port, "http://127.0.0.1:9", &std::env::temp_dir());
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let mut relay = spawn_relay(
+        &cluster.url(),
+        port,
+        "http://127.0.0.1:9",
+        &std::env::temp_dir(),
+    );
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
     for _ in 0..200 {
         if status_of(&http, format!("{base}/healthz"), None).await == 200 {
             break;
@@ -127,13 +201,22 @@ async fn postgres_stopped_mid_load_gives_5xx_then_the_relay_recovers_within_5_se
     let stop_load = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut load = tokio::task::JoinSet::new();
     for sender in 0..8 {
-        let (http, base, answers, stop) = (http.clone(), base.clone(), answers.clone(), stop_load.clone());
+        let (http, base, answers, stop) = (
+            http.clone(),
+            base.clone(),
+            answers.clone(),
+            stop_load.clone(),
+        );
         load.spawn(async move {
             let mut i = sender;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let sent = Instant::now();
-                let code = status_of(&http, format!("{base}/api/stripe/webhook"), Some(event(i))).await;
-                answers.lock().unwrap().push((i, sent, Instant::now(), code));
+                let code =
+                    status_of(&http, format!("{base}/api/stripe/webhook"), Some(event(i))).await;
+                answers
+                    .lock()
+                    .unwrap()
+                    .push((i, sent, Instant::now(), code));
                 i += 8;
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
@@ -142,14 +225,26 @@ async fn postgres_stopped_mid_load_gives_5xx_then_the_relay_recovers_within_5_se
     tokio::time::sleep(Duration::from_millis(800)).await;
     cluster.stop();
     let down = Instant::now();
-    assert_eq!(status_of(&http, format!("{base}/healthz"), None).await, 503, "/healthz reports the database");
+    assert_eq!(
+        status_of(&http, format!("{base}/healthz"), None).await,
+        503,
+        "/healthz reports the database"
+    );
     tokio::time::sleep(Duration::from_secs(8).saturating_sub(down.elapsed())).await;
     let back_at = Instant::now();
     cluster.start();
     let started = Instant::now();
     let mut recovered = None;
     while started.elapsed() < Duration::from_secs(10) {
-        if status_of(&http, format!("{base}/healthz"), None).await == 200 && status_of(&http, format!("{base}/api/stripe/webhook"), Some(event(1_000_000))).await == 200 {
+        if status_of(&http, format!("{base}/healthz"), None).await == 200
+            && status_of(
+                &http,
+                format!("{base}/api/stripe/webhook"),
+                Some(event(1_000_000)),
+            )
+            .await
+                == 200
+        {
             recovered = Some(started.elapsed());
             break;
         }
@@ -161,20 +256,44 @@ async fn postgres_stopped_mid_load_gives_5xx_then_the_relay_recovers_within_5_se
     relay.kill().unwrap();
     relay.wait().unwrap();
     let recovered = recovered.expect("the relay came back by itself");
-    assert!(recovered <= Duration::from_secs(5), "recovered in {recovered:?}");
+    assert!(
+        recovered <= Duration::from_secs(5),
+        "recovered in {recovered:?}"
+    );
     let answers = answers.lock().unwrap().clone();
     // Deliveries sent and answered while the database was down.
-    let while_down: Vec<u16> = answers.iter().filter(|(_, sent, at, _)| *sent > down && *at < back_at).map(|(_, _, _, c)| *c).collect();
-    assert!(!while_down.is_empty() && while_down.iter().all(|c| (500..600).contains(c)), "while down: {while_down:?}");
-    assert!(answers.iter().any(|(_, _, at, c)| *at > back_at && *c == 200), "the load succeeds again after recovery");
+    let while_down: Vec<u16> = answers
+        .iter()
+        .filter(|(_, sent, at, _)| *sent > down && *at < back_at)
+        .map(|(_, _, _, c)| *c)
+        .collect();
+    assert!(
+        !while_down.is_empty() && while_down.iter().all(|c| (500..600).contains(c)),
+        "while down: {while_down:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .any(|(_, _, at, c)| *at > back_at && *c == 200),
+        "the load succeeds again after recovery"
+    );
     let db = Db::connect(&cluster.url()).await.unwrap();
     for (i, _, _, code) in &answers {
         if *code == 200 {
-            let stored = sqlx::query("SELECT COUNT(*) FROM stripe_events WHERE event_id = $1").bind(format!("evt_fault_{i}")).fetch_one(&db.pool).await.unwrap().get::<i64, _>(0);
+            let stored = sqlx::query("SELECT COUNT(*) FROM stripe_events WHERE event_id = $1")
+                .bind(format!("evt_fault_{i}"))
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+                .get::<i64, _>(0);
             assert_eq!(stored, 1, "acknowledged evt_fault_{i} is stored");
         }
     }
-    eprintln!("{} webhooks, {} answered 5xx while PostgreSQL was down, recovered in {recovered:?}", answers.len(), while_down.len());
+    eprintln!(
+        "{} webhooks, {} answered 5xx while PostgreSQL was down, recovered in {recovered:?}",
+        answers.len(),
+        while_down.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,10 +312,16 @@ async fn stripe_timing_out_on_checkout_gives_502_and_stores_nothing() {
     let url = format!("sqlite://{}/relay.db", dir.display());
     let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
-    let token = db.add_client(&ClientId::parse("39").unwrap(), "X").await.unwrap();
+    let token = db
+        .add_client(&ClientId::parse("39").unwrap(), "X")
+        .await
+        .unwrap();
     let port = free_port();
     let mut relay = spawn_relay(&url, port, &stripe_base, &dir);
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
     for _ in 0..200 {
         if status_of(&http, format!("http://127.0.0.1:{port}/healthz"), None).await == 200 {
             break;
@@ -204,12 +329,28 @@ async fn stripe_timing_out_on_checkout_gives_502_and_stores_nothing() {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     let started = Instant::now();
-    let resp = http.post(format!("http://127.0.0.1:{port}/api/stripe/create-checkout-session")).bearer_auth(&token).body(r#"{"plan":"mensuel"}"#).send().await.unwrap();
+    let resp = http
+        .post(format!(
+            "http://127.0.0.1:{port}/api/stripe/create-checkout-session"
+        ))
+        .bearer_auth(&token)
+        .body(r#"{"plan":"mensuel"}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 502);
-    assert!(started.elapsed() < Duration::from_secs(20), "the relay gives up on Stripe: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the relay gives up on Stripe: {:?}",
+        started.elapsed()
+    );
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "stripe_unavailable");
-    let n: i64 = sqlx::query("SELECT COUNT(*) FROM checkout_sessions").fetch_one(&db.pool).await.unwrap().get(0);
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM checkout_sessions")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(n, 0);
     relay.kill().unwrap();
     relay.wait().unwrap();
