@@ -194,8 +194,10 @@ async fn notify(conn: &mut sqlx::AnyConnection, outcomes: &[Outcome]) -> Result<
     if payloads.is_empty() {
         return Ok(());
     }
-    // Only numbered placeholders are formatted into the statement; values are bound.
-    let values: Vec<String> = (1..=payloads.len()).map(|i| format!("(${i})")).collect();
+    let values: Vec<String> = crate::db::placeholder_rows(payloads.len(), 1, 1)
+        .iter()
+        .map(|p| format!("({p})"))
+        .collect();
     let sql = format!(
         "SELECT pg_notify('erp_btp_subscription', v) FROM (VALUES {}) AS t(v)",
         values.join(", ")

@@ -15,6 +15,15 @@ use sqlx::{AnyPool, Row};
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_rows_in_order() {
+        assert_eq!(super::placeholder_rows(2, 2, 3), ["$3, $4", "$5, $6"]);
+        assert_eq!(super::placeholder_rows(3, 1, 1).join(", "), "$1, $2, $3");
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -112,6 +121,20 @@ impl Db {
             .await
             .map(|_| ())
     }
+}
+
+/// `count` groups of `per_row` numbered placeholders, the first being `$first`, for statements
+/// over many rows whose values are all bound: `placeholder_rows(2, 2, 3)` is `["$3, $4", "$5, $6"]`.
+/// Only these are ever formatted into SQL.
+pub fn placeholder_rows(count: usize, per_row: usize, first: usize) -> Vec<String> {
+    (0..count)
+        .map(|row| {
+            (0..per_row)
+                .map(|col| format!("${}", first + row * per_row + col))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect()
 }
 
 pub fn now() -> i64 {

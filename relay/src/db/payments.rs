@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use sqlx::{AnyConnection, Row};
 
-use super::Db;
+use super::{Db, placeholder_rows};
 use crate::domain::{ClientId, SessionId};
 use crate::stripe::SessionFacts;
 
@@ -32,21 +32,12 @@ pub async fn insert_events(
     if rows.is_empty() {
         return Ok(HashSet::new());
     }
-    // Only numbered placeholders are formatted into the statement; values are bound.
-    let values: Vec<String> = (0..rows.len())
-        .map(|i| {
-            format!(
-                "(${}, ${}, ${}, $1, ${}, ${})",
-                5 * i + 2,
-                5 * i + 3,
-                5 * i + 4,
-                5 * i + 5,
-                5 * i + 6
-            )
-        })
+    let values: Vec<String> = placeholder_rows(rows.len(), 5, 2)
+        .iter()
+        .map(|p| format!("({p}, $1)"))
         .collect();
     let sql = format!(
-        "INSERT INTO stripe_events (event_id, event_type, session_id, received_at, outcome, payload)
+        "INSERT INTO stripe_events (event_id, event_type, session_id, outcome, payload, received_at)
          VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
         values.join(", ")
     );
@@ -109,18 +100,9 @@ pub async fn claim_for_fulfilment(
     if sessions.is_empty() {
         return Ok(HashSet::new());
     }
-    // Only numbered placeholders are formatted into the statement; values are bound.
-    let values: Vec<String> = (0..sessions.len())
-        .map(|i| {
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, 'fulfilled', NULL, $1, $1)",
-                5 * i + 2,
-                5 * i + 3,
-                5 * i + 4,
-                5 * i + 5,
-                5 * i + 6
-            )
-        })
+    let values: Vec<String> = placeholder_rows(sessions.len(), 5, 2)
+        .iter()
+        .map(|p| format!("({p}, 'fulfilled', NULL, $1, $1)"))
         .collect();
     let sql = format!(
         "INSERT INTO checkout_sessions

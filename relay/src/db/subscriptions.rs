@@ -30,8 +30,7 @@ impl Db {
         &self,
         hashes: &[String],
     ) -> Result<Vec<(String, ClientId, SubscriptionRow)>, sqlx::Error> {
-        let placeholders: Vec<String> = (1..=hashes.len()).map(|i| format!("${i}")).collect();
-        // Only numbered placeholders are formatted into the statement; values are bound.
+        let placeholders = super::placeholder_rows(hashes.len(), 1, 1);
         let sql = format!(
             "SELECT c.token_hash, c.id, s.plan, s.expires_at, s.version,
                     (SELECT COUNT(*) FROM checkout_sessions k WHERE k.client_id = c.id AND k.state = 'pending')
