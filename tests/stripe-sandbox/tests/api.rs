@@ -1,0 +1,148 @@
+//! The sandbox's Stripe API over real HTTP: form encoding, complete objects that async-stripe's
+//! strict parser accepts, Stripe's error objects for bad parameters and keys.
+
+mod common;
+
+use common::{CREATE, KEY, SECRET, start};
+use serde_json::Value;
+
+#[tokio::test]
+async fn a_session_created_with_async_stripe_parses_and_retrieves() {
+    use stripe_checkout::checkout_session::*;
+    let w = start(&[SECRET]).await;
+    let client = stripe::ClientBuilder::new(KEY)
+        .url(format!("{}/", w.base))
+        .build()
+        .unwrap();
+    let mut data = CreateCheckoutSessionLineItemsPriceData::new(stripe_types::Currency::EUR);
+    data.unit_amount = Some(49900);
+    data.product_data = Some(ProductData::new("Annuel"));
+    let mut item = CreateCheckoutSessionLineItems::new();
+    item.price_data = Some(data);
+    item.quantity = Some(1);
+    let created = CreateCheckoutSession::new()
+        .mode(stripe_shared::CheckoutSessionMode::Payment)
+        .line_items(vec![item])
+        .success_url("http://app.test/ok?session_id={CHECKOUT_SESSION_ID}")
+        .cancel_url("http://app.test/cancel")
+        .client_reference_id("39")
+        .metadata([("plan".to_owned(), "annuel".to_owned())])
+        .locale(stripe_shared::CheckoutSessionLocale::Fr)
+        .send(&client)
+        .await
+        .unwrap();
+    assert!(created.id.as_str().starts_with("cs_test_"));
+    assert_eq!(created.amount_total, Some(49900));
+    assert_eq!(created.metadata.as_ref().unwrap()["plan"], "annuel");
+    let got = RetrieveCheckoutSession::new(created.id.clone())
+        .send(&client)
+        .await
+        .unwrap();
+    assert_eq!(got.id, created.id);
+    assert_eq!(
+        got.payment_status,
+        stripe_shared::CheckoutSessionPaymentStatus::Unpaid
+    );
+    assert!(
+        got.url
+            .unwrap()
+            .starts_with(&format!("{}/c/pay/cs_test_", w.base))
+    );
+}
+
+#[tokio::test]
+async fn a_form_encoded_create_returns_a_complete_checkout_session() {
+    let w = start(&[SECRET]).await;
+    let s = w.create().await;
+    assert_eq!(s["object"], "checkout.session");
+    assert_eq!(s["mode"], "payment");
+    assert_eq!(s["status"], "open");
+    assert_eq!(s["payment_status"], "unpaid");
+    assert_eq!(s["amount_total"], 4900);
+    assert_eq!(s["currency"], "eur");
+    assert_eq!(s["client_reference_id"], "39");
+    assert_eq!(s["metadata"]["plan"], "mensuel");
+    assert_eq!(
+        s["success_url"],
+        "http://app.test/payment-success?session_id={CHECKOUT_SESSION_ID}"
+    );
+    assert!(s["expires_at"].as_i64().unwrap() > s["created"].as_i64().unwrap());
+}
+
+#[tokio::test]
+async fn bad_parameters_get_stripes_error_objects() {
+    let w = start(&[SECRET]).await;
+    let cases = [
+        ("line_items[0][quantity]=1", "parameter_missing", "mode"),
+        (
+            "mode=payment&success_url=http%3A%2F%2Fx.fr",
+            "parameter_missing",
+            "line_items",
+        ),
+        ("mode=payment&bogus=1", "parameter_unknown", "bogus"),
+        (
+            &CREATE.replace("unit_amount]=4900", "unit_amount]=abc"),
+            "parameter_invalid_string",
+            "line_items[0][price_data][unit_amount]",
+        ),
+        (
+            &CREATE.replace("currency]=eur", "currency]=EURO"),
+            "parameter_invalid_string",
+            "line_items[0][price_data][currency]",
+        ),
+        (
+            &CREATE.replace("success_url=http", "success_url=ftp"),
+            "parameter_invalid_string",
+            "success_url",
+        ),
+    ];
+    for (body, code, param) in cases {
+        let (status, err) = w.post_form("/v1/checkout/sessions", Some(KEY), body).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(err["error"]["type"], "invalid_request_error");
+        assert_eq!(err["error"]["code"], code, "{body}");
+        assert_eq!(err["error"]["param"], param, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_or_non_test_key_is_refused_with_401() {
+    let w = start(&[SECRET]).await;
+    for key in [
+        None,
+        Some("sk_live_abcdefghijkl"),
+        Some("pk_test_abcdefghijkl"),
+    ] {
+        let (status, err) = w.post_form("/v1/checkout/sessions", key, CREATE).await;
+        assert_eq!(status, 401, "{key:?}");
+        assert!(
+            !err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("abcdefghijkl"),
+            "key echoed in full"
+        );
+    }
+    let basic = w
+        .http
+        .post(format!("{}/v1/checkout/sessions", w.base))
+        .basic_auth(KEY, Some(""))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(CREATE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), 200, "curl -u sk_test_…: works as on Stripe");
+    let resp = w
+        .http
+        .get(format!("{}/v1/checkout/sessions/cs_test_nope", w.base))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"]["code"],
+        "resource_missing"
+    );
+}
