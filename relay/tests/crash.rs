@@ -4,10 +4,12 @@
 //! set is complete, each session fulfilled once, expiries exact. 3 rounds here;
 //! `CRASH_ROUNDS=20 cargo test -p relay --test crash` for the long run.
 
+mod common;
+
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::{free_port, spawn_relay_process, wait_healthy};
 use relay::db::Db;
 use relay::domain::ClientId;
 use sqlx::Row;
@@ -26,39 +28,6 @@ fn event(i: usize) -> String {
             "metadata": {"client_id": client, "plan": "mensuel"}}}
     })
     .to_string()
-}
-
-fn spawn_relay(db_url: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_relay"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("STRIPE_SECRET_KEY", "sk_test_crash_key")
-        .env("STRIPE_PUBLISHABLE_KEY", "pk_test_crash_key")
-        .env("STRIPE_WEBHOOK_SECRET", SECRET)
-        .env("STRIPE_API_BASE", "http://127.0.0.1:9")
-        .env("DATABASE_URL", db_url)
-        .env("RELAY_ADDR", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_healthy(http: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("relay did not come up");
 }
 
 /// Delivers events `range` with 16 concurrent senders; returns the ids answered 200.
@@ -123,13 +92,9 @@ async fn acknowledged_webhooks_survive_kill_9_and_redelivery_completes_the_set()
     let start = relay::db::now();
     let mut acked_total = 0;
     for round in 0..rounds {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
-        let mut child = spawn_relay(&url, port);
+        let mut child = spawn_relay_process(&url, port, "http://127.0.0.1:9", SECRET);
         wait_healthy(&http, &base).await;
         let range = round * per_round..(round + 1) * per_round;
         let kill_after = Duration::from_millis(20 + rand::random::<u64>() % 250);
@@ -153,13 +118,9 @@ async fn acknowledged_webhooks_survive_kill_9_and_redelivery_completes_the_set()
         }
     }
     // Stripe redelivers what was not acknowledged: send everything again to a fresh instance.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = spawn_relay(&url, port);
+    let mut child = spawn_relay_process(&url, port, "http://127.0.0.1:9", SECRET);
     wait_healthy(&http, &base).await;
     let all = deliver(&http, &base, 0..rounds * per_round).await;
     child.kill().unwrap();

@@ -3,25 +3,20 @@
 //! relay recovers by itself within 5 s of its return and nothing acknowledged is lost. And
 //! Stripe timing out on checkout creation: 502, nothing stored.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{free_port, spawn_relay_process, wait_healthy};
 use relay::db::Db;
 use relay::domain::ClientId;
 use sqlx::Row;
 use stripe_sandbox::webhook::signature_header;
 
 const SECRET: &str = "whsec_fault_test_secret";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A throwaway PostgreSQL cluster run by the `postgres` user (initdb refuses root).
 struct Cluster {
@@ -134,24 +129,6 @@ impl Drop for Cluster {
     }
 }
 
-fn spawn_relay(db_url: &str, port: u16, stripe_base: &str, dir: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_relay"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("STRIPE_SECRET_KEY", "sk_test_fault_key")
-        .env("STRIPE_PUBLISHABLE_KEY", "pk_test_fault_key")
-        .env("STRIPE_WEBHOOK_SECRET", SECRET)
-        .env("STRIPE_API_BASE", stripe_base)
-        .env("DATABASE_URL", db_url)
-        .env("RELAY_ADDR", format!("127.0.0.1:{port}"))
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join(format!("relay-{port}.log"))).unwrap())
-        .spawn()
-        .unwrap()
-}
-
 async fn status_of(http: &reqwest::Client, url: String, body: Option<String>) -> u16 {
     let req = match body {
         Some(body) => {
@@ -180,22 +157,12 @@ async fn postgres_stopped_mid_load_gives_5xx_then_the_relay_recovers_within_5_se
         .unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut relay = spawn_relay(
-        &cluster.url(),
-        port,
-        "http://127.0.0.1:9",
-        &std::env::temp_dir(),
-    );
+    let mut relay = spawn_relay_process(&cluster.url(), port, "http://127.0.0.1:9", SECRET);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    for _ in 0..200 {
-        if status_of(&http, format!("{base}/healthz"), None).await == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_healthy(&http, &base).await;
     // A steady load from 8 senders: (event index, sent, answered, status).
     let answers = Arc::new(Mutex::new(Vec::<(usize, Instant, Instant, u16)>::new()));
     let stop_load = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -317,17 +284,12 @@ async fn stripe_timing_out_on_checkout_gives_502_and_stores_nothing() {
         .await
         .unwrap();
     let port = free_port();
-    let mut relay = spawn_relay(&url, port, &stripe_base, &dir);
+    let mut relay = spawn_relay_process(&url, port, &stripe_base, SECRET);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    for _ in 0..200 {
-        if status_of(&http, format!("http://127.0.0.1:{port}/healthz"), None).await == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_healthy(&http, &format!("http://127.0.0.1:{port}")).await;
     let started = Instant::now();
     let resp = http
         .post(format!(

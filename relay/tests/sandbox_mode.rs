@@ -2,23 +2,19 @@
 //! link; a renewal through that link in headless Chromium and `relay simulate` both end applied;
 //! the log carries the contract's three `stripe_service` lines; SIGTERM stops it cleanly.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+use common::free_port;
 
 struct Server {
     child: Child,
     base: String,
     token: String,
     link: String,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start_sandbox_relay(db: &std::path::Path) -> Server {
