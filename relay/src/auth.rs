@@ -48,8 +48,7 @@ impl FromRequestParts<AppState> for BearerSubscription {
         let (client, row) = state
             .reader
             .subscription_for_token(token)
-            .await
-            .map_err(AppError::Storage)?
+            .await?
             .ok_or(AppError::Unauthorized)?;
         Ok(BearerSubscription(client, row))
     }

@@ -62,6 +62,34 @@ impl Changes {
     }
 }
 
+/// Feeds `pg_notify` payloads committed by any instance into `changes`; reconnects on error.
+pub fn listen_for_changes(url: String, changes: Changes) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match sqlx::postgres::PgListener::connect(&url).await {
+                Ok(mut listener) => match listener.listen("erp_btp_subscription").await {
+                    Err(e) => tracing::warn!(error = %e, "LISTEN failed"),
+                    Ok(()) => loop {
+                        match listener.recv().await {
+                            Ok(n) => {
+                                if let Some((version, client)) = parse_notification(n.payload()) {
+                                    changes.publish(client, version);
+                                }
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "LISTEN connection lost; reconnecting");
+                                break;
+                            }
+                        }
+                    },
+                },
+                Err(e) => tracing::warn!(error = %e, "LISTEN connection failed; retrying"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    })
+}
+
 /// Parses a `pg_notify` payload `"<version>:<client>"`.
 pub fn parse_notification(payload: &str) -> Option<(i64, &str)> {
     let (version, client) = payload.split_once(':')?;

@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand};
 use crate::config::{Settings, mode_name};
 use crate::db::Db;
 use crate::domain::ClientId;
-use crate::server::{init_logging, open_database, serve};
+use crate::serve::serve;
+use crate::startup::{init_logging, open_database};
 
 #[derive(Parser)]
 #[command(

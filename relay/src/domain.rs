@@ -1,5 +1,6 @@
-//! Domain types and the pure rules of the status: identifiers that cannot be mixed up, days
-//! left and the subscription state. (The renewal rule runs in the database: see
+//! Domain types and the pure rules of the status: identifiers that cannot be mixed up, the
+//! states a Checkout Session goes through, what the payment rules know of a session, days left
+//! and the subscription state. (The renewal rule runs in the database: see
 //! `db::payments::extend_subscription`.)
 
 use std::fmt;
@@ -32,7 +33,6 @@ string_id!(
     ClientId,
     "A client company's identifier, chosen by the operator (`relay clients add --id`)."
 );
-string_id!(PlanId, "A plan's identifier (`mensuel`, `annuel`).");
 string_id!(SessionId, "A Stripe Checkout Session id (`cs_…`).");
 
 impl ClientId {
@@ -46,12 +46,6 @@ impl ClientId {
     }
 }
 
-impl PlanId {
-    pub fn new(text: impl Into<String>) -> Self {
-        Self(text.into())
-    }
-}
-
 impl SessionId {
     /// Stripe's Checkout Session ids start with `cs_`; anything else is not ours to look up.
     pub fn parse(text: &str) -> Option<Self> {
@@ -60,6 +54,77 @@ impl SessionId {
             && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         ok.then(|| Self(text.to_owned()))
     }
+}
+
+/// Enums stored or received as one lowercase word, with that word both ways.
+macro_rules! word_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $word:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $word),* }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($word => Some(Self::$variant),)* _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+word_enum!(
+    /// The relay's record of a Checkout Session (`checkout_sessions.state`). A session leaves
+    /// `open` or `pending` at most once; the other states are final.
+    SessionState {
+        Open => "open",
+        Pending => "pending",
+        Fulfilled => "fulfilled",
+        Failed => "failed",
+        Expired => "expired",
+        Rejected => "rejected",
+    }
+);
+
+word_enum!(
+    /// Stripe's `payment_status` of a Checkout Session.
+    PaymentStatus {
+        Paid => "paid",
+        Unpaid => "unpaid",
+        NoPaymentRequired => "no_payment_required",
+    }
+);
+
+word_enum!(
+    /// Stripe's `status` of a Checkout Session.
+    CheckoutStatus {
+        Open => "open",
+        Complete => "complete",
+        Expired => "expired",
+    }
+);
+
+/// What the payment rules need to know of a Checkout Session, from an event or from the API.
+/// Fields stay optional: a webhook is read leniently, whatever API version the account sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionFacts {
+    pub id: SessionId,
+    /// `metadata.client_id`, else `client_reference_id`.
+    pub client_id: Option<String>,
+    pub plan: Option<String>,
+    pub amount_total: Option<i64>,
+    pub currency: Option<String>,
+    /// `None` when Stripe sent a value this relay does not know.
+    pub payment_status: Option<PaymentStatus>,
+    pub status: Option<CheckoutStatus>,
 }
 
 /// Whole days left before `expires_at`, rounded up, never negative.
@@ -120,5 +185,21 @@ mod tests {
         assert!(SessionId::parse("cs_test_abc").is_some());
         assert!(SessionId::parse("pi_123").is_none());
         assert!(SessionId::parse("cs_x'; drop").is_none());
+    }
+
+    #[test]
+    fn states_read_back_what_they_write() {
+        for state in [
+            SessionState::Open,
+            SessionState::Pending,
+            SessionState::Fulfilled,
+            SessionState::Failed,
+            SessionState::Expired,
+            SessionState::Rejected,
+        ] {
+            assert_eq!(SessionState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(PaymentStatus::parse("paid"), Some(PaymentStatus::Paid));
+        assert_eq!(PaymentStatus::parse("PAID"), None);
     }
 }

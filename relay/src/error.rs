@@ -2,7 +2,10 @@
 //! message for whoever reads it; internals (SQL, Stripe's wording) go to the log, not the client.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use erp_btp_protocol::{ErrorBody, ErrorDetail};
 
@@ -21,24 +24,44 @@ pub enum AppError {
     InvalidSignature(#[from] SignatureError),
     #[error("Stripe failed: {0}")]
     Stripe(#[from] StripeFailure),
-    #[error("storage failed: {0}")]
-    Storage(String),
+    #[error("storage failed")]
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("not found")]
     NotFound,
     #[error("request body too large")]
     TooLarge,
+    #[error("body is not declared as JSON")]
+    NotJson,
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Storage(e.to_string())
+        Self::Storage(Box::new(e))
     }
 }
 
 impl From<crate::writer::WriteError> for AppError {
     fn from(e: crate::writer::WriteError) -> Self {
-        Self::Storage(e.message)
+        Self::Storage(Box::new(e))
     }
+}
+
+impl From<crate::reader::ReadError> for AppError {
+    fn from(e: crate::reader::ReadError) -> Self {
+        Self::Storage(Box::new(e))
+    }
+}
+
+/// The error and its causes, for the log: `a: b: c`.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 impl AppError {
@@ -51,6 +74,7 @@ impl AppError {
             AppError::Stripe(_) => (StatusCode::BAD_GATEWAY, "stripe_unavailable", "Le service de paiement Stripe n'a pas pu créer la session : réessayez dans quelques minutes.".into()),
             AppError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_unavailable", "La base de données est momentanément indisponible : réessayez.".into()),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Ressource introuvable.".into()),
+            AppError::NotJson => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Le corps doit être du JSON envoyé avec l'en-tête Content-Type: application/json.".into()),
             AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("Requête trop volumineuse (maximum {} Kio).", crate::BODY_LIMIT / 1024)),
         }
     }
@@ -61,7 +85,7 @@ impl IntoResponse for AppError {
         let (status, code, message) = self.parts();
         match &self {
             AppError::Stripe(_) | AppError::Storage(_) => {
-                tracing::error!(error = %self, code, "request failed")
+                tracing::error!(error = %chain(&self), code, "request failed")
             }
             _ => tracing::info!(error = %self, code, "request refused"),
         }
@@ -75,8 +99,36 @@ impl IntoResponse for AppError {
     }
 }
 
-/// Reads a JSON body into `T`, answering the contract's error shape when it cannot.
-pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_json::from_slice(body)
-        .map_err(|e| AppError::BadRequest("invalid_body", format!("Corps JSON invalide : {e}")))
+/// A JSON body declared as such (`application/json` or a `+json` type, as axum's `Json`
+/// requires: 415 otherwise), read into `T` with the contract's error shape when it cannot be.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        if !is_json(req.headers()) {
+            return Err(AppError::NotJson);
+        }
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        serde_json::from_slice(&body)
+            .map(JsonBody)
+            .map_err(|e| AppError::BadRequest("invalid_body", format!("Corps JSON invalide : {e}")))
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }

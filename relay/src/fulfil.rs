@@ -1,7 +1,8 @@
-//! The payment rules applied to one piece of work inside a transaction: a verified webhook event
-//! (its effect, then its journal entry; a duplicate is recognised by its event id) or a session
-//! looked up by the success page. One fulfilment function keyed on the Checkout Session id
-//! serves both.
+//! The payment rules, top-down. For a batch of work (verified webhook events, or sessions the
+//! success page looked up), [`apply_batch`] decides what each piece means ([`decide`], pure), claims
+//! every paid session of the batch in one statement, applies each decision, then journals the
+//! events; all inside the caller's transaction. One fulfilment path keyed on the Checkout Session
+//! id serves the webhook and the success page; a session leaves `open`/`pending` at most once.
 
 use std::collections::HashSet;
 
@@ -9,9 +10,9 @@ use erp_btp_protocol::Plan;
 use sqlx::AnyConnection;
 
 use crate::db::payments as q;
-use crate::domain::ClientId;
+use crate::domain::{CheckoutStatus, ClientId, PaymentStatus, SessionFacts, SessionState};
 use crate::plans::Catalogue;
-use crate::stripe::{SessionFacts, WebhookEvent};
+use crate::stripe::WebhookEvent;
 
 #[derive(Debug, Clone)]
 pub enum Work {
@@ -24,70 +25,118 @@ pub enum Work {
 }
 
 impl Work {
-    /// Client the work is about, to order a batch's row locks the same way on every instance.
-    pub fn sort_key(&self) -> &str {
-        let facts = match self {
+    fn facts(&self) -> Option<&SessionFacts> {
+        match self {
             Work::Event { event, .. } => event.session.as_ref(),
             Work::Lookup(facts) => Some(facts),
-        };
-        facts.and_then(|f| f.client_id.as_deref()).unwrap_or("")
+        }
     }
+
+    fn is_session_event(&self) -> bool {
+        matches!(self, Work::Event { event, .. } if event.event_type.starts_with("checkout.session."))
+    }
+
+    /// Client the work is about, to order a batch's row locks the same way on every instance.
+    pub fn sort_key(&self) -> &str {
+        self.facts()
+            .and_then(|f| f.client_id.as_deref())
+            .unwrap_or("")
+    }
+}
+
+/// What the relay was told about a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum News {
+    Completed,
+    AsyncSucceeded,
+    AsyncFailed,
+    Expired,
+    LookedUp,
+}
+
+impl News {
+    fn of_event(event_type: &str) -> Option<Self> {
+        match event_type {
+            "checkout.session.completed" => Some(Self::Completed),
+            "checkout.session.async_payment_succeeded" => Some(Self::AsyncSucceeded),
+            "checkout.session.async_payment_failed" => Some(Self::AsyncFailed),
+            "checkout.session.expired" => Some(Self::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// A guarded move of a session's state: taken only from one of `from` (an unknown session
+/// counts as `open`). `visible` moves bump the subscription's version so that waiting apps see
+/// them (a pending or failed delayed payment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub from: &'static [SessionState],
+    pub to: SessionState,
+    pub reason: Option<String>,
+    pub visible: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Fulfilled {
+pub enum Decision<'a> {
+    /// The money is there and matches the plan: extend the subscription, once.
+    Fulfil {
         client: ClientId,
-        plan: String,
-        expires_at: i64,
-        version: i64,
+        plan: &'a Plan,
     },
-    /// The session had already left `open`/`pending`; its current state.
-    AlreadyHandled(String),
-    Pending {
-        client: String,
-        version: Option<i64>,
-    },
-    Failed {
-        client: String,
-        version: Option<i64>,
-    },
-    Expired,
-    Rejected(String),
-    Ignored(String),
-    Duplicate,
+    Move(Transition),
+    Ignore(String),
 }
 
-impl Outcome {
-    pub fn label(&self) -> String {
-        match self {
-            Outcome::Fulfilled { .. } => "fulfilled".into(),
-            Outcome::AlreadyHandled(state) => format!("already {state}"),
-            Outcome::Pending { .. } => "pending".into(),
-            Outcome::Failed { .. } => "payment failed".into(),
-            Outcome::Expired => "expired".into(),
-            Outcome::Rejected(reason) => format!("rejected: {reason}"),
-            Outcome::Ignored(reason) => format!("ignored: {reason}"),
-            Outcome::Duplicate => "duplicate".into(),
-        }
-    }
+const OPEN: &[SessionState] = &[SessionState::Open];
+const OPEN_OR_PENDING: &[SessionState] = &[SessionState::Open, SessionState::Pending];
 
-    /// The client whose visible state changed, and its new version.
-    pub fn change(&self) -> Option<(&str, i64)> {
-        match self {
-            Outcome::Fulfilled {
-                client, version, ..
-            } => Some((client.as_str(), *version)),
-            Outcome::Pending {
-                client,
-                version: Some(v),
+/// What `news` about a session means, by the payment rules. Pure.
+pub fn decide<'a>(news: News, facts: &SessionFacts, plans: &'a Catalogue) -> Decision<'a> {
+    let paid = facts.payment_status == Some(PaymentStatus::Paid);
+    let settled = matches!(news, News::Completed | News::LookedUp);
+    let moved = |from, to, reason: Option<&str>, visible| {
+        Decision::Move(Transition {
+            from,
+            to,
+            reason: reason.map(str::to_owned),
+            visible,
+        })
+    };
+    match news {
+        _ if (settled && paid) || news == News::AsyncSucceeded => {
+            match check_payment(facts, plans) {
+                Ok((client, plan)) => Decision::Fulfil { client, plan },
+                Err(reason) => moved(
+                    OPEN_OR_PENDING,
+                    SessionState::Rejected,
+                    Some(&reason),
+                    false,
+                ),
             }
-            | Outcome::Failed {
-                client,
-                version: Some(v),
-            } => Some((client, *v)),
-            _ => None,
         }
+        _ if settled
+            && facts.payment_status == Some(PaymentStatus::Unpaid)
+            && facts.status != Some(CheckoutStatus::Open) =>
+        {
+            moved(OPEN, SessionState::Pending, None, true)
+        }
+        News::AsyncFailed => moved(
+            OPEN_OR_PENDING,
+            SessionState::Failed,
+            Some("delayed payment failed"),
+            true,
+        ),
+        News::Expired => moved(OPEN, SessionState::Expired, None, false),
+        News::LookedUp => Decision::Ignore(format!(
+            "session is {} and {}",
+            facts.status.map_or("?", CheckoutStatus::as_str),
+            facts.payment_status.map_or("?", PaymentStatus::as_str)
+        )),
+        _ => Decision::Ignore(format!(
+            "payment_status {}",
+            facts.payment_status.map_or("?", PaymentStatus::as_str)
+        )),
     }
 }
 
@@ -121,188 +170,201 @@ pub fn check_payment<'a>(
     Ok((client, plan))
 }
 
-/// The event type (or `lookup`) and session of a piece of work, when it is about a session.
-fn session_of(work: &Work) -> Option<(&str, &SessionFacts)> {
-    match work {
-        Work::Lookup(facts) => Some(("lookup", facts)),
-        Work::Event { event, .. } => event
-            .session
-            .as_ref()
-            .map(|f| (event.event_type.as_str(), f)),
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Fulfilled {
+        client: ClientId,
+        plan: String,
+        expires_at: i64,
+        version: i64,
+    },
+    /// The session moved to `to` (pending, failed, expired); `change` is the client whose
+    /// visible state changed and its new version.
+    Moved {
+        to: SessionState,
+        change: Option<(String, i64)>,
+    },
+    Rejected(String),
+    /// The session had already left `open`/`pending`; its current state.
+    AlreadyHandled(SessionState),
+    Ignored(String),
+    Duplicate,
+}
+
+impl Outcome {
+    /// What the event did, as journalled and answered to Stripe.
+    pub fn label(&self) -> String {
+        match self {
+            Outcome::Fulfilled { .. } => "fulfilled".into(),
+            Outcome::Moved { to, .. } if *to == SessionState::Failed => "payment failed".into(),
+            Outcome::Moved { to, .. } => to.to_string(),
+            Outcome::Rejected(reason) => format!("rejected: {reason}"),
+            Outcome::AlreadyHandled(state) => format!("already {state}"),
+            Outcome::Ignored(reason) => format!("ignored: {reason}"),
+            Outcome::Duplicate => "duplicate".into(),
+        }
+    }
+
+    /// The session's state after this work, when the work was about a session's payment.
+    pub fn session_state(&self) -> Option<SessionState> {
+        match self {
+            Outcome::Fulfilled { .. } => Some(SessionState::Fulfilled),
+            Outcome::Moved { to, .. } | Outcome::AlreadyHandled(to) => Some(*to),
+            Outcome::Rejected(_) => Some(SessionState::Rejected),
+            Outcome::Ignored(_) | Outcome::Duplicate => None,
+        }
+    }
+
+    /// The client whose visible state changed, and its new version.
+    pub fn change(&self) -> Option<(&str, i64)> {
+        match self {
+            Outcome::Fulfilled {
+                client, version, ..
+            } => Some((client.as_str(), *version)),
+            Outcome::Moved {
+                change: Some((client, version)),
+                ..
+            } => Some((client, *version)),
+            _ => None,
+        }
     }
 }
 
-/// Whether this kind of work on this session means "the money is there: fulfil".
-fn is_payment(kind: &str, facts: &SessionFacts) -> bool {
-    match kind {
-        "checkout.session.completed" | "lookup" => facts.payment_status == "paid",
-        "checkout.session.async_payment_succeeded" => true,
-        _ => false,
-    }
-}
-
-/// Claims, in one statement, every session of the batch that is paid and passes the payment
-/// checks; [`apply`] then only extends the subscriptions of those it finds in the returned set.
-pub async fn claim_payments(
+/// Applies a batch in the caller's transaction: decide, claim the payments, apply, journal.
+/// Returns one outcome per work, in order.
+pub async fn apply_batch(
     conn: &mut AnyConnection,
     works: &[&Work],
     plans: &Catalogue,
     now: i64,
-) -> Result<HashSet<String>, sqlx::Error> {
+) -> Result<Vec<Outcome>, sqlx::Error> {
+    let decisions: Vec<Result<(&SessionFacts, Decision), Outcome>> =
+        works.iter().map(|w| decide_work(w, plans)).collect();
     let mut seen = HashSet::new();
-    let paid: Vec<&SessionFacts> = works
+    let paid: Vec<&SessionFacts> = decisions
         .iter()
-        .filter_map(|w| session_of(w))
-        .filter(|(kind, facts)| is_payment(kind, facts) && check_payment(facts, plans).is_ok())
-        .map(|(_, facts)| facts)
+        .filter_map(|d| match d {
+            Ok((facts, Decision::Fulfil { .. })) => Some(*facts),
+            _ => None,
+        })
         .filter(|facts| seen.insert(facts.id.as_str()))
         .collect();
-    q::claim_for_fulfilment(conn, &paid, now).await
+    let mut claimed = q::claim_for_fulfilment(conn, &paid, now).await?;
+    let mut outcomes = Vec::with_capacity(works.len());
+    for decision in decisions {
+        outcomes.push(match decision {
+            Err(outcome) => outcome,
+            Ok((facts, decision)) => apply(conn, facts, decision, &mut claimed, now).await?,
+        });
+    }
+    journal(conn, works, &mut outcomes, now).await?;
+    Ok(outcomes)
 }
 
-/// Applies the effect of `work`, the batch's payments being already claimed in `claimed`; a
-/// webhook event is journalled afterwards by the writer, for the whole batch at once (see
-/// [`crate::db::payments::insert_events`]).
-pub async fn apply(
-    conn: &mut AnyConnection,
-    work: &Work,
-    plans: &Catalogue,
-    claimed: &mut HashSet<String>,
-    now: i64,
-) -> Result<Outcome, sqlx::Error> {
-    match work {
-        Work::Lookup(facts) => apply_session(conn, "lookup", facts, plans, claimed, now).await,
-        Work::Event { event, .. } => match &event.session {
-            Some(facts) => apply_session(conn, &event.event_type, facts, plans, claimed, now).await,
-            None if event.event_type.starts_with("checkout.session.") => {
-                Ok(Outcome::Ignored("unreadable session object".into()))
-            }
-            None => Ok(Outcome::Ignored("event type not handled".into())),
-        },
+fn decide_work<'w, 'p>(
+    work: &'w Work,
+    plans: &'p Catalogue,
+) -> Result<(&'w SessionFacts, Decision<'p>), Outcome> {
+    let news = match work {
+        Work::Lookup(_) => Some(News::LookedUp),
+        Work::Event { event, .. } => News::of_event(&event.event_type),
+    };
+    match (news, work.facts()) {
+        (Some(news), Some(facts)) => Ok((facts, decide(news, facts, plans))),
+        (_, None) if work.is_session_event() => {
+            Err(Outcome::Ignored("unreadable session object".into()))
+        }
+        _ => Err(Outcome::Ignored("event type not handled".into())),
     }
 }
 
-async fn apply_session(
+/// Applies one decision; a payment only when this batch's claim moved its session (a later
+/// duplicate in the same batch finds it gone).
+async fn apply(
     conn: &mut AnyConnection,
-    kind: &str,
     facts: &SessionFacts,
-    plans: &Catalogue,
+    decision: Decision<'_>,
     claimed: &mut HashSet<String>,
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
-    let client = facts.client_id.clone().unwrap_or_default();
-    match kind {
-        _ if is_payment(kind, facts) => fulfil(conn, facts, plans, claimed, now).await,
-        "checkout.session.completed" | "lookup"
-            if facts.payment_status == "unpaid" && facts.status.as_deref() != Some("open") =>
-        {
-            if q::claim(conn, facts, &["open"], "pending", None, now).await? {
-                Ok(Outcome::Pending {
-                    version: q::bump_version(conn, &client, now).await?,
+    match decision {
+        Decision::Ignore(reason) => Ok(Outcome::Ignored(reason)),
+        Decision::Fulfil { client, plan } => {
+            if !claimed.remove(facts.id.as_str()) {
+                return already(conn, facts).await;
+            }
+            match q::extend_subscription(conn, &client, &plan.id, plan.duration_days, now).await? {
+                Some((expires_at, version)) => Ok(Outcome::Fulfilled {
                     client,
-                })
-            } else {
-                already(conn, facts).await
+                    plan: plan.id.clone(),
+                    expires_at,
+                    version,
+                }),
+                None => {
+                    // Undo the claim in the same transaction: the session is recorded as rejected.
+                    let reason = format!("unknown client {client}");
+                    q::set_state(conn, &facts.id, SessionState::Rejected, &reason, now).await?;
+                    Ok(Outcome::Rejected(reason))
+                }
             }
         }
-        "checkout.session.async_payment_failed" => {
-            if q::claim(
-                conn,
-                facts,
-                &["open", "pending"],
-                "failed",
-                Some("delayed payment failed"),
-                now,
-            )
-            .await?
-            {
-                Ok(Outcome::Failed {
-                    version: q::bump_version(conn, &client, now).await?,
-                    client,
-                })
-            } else {
-                already(conn, facts).await
+        Decision::Move(t) => {
+            if !q::claim(conn, facts, t.from, t.to, t.reason.as_deref(), now).await? {
+                return already(conn, facts).await;
             }
-        }
-        "checkout.session.expired" => {
-            if q::claim(conn, facts, &["open"], "expired", None, now).await? {
-                Ok(Outcome::Expired)
-            } else {
-                already(conn, facts).await
+            if t.to == SessionState::Rejected {
+                return Ok(Outcome::Rejected(t.reason.unwrap_or_default()));
             }
+            let client = facts.client_id.clone().unwrap_or_default();
+            let change = match t.visible {
+                true => q::bump_version(conn, &client, now)
+                    .await?
+                    .map(|v| (client, v)),
+                false => None,
+            };
+            Ok(Outcome::Moved { to: t.to, change })
         }
-        "lookup" => Ok(Outcome::Ignored(format!(
-            "session is {} and {}",
-            facts.status.as_deref().unwrap_or("?"),
-            facts.payment_status
-        ))),
-        "checkout.session.completed" => Ok(Outcome::Ignored(format!(
-            "payment_status {}",
-            facts.payment_status
-        ))),
-        _ => Ok(Outcome::Ignored("event type not handled".into())),
     }
 }
 
 async fn already(conn: &mut AnyConnection, facts: &SessionFacts) -> Result<Outcome, sqlx::Error> {
-    Ok(Outcome::AlreadyHandled(
-        q::session_state(conn, &facts.id).await?.unwrap_or_default(),
-    ))
+    let state = q::session_state(conn, &facts.id).await?;
+    Ok(Outcome::AlreadyHandled(state.unwrap_or(SessionState::Open)))
 }
 
-/// Fulfils a paid session at most once: only the work that finds it in `claimed` (it was moved
-/// from `open`/`pending` to `fulfilled` by [`claim_payments`] in this transaction) extends the
-/// subscription; a later duplicate in the same batch finds it gone.
-async fn fulfil(
+/// Journals the batch's events in one statement with what they did; an event id already
+/// stored (or twice in the batch) is a duplicate delivery, whose effect was a no-op since every
+/// transition is guarded by state.
+async fn journal(
     conn: &mut AnyConnection,
-    facts: &SessionFacts,
-    plans: &Catalogue,
-    claimed: &mut HashSet<String>,
+    works: &[&Work],
+    outcomes: &mut [Outcome],
     now: i64,
-) -> Result<Outcome, sqlx::Error> {
-    let (client, plan) = match check_payment(facts, plans) {
-        Ok(ok) => ok,
-        Err(reason) => return reject(conn, facts, reason, now).await,
-    };
-    if !claimed.remove(facts.id.as_str()) {
-        return already(conn, facts).await;
-    }
-    match q::extend_subscription(conn, &client, &plan.id, plan.duration_days, now).await? {
-        Some((expires_at, version)) => Ok(Outcome::Fulfilled {
-            client,
-            plan: plan.id.clone(),
-            expires_at,
-            version,
-        }),
-        None => {
-            // Undo the claim in the same transaction: the session is recorded as rejected.
-            let reason = format!("unknown client {client}");
-            q::set_state(conn, &facts.id, "rejected", &reason, now).await?;
-            Ok(Outcome::Rejected(reason))
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<q::EventRow> = works
+        .iter()
+        .zip(outcomes.iter())
+        .filter_map(|(work, outcome)| match work {
+            Work::Event { event, payload } => Some(q::EventRow {
+                id: &event.id,
+                event_type: &event.event_type,
+                session: event.session.as_ref().map(|s| &s.id),
+                payload,
+                outcome: outcome.label(),
+            }),
+            Work::Lookup(_) => None,
+        })
+        .collect();
+    let new = q::insert_events(conn, &rows, now).await?;
+    let mut journalled = HashSet::new();
+    for (work, outcome) in works.iter().zip(outcomes.iter_mut()) {
+        if let Work::Event { event, .. } = work {
+            if !new.contains(&event.id) || !journalled.insert(event.id.as_str()) {
+                *outcome = Outcome::Duplicate;
+            }
         }
     }
-}
-
-async fn reject(
-    conn: &mut AnyConnection,
-    facts: &SessionFacts,
-    reason: String,
-    now: i64,
-) -> Result<Outcome, sqlx::Error> {
-    if q::claim(
-        conn,
-        facts,
-        &["open", "pending"],
-        "rejected",
-        Some(&reason),
-        now,
-    )
-    .await?
-    {
-        Ok(Outcome::Rejected(reason))
-    } else {
-        already(conn, facts).await
-    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -317,8 +379,8 @@ mod tests {
             plan: Some(plan.into()),
             amount_total: Some(amount),
             currency: Some(currency.into()),
-            payment_status: "paid".into(),
-            status: Some("complete".into()),
+            payment_status: Some(PaymentStatus::Paid),
+            status: Some(CheckoutStatus::Complete),
         }
     }
 
@@ -347,5 +409,54 @@ mod tests {
                 .contains("client_id")
         );
         assert!(check_payment(&facts(4900, "eur", "annuel", "39"), &plans).is_err());
+    }
+
+    #[test]
+    fn paid_news_fulfils_and_a_wrong_amount_is_rejected_from_open_or_pending() {
+        let plans = Catalogue::default();
+        let paid = facts(4900, "eur", "mensuel", "39");
+        for news in [News::Completed, News::LookedUp, News::AsyncSucceeded] {
+            assert!(matches!(
+                decide(news, &paid, &plans),
+                Decision::Fulfil { .. }
+            ));
+        }
+        let Decision::Move(t) = decide(News::Completed, &facts(1, "eur", "mensuel", "39"), &plans)
+        else {
+            panic!("a wrong amount is a move to rejected");
+        };
+        assert_eq!(
+            (t.from, t.to, t.visible),
+            (OPEN_OR_PENDING, SessionState::Rejected, false)
+        );
+    }
+
+    #[test]
+    fn delayed_payments_move_visibly_and_expiry_quietly() {
+        let plans = Catalogue::default();
+        let mut unpaid = facts(4900, "eur", "mensuel", "39");
+        unpaid.payment_status = Some(PaymentStatus::Unpaid);
+        let to = |news, f: &SessionFacts| match decide(news, f, &plans) {
+            Decision::Move(t) => Some((t.to, t.visible)),
+            _ => None,
+        };
+        assert_eq!(
+            to(News::Completed, &unpaid),
+            Some((SessionState::Pending, true))
+        );
+        assert_eq!(
+            to(News::AsyncFailed, &unpaid),
+            Some((SessionState::Failed, true))
+        );
+        assert_eq!(
+            to(News::Expired, &unpaid),
+            Some((SessionState::Expired, false))
+        );
+        unpaid.status = Some(CheckoutStatus::Open);
+        assert_eq!(
+            to(News::LookedUp, &unpaid),
+            None,
+            "an open, unpaid session changes nothing"
+        );
     }
 }

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::config::Secret;
-use crate::db::{Db, now};
+use crate::db::Db;
 use crate::domain::ClientId;
 
 /// How long a renew link stays valid.
@@ -96,7 +96,7 @@ impl Keys {
         sqlx::query("INSERT INTO signing_keys (key_id, seed, created_at) VALUES ($1, $2, $3) ON CONFLICT (key_id) DO NOTHING")
             .bind(&keys.key_id)
             .bind(URL_SAFE_NO_PAD.encode(seed))
-            .bind(now())
+            .bind(crate::clock::system_now())
             .execute(&db.pool)
             .await
             .map_err(|e| e.to_string())?;

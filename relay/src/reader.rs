@@ -3,6 +3,7 @@
 //! by one `IN (…)` query, so revocations and payments are still seen on the very next request.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -12,7 +13,16 @@ use crate::domain::ClientId;
 
 const MAX_BATCH: usize = 256;
 
-type Answer = Result<Option<(ClientId, SubscriptionRow)>, String>;
+/// Why a read failed; shared by every caller of the failed batch.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ReadError {
+    #[error("the status read failed")]
+    Database(#[source] Arc<sqlx::Error>),
+    #[error("the reader stopped")]
+    Stopped,
+}
+
+type Answer = Result<Option<(ClientId, SubscriptionRow)>, ReadError>;
 
 #[derive(Clone)]
 pub struct Reader {
@@ -39,8 +49,9 @@ impl Reader {
                         }
                     }
                     Err(e) => {
+                        let e = ReadError::Database(Arc::new(e));
                         for (_, reply) in batch.drain(..) {
-                            let _ = reply.send(Err(e.to_string()));
+                            let _ = reply.send(Err(e.clone()));
                         }
                     }
                 }
@@ -56,7 +67,7 @@ impl Reader {
         self.tx
             .send((hash, reply))
             .await
-            .map_err(|_| "reader stopped".to_owned())?;
-        answer.await.map_err(|_| "reader stopped".to_owned())?
+            .map_err(|_| ReadError::Stopped)?;
+        answer.await.map_err(|_| ReadError::Stopped)?
     }
 }

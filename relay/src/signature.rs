@@ -8,7 +8,7 @@ use sha2::Sha256;
 
 use crate::config::Secret;
 
-pub const TOLERANCE_SECS: i64 = 300;
+pub const TOLERANCE_SECS: u64 = 300;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -73,7 +73,8 @@ pub fn verify(
     now: i64,
 ) -> Result<(), SignatureError> {
     let parsed = parse_header(header.ok_or(SignatureError::Missing)?)?;
-    if (now - parsed.timestamp).abs() > TOLERANCE_SECS {
+    // `abs_diff` cannot overflow, whatever timestamp a sender puts in the header.
+    if now.abs_diff(parsed.timestamp) > TOLERANCE_SECS {
         return Err(SignatureError::Stale);
     }
     let prefix = format!("{}.", parsed.timestamp);
@@ -181,6 +182,24 @@ mod tests {
     }
 
     #[test]
+    fn extreme_timestamps_are_stale_not_an_overflow() {
+        let s = secrets(&["whsec_a"]);
+        for (t, now) in [
+            (i64::MIN, NOW),
+            (i64::MAX, NOW),
+            (i64::MIN, i64::MAX),
+            (i64::MAX, i64::MIN),
+        ] {
+            let header = signature_header(&["whsec_a".into()], t, BODY);
+            assert_eq!(
+                verify(Some(&header), BODY, &s, now),
+                Err(SignatureError::Stale),
+                "t={t} now={now}"
+            );
+        }
+    }
+
+    #[test]
     fn garbage_headers_are_refused_without_panicking() {
         let s = secrets(&["whsec_a"]);
         assert_eq!(verify(None, BODY, &s, NOW), Err(SignatureError::Missing));
@@ -194,6 +213,8 @@ mod tests {
             &format!("t={NOW},v1=zz"),
             &format!("t={NOW},t={NOW},v1={}", "00".repeat(32)),
             "t=99999999999999999999999,v1=00",
+            &format!("t={},v1={}", i64::MIN, "00".repeat(32)),
+            &format!("t={},v1={}", i64::MAX, "00".repeat(32)),
             "é=é,,=,",
         ] {
             assert!(verify(Some(h), BODY, &s, NOW).is_err(), "{h}");

@@ -14,22 +14,7 @@ use stripe_checkout::checkout_session::{
 use stripe_shared::{CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode};
 
 use crate::config::StripeSettings;
-use crate::domain::{ClientId, SessionId};
-
-/// What the payment rules need to know of a Checkout Session, from an event or from the API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionFacts {
-    pub id: SessionId,
-    /// `metadata.client_id`, else `client_reference_id`.
-    pub client_id: Option<String>,
-    pub plan: Option<String>,
-    pub amount_total: Option<i64>,
-    pub currency: Option<String>,
-    /// `paid`, `unpaid` or `no_payment_required`.
-    pub payment_status: String,
-    /// `open`, `complete` or `expired`.
-    pub status: Option<String>,
-}
+use crate::domain::{CheckoutStatus, ClientId, PaymentStatus, SessionFacts, SessionId};
 
 /// Why Stripe could not be used; never carries the key.
 #[derive(Debug, thiserror::Error)]
@@ -134,8 +119,11 @@ fn facts_from_api(s: &CheckoutSession) -> SessionFacts {
         plan: meta.get("plan").cloned(),
         amount_total: s.amount_total,
         currency: s.currency.as_ref().map(|c| c.to_string()),
-        payment_status: s.payment_status.as_str().to_owned(),
-        status: s.status.as_ref().map(|st| st.as_str().to_owned()),
+        payment_status: PaymentStatus::parse(s.payment_status.as_str()),
+        status: s
+            .status
+            .as_ref()
+            .and_then(|st| CheckoutStatus::parse(st.as_str())),
     }
 }
 
@@ -198,8 +186,8 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
                 plan: text("plan"),
                 amount_total: o.amount_total,
                 currency: o.currency.map(|c| c.to_ascii_lowercase()),
-                payment_status: o.payment_status.unwrap_or_default(),
-                status: o.status,
+                payment_status: o.payment_status.as_deref().and_then(PaymentStatus::parse),
+                status: o.status.as_deref().and_then(CheckoutStatus::parse),
             })
         })
     } else {

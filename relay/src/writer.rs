@@ -5,16 +5,15 @@
 //! job still fails, the callers get an error (→ 5xx, and Stripe delivers again), and for a
 //! moment new callers get it at once instead of queueing behind connection timeouts.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
 use crate::changes::Changes;
-use crate::db::payments::{EventRow, insert_events};
-use crate::db::{Backend, Db, now};
-use crate::fulfil::{Outcome, Work, apply, claim_payments};
+use crate::clock::Clock;
+use crate::db::{Backend, Db};
+use crate::fulfil::{Outcome, Work, apply_batch};
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
 
@@ -27,24 +26,28 @@ struct Job {
     reply: oneshot::Sender<Result<Outcome, WriteError>>,
 }
 
+/// Why a write was not stored. Cloned to every caller of a failed batch, hence the `Arc`.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("the database could not store the change: {message}")]
+#[error("the database could not store the change")]
 pub struct WriteError {
-    pub message: String,
+    #[source]
+    source: Arc<dyn std::error::Error + Send + Sync>,
     /// The database refused this transaction (e.g. a deadlock), rather than being unreachable.
     retryable: bool,
 }
 
+#[derive(Debug, thiserror::Error)]
+enum Unavailable {
+    #[error("writer stopped")]
+    Stopped,
+    #[error("database unreachable a moment ago; not retried yet")]
+    Unreachable,
+}
+
 impl WriteError {
-    fn stopped() -> Self {
+    fn unavailable(why: Unavailable) -> Self {
         Self {
-            message: "writer stopped".into(),
-            retryable: false,
-        }
-    }
-    fn unreachable() -> Self {
-        Self {
-            message: "database unreachable a moment ago; not retried yet".into(),
+            source: Arc::new(why),
             retryable: false,
         }
     }
@@ -56,7 +59,13 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn spawn(db: Db, plans: Arc<Catalogue>, changes: Changes, metrics: Metrics) -> Self {
+    pub fn spawn(
+        db: Db,
+        plans: Arc<Catalogue>,
+        changes: Changes,
+        metrics: Metrics,
+        clock: Clock,
+    ) -> Self {
         let (tx, mut rx) = mpsc::channel::<Job>(8 * MAX_BATCH);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -69,9 +78,9 @@ impl Writer {
                     // The database just proved unreachable: answer at once rather than queue
                     // every caller behind another connection timeout.
                     Some(until) if Instant::now() < until => {
-                        vec![Err(WriteError::unreachable()); works.len()]
+                        vec![Err(WriteError::unavailable(Unavailable::Unreachable)); works.len()]
                     }
-                    _ => match commit(&db, &plans, &works).await {
+                    _ => match commit(&db, &plans, &works, clock.now()).await {
                         Ok(outcomes) => {
                             down_until = None;
                             outcomes.into_iter().map(Ok).collect()
@@ -83,7 +92,7 @@ impl Writer {
                         Err(_) => {
                             let mut each = Vec::with_capacity(works.len());
                             for work in &works {
-                                each.push(commit_alone(&db, &plans, work).await);
+                                each.push(commit_alone(&db, &plans, work, &clock).await);
                             }
                             each
                         }
@@ -106,17 +115,24 @@ impl Writer {
         self.tx
             .send(Job { work, reply })
             .await
-            .map_err(|_| WriteError::stopped())?;
-        answer.await.map_err(|_| WriteError::stopped())?
+            .map_err(|_| WriteError::unavailable(Unavailable::Stopped))?;
+        answer
+            .await
+            .map_err(|_| WriteError::unavailable(Unavailable::Stopped))?
     }
 }
 
 /// Retries one job a few times: with several instances on PostgreSQL, two transactions that
 /// touch the same client can deadlock, and the one PostgreSQL aborts succeeds when run again.
-async fn commit_alone(db: &Db, plans: &Catalogue, work: &Work) -> Result<Outcome, WriteError> {
+async fn commit_alone(
+    db: &Db,
+    plans: &Catalogue,
+    work: &Work,
+    clock: &Clock,
+) -> Result<Outcome, WriteError> {
     let mut attempt = 1;
     loop {
-        match commit(db, plans, &[work]).await {
+        match commit(db, plans, &[work], clock.now()).await {
             Ok(mut outcomes) => return Ok(outcomes.remove(0)),
             Err(e) if attempt >= 3 || !e.retryable => return Err(e),
             Err(_) => {
@@ -127,55 +143,25 @@ async fn commit_alone(db: &Db, plans: &Catalogue, work: &Work) -> Result<Outcome
     }
 }
 
-/// Applies one batch in one transaction and commits it; the outcomes, in order.
+/// Applies one batch in one transaction (see [`apply_batch`]) and commits it; the outcomes,
+/// in order.
 pub async fn commit(
     db: &Db,
     plans: &Catalogue,
     works: &[&Work],
+    now: i64,
 ) -> Result<Vec<Outcome>, WriteError> {
     let fail = |e: sqlx::Error| {
         tracing::error!(error = %e, "payment write failed; the sender will retry");
         WriteError {
-            message: e.to_string(),
             retryable: matches!(e, sqlx::Error::Database(_)),
+            source: Arc::new(e),
         }
     };
-    let now = now();
     let mut tx = db.pool.begin().await.map_err(fail)?;
-    let mut claimed = claim_payments(&mut tx, works, plans, now)
+    let outcomes = apply_batch(&mut tx, works, plans, now)
         .await
         .map_err(fail)?;
-    let mut outcomes = Vec::with_capacity(works.len());
-    for work in works {
-        outcomes.push(
-            apply(&mut *tx, work, plans, &mut claimed, now)
-                .await
-                .map_err(fail)?,
-        );
-    }
-    let rows: Vec<EventRow> = works
-        .iter()
-        .zip(&outcomes)
-        .filter_map(|(work, outcome)| match work {
-            Work::Event { event, payload } => Some(EventRow {
-                id: &event.id,
-                event_type: &event.event_type,
-                session: event.session.as_ref().map(|s| &s.id),
-                payload,
-                outcome: outcome.label(),
-            }),
-            Work::Lookup(_) => None,
-        })
-        .collect();
-    let new = insert_events(&mut tx, &rows, now).await.map_err(fail)?;
-    let mut journalled = HashSet::new();
-    for (work, outcome) in works.iter().zip(outcomes.iter_mut()) {
-        if let Work::Event { event, .. } = work {
-            if !new.contains(&event.id) || !journalled.insert(event.id.as_str()) {
-                *outcome = Outcome::Duplicate;
-            }
-        }
-    }
     if db.backend == Backend::Postgres {
         notify(&mut tx, &outcomes).await.map_err(fail)?;
     }

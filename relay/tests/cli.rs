@@ -233,13 +233,13 @@ async fn plans_come_from_the_file_named_in_relay_plans_file() {
     let file = std::env::temp_dir().join(format!("plans_{}.json", stripe_sandbox::random_id(8)));
     std::fs::write(&file, r#"{"plans":[{"id":"trimestriel","name":"Trimestriel","price_cents":13900,"currency":"eur","duration_days":90,"features":["Accès complet"]}]}"#).unwrap();
     let path = file.display().to_string();
-    let (base, _state, _stop) = common::start_relay_with(
+    let running = common::start_relay_with(
         &db.url,
         "http://127.0.0.1:9",
         &[("RELAY_PLANS_FILE", &path)],
     )
     .await;
-    let body: serde_json::Value = reqwest::get(format!("{base}/api/stripe/plans"))
+    let body: serde_json::Value = reqwest::get(format!("{}/api/stripe/plans", running.base))
         .await
         .unwrap()
         .json()

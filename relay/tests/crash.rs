@@ -13,7 +13,7 @@ use common::{free_port, spawn_relay_process, wait_healthy};
 use relay::db::Db;
 use relay::domain::ClientId;
 use sqlx::Row;
-use stripe_sandbox::webhook::signature_header;
+use stripe_sandbox::fixtures::{paid_checkout_event, sign_now};
 
 const SECRET: &str = "whsec_crash_test_secret";
 const CLIENTS: usize = 10;
@@ -21,13 +21,13 @@ const DAY: i64 = 86_400;
 
 fn event(i: usize) -> String {
     let client = format!("c{}", i % CLIENTS);
-    serde_json::json!({
-        "id": format!("evt_crash_{i}"), "object": "event", "type": "checkout.session.completed",
-        "data": {"object": {"id": format!("cs_crash_{i}"), "object": "checkout.session", "amount_total": 4900,
-            "currency": "eur", "payment_status": "paid", "status": "complete",
-            "metadata": {"client_id": client, "plan": "mensuel"}}}
-    })
-    .to_string()
+    paid_checkout_event(
+        &format!("evt_crash_{i}"),
+        &format!("cs_crash_{i}"),
+        &client,
+        "mensuel",
+        4900,
+    )
 }
 
 /// Delivers events `range` with 16 concurrent senders; returns the ids answered 200.
@@ -44,7 +44,7 @@ async fn deliver(
             let mut acked = Vec::new();
             for i in chunk {
                 let body = event(i);
-                let sig = signature_header(&[SECRET.into()], relay::db::now(), body.as_bytes());
+                let sig = sign_now(SECRET, &body);
                 let ok = http
                     .post(format!("{base}/api/stripe/webhook"))
                     .header("stripe-signature", sig)
@@ -89,7 +89,7 @@ async fn acknowledged_webhooks_survive_kill_9_and_redelivery_completes_the_set()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    let start = relay::db::now();
+    let start = relay::clock::system_now();
     let mut acked_total = 0;
     for round in 0..rounds {
         let port = free_port();
@@ -144,7 +144,7 @@ async fn acknowledged_webhooks_survive_kill_9_and_redelivery_completes_the_set()
         total
     );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM (SELECT session_id FROM stripe_events WHERE outcome = 'fulfilled' GROUP BY session_id HAVING COUNT(*) > 1) AS d").await, 0);
-    let end = relay::db::now();
+    let end = relay::clock::system_now();
     for row in sqlx::query("SELECT client_id, expires_at FROM subscriptions")
         .fetch_all(&db.pool)
         .await

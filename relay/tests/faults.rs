@@ -14,7 +14,7 @@ use common::{free_port, spawn_relay_process, wait_healthy};
 use relay::db::Db;
 use relay::domain::ClientId;
 use sqlx::Row;
-use stripe_sandbox::webhook::signature_header;
+use stripe_sandbox::fixtures::{paid_checkout_event, sign_now};
 
 const SECRET: &str = "whsec_fault_test_secret";
 
@@ -132,7 +132,7 @@ impl Drop for Cluster {
 async fn status_of(http: &reqwest::Client, url: String, body: Option<String>) -> u16 {
     let req = match body {
         Some(body) => {
-            let sig = signature_header(&[SECRET.into()], relay::db::now(), body.as_bytes());
+            let sig = sign_now(SECRET, &body);
             http.post(url).header("stripe-signature", sig).body(body)
         }
         None => http.get(url),
@@ -141,10 +141,13 @@ async fn status_of(http: &reqwest::Client, url: String, body: Option<String>) ->
 }
 
 fn event(i: usize) -> String {
-    serde_json::json!({"id": format!("evt_fault_{i}"), "type": "checkout.session.completed",
-        "data": {"object": {"id": format!("cs_fault_{i}"), "amount_total": 4900, "currency": "eur", "payment_status": "paid",
-            "metadata": {"client_id": "39", "plan": "mensuel"}}}})
-    .to_string()
+    paid_checkout_event(
+        &format!("evt_fault_{i}"),
+        &format!("cs_fault_{i}"),
+        "39",
+        "mensuel",
+        4900,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,6 +299,7 @@ async fn stripe_timing_out_on_checkout_gives_502_and_stores_nothing() {
             "http://127.0.0.1:{port}/api/stripe/create-checkout-session"
         ))
         .bearer_auth(&token)
+        .header("content-type", "application/json")
         .body(r#"{"plan":"mensuel"}"#)
         .send()
         .await

@@ -10,6 +10,8 @@ enum Req {
     /// A webhook delivery: body and its Stripe-Signature header (None: none sent).
     Webhook(Vec<u8>, Option<String>),
     Checkout(String, Option<String>),
+    /// A checkout request sent with this Content-Type (None: no Content-Type at all).
+    CheckoutTyped(Option<&'static str>, String),
     Get(String, Option<String>),
     Post(String, String),
 }
@@ -46,6 +48,17 @@ async fn send(w: &World, req: Req) -> u16 {
                 format!("Bearer {}", token.unwrap_or_else(|| w.token.clone())),
             )
             .body(body),
+        Req::CheckoutTyped(content_type, body) => {
+            let r = w
+                .http
+                .post(format!("{}/api/stripe/create-checkout-session", w.base))
+                .bearer_auth(&w.token)
+                .body(body);
+            match content_type {
+                Some(t) => r.header("content-type", t),
+                None => r,
+            }
+        }
         Req::Get(path, token) => {
             let r = w.http.get(format!("{}{path}", w.base));
             match token {
@@ -140,6 +153,43 @@ async fn every_hostile_request_gets_a_4xx_and_changes_nothing() {
             Req::Webhook(
                 valid.clone().into_bytes(),
                 Some(signature_header(&[SECRET.into()], -5, valid.as_bytes())),
+            ),
+        ),
+        (
+            "timestamp i64::MIN (overflowed the tolerance check)",
+            Req::Webhook(
+                valid.clone().into_bytes(),
+                Some(signature_header(
+                    &[SECRET.into()],
+                    i64::MIN,
+                    valid.as_bytes(),
+                )),
+            ),
+        ),
+        (
+            "timestamp i64::MAX",
+            Req::Webhook(
+                valid.clone().into_bytes(),
+                Some(signature_header(
+                    &[SECRET.into()],
+                    i64::MAX,
+                    valid.as_bytes(),
+                )),
+            ),
+        ),
+        (
+            "checkout JSON sent as text/plain",
+            Req::CheckoutTyped(Some("text/plain"), r#"{"plan":"mensuel"}"#.into()),
+        ),
+        (
+            "checkout JSON without Content-Type",
+            Req::CheckoutTyped(None, r#"{"plan":"mensuel"}"#.into()),
+        ),
+        (
+            "checkout JSON sent as a form",
+            Req::CheckoutTyped(
+                Some("application/x-www-form-urlencoded"),
+                r#"{"plan":"mensuel"}"#.into(),
             ),
         ),
         (
@@ -256,6 +306,40 @@ async fn every_hostile_request_gets_a_4xx_and_changes_nothing() {
     assert_eq!(w.count("SELECT COUNT(*) FROM checkout_sessions").await, 0);
     assert_eq!(w.count("SELECT SUM(version) FROM subscriptions").await, 0);
     assert_eq!(w.status().await["status"], "none");
+}
+
+#[tokio::test]
+async fn a_checkout_body_not_declared_as_json_gets_415_in_the_error_shape() {
+    let w = start(Backend::Sqlite).await;
+    for content_type in [Some("text/plain"), None] {
+        let mut r = w
+            .http
+            .post(format!("{}/api/stripe/create-checkout-session", w.base))
+            .bearer_auth(&w.token)
+            .body(r#"{"plan":"mensuel"}"#);
+        if let Some(t) = content_type {
+            r = r.header("content-type", t);
+        }
+        let answer = r.send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), 415, "{content_type:?}");
+        let body: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unsupported_media_type");
+    }
+    let ok = w
+        .http
+        .post(format!("{}/api/stripe/create-checkout-session", w.base))
+        .bearer_auth(&w.token)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(r#"{"plan":"mensuel"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ok.status().as_u16(),
+        200,
+        "a charset parameter is still JSON"
+    );
+    assert_eq!(w.count("SELECT COUNT(*) FROM checkout_sessions").await, 1);
 }
 
 #[tokio::test]

@@ -380,7 +380,8 @@ async fn checkout_creation_uses_the_tokens_client_and_refuses_unknown_plans() {
 /// A relay on a fresh database whose Stripe is `stripe_base`; creating a session must give 502.
 async fn checkout_fails_with_502_and_stores_nothing(stripe_base: &str) {
     let db = common::TestDb::new(Backend::Sqlite).await;
-    let (base, state, _stop) = common::start_relay(&db.url, stripe_base).await;
+    let running = common::start_relay(&db.url, stripe_base).await;
+    let (base, state) = (&running.base, &running.state);
     let token = state
         .db
         .add_client(&relay::domain::ClientId::parse("39").unwrap(), "X")
@@ -389,6 +390,7 @@ async fn checkout_fails_with_502_and_stores_nothing(stripe_base: &str) {
     let resp = reqwest::Client::new()
         .post(format!("{base}/api/stripe/create-checkout-session"))
         .bearer_auth(&token)
+        .header("content-type", "application/json")
         .body(r#"{"plan":"mensuel"}"#)
         .send()
         .await

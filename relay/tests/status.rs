@@ -162,7 +162,8 @@ on_both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_poll_is_woken_through_postgres_by_a_webhook_another_instance_received() {
     let w = start(Backend::Postgres).await;
-    let (second, _state, _stop) = common::start_relay(&w.db.url, &w.sandbox_base).await;
+    let second_relay = common::start_relay(&w.db.url, &w.sandbox_base).await;
+    let second = &second_relay.base;
     let waiter = poll(&w, &second, "wait=20&since=0");
     let payer = async {
         tokio::time::sleep(Duration::from_millis(400)).await;

@@ -6,18 +6,13 @@ mod common;
 
 use common::{Backend, DAY, SECRET, World, now, start};
 use serde_json::json;
+use stripe_sandbox::fixtures::{paid_checkout_event, sign_now};
 use stripe_sandbox::webhook::{sign, signature_header};
 use stripe_sandbox::{DeliveryOptions, FlushOrder, IBAN_SUCCEEDS};
 
-/// A signed-able `checkout.session.completed` for client 39, paid, plan mensuel.
+/// A `checkout.session.completed` for client 39, paid, plan mensuel.
 fn completed(event_id: &str, session_id: &str) -> String {
-    json!({
-        "id": event_id, "object": "event", "type": "checkout.session.completed", "created": now(),
-        "data": {"object": {"id": session_id, "object": "checkout.session", "amount_total": 4900, "currency": "eur",
-            "payment_status": "paid", "status": "complete", "client_reference_id": "39",
-            "metadata": {"client_id": "39", "plan": "mensuel"}}}
-    })
-    .to_string()
+    paid_checkout_event(event_id, session_id, "39", "mensuel", 4900)
 }
 
 fn header(body: &str, t: i64) -> String {
@@ -206,7 +201,7 @@ async fn deliver_concurrently(target: &str, bodies: Vec<String>) -> Vec<u16> {
     for body in bodies {
         let (http, url) = (http.clone(), format!("{target}/api/stripe/webhook"));
         set.spawn(async move {
-            let sig = signature_header(&[SECRET.into()], now(), body.as_bytes());
+            let sig = sign_now(SECRET, &body);
             http.post(url)
                 .header("stripe-signature", sig)
                 .body(body)
@@ -223,7 +218,8 @@ async fn deliver_concurrently(target: &str, bodies: Vec<String>) -> Vec<u16> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_relay_instances_on_one_postgres_database_fulfil_each_session_once() {
     let w: World = start(Backend::Postgres).await;
-    let (second, _state, _stop) = common::start_relay(&w.db.url, &w.sandbox_base).await;
+    let second_relay = common::start_relay(&w.db.url, &w.sandbox_base).await;
+    let second = &second_relay.base;
     let bodies: Vec<String> = (0..20)
         .map(|i| completed(&format!("evt_multi_{i}"), &format!("cs_test_multi_{i}")))
         .collect();
@@ -248,6 +244,7 @@ async fn two_relay_instances_on_one_postgres_database_fulfil_each_session_once()
 /// The same payment twice in one batch (a duplicate delivery and its `async_payment_succeeded`
 /// twin), as the group-commit writer can receive them: fulfilled once.
 async fn one_batch_holding_the_same_payment_three_times_fulfils_it_once(backend: Backend) {
+    use relay::domain::SessionState;
     use relay::fulfil::{Outcome, Work};
     let w = start(backend).await;
     let body = completed("evt_batch", "cs_test_batch");
@@ -261,7 +258,7 @@ async fn one_batch_holding_the_same_payment_three_times_fulfils_it_once(backend:
     };
     let works = [work(&body), work(&body), work(&twin)];
     let refs: Vec<&Work> = works.iter().collect();
-    let outcomes = relay::writer::commit(&w.state.db, &w.state.plans, &refs)
+    let outcomes = relay::writer::commit(&w.state.db, &w.state.plans, &refs, now())
         .await
         .unwrap();
     assert!(
@@ -269,7 +266,10 @@ async fn one_batch_holding_the_same_payment_three_times_fulfils_it_once(backend:
         "{outcomes:?}"
     );
     assert_eq!(outcomes[1], Outcome::Duplicate);
-    assert_eq!(outcomes[2], Outcome::AlreadyHandled("fulfilled".into()));
+    assert_eq!(
+        outcomes[2],
+        Outcome::AlreadyHandled(SessionState::Fulfilled)
+    );
     assert!(
         (w.expiry().await.unwrap() - (now() + 30 * DAY)).abs() <= 5,
         "extended once"

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use ts_rs::{Config, TS};
 
-use crate::desktop::{RenewalStarted, WaitOutcome};
+use crate::desktop::{RenewalStarted, WaitEnd, WaitOutcome};
 use crate::error::ErrorBody;
 use crate::view::{PlanOption, StatusView};
 
@@ -31,6 +31,7 @@ fn the_ui_types_match_the_rust_types() {
     check::<PlanOption>("PlanOption", &mut stale);
     check::<ErrorBody>("ErrorBody", &mut stale);
     check::<RenewalStarted>("RenewalStarted", &mut stale);
+    check::<WaitEnd>("WaitEnd", &mut stale);
     check::<WaitOutcome>("WaitOutcome", &mut stale);
     assert!(
         stale.is_empty(),

@@ -34,11 +34,23 @@ pub struct RenewalStarted {
     pub since_version: i64,
 }
 
+/// How a wait for a payment ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum WaitEnd {
+    /// The subscription changed: the payment landed (or failed, or is pending).
+    Changed,
+    /// The user stopped waiting.
+    Cancelled,
+    /// [`PAYMENT_WAIT`] passed without a change.
+    Timeout,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct WaitOutcome {
-    /// `changed`, `cancelled` or `timeout`.
-    pub outcome: String,
+    pub outcome: WaitEnd,
     pub status: StatusView,
 }
 
@@ -226,19 +238,19 @@ impl Desktop {
                 answer = client.status(&login.token, Some((POLL_SECS, since))) => match answer {
                     Ok(status) if status.version != since => {
                         let view = self.accept(&mut session, &login, &client, status.entitlement).await?;
-                        return Ok(WaitOutcome { outcome: "changed".into(), status: view });
+                        return Ok(WaitOutcome { outcome: WaitEnd::Changed, status: view });
                     }
                     Ok(_) => {}
                     Err(DesktopError::RelayUnreachable) => tokio::time::sleep(Duration::from_secs(2)).await,
                     Err(e) => return Err(e),
                 },
                 _ = cancelled.changed() => {
-                    return Ok(WaitOutcome { outcome: "cancelled".into(), status: self.status().await? });
+                    return Ok(WaitOutcome { outcome: WaitEnd::Cancelled, status: self.status().await? });
                 }
             }
         }
         Ok(WaitOutcome {
-            outcome: "timeout".into(),
+            outcome: WaitEnd::Timeout,
             status: self.status().await?,
         })
     }

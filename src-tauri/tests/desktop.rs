@@ -9,7 +9,7 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use common::{DAY, edit_session, pay, session_file, start};
-use erp_btp_desktop::desktop::Desktop;
+use erp_btp_desktop::desktop::{Desktop, WaitEnd};
 use erp_btp_desktop::error::DesktopError;
 
 fn secret_store() {
@@ -180,7 +180,7 @@ async fn renewing_opens_checkout_and_the_wait_ends_when_the_webhook_lands() {
         .await
         .unwrap();
     payer.await.unwrap();
-    assert_eq!(outcome.outcome, "changed");
+    assert_eq!(outcome.outcome, WaitEnd::Changed);
     assert_eq!(
         (
             outcome.status.status.as_str(),
@@ -217,8 +217,8 @@ async fn the_wait_can_be_cancelled_and_nothing_changes() {
     .unwrap();
     canceller.await.unwrap();
     assert_eq!(
-        (outcome.outcome.as_str(), outcome.status.status.as_str()),
-        ("cancelled", "none")
+        (outcome.outcome, outcome.status.status.as_str()),
+        (WaitEnd::Cancelled, "none")
     );
 }
 

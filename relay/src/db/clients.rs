@@ -7,7 +7,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::{Db, now};
+use super::Db;
 use crate::domain::ClientId;
 
 pub const TOKEN_PREFIX: &str = "erpbtp_";
@@ -44,7 +44,7 @@ impl Db {
     /// Registers a client with an empty subscription; returns its new token.
     pub async fn add_client(&self, id: &ClientId, name: &str) -> Result<String, ClientError> {
         let token = new_token();
-        let now = now();
+        let now = crate::clock::system_now();
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO clients (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
@@ -106,7 +106,7 @@ impl Db {
         let done =
             sqlx::query("UPDATE clients SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
                 .bind(id.as_str())
-                .bind(now())
+                .bind(crate::clock::system_now())
                 .execute(&self.pool)
                 .await?;
         if done.rows_affected() == 0 && !self.client_exists(id).await? {

@@ -136,7 +136,3 @@ pub fn placeholder_rows(count: usize, per_row: usize, first: usize) -> Vec<Strin
         })
         .collect()
 }
-
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}

@@ -9,8 +9,7 @@ use std::collections::HashSet;
 use sqlx::{AnyConnection, Row};
 
 use super::{Db, placeholder_rows};
-use crate::domain::{ClientId, SessionId};
-use crate::stripe::SessionFacts;
+use crate::domain::{ClientId, SessionFacts, SessionId, SessionState};
 
 /// A verified event to journal with what it did.
 pub struct EventRow<'a> {
@@ -59,12 +58,15 @@ pub async fn insert_events(
 pub async fn claim(
     conn: &mut AnyConnection,
     facts: &SessionFacts,
-    from: &[&str],
-    to: &str,
+    from: &[SessionState],
+    to: SessionState,
     reason: Option<&str>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    debug_assert!(from.contains(&"open"), "an unknown session counts as open");
+    debug_assert!(
+        from.contains(&SessionState::Open),
+        "an unknown session counts as open"
+    );
     let (first, second) = (from[0], *from.get(1).unwrap_or(&from[0]));
     let row = sqlx::query(
         "INSERT INTO checkout_sessions
@@ -80,11 +82,11 @@ pub async fn claim(
     .bind(facts.plan.as_deref().unwrap_or(""))
     .bind(facts.amount_total)
     .bind(facts.currency.as_deref())
-    .bind(to)
+    .bind(to.as_str())
     .bind(reason)
     .bind(now)
-    .bind(first)
-    .bind(second)
+    .bind(first.as_str())
+    .bind(second.as_str())
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.is_some())
@@ -131,13 +133,13 @@ pub async fn claim_for_fulfilment(
 pub async fn set_state(
     conn: &mut AnyConnection,
     session: &SessionId,
-    state: &str,
+    state: SessionState,
     reason: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE checkout_sessions SET state = $2, reason = $3, updated_at = $4 WHERE session_id = $1")
         .bind(session.as_str())
-        .bind(state)
+        .bind(state.as_str())
         .bind(reason)
         .bind(now)
         .execute(&mut *conn)
@@ -148,12 +150,18 @@ pub async fn set_state(
 pub async fn session_state(
     conn: &mut AnyConnection,
     session: &SessionId,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<SessionState>, sqlx::Error> {
     let row = sqlx::query("SELECT state FROM checkout_sessions WHERE session_id = $1")
         .bind(session.as_str())
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(row.map(|r| r.get(0)))
+    row.map(|r| stored_state(r.get(0))).transpose()
+}
+
+/// A state read back from the database; only the relay writes it, so anything else is corruption.
+fn stored_state(text: String) -> Result<SessionState, sqlx::Error> {
+    SessionState::parse(&text)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown session state {text:?}").into()))
 }
 
 /// Extends the client's subscription by `duration_days` with the renewal rule
@@ -202,7 +210,7 @@ pub async fn bump_version(
 pub struct StoredSession {
     pub client_id: String,
     pub plan: String,
-    pub state: String,
+    pub state: SessionState,
 }
 
 impl Db {
@@ -239,11 +247,14 @@ impl Db {
         .bind(session.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| StoredSession {
-            client_id: r.get(0),
-            plan: r.get(1),
-            state: r.get(2),
-        }))
+        row.map(|r| {
+            Ok(StoredSession {
+                client_id: r.get(0),
+                plan: r.get(1),
+                state: stored_state(r.get(2))?,
+            })
+        })
+        .transpose()
     }
 }
 

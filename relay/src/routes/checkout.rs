@@ -2,22 +2,19 @@
 //! token, never from the body; nothing is stored unless Stripe created the session.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use erp_btp_protocol::{CheckoutRequest, CheckoutResponse};
 
 use crate::AppState;
 use crate::auth::BearerClient;
-use crate::db::now;
 use crate::domain::ClientId;
-use crate::error::{AppError, parse_json};
+use crate::error::{AppError, JsonBody};
 
 pub async fn create(
     State(state): State<AppState>,
     BearerClient(client): BearerClient,
-    body: Bytes,
+    JsonBody(request): JsonBody<CheckoutRequest>,
 ) -> Result<Json<CheckoutResponse>, AppError> {
-    let request: CheckoutRequest = parse_json(&body)?;
     start_checkout(&state, &client, &request.plan)
         .await
         .map(Json)
@@ -43,7 +40,13 @@ pub async fn start_checkout(
         .await?;
     state
         .db
-        .record_new_session(&session, client, &plan.id, plan.price_cents, now())
+        .record_new_session(
+            &session,
+            client,
+            &plan.id,
+            plan.price_cents,
+            state.clock.now(),
+        )
         .await?;
     tracing::info!(target: "stripe_service", "Checkout session created: {session} for client {client}, plan {}", plan.id);
     Ok(CheckoutResponse {

@@ -1,4 +1,4 @@
-//! HTTP routes, grouped by feature.
+//! HTTP routes, grouped by feature, and `app(state)`: the relay's router.
 
 pub mod api;
 pub mod checkout;
@@ -6,3 +6,68 @@ pub mod ops;
 pub mod pages;
 pub mod subscription;
 pub mod webhook;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::{AppState, BODY_LIMIT, metrics};
+
+pub fn app(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/pricing", get(pages::pricing))
+        .route(
+            "/renew-subscription",
+            get(pages::renew).post(pages::renew_checkout),
+        )
+        .route("/payment-success", get(pages::success))
+        .route("/payment-cancelled", get(pages::cancelled))
+        .route("/static/app.css", get(ops::stylesheet))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/pricing") }),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("no-referrer"),
+        ));
+    Router::new()
+        .route("/api/stripe/plans", get(api::plans))
+        .route("/api/stripe/config", get(api::config))
+        .route(
+            "/api/stripe/create-checkout-session",
+            post(checkout::create),
+        )
+        .route("/api/stripe/webhook", post(webhook::receive))
+        .route("/api/subscription", get(subscription::status))
+        .route("/api/entitlement/public-key", get(subscription::public_key))
+        .route("/api/renew-link", post(subscription::renew_link))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .merge(pages)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
+        .fallback(ops::not_found)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -10,8 +10,7 @@ use erp_btp_protocol::{Plan, SubscriptionState, fr};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::db::now;
-use crate::domain::{ClientId, SessionId};
+use crate::domain::{ClientId, SessionId, SessionState};
 use crate::error::AppError;
 use crate::fulfil::{Outcome, Work};
 use crate::plans::price_label;
@@ -130,8 +129,6 @@ pub async fn success(State(state): State<AppState>, Query(q): Query<SuccessQuery
     }
 }
 
-/// Looks the session up (our record first, then Stripe) and applies it if it is paid: the
-/// result shows even when the webhook is late.
 /// The client's expiry as it stands now, this payment included.
 async fn current_expiry(state: &AppState, client: &str) -> Result<Option<i64>, sqlx::Error> {
     match ClientId::parse(client) {
@@ -140,6 +137,8 @@ async fn current_expiry(state: &AppState, client: &str) -> Result<Option<i64>, s
     }
 }
 
+/// Looks the session up (our record first, then Stripe) and applies it if it is paid: the
+/// result shows even when the webhook is late.
 async fn payment_result(
     state: &AppState,
     id: &SessionId,
@@ -152,7 +151,7 @@ async fn payment_result(
             .unwrap_or_else(|| plan.to_owned())
     };
     if let Some(s) = state.db.stored_session(id).await? {
-        if s.state == "fulfilled" {
+        if s.state == SessionState::Fulfilled {
             return Ok((
                 "applied",
                 plan_name(&s.plan),
@@ -166,17 +165,16 @@ async fn payment_result(
         facts.client_id.clone().unwrap_or_default(),
     );
     let outcome = state.writer.submit(Work::Lookup(facts)).await?;
-    let kind = match &outcome {
-        Outcome::Fulfilled { expires_at, .. } => return Ok(("applied", plan, Some(*expires_at))),
-        Outcome::AlreadyHandled(s) if s == "fulfilled" => {
+    let kind = match (&outcome, outcome.session_state()) {
+        (Outcome::Fulfilled { expires_at, .. }, _) => {
+            return Ok(("applied", plan, Some(*expires_at)));
+        }
+        (_, Some(SessionState::Fulfilled)) => {
             return Ok(("applied", plan, current_expiry(state, &client).await?));
         }
-        Outcome::AlreadyHandled(s) if s == "pending" => "pending",
-        Outcome::Pending { .. } => "pending",
-        Outcome::AlreadyHandled(s) if s == "failed" => "failed",
-        Outcome::Failed { .. } => "failed",
-        Outcome::AlreadyHandled(s) if s == "rejected" => "rejected",
-        Outcome::Rejected(_) => "rejected",
+        (_, Some(SessionState::Pending)) => "pending",
+        (_, Some(SessionState::Failed)) => "failed",
+        (_, Some(SessionState::Rejected)) => "rejected",
         _ => "unfinished",
     };
     Ok((kind, plan, None))
@@ -207,7 +205,7 @@ pub struct RenewQuery {
 
 pub async fn renew(State(state): State<AppState>, Query(q): Query<RenewQuery>) -> Response {
     let link = q.link.unwrap_or_default();
-    match state.keys.check_renew_token(&link, now()) {
+    match state.keys.check_renew_token(&link, state.clock.now()) {
         Some(client) => renew_page(&state, &client, link, None).await,
         None => page(LinkExpiredPage, StatusCode::FORBIDDEN),
     }
@@ -276,7 +274,7 @@ pub async fn renew_checkout(
     State(state): State<AppState>,
     Form(form): Form<RenewForm>,
 ) -> Response {
-    let Some(client) = state.keys.check_renew_token(&form.link, now()) else {
+    let Some(client) = state.keys.check_renew_token(&form.link, state.clock.now()) else {
         return page(LinkExpiredPage, StatusCode::FORBIDDEN);
     };
     match start_checkout(&state, &client, &form.plan).await {

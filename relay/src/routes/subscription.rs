@@ -14,7 +14,6 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{BearerClient, BearerSubscription};
-use crate::db::now;
 use crate::db::subscriptions::SubscriptionRow;
 use crate::domain::{ClientId, days_remaining, subscription_state};
 use crate::error::AppError;
@@ -67,7 +66,7 @@ pub async fn status(
             }
         }
         _ = tokio::time::sleep(Duration::from_secs(wait)) => {}
-        _ = shutdown.wait_for(|stop| *stop) => {}
+        _ = crate::state::stopping(&mut shutdown) => {}
     }
     drop(changed);
     Ok(Json(read_status(&state, &client).await?))
@@ -90,7 +89,7 @@ fn status_from_row(
     client: &ClientId,
     row: SubscriptionRow,
 ) -> SubscriptionStatus {
-    let now = now();
+    let now = state.clock.now();
     let status = subscription_state(now, row.expires_at, row.payment_pending);
     let expires_at = row.expires_at.map(rfc3339);
     let payload = EntitlementPayload {
@@ -125,7 +124,7 @@ pub async fn renew_link(
     State(state): State<AppState>,
     BearerClient(client): BearerClient,
 ) -> Json<RenewLinkResponse> {
-    let token = state.keys.renew_token(&client, now());
+    let token = state.keys.renew_token(&client, state.clock.now());
     Json(RenewLinkResponse {
         url: state
             .settings

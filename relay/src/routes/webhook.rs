@@ -40,7 +40,7 @@ impl FromRequest<AppState> for VerifiedEvent {
             header.as_deref(),
             &body,
             &state.stripe_settings.webhook_secrets,
-            crate::db::now(),
+            state.clock.now(),
         )?;
         let payload = String::from_utf8(body.to_vec())
             .map_err(|_| AppError::BadRequest("invalid_event", "Événement non UTF-8.".into()))?;

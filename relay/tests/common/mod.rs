@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use relay::AppState;
 use relay::config::Settings;
 use relay::db::Db;
 use relay::domain::ClientId;
-use relay::{AppState, app};
+use relay::startup::{Application, Running, StripeChoice};
 use serde_json::Value;
 use stripe_sandbox::{RetryPolicy, Sandbox, SandboxConfig, WebhookTarget};
 
@@ -131,37 +132,26 @@ pub struct World {
     pub token: String,
     pub client: ClientId,
     pub db: TestDb,
-    shutdown: tokio::sync::watch::Sender<bool>,
+    relay: Running,
 }
 
-/// A relay instance on an existing database, pointed at `stripe_base`.
-pub async fn start_relay(
-    db_url: &str,
-    stripe_base: &str,
-) -> (String, AppState, tokio::sync::watch::Sender<bool>) {
+/// A relay instance on an existing database, pointed at `stripe_base`; it serves until the
+/// handle is dropped.
+pub async fn start_relay(db_url: &str, stripe_base: &str) -> Running {
     start_relay_with(db_url, stripe_base, &[]).await
 }
 
 /// [`start_relay`] with more environment variables.
-pub async fn start_relay_with(
-    db_url: &str,
-    stripe_base: &str,
-    extra: &[(&str, &str)],
-) -> (String, AppState, tokio::sync::watch::Sender<bool>) {
+pub async fn start_relay_with(db_url: &str, stripe_base: &str, extra: &[(&str, &str)]) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut vars = env(db_url, &base, stripe_base);
     vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let settings = Settings::from_lookup(|k| vars.get(k).cloned(), false).unwrap();
-    let stripe = settings.stripe.clone().unwrap();
-    let db = relay::server::open_database(&settings).await.unwrap();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let state = AppState::build(settings, stripe, db, stopped)
+    Application::build_on(listener, settings, StripeChoice::Configured)
         .await
-        .unwrap();
-    let router = app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (base, state, stop)
+        .unwrap()
+        .spawn()
 }
 
 /// A relay and a sandbox wired together, a fresh database and client `39`.
@@ -169,7 +159,8 @@ pub async fn start(backend: Backend) -> World {
     let db = TestDb::new(backend).await;
     let sb_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sandbox_base = format!("http://{}", sb_listener.local_addr().unwrap());
-    let (base, state, shutdown) = start_relay(&db.url, &sandbox_base).await;
+    let relay = start_relay(&db.url, &sandbox_base).await;
+    let (base, state) = (relay.base.clone(), relay.state.clone());
     let sandbox = Sandbox::new(SandboxConfig {
         public_base: sandbox_base.clone(),
         webhook: Some(WebhookTarget {
@@ -203,7 +194,7 @@ pub async fn start(backend: Backend) -> World {
         token,
         client,
         db,
-        shutdown,
+        relay,
     }
 }
 
@@ -327,6 +318,7 @@ impl World {
             .unwrap()
             .unwrap()
             .state
+            .to_string()
     }
 
     /// Posts `body` to the webhook signed with `header`, as Stripe would.
@@ -343,7 +335,7 @@ impl World {
     }
 
     pub fn stop(&self) {
-        let _ = self.shutdown.send(true);
+        self.relay.stop();
     }
 }
 
@@ -400,5 +392,5 @@ pub async fn wait_healthy(http: &reqwest::Client, base: &str) {
 pub const DAY: i64 = 86_400;
 
 pub fn now() -> i64 {
-    relay::db::now()
+    relay::clock::system_now()
 }

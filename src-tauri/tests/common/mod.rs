@@ -10,6 +10,7 @@ use erp_btp_desktop::desktop::{Desktop, Opener};
 use relay::AppState;
 use relay::config::Settings;
 use relay::domain::ClientId;
+use relay::startup::{Application, Running, StripeChoice};
 use stripe_sandbox::Sandbox;
 
 pub const DAY: i64 = 86_400;
@@ -22,6 +23,7 @@ pub struct World {
     pub dir: PathBuf,
     pub opened: Arc<Mutex<Vec<String>>>,
     pub desktop: Desktop,
+    relay: Running,
 }
 
 impl Drop for World {
@@ -36,8 +38,7 @@ pub async fn start() -> World {
         std::env::temp_dir().join(format!("erp-btp-desktop-{}", stripe_sandbox::random_id(10)));
     std::fs::create_dir_all(&dir).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let base = format!("http://{addr}");
+    let base = format!("http://{}", listener.local_addr().unwrap());
     let vars = HashMap::from([
         (
             "DATABASE_URL",
@@ -46,13 +47,11 @@ pub async fn start() -> World {
         ("APP_URL", base.clone()),
     ]);
     let settings = Settings::from_lookup(|k| vars.get(k).cloned(), true).unwrap();
-    let (stripe, sandbox) = relay::server::sandbox_for(&settings, addr);
-    let db = relay::server::open_database(&settings).await.unwrap();
-    let state = AppState::build(settings, stripe, db, tokio::sync::watch::channel(false).1)
+    let relay = Application::build_on(listener, settings, StripeChoice::Sandbox)
         .await
-        .unwrap();
-    let router = relay::app(state.clone()).nest("/sandbox-stripe", sandbox.router());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+        .unwrap()
+        .spawn();
+    let (state, sandbox) = (relay.state.clone(), relay.sandbox.clone().unwrap());
     let token = state
         .db
         .add_client(&ClientId::parse("39").unwrap(), "Maçonnerie Dupont")
@@ -73,6 +72,7 @@ pub async fn start() -> World {
         dir,
         opened,
         desktop,
+        relay,
     }
 }
 

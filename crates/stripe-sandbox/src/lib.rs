@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod fixtures;
 pub mod form;
 mod hosted;
 pub mod session;
@@ -169,13 +170,7 @@ impl Sandbox {
     /// Builds the event for `session` and sends it (or holds it, per the delivery options).
     pub fn emit(&self, event_type: &str, session: &Session) -> Event {
         let id = format!("evt_{}", random_id(24));
-        let body = json!({
-            "id": id, "object": "event", "api_version": webhook::API_VERSION,
-            "created": now(), "data": {"object": session.to_json()}, "livemode": false,
-            "pending_webhooks": 1, "request": {"id": null, "idempotency_key": null},
-            "type": event_type,
-        })
-        .to_string();
+        let body = fixtures::event_body(&id, event_type, session.to_json(), now());
         let event = Event {
             id,
             event_type: event_type.to_owned(),

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::Row;
-use stripe_sandbox::webhook::signature_header;
+use stripe_sandbox::fixtures::{paid_checkout_event, sign_now};
 use tokio::sync::mpsc;
 
 use crate::target::{Relay, SECRET};
@@ -30,20 +30,14 @@ fn http(connections: usize) -> reqwest::Client {
         .expect("client")
 }
 
-/// A paid `checkout.session.completed` for `client`, at the plan's exact price.
+/// A paid `checkout.session.completed` for `client`, at the plan's exact price: the sandbox's
+/// real event (a complete Checkout Session, about 3 KB).
 pub fn completed_event(event: &str, session: &str, client: &str) -> String {
-    json!({
-        "id": event, "object": "event", "type": "checkout.session.completed", "api_version": "2025-09-30.clover",
-        "created": relay::db::now(), "livemode": false,
-        "data": {"object": {"id": session, "object": "checkout.session", "amount_total": 4900, "currency": "eur",
-            "payment_status": "paid", "status": "complete", "mode": "payment", "client_reference_id": client,
-            "metadata": {"client_id": client, "plan": "mensuel"}}}
-    })
-    .to_string()
+    paid_checkout_event(event, session, client, "mensuel", 4900)
 }
 
 async fn post_webhook(http: &reqwest::Client, base: &str, body: String) -> u16 {
-    let sig = signature_header(&[SECRET.into()], relay::db::now(), body.as_bytes());
+    let sig = sign_now(SECRET, &body);
     match http
         .post(format!("{base}/api/stripe/webhook"))
         .header("stripe-signature", sig)
@@ -104,8 +98,8 @@ pub async fn webhooks(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Re
     f.webhook_p99 = percentile(&all, 0.99);
     // Expiries are checked against the run's time window.
     f.run_window = (
-        relay::db::now() - elapsed.as_secs() as i64 - 1,
-        relay::db::now() + 1,
+        relay::clock::system_now() - elapsed.as_secs() as i64 - 1,
+        relay::clock::system_now() + 1,
     );
     Ok(())
 }

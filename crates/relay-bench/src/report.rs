@@ -66,7 +66,7 @@ pub fn write(args: &Args, all: &[Figures]) -> anyhow::Result<()> {
     writeln!(md, "## Relay\n")?;
     writeln!(
         md,
-        "Written by `relay-bench` (tests/bench): a release `relay` process, real HTTP on loopback, the load generator in a second process on the same machine.\n"
+        "Written by `relay-bench` (crates/relay-bench): a release `relay` process, real HTTP on loopback, the load generator in a second process on the same machine.\n"
     )?;
     writeln!(md, "- Machine: {}", machine())?;
     writeln!(md, "- Run: {} UTC", chrono_like_now())?;
@@ -157,7 +157,7 @@ pub fn replace_section(path: &str, name: &str, body: &str) -> anyhow::Result<()>
 }
 
 fn chrono_like_now() -> String {
-    let secs = relay::db::now();
+    let secs = relay::clock::system_now();
     relay::routes::subscription::rfc3339(secs)
         .replace('T', " ")
         .trim_end_matches('Z')

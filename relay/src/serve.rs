@@ -1,0 +1,66 @@
+//! `relay serve [--sandbox]`: the application run until SIGTERM or Ctrl-C; in sandbox mode it
+//! registers (or re-keys) the demo client and prints how to try a renewal.
+
+use crate::domain::ClientId;
+use crate::startup::{Application, StripeChoice};
+use crate::{AppState, config::Settings};
+
+pub async fn serve(settings: Settings, sandbox: bool) -> anyhow::Result<()> {
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+    let stripe = if sandbox {
+        StripeChoice::Sandbox
+    } else {
+        StripeChoice::Configured
+    };
+    let app = Application::build(settings, stripe).await?;
+    if app.sandbox().is_some() {
+        announce_sandbox(app.state()).await?;
+    }
+    tracing::info!(
+        "relay listening on http://{} (APP_URL {})",
+        app.local_addr(),
+        app.state().settings.app_url
+    );
+    app.run_until(shutdown_signal()).await
+}
+
+async fn announce_sandbox(state: &AppState) -> anyhow::Result<()> {
+    let demo = ClientId::parse("demo").expect("valid id");
+    let token = match state.db.add_client(&demo, "Entreprise Démo BTP").await {
+        Ok(token) => token,
+        Err(crate::db::clients::ClientError::Exists(_)) => state.db.reissue_token(&demo).await?,
+        Err(e) => return Err(e.into()),
+    };
+    let link = state.settings.public_url(&format!(
+        "/renew-subscription?link={}",
+        state.keys.renew_token(&demo, state.clock.now())
+    ));
+    println!("Mode sandbox : Stripe est simulé, aucun paiement réel n'a lieu.");
+    println!(
+        "Client de démonstration « demo » — page de renouvellement (valable 15 min) :\n  {link}"
+    );
+    println!("Carte de test : 4242 4242 4242 4242, date future, CVC quelconque.");
+    println!("Jeton d'API du client demo (pour l'application de bureau ou relay simulate) :");
+    println!("{token}");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

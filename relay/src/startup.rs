@@ -1,0 +1,215 @@
+//! Start-up in one place: `Application::build` binds the listener, opens and migrates the
+//! database, chooses Stripe (the configured one, or the in-process sandbox of `serve --sandbox`
+//! mounted at `/sandbox-stripe`), wires the state and the router and starts the background tasks.
+//! `relay serve` runs it until a signal; the tests spawn it on port 0.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use erp_btp_protocol::StripeMode;
+use stripe_sandbox::{RetryPolicy, Sandbox, SandboxConfig, WebhookTarget};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::changes::listen_for_changes;
+use crate::config::{Secret, Settings, StripeSettings};
+use crate::db::{Backend, Db};
+use crate::state::{AppState, stopping};
+
+/// Logs go to stderr through a background writer, so a request never waits on a `write`;
+/// keep the returned guard alive until exit (it flushes what is pending).
+pub fn init_logging(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(colours);
+    // `try_init`: tests start several relays in one process.
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    guard
+}
+
+/// Opens and migrates the configured database, with the variable named in the error.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(settings.database_url.expose())
+        .await
+        .with_context(|| "DATABASE_URL : base de données injoignable".to_owned())?;
+    db.migrate()
+        .await
+        .context("migrations de la base de données")?;
+    Ok(db)
+}
+
+/// Which Stripe the relay talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StripeChoice {
+    /// `STRIPE_*` from the settings (real Stripe, or a sandbox on its own address).
+    Configured,
+    /// The in-process sandbox, mounted at `/sandbox-stripe` on the relay's own listener.
+    Sandbox,
+}
+
+/// A relay ready to serve: bound, migrated, wired.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    router: Router,
+    sandbox: Option<Sandbox>,
+    stop: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Binds `RELAY_ADDR` and builds the relay on it.
+    pub async fn build(settings: Settings, stripe: StripeChoice) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("RELAY_ADDR : impossible d'écouter sur {}", settings.addr))?;
+        Self::build_on(listener, settings, stripe).await
+    }
+
+    /// Builds the relay on a listener already bound (tests bind port 0 first, to know the
+    /// address `APP_URL` must name).
+    pub async fn build_on(
+        listener: TcpListener,
+        settings: Settings,
+        stripe: StripeChoice,
+    ) -> anyhow::Result<Self> {
+        let addr = listener.local_addr()?;
+        let db = open_database(&settings).await?;
+        let (stripe_settings, sandbox) = match (stripe, &settings.stripe) {
+            (StripeChoice::Sandbox, _) => {
+                let (s, sandbox) = sandbox_for(&settings, addr);
+                (s, Some(sandbox))
+            }
+            (StripeChoice::Configured, Some(s)) => (s.clone(), None),
+            (StripeChoice::Configured, None) => anyhow::bail!("STRIPE_SECRET_KEY absente"),
+        };
+        let (stop, stopped) = watch::channel(false);
+        let state = AppState::build(settings, stripe_settings, db, stopped).await?;
+        if state.db.backend == Backend::Postgres {
+            let url = state.settings.database_url.expose().to_owned();
+            listen_for_changes(url, state.changes.clone());
+        }
+        let mut router = crate::routes::app(state.clone());
+        if let Some(sandbox) = &sandbox {
+            router = router.nest("/sandbox-stripe", sandbox.router());
+        }
+        Ok(Self {
+            listener,
+            addr,
+            state,
+            router,
+            sandbox,
+            stop,
+        })
+    }
+
+    /// An address this machine can connect to (a wildcard bind becomes loopback).
+    pub fn local_addr(&self) -> SocketAddr {
+        local(self.addr)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn sandbox(&self) -> Option<&Sandbox> {
+        self.sandbox.as_ref()
+    }
+
+    /// Serves until `signal` resolves, then finishes the requests in flight (held long polls
+    /// are released at once).
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let stop = self.stop;
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                signal.await;
+                tracing::info!("shutting down: finishing requests in flight");
+                let _ = stop.send(true);
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Serves in the background until the returned handle's `stop` (or its drop).
+    pub fn spawn(self) -> Running {
+        let base = format!("http://{}", self.local_addr());
+        let (state, sandbox) = (self.state.clone(), self.sandbox.clone());
+        let (stop, mut stopped) = watch::channel(false);
+        tokio::spawn(self.run_until(async move { stopping(&mut stopped).await }));
+        Running {
+            base,
+            state,
+            sandbox,
+            stop,
+        }
+    }
+}
+
+/// A relay serving in the background.
+pub struct Running {
+    pub base: String,
+    pub state: AppState,
+    pub sandbox: Option<Sandbox>,
+    stop: watch::Sender<bool>,
+}
+
+impl Running {
+    /// Begins a graceful shutdown, as SIGTERM does.
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn local(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    }
+}
+
+/// Stripe settings and router of an in-process sandbox mounted at `/sandbox-stripe`.
+fn sandbox_for(settings: &Settings, addr: SocketAddr) -> (StripeSettings, Sandbox) {
+    let local = local(addr);
+    let webhook_secret = format!("whsec_sandbox_{}", stripe_sandbox::random_id(32));
+    let sandbox = Sandbox::new(SandboxConfig {
+        public_base: settings.public_url("/sandbox-stripe"),
+        webhook: Some(WebhookTarget {
+            url: format!("http://{local}/api/stripe/webhook"),
+            secrets: vec![webhook_secret.clone()],
+        }),
+        retry: RetryPolicy::default(),
+        sepa_settle_after: Duration::from_secs(10),
+    });
+    let stripe = StripeSettings {
+        secret_key: Secret::new(format!("sk_test_sandbox_{}", stripe_sandbox::random_id(24))),
+        publishable_key: format!("pk_test_sandbox_{}", stripe_sandbox::random_id(24)),
+        webhook_secrets: vec![Secret::new(webhook_secret)],
+        api_base: format!("http://{local}/sandbox-stripe/"),
+        mode: StripeMode::Test,
+    };
+    (stripe, sandbox)
+}

@@ -1,0 +1,85 @@
+//! `AppState`: what every handler shares, wired once from validated settings and an open,
+//! migrated database (see `startup::Application`, which is the only caller).
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::changes::Changes;
+use crate::clock::Clock;
+use crate::config::{Settings, StripeSettings};
+use crate::db::Db;
+use crate::keys::Keys;
+use crate::metrics::Metrics;
+use crate::plans::Catalogue;
+use crate::reader::Reader;
+use crate::stripe::StripeApi;
+use crate::writer::Writer;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub stripe_settings: Arc<StripeSettings>,
+    pub db: Db,
+    pub plans: Arc<Catalogue>,
+    pub stripe: StripeApi,
+    pub writer: Writer,
+    pub reader: Reader,
+    pub changes: Changes,
+    pub metrics: Metrics,
+    pub keys: Arc<Keys>,
+    pub clock: Clock,
+    /// Flips to true at shutdown, releasing held long polls.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// Starts the writer and the batched reader on `db`.
+    pub(crate) async fn build(
+        settings: Settings,
+        stripe_settings: StripeSettings,
+        db: Db,
+        shutdown: watch::Receiver<bool>,
+    ) -> anyhow::Result<Self> {
+        let plans =
+            Arc::new(Catalogue::load(settings.plans_file.as_deref()).map_err(anyhow::Error::msg)?);
+        let keys = Arc::new(
+            Keys::load(settings.signing_key.as_ref(), &db)
+                .await
+                .map_err(anyhow::Error::msg)?,
+        );
+        let stripe = StripeApi::new(&stripe_settings)?;
+        let clock = Clock::default();
+        let changes = Changes::default();
+        let metrics = Metrics::default();
+        let reader = Reader::spawn(db.clone());
+        let writer = Writer::spawn(
+            db.clone(),
+            plans.clone(),
+            changes.clone(),
+            metrics.clone(),
+            clock.clone(),
+        );
+        Ok(Self {
+            settings: Arc::new(settings),
+            stripe_settings: Arc::new(stripe_settings),
+            db,
+            plans,
+            stripe,
+            writer,
+            reader,
+            changes,
+            metrics,
+            keys,
+            clock,
+            shutdown,
+        })
+    }
+}
+
+/// Resolves once shutdown has begun (never, if nobody can begin it any more).
+pub async fn stopping(shutdown: &mut watch::Receiver<bool>) {
+    if shutdown.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
