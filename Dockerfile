@@ -10,7 +10,8 @@ COPY . .
 # Copied out of target/ in the same step, so that a target/ kept in a volume between builds
 # (as tests/container.sh does) still leaves the binary in this stage's layer.
 RUN cargo build --release --locked -p relay \
- && cp target/release/relay /usr/local/bin/relay
+ && cp target/release/relay /usr/local/bin/relay \
+ && strip /usr/local/bin/relay
 
 FROM ${BASE_IMAGE}
 RUN apt-get update \

@@ -59,7 +59,7 @@ finish() {
   exit $?
 }
 
-bash tests/container/base-images.sh || { failed=1; echo "✘ base images"; finish; }
+bash tests/container/base-images.sh > "$work/base-images.log" 2>&1 || { failed=1; echo "✘ base images"; finish; }
 
 started=$(date +%s)
 if ! podman build --isolation=chroot --network=host --format docker \
@@ -86,20 +86,20 @@ podman volume create erp-btp-relay-test-data > /dev/null
 port=18080
 base="http://127.0.0.1:$port"
 podman run -d --name "$name" -p "127.0.0.1:$port:8080" -v erp-btp-relay-test-data:/var/lib/relay \
-  -e APP_URL="$base" erp-btp-relay:latest serve --sandbox > /dev/null
+  -e APP_URL="$base" erp-btp-relay:latest serve --sandbox > /dev/null 2>> "$work/podman.log"
 check "the relay answers /healthz" healthy "$base"
-check "the image's health check passes" podman healthcheck run "$name"
+check "the image's health check passes" podman healthcheck run "$name" 2>> "$work/podman.log"
 check "it runs as the non-root user relay (uid 10001)" \
   test "$(podman exec "$name" id -u)" = 10001
 token=$(podman exec "$name" relay clients add --id 39 --name "Maçonnerie Dupont" | tail -n 1)
-podman restart "$name" > /dev/null
+podman restart "$name" > /dev/null 2>> "$work/podman.log"
 healthy "$base"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$base/api/subscription")
 check "a restart keeps the data: the client's token still works (HTTP $code)" test "$code" = 200
-podman rm -f "$name" > /dev/null
+podman rm -f "$name" > /dev/null 2>&1
 podman volume rm -f erp-btp-relay-test-data > /dev/null
 
-err=$(podman run --rm erp-btp-relay:latest serve 2>&1 > /dev/null)
+err=$(podman run --rm --no-healthcheck erp-btp-relay:latest serve 2>&1 > /dev/null)
 status=$?
 echo "  missing variable → exit $status: $err"
 check "a missing variable stops start-up with exit 2" test "$status" = 2
@@ -114,7 +114,14 @@ export POSTGRES_PASSWORD="stack-test-$RANDOM$RANDOM"
 # Required by compose.yaml; not used in sandbox mode.
 export STRIPE_SECRET_KEY=sk_test_unused STRIPE_PUBLISHABLE_KEY=pk_test_unused
 export STRIPE_WEBHOOK_SECRET=whsec_unused APP_URL=http://127.0.0.1:8080
-"${compose[@]}" down -v > /dev/null 2>&1
+# Both replicas sign entitlements with the same key, from the environment as in production.
+ENTITLEMENT_SIGNING_KEY=$(head -c 32 /dev/urandom | basenc --base64url | tr -d '=')
+export ENTITLEMENT_SIGNING_KEY
+stack_down() {
+  "${compose[@]}" down -v > /dev/null 2>&1
+  podman ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r podman rm -f > /dev/null 2>&1
+}
+stack_down
 "${compose[@]}" up -d > "$work/compose.log" 2>&1 || tail -n 20 "$work/compose.log"
 check "replica 1 answers on :8080" healthy http://127.0.0.1:8080
 check "replica 2 answers on :8081" healthy http://127.0.0.1:8081
@@ -150,5 +157,5 @@ echo "  woke $(python3 -c "print(round(($woke_at - $paid_at) * 1000))") ms after
 check "the webhook landed on replica 1, not on replica 2" bash -c \
   'podman logs "$1" 2>&1 | grep -q "Webhook received: checkout.session.completed" &&
    ! podman logs "$2" 2>&1 | grep -q "Webhook received"' _ "$first" "$second"
-"${compose[@]}" down -v > /dev/null 2>&1
+stack_down
 finish

@@ -9,7 +9,7 @@ app=$(realpath "$1"); relay=$(realpath "$2"); shot=$(realpath -m "${3:-target/sc
 mkdir -p "$(dirname "$shot")"
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-RELAY_ADDR=127.0.0.1:$port APP_URL=http://127.0.0.1:$port DATABASE_URL="sqlite://$work/relay.db" \
+RELAY_ADDR=127.0.0.1:$port RELAY_METRICS_ADDR=127.0.0.1:0 APP_URL=http://127.0.0.1:$port DATABASE_URL="sqlite://$work/relay.db" \
   "$relay" serve --sandbox >"$work/relay.out" 2>"$work/relay.err" &
 relay_pid=$!
 trap 'kill $relay_pid 2>/dev/null || true; rm -rf "$work" 2>/dev/null || true' EXIT

@@ -12,8 +12,9 @@ use crate::error::AppError;
 
 pub struct BearerClient(pub ClientId);
 
-/// The bearer client together with its subscription, read in the same query.
-pub struct BearerSubscription(pub ClientId, pub SubscriptionRow);
+/// The bearer client together with its subscription, read in the same query, and its token
+/// (to read again, revocation included, after a long poll).
+pub struct BearerSubscription(pub ClientId, pub SubscriptionRow, pub String);
 
 fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
     parts
@@ -50,6 +51,6 @@ impl FromRequestParts<AppState> for BearerSubscription {
             .subscription_for_token(token)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        Ok(BearerSubscription(client, row))
+        Ok(BearerSubscription(client, row, token.to_owned()))
     }
 }

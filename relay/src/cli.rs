@@ -93,6 +93,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
             };
+            // (`--sandbox` never serves production: `Application` refuses it there.)
+            if let (false, Err(e)) = (sandbox, settings.check_for_serving()) {
+                eprintln!("{e}");
+                return Ok(ExitCode::from(2));
+            }
             let _flush_logs_at_exit = init_logging(settings.log_json);
             serve(settings, sandbox).await?;
         }
@@ -273,7 +278,7 @@ async fn doctor() -> ExitCode {
     check(
         settings.signing_key.is_some() || settings.env != crate::config::AppEnv::Production,
         "Clé de signature des droits (ENTITLEMENT_SIGNING_KEY)",
-        "en production, fixez ENTITLEMENT_SIGNING_KEY (32 octets base64url) ; sinon une clé générée est gardée en base",
+        "en production, fixez ENTITLEMENT_SIGNING_KEY (32 octets base64url) ou ENTITLEMENT_SIGNING_KEY_FILE (fichier en mode 600) : le relais refuse de démarrer sans, plutôt que de garder une clé en clair dans la base",
     );
     if ok {
         ExitCode::SUCCESS

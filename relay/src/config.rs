@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use erp_btp_protocol::StripeMode;
 use url::Url;
@@ -50,10 +51,25 @@ pub struct Settings {
     pub app_url: Url,
     pub database_url: Secret,
     pub addr: SocketAddr,
+    /// `RELAY_METRICS_ADDR`: where `/metrics` is served, apart from the public address.
+    pub metrics_addr: SocketAddr,
     pub env: AppEnv,
     pub plans_file: Option<PathBuf>,
     pub signing_key: Option<Secret>,
     pub log_json: bool,
+    /// A live secret key is in the environment (even when `--sandbox` does not read it).
+    pub live_key_configured: bool,
+    /// `RELAY_MAX_WAITS_PER_TOKEN`: long polls one token may hold at once.
+    pub max_waits_per_token: usize,
+    /// `RELAY_MAX_LONG_POLLS`: long polls the relay holds at once, all tokens together.
+    pub max_long_polls: usize,
+    /// `RELAY_SUCCESS_LOOKUPS_PER_SEC`: Stripe look-ups the public success page may make.
+    pub success_lookups_per_sec: usize,
+    /// `RELAY_HEADER_TIMEOUT_SECS`: a connection whose request headers take longer is closed.
+    pub header_timeout: Duration,
+    /// `RELAY_REQUEST_TIMEOUT_SECS`: a request not answered by then gets 408 (long polls
+    /// excepted: they end by themselves within their own `wait`).
+    pub request_timeout: Duration,
     /// Non-fatal remarks for the operator (e.g. a test key in production).
     pub warnings: Vec<String>,
 }
@@ -139,6 +155,13 @@ impl Settings {
                 format!("« {addr_text} » n'est pas une adresse IP:port (ex. 0.0.0.0:8080)"),
             )
         })?;
+        let metrics_text = get("RELAY_METRICS_ADDR").unwrap_or_else(|| "127.0.0.1:9464".into());
+        let metrics_addr = metrics_text.trim().parse().map_err(|_| {
+            err(
+                "RELAY_METRICS_ADDR",
+                format!("« {metrics_text} » n'est pas une adresse IP:port (ex. 127.0.0.1:9464)"),
+            )
+        })?;
         let log_json = match get("LOG_FORMAT").as_deref() {
             None | Some("text") => false,
             Some("json") => true,
@@ -149,22 +172,105 @@ impl Settings {
                 ));
             }
         };
+        let max_waits_per_token = positive(&get, "RELAY_MAX_WAITS_PER_TOKEN", 4)?;
+        let max_long_polls = positive(&get, "RELAY_MAX_LONG_POLLS", 10_000)?;
+        let success_lookups_per_sec = positive(&get, "RELAY_SUCCESS_LOOKUPS_PER_SEC", 5)?;
+        let seconds =
+            |var, default| positive(&get, var, default).map(|s| Duration::from_secs(s as u64));
+        let header_timeout = seconds("RELAY_HEADER_TIMEOUT_SECS", 30)?;
+        let request_timeout = seconds("RELAY_REQUEST_TIMEOUT_SECS", 30)?;
         Ok(Settings {
             stripe,
             app_url,
             database_url: Secret::new(database_url),
             addr,
+            metrics_addr,
             env,
             plans_file: get("RELAY_PLANS_FILE").map(PathBuf::from),
-            signing_key: get("ENTITLEMENT_SIGNING_KEY").map(Secret::new),
+            signing_key: signing_key(&get)?,
             log_json,
+            live_key_configured: get("STRIPE_SECRET_KEY").is_some_and(|k| {
+                let k = k.trim();
+                k.starts_with("sk_live_") || k.starts_with("rk_live_")
+            }),
+            max_waits_per_token,
+            max_long_polls,
+            success_lookups_per_sec,
+            header_timeout,
+            request_timeout,
             warnings,
         })
+    }
+
+    /// What serving needs beyond reading the settings: in production the entitlement key
+    /// comes from the environment (or its file), never generated and kept in the database.
+    pub fn check_for_serving(&self) -> Result<(), ConfigError> {
+        if self.env == AppEnv::Production && self.signing_key.is_none() {
+            return Err(err(
+                "ENTITLEMENT_SIGNING_KEY",
+                "est absente : en production, fournissez-la (ou ENTITLEMENT_SIGNING_KEY_FILE) ; 32 octets aléatoires en base64url",
+            ));
+        }
+        Ok(())
     }
 
     /// `APP_URL` joined with `path` (which starts with `/`), keeping any base path.
     pub fn public_url(&self, path: &str) -> String {
         format!("{}{path}", self.app_url.as_str().trim_end_matches('/'))
+    }
+}
+
+/// The entitlement seed from `ENTITLEMENT_SIGNING_KEY`, or read once from the file named by
+/// `ENTITLEMENT_SIGNING_KEY_FILE`, which only its owner may read (mode 0600 or stricter).
+fn signing_key(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Secret>, ConfigError> {
+    const FILE: &str = "ENTITLEMENT_SIGNING_KEY_FILE";
+    if let Some(key) = get("ENTITLEMENT_SIGNING_KEY") {
+        return Ok(Some(Secret::new(key)));
+    }
+    let Some(path) = get(FILE) else {
+        return Ok(None);
+    };
+    let meta = std::fs::metadata(path.trim())
+        .map_err(|e| err(FILE, format!("« {} » est illisible ({e})", path.trim())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(err(
+                FILE,
+                format!(
+                    "« {} » est lisible par d'autres (mode {mode:o}) : chmod 600",
+                    path.trim()
+                ),
+            ));
+        }
+    }
+    let _ = meta;
+    let text = std::fs::read_to_string(path.trim())
+        .map_err(|e| err(FILE, format!("« {} » est illisible ({e})", path.trim())))?;
+    Ok(Some(Secret::new(text.trim())))
+}
+
+/// A whole number ≥ 1 from `var`, or `default` when it is not set.
+fn positive(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: usize,
+) -> Result<usize, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                err(
+                    var,
+                    format!("vaut « {text} » : un nombre entier ≥ 1 est attendu"),
+                )
+            }),
     }
 }
 

@@ -112,6 +112,15 @@ word_enum!(
     }
 );
 
+word_enum!(
+    /// Which Stripe served a payment: the in-process sandbox, or Stripe in test or live mode.
+    PaymentOrigin {
+        Sandbox => "sandbox",
+        Test => "test",
+        Live => "live",
+    }
+);
+
 /// What the payment rules need to know of a Checkout Session, from an event or from the API.
 /// Fields stay optional: a webhook is read leniently, whatever API version the account sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +134,8 @@ pub struct SessionFacts {
     /// `None` when Stripe sent a value this relay does not know.
     pub payment_status: Option<PaymentStatus>,
     pub status: Option<CheckoutStatus>,
+    /// Stripe's `livemode`: real money, whatever this relay's keys say.
+    pub livemode: bool,
 }
 
 /// Whole days left before `expires_at`, rounded up, never negative.

@@ -4,13 +4,16 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use erp_btp_protocol::{ErrorBody, ErrorDetail};
 
 use crate::signature::SignatureError;
 use crate::stripe::StripeFailure;
+
+/// What `Retry-After` says to a client refused for holding too many long polls.
+pub const RETRY_AFTER_SECS: u64 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -32,6 +35,10 @@ pub enum AppError {
     TooLarge,
     #[error("body is not declared as JSON")]
     NotJson,
+    #[error("request not served within the deadline")]
+    Timeout,
+    #[error("too many long polls held ({0:?} full)")]
+    TooManyWaits(crate::limits::Full),
 }
 
 impl From<sqlx::Error> for AppError {
@@ -74,6 +81,9 @@ impl AppError {
             AppError::Stripe(_) => (StatusCode::BAD_GATEWAY, "stripe_unavailable", "Le service de paiement Stripe n'a pas pu créer la session : réessayez dans quelques minutes.".into()),
             AppError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_unavailable", "La base de données est momentanément indisponible : réessayez.".into()),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Ressource introuvable.".into()),
+            AppError::TooManyWaits(crate::limits::Full::Token) => (StatusCode::TOO_MANY_REQUESTS, "too_many_waits", format!("Trop d'attentes simultanées pour ce jeton : réessayez dans {RETRY_AFTER_SECS} secondes.")),
+            AppError::TooManyWaits(crate::limits::Full::Relay) => (StatusCode::TOO_MANY_REQUESTS, "relay_busy", format!("Le relais est très sollicité : réessayez dans {RETRY_AFTER_SECS} secondes.")),
+            AppError::Timeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout", "Le relais n'a pas pu répondre à temps : réessayez dans un instant.".into()),
             AppError::NotJson => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Le corps doit être du JSON envoyé avec l'en-tête Content-Type: application/json.".into()),
             AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("Requête trop volumineuse (maximum {} Kio).", crate::BODY_LIMIT / 1024)),
         }
@@ -83,11 +93,9 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
-        match &self {
-            AppError::Stripe(_) | AppError::Storage(_) => {
-                tracing::error!(error = %chain(&self), code, "request failed")
-            }
-            _ => tracing::info!(error = %self, code, "request refused"),
+        // Refusals are counted (and logged within a budget) by `metrics::track`.
+        if let AppError::Stripe(_) | AppError::Storage(_) = &self {
+            tracing::error!(error = %chain(&self), code, "request failed")
         }
         let body = ErrorBody {
             error: ErrorDetail {
@@ -95,7 +103,19 @@ impl IntoResponse for AppError {
                 message,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let AppError::TooManyWaits(_) = self {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        if status.is_client_error() {
+            response.extensions_mut().insert(crate::metrics::Refused {
+                code,
+                reason: self.to_string(),
+            });
+        }
+        response
     }
 }
 

@@ -10,7 +10,9 @@ use erp_btp_protocol::Plan;
 use sqlx::AnyConnection;
 
 use crate::db::payments as q;
-use crate::domain::{CheckoutStatus, ClientId, PaymentStatus, SessionFacts, SessionState};
+use crate::domain::{
+    CheckoutStatus, ClientId, PaymentOrigin, PaymentStatus, SessionFacts, SessionState,
+};
 use crate::plans::Catalogue;
 use crate::stripe::WebhookEvent;
 
@@ -236,28 +238,35 @@ pub async fn apply_batch(
     conn: &mut AnyConnection,
     works: &[&Work],
     plans: &Catalogue,
+    origin: PaymentOrigin,
     now: i64,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
+    // What Stripe says of itself wins: a livemode object is real money whatever our keys say.
+    let origin_of = |live: bool| if live { PaymentOrigin::Live } else { origin };
     let decisions: Vec<Result<(&SessionFacts, Decision), Outcome>> =
         works.iter().map(|w| decide_work(w, plans)).collect();
     let mut seen = HashSet::new();
-    let paid: Vec<&SessionFacts> = decisions
+    let paid: Vec<(&SessionFacts, PaymentOrigin)> = decisions
         .iter()
         .filter_map(|d| match d {
             Ok((facts, Decision::Fulfil { .. })) => Some(*facts),
             _ => None,
         })
         .filter(|facts| seen.insert(facts.id.as_str()))
+        .map(|facts| (facts, origin_of(facts.livemode)))
         .collect();
     let mut claimed = q::claim_for_fulfilment(conn, &paid, now).await?;
     let mut outcomes = Vec::with_capacity(works.len());
     for decision in decisions {
         outcomes.push(match decision {
             Err(outcome) => outcome,
-            Ok((facts, decision)) => apply(conn, facts, decision, &mut claimed, now).await?,
+            Ok((facts, decision)) => {
+                let origin = origin_of(facts.livemode);
+                apply(conn, facts, decision, &mut claimed, origin, now).await?
+            }
         });
     }
-    journal(conn, works, &mut outcomes, now).await?;
+    journal(conn, works, &mut outcomes, origin, now).await?;
     Ok(outcomes)
 }
 
@@ -285,6 +294,7 @@ async fn apply(
     facts: &SessionFacts,
     decision: Decision<'_>,
     claimed: &mut HashSet<String>,
+    origin: PaymentOrigin,
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
     match decision {
@@ -309,7 +319,7 @@ async fn apply(
             }
         }
         Decision::Move(t) => {
-            if !q::claim(conn, facts, t.from, t.to, t.reason.as_deref(), now).await? {
+            if !q::claim(conn, facts, t.from, t.to, t.reason.as_deref(), origin, now).await? {
                 return already(conn, facts).await;
             }
             if t.to == SessionState::Rejected {
@@ -339,6 +349,7 @@ async fn journal(
     conn: &mut AnyConnection,
     works: &[&Work],
     outcomes: &mut [Outcome],
+    origin: PaymentOrigin,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let rows: Vec<q::EventRow> = works
@@ -351,6 +362,11 @@ async fn journal(
                 session: event.session.as_ref().map(|s| &s.id),
                 payload,
                 outcome: outcome.label(),
+                origin: if event.livemode {
+                    PaymentOrigin::Live
+                } else {
+                    origin
+                },
             }),
             Work::Lookup(_) => None,
         })
@@ -381,6 +397,7 @@ mod tests {
             currency: Some(currency.into()),
             payment_status: Some(PaymentStatus::Paid),
             status: Some(CheckoutStatus::Complete),
+            livemode: false,
         }
     }
 

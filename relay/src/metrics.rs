@@ -12,6 +12,17 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 const WAKE_BUCKETS_MS: [f64; 8] = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 500.0];
+/// Refused requests logged per second at most; the rest are only counted, so that a flood of
+/// bad requests cannot stall the server on its log.
+const REFUSED_LOGS_PER_SEC: u32 = 20;
+
+/// Set on a response by `AppError`: the request was refused with this stable code, for this
+/// reason (English, for the log).
+#[derive(Debug, Clone)]
+pub struct Refused {
+    pub code: &'static str,
+    pub reason: String,
+}
 
 #[derive(Clone, Default)]
 pub struct Metrics {
@@ -27,6 +38,9 @@ struct Inner {
     wake_buckets: [AtomicU64; WAKE_BUCKETS_MS.len()],
     wake_count: AtomicU64,
     wake_sum_us: AtomicU64,
+    refused: Mutex<BTreeMap<&'static str, u64>>,
+    /// Start of the current second and the refused requests logged in it.
+    log_window: Mutex<Option<(Instant, u32)>>,
 }
 
 impl Metrics {
@@ -44,6 +58,23 @@ impl Metrics {
         // Rejection reasons carry details; the metric keeps the kind only.
         let kind = outcome.split(':').next().unwrap_or(outcome).to_owned();
         *self.inner.webhooks.lock().unwrap().entry(kind).or_default() += 1;
+    }
+
+    /// Counts a refused request; true when it may also be logged (within this second's budget).
+    pub fn observe_refused(&self, code: &'static str) -> bool {
+        *self.inner.refused.lock().unwrap().entry(code).or_default() += 1;
+        let mut window = self.inner.log_window.lock().unwrap();
+        let now = Instant::now();
+        match &mut *window {
+            Some((start, n)) if now.duration_since(*start).as_secs() < 1 => {
+                *n += 1;
+                *n <= REFUSED_LOGS_PER_SEC
+            }
+            _ => {
+                *window = Some((now, 1));
+                true
+            }
+        }
     }
 
     pub fn observe_batch(&self, jobs: usize) {
@@ -81,6 +112,10 @@ impl Metrics {
                 out,
                 "relay_webhook_events_total{{outcome=\"{outcome}\"}} {n}"
             );
+        }
+        out.push_str("# HELP relay_requests_refused_total Requests refused with a 4xx, by error code.\n# TYPE relay_requests_refused_total counter\n");
+        for (code, n) in self.inner.refused.lock().unwrap().iter() {
+            let _ = writeln!(out, "relay_requests_refused_total{{code=\"{code}\"}} {n}");
         }
         let batches = self.inner.batches.load(Ordering::Relaxed);
         let jobs = self.inner.batched_jobs.load(Ordering::Relaxed);
@@ -131,6 +166,11 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
     let started = Instant::now();
     let response = next.run(request).await;
     metrics.observe_request(&route, response.status().as_u16());
+    if let Some(refused) = response.extensions().get::<Refused>() {
+        if metrics.observe_refused(refused.code) {
+            tracing::info!(route, code = refused.code, error = %refused.reason, "request refused");
+        }
+    }
     tracing::debug!(
         route,
         status = response.status().as_u16(),
@@ -138,4 +178,23 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
         "request"
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_requests_are_all_counted_but_only_twenty_a_second_logged() {
+        let metrics = Metrics::default();
+        let logged = (0..100)
+            .filter(|_| metrics.observe_refused("invalid_signature"))
+            .count();
+        assert_eq!(logged, REFUSED_LOGS_PER_SEC as usize);
+        assert!(
+            metrics
+                .render(0)
+                .contains("relay_requests_refused_total{code=\"invalid_signature\"} 100")
+        );
+    }
 }

@@ -19,9 +19,10 @@ pub async fn serve(settings: Settings, sandbox: bool) -> anyhow::Result<()> {
         announce_sandbox(app.state()).await?;
     }
     tracing::info!(
-        "relay listening on http://{} (APP_URL {})",
+        "relay listening on http://{} (APP_URL {}), metrics on http://{}/metrics",
         app.local_addr(),
-        app.state().settings.app_url
+        app.state().settings.app_url,
+        app.metrics_addr()
     );
     app.run_until(shutdown_signal()).await
 }

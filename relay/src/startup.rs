@@ -15,8 +15,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::changes::listen_for_changes;
-use crate::config::{Secret, Settings, StripeSettings};
+use crate::config::{AppEnv, Secret, Settings, StripeSettings};
 use crate::db::{Backend, Db};
+use crate::domain::PaymentOrigin;
 use crate::state::{AppState, stopping};
 
 /// Logs go to stderr through a background writer, so a request never waits on a `write`;
@@ -64,6 +65,7 @@ pub enum StripeChoice {
 /// A relay ready to serve: bound, migrated, wired.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: TcpListener,
     addr: SocketAddr,
     state: AppState,
     router: Router,
@@ -88,27 +90,50 @@ impl Application {
         stripe: StripeChoice,
     ) -> anyhow::Result<Self> {
         let addr = listener.local_addr()?;
+        if stripe == StripeChoice::Sandbox {
+            sandbox_allowed(&settings)?;
+        }
         let db = open_database(&settings).await?;
-        let (stripe_settings, sandbox) = match (stripe, &settings.stripe) {
+        let (stripe_settings, sandbox, origin) = match (stripe, &settings.stripe) {
             (StripeChoice::Sandbox, _) => {
+                let foreign = db.rows_not_from_sandbox().await?;
+                anyhow::ensure!(
+                    foreign == 0,
+                    "--sandbox refusé : la base (DATABASE_URL) contient {foreign} paiement(s) ou événement(s) d'un vrai Stripe ou d'origine inconnue ; utilisez une base à part pour le Stripe simulé"
+                );
                 let (s, sandbox) = sandbox_for(&settings, addr);
-                (s, Some(sandbox))
+                (s, Some(sandbox), PaymentOrigin::Sandbox)
             }
-            (StripeChoice::Configured, Some(s)) => (s.clone(), None),
+            (StripeChoice::Configured, Some(s)) => {
+                let origin = match s.mode {
+                    StripeMode::Test => PaymentOrigin::Test,
+                    StripeMode::Live => PaymentOrigin::Live,
+                };
+                (s.clone(), None, origin)
+            }
             (StripeChoice::Configured, None) => anyhow::bail!("STRIPE_SECRET_KEY absente"),
         };
         let (stop, stopped) = watch::channel(false);
-        let state = AppState::build(settings, stripe_settings, db, stopped).await?;
+        let state = AppState::build(settings, stripe_settings, origin, db, stopped).await?;
         if state.db.backend == Backend::Postgres {
             let url = state.settings.database_url.expose().to_owned();
             listen_for_changes(url, state.changes.clone());
         }
+        let metrics_listener = TcpListener::bind(state.settings.metrics_addr)
+            .await
+            .with_context(|| {
+                format!(
+                    "RELAY_METRICS_ADDR : impossible d'écouter sur {}",
+                    state.settings.metrics_addr
+                )
+            })?;
         let mut router = crate::routes::app(state.clone());
         if let Some(sandbox) = &sandbox {
             router = router.nest("/sandbox-stripe", sandbox.router());
         }
         Ok(Self {
             listener,
+            metrics_listener,
             addr,
             state,
             router,
@@ -120,6 +145,10 @@ impl Application {
     /// An address this machine can connect to (a wildcard bind becomes loopback).
     pub fn local_addr(&self) -> SocketAddr {
         local(self.addr)
+    }
+
+    pub fn metrics_addr(&self) -> SocketAddr {
+        local(self.metrics_listener.local_addr().expect("bound"))
     }
 
     pub fn state(&self) -> &AppState {
@@ -137,24 +166,33 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let stop = self.stop;
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                signal.await;
-                tracing::info!("shutting down: finishing requests in flight");
-                let _ = stop.send(true);
-            })
-            .await?;
+        let header_timeout = self.state.settings.header_timeout;
+        let mut stopped = stop.subscribe();
+        tokio::spawn(crate::http_server::serve(
+            self.metrics_listener,
+            crate::routes::metrics_app(self.state.clone()),
+            header_timeout,
+            async move { stopping(&mut stopped).await },
+        ));
+        crate::http_server::serve(self.listener, self.router, header_timeout, async move {
+            signal.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            let _ = stop.send(true);
+        })
+        .await;
         Ok(())
     }
 
     /// Serves in the background until the returned handle's `stop` (or its drop).
     pub fn spawn(self) -> Running {
         let base = format!("http://{}", self.local_addr());
+        let metrics_base = format!("http://{}", self.metrics_addr());
         let (state, sandbox) = (self.state.clone(), self.sandbox.clone());
         let (stop, mut stopped) = watch::channel(false);
         tokio::spawn(self.run_until(async move { stopping(&mut stopped).await }));
         Running {
             base,
+            metrics_base,
             state,
             sandbox,
             stop,
@@ -165,6 +203,8 @@ impl Application {
 /// A relay serving in the background.
 pub struct Running {
     pub base: String,
+    /// Where `/metrics` is served.
+    pub metrics_base: String,
     pub state: AppState,
     pub sandbox: Option<Sandbox>,
     stop: watch::Sender<bool>,
@@ -181,6 +221,20 @@ impl Drop for Running {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The simulated Stripe "pays" without money and its control routes are public: never where
+/// real companies are served.
+fn sandbox_allowed(settings: &Settings) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        settings.env != AppEnv::Production,
+        "--sandbox refusé : APP_ENV=production (le Stripe simulé n'est jamais utilisé en production)"
+    );
+    anyhow::ensure!(
+        !settings.live_key_configured,
+        "--sandbox refusé : STRIPE_SECRET_KEY est une clé live (sk_live_/rk_live_) ; retirez-la pour essayer le Stripe simulé"
+    );
+    Ok(())
 }
 
 fn local(addr: SocketAddr) -> SocketAddr {
@@ -203,6 +257,7 @@ fn sandbox_for(settings: &Settings, addr: SocketAddr) -> (StripeSettings, Sandbo
         }),
         retry: RetryPolicy::default(),
         sepa_settle_after: Duration::from_secs(10),
+        return_origin: Some(settings.app_url.origin().ascii_serialization()),
     });
     let stripe = StripeSettings {
         secret_key: Secret::new(format!("sk_test_sandbox_{}", stripe_sandbox::random_id(24))),

@@ -9,7 +9,9 @@ use crate::changes::Changes;
 use crate::clock::Clock;
 use crate::config::{Settings, StripeSettings};
 use crate::db::Db;
+use crate::domain::PaymentOrigin;
 use crate::keys::Keys;
+use crate::limits::{Bucket, LongPolls};
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
 use crate::reader::Reader;
@@ -29,6 +31,11 @@ pub struct AppState {
     pub metrics: Metrics,
     pub keys: Arc<Keys>,
     pub clock: Clock,
+    /// Which Stripe this relay talks to, recorded with every payment.
+    pub origin: PaymentOrigin,
+    pub long_polls: LongPolls,
+    /// Stripe look-ups left to the public success page.
+    pub success_lookups: Bucket,
     /// Flips to true at shutdown, releasing held long polls.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -38,6 +45,7 @@ impl AppState {
     pub(crate) async fn build(
         settings: Settings,
         stripe_settings: StripeSettings,
+        origin: PaymentOrigin,
         db: Db,
         shutdown: watch::Receiver<bool>,
     ) -> anyhow::Result<Self> {
@@ -50,6 +58,8 @@ impl AppState {
         );
         let stripe = StripeApi::new(&stripe_settings)?;
         let clock = Clock::default();
+        let long_polls = LongPolls::new(settings.max_waits_per_token, settings.max_long_polls);
+        let success_lookups = Bucket::new(settings.success_lookups_per_sec);
         let changes = Changes::default();
         let metrics = Metrics::default();
         let reader = Reader::spawn(db.clone());
@@ -59,6 +69,7 @@ impl AppState {
             changes.clone(),
             metrics.clone(),
             clock.clone(),
+            origin,
         );
         Ok(Self {
             settings: Arc::new(settings),
@@ -72,6 +83,9 @@ impl AppState {
             metrics,
             keys,
             clock,
+            origin,
+            long_polls,
+            success_lookups,
             shutdown,
         })
     }

@@ -124,6 +124,7 @@ fn facts_from_api(s: &CheckoutSession) -> SessionFacts {
             .status
             .as_ref()
             .and_then(|st| CheckoutStatus::parse(st.as_str())),
+        livemode: s.livemode,
     }
 }
 
@@ -134,6 +135,8 @@ pub struct WebhookEvent {
     pub event_type: String,
     /// The Checkout Session of `checkout.session.*` events, when it can be read.
     pub session: Option<SessionFacts>,
+    /// Stripe's `livemode`: sent by a live account.
+    pub livemode: bool,
 }
 
 #[derive(Deserialize)]
@@ -142,6 +145,8 @@ struct RawEvent {
     #[serde(rename = "type")]
     event_type: String,
     data: Option<RawData>,
+    #[serde(default)]
+    livemode: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +165,8 @@ struct RawSession {
     currency: Option<String>,
     payment_status: Option<String>,
     status: Option<String>,
+    #[serde(default)]
+    livemode: Option<bool>,
 }
 
 /// Parses an event body. Errors only when it is not an event at all (no `id`/`type`).
@@ -188,6 +195,7 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
                 currency: o.currency.map(|c| c.to_ascii_lowercase()),
                 payment_status: o.payment_status.as_deref().and_then(PaymentStatus::parse),
                 status: o.status.as_deref().and_then(CheckoutStatus::parse),
+                livemode: o.livemode.or(raw.livemode).unwrap_or(false),
             })
         })
     } else {
@@ -197,6 +205,7 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
         id: raw.id,
         event_type: raw.event_type,
         session,
+        livemode: raw.livemode.unwrap_or(false),
     })
 }
 

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::changes::Changes;
 use crate::clock::Clock;
 use crate::db::{Backend, Db};
+use crate::domain::PaymentOrigin;
 use crate::fulfil::{Outcome, Work, apply_batch};
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
@@ -65,6 +66,7 @@ impl Writer {
         changes: Changes,
         metrics: Metrics,
         clock: Clock,
+        origin: PaymentOrigin,
     ) -> Self {
         let (tx, mut rx) = mpsc::channel::<Job>(8 * MAX_BATCH);
         tokio::spawn(async move {
@@ -80,7 +82,7 @@ impl Writer {
                     Some(until) if Instant::now() < until => {
                         vec![Err(WriteError::unavailable(Unavailable::Unreachable)); works.len()]
                     }
-                    _ => match commit(&db, &plans, &works, clock.now()).await {
+                    _ => match commit(&db, &plans, origin, &works, clock.now()).await {
                         Ok(outcomes) => {
                             down_until = None;
                             outcomes.into_iter().map(Ok).collect()
@@ -92,7 +94,7 @@ impl Writer {
                         Err(_) => {
                             let mut each = Vec::with_capacity(works.len());
                             for work in &works {
-                                each.push(commit_alone(&db, &plans, work, &clock).await);
+                                each.push(commit_alone(&db, &plans, origin, work, &clock).await);
                             }
                             each
                         }
@@ -127,12 +129,13 @@ impl Writer {
 async fn commit_alone(
     db: &Db,
     plans: &Catalogue,
+    origin: PaymentOrigin,
     work: &Work,
     clock: &Clock,
 ) -> Result<Outcome, WriteError> {
     let mut attempt = 1;
     loop {
-        match commit(db, plans, &[work], clock.now()).await {
+        match commit(db, plans, origin, &[work], clock.now()).await {
             Ok(mut outcomes) => return Ok(outcomes.remove(0)),
             Err(e) if attempt >= 3 || !e.retryable => return Err(e),
             Err(_) => {
@@ -148,6 +151,7 @@ async fn commit_alone(
 pub async fn commit(
     db: &Db,
     plans: &Catalogue,
+    origin: PaymentOrigin,
     works: &[&Work],
     now: i64,
 ) -> Result<Vec<Outcome>, WriteError> {
@@ -159,7 +163,7 @@ pub async fn commit(
         }
     };
     let mut tx = db.pool.begin().await.map_err(fail)?;
-    let outcomes = apply_batch(&mut tx, works, plans, now)
+    let outcomes = apply_batch(&mut tx, works, plans, origin, now)
         .await
         .map_err(fail)?;
     if db.backend == Backend::Postgres {

@@ -92,7 +92,7 @@ async fn healthz_checks_the_database_and_metrics_count_requests(backend: Backend
     assert_eq!((code, body["database"].as_str()), (200, Some("ok")));
     w.get_json("/api/stripe/plans", None).await;
     w.get_json("/api/subscription", None).await;
-    let metrics = w.get("/metrics").await.text().await.unwrap();
+    let metrics = w.metrics().await;
     assert!(
         metrics.contains(r#"relay_http_requests_total{route="/api/stripe/plans",status="200"} 1"#),
         "{metrics}"

@@ -25,6 +25,7 @@ fn start_sandbox_relay(db: &std::path::Path) -> Server {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("RELAY_ADDR", format!("127.0.0.1:{port}"))
+        .env("RELAY_METRICS_ADDR", "127.0.0.1:0")
         .env("APP_URL", &base)
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .stdout(Stdio::piped())

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::{Backend, DAY, World, now, start};
 use erp_btp_protocol::entitlement::{decode_public_key, verify};
-use erp_btp_protocol::{EntitlementError, SubscriptionStatus};
+use erp_btp_protocol::{EntitlementError, StripeMode, SubscriptionStatus};
 
 async fn poll(w: &World, base: &str, query: &str) -> (SubscriptionStatus, Duration) {
     let started = Instant::now();
@@ -98,7 +98,7 @@ async fn a_long_poll_is_held_then_answers_within_a_second_of_the_commit(backend:
     assert_eq!(status.status, erp_btp_protocol::SubscriptionState::Active);
     assert_eq!(status.version, 1);
     assert!(answered.duration_since(committed) < Duration::from_secs(1));
-    let metrics = w.get("/metrics").await.text().await.unwrap();
+    let metrics = w.metrics().await;
     assert!(
         metrics.contains("relay_long_poll_wake_seconds_count 1"),
         "{metrics}"
@@ -138,6 +138,11 @@ async fn the_entitlement_verifies_with_the_published_key_and_a_forgery_does_not(
         ("39", s.version)
     );
     assert_eq!(verified.payload.status, s.status);
+    assert_eq!(
+        (verified.payload.mode, s.mode),
+        (Some(StripeMode::Test), Some(StripeMode::Test)),
+        "both say which Stripe the relay uses"
+    );
     let (head, sig) = s.entitlement.split_once('.').unwrap();
     use base64::Engine;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,7 +1,8 @@
-//! What the app keeps on disk between runs (`session.json` in its data folder): the relay's
-//! address, the last entitlement it signed, when it was fetched, the latest time seen, and the
-//! plans. Never the token. The entitlement is trusted only if it verifies with the key pinned in
-//! the OS secret store, so editing the file cannot extend access.
+//! What the app keeps on disk between runs (`session.json` in its data folder): the last
+//! entitlement the relay signed, when it was fetched, and the plans. Never the token, nor what
+//! an edit could turn to its advantage (relay address, company, latest time seen: those are in
+//! the OS secret store). The entitlement is trusted only if it verifies with the key pinned
+//! there and names the logged-in company, so editing the file cannot extend access.
 
 use std::path::{Path, PathBuf};
 
@@ -13,13 +14,9 @@ use crate::error::DesktopError;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
-    pub relay_url: String,
     pub entitlement: Option<String>,
     /// Unix seconds of the last successful read from the relay.
     pub last_sync: Option<i64>,
-    /// Latest time this app has seen (its clock or a signed `issued_at`): a clock set back
-    /// before it does not give days back.
-    pub max_seen: i64,
     pub plans: Vec<Plan>,
 }
 
@@ -61,16 +58,22 @@ impl Session {
         }
     }
 
-    /// The cached entitlement, verified with the pinned key.
-    pub fn verified(&self, public_key: &str) -> Result<EntitlementPayload, DesktopError> {
+    /// The cached entitlement, verified with the pinned key and naming `client_id`.
+    pub fn verified(
+        &self,
+        public_key: &str,
+        client_id: &str,
+    ) -> Result<EntitlementPayload, DesktopError> {
         let token = self
             .entitlement
             .as_deref()
             .ok_or(DesktopError::RelayUnreachable)?;
         let key = decode_public_key(public_key).map_err(|_| DesktopError::CacheTampered)?;
         verify(&key, token)
+            .ok()
             .map(|e| e.payload)
-            .map_err(|_| DesktopError::CacheTampered)
+            .filter(|p| p.client_id == client_id)
+            .ok_or(DesktopError::CacheTampered)
     }
 }
 
@@ -106,8 +109,7 @@ mod tests {
         assert!(!path(&dir).exists());
         assert_eq!(Session::load(&dir).unwrap(), None);
         let session = Session {
-            relay_url: "https://r.example".into(),
-            max_seen: 5,
+            last_sync: Some(5),
             ..Default::default()
         };
         session.save(&dir).unwrap();

@@ -13,8 +13,9 @@ use tokio::sync::watch;
 
 use crate::cache::{Session, effective_now};
 use crate::error::DesktopError;
-use crate::relay_client::{RelayClient, parse_relay_url};
+use crate::relay_client::RelayClient;
 use crate::secrets::{self, Login};
+use crate::urls::{openable, parse_relay_url};
 use crate::view::{StatusView, status_view};
 
 /// Opens a URL in the system browser; tests pass one that records it.
@@ -90,17 +91,25 @@ impl Desktop {
     }
 
     fn logged_in(&self) -> Result<(Session, Login, RelayClient), DesktopError> {
-        let session = Session::load(&self.dir)?.ok_or(DesktopError::NotLoggedIn)?;
         let login = secrets::load_login(&self.account)?.ok_or(DesktopError::NotLoggedIn)?;
-        let url = parse_relay_url(&session.relay_url)?;
+        let session = Session::load(&self.dir)?.unwrap_or_default();
+        let url = parse_relay_url(&login.relay_url)?;
         Ok((session, login, RelayClient::new(self.http.clone(), url)))
     }
 
-    fn check(public_key: &str, entitlement: &str) -> Result<EntitlementPayload, DesktopError> {
+    /// What the relay signed, if it verifies with `public_key` and is about `client_id` (when
+    /// known: at login, the first entitlement names the company).
+    fn check(
+        public_key: &str,
+        client_id: Option<&str>,
+        entitlement: &str,
+    ) -> Result<EntitlementPayload, DesktopError> {
         let key = decode_public_key(public_key).map_err(|_| DesktopError::UntrustedAnswer)?;
         verify(&key, entitlement)
+            .ok()
             .map(|e| e.payload)
-            .map_err(|_| DesktopError::UntrustedAnswer)
+            .filter(|p| client_id.is_none_or(|id| p.client_id == id))
+            .ok_or(DesktopError::UntrustedAnswer)
     }
 
     pub async fn login(&self, relay_url: &str, token: &str) -> Result<StatusView, DesktopError> {
@@ -112,23 +121,22 @@ impl Desktop {
         let client = RelayClient::new(self.http.clone(), url.clone());
         let key = client.public_key().await?;
         let status = client.status(token, None).await?;
-        let payload = Self::check(&key.public_key, &status.entitlement)?;
+        let payload = Self::check(&key.public_key, None, &status.entitlement)?;
         let plans = client.plans().await?;
-        secrets::save_login(
-            &self.account,
-            &Login {
-                token: token.to_owned(),
-                public_key: key.public_key,
-            },
-        )?;
-        let mut session = Session {
+        let mut login = Login {
+            token: token.to_owned(),
+            public_key: key.public_key,
             relay_url: url.to_string(),
+            client_id: payload.client_id.clone(),
+            max_seen: 0,
+        };
+        secrets::save_login(&self.account, &login)?;
+        let mut session = Session {
             entitlement: Some(status.entitlement),
             last_sync: Some(clock()),
-            max_seen: 0,
             plans,
         };
-        self.finish(&mut session, &payload, false)
+        self.finish(&mut session, &mut login, &payload, false)
     }
 
     pub fn logout(&self) -> Result<(), DesktopError> {
@@ -139,13 +147,13 @@ impl Desktop {
 
     /// The status from the relay, or from the verified cache when the relay is unreachable.
     pub async fn status(&self) -> Result<StatusView, DesktopError> {
-        let (mut session, login, client) = self.logged_in()?;
+        let (mut session, mut login, client) = self.logged_in()?;
         match client.status(&login.token, None).await {
             Ok(status) => {
-                self.accept(&mut session, &login, &client, status.entitlement)
+                self.accept(&mut session, &mut login, &client, status.entitlement)
                     .await
             }
-            Err(DesktopError::RelayUnreachable) => self.offline(&mut session, &login),
+            Err(DesktopError::RelayUnreachable) => self.offline(&mut session, &mut login),
             Err(e) => Err(e),
         }
     }
@@ -165,22 +173,26 @@ impl Desktop {
     async fn accept(
         &self,
         session: &mut Session,
-        login: &Login,
+        login: &mut Login,
         client: &RelayClient,
         entitlement: String,
     ) -> Result<StatusView, DesktopError> {
-        let payload = Self::check(&login.public_key, &entitlement)?;
+        let payload = Self::check(&login.public_key, Some(&login.client_id), &entitlement)?;
         session.entitlement = Some(entitlement);
         session.last_sync = Some(clock());
         if let Ok(plans) = client.plans().await {
             session.plans = plans;
         }
-        self.finish(session, &payload, false)
+        self.finish(session, login, &payload, false)
     }
 
-    fn offline(&self, session: &mut Session, login: &Login) -> Result<StatusView, DesktopError> {
-        match session.verified(&login.public_key) {
-            Ok(payload) => self.finish(session, &payload, true),
+    fn offline(
+        &self,
+        session: &mut Session,
+        login: &mut Login,
+    ) -> Result<StatusView, DesktopError> {
+        match session.verified(&login.public_key, &login.client_id) {
+            Ok(payload) => self.finish(session, login, &payload, true),
             Err(DesktopError::CacheTampered) => {
                 session.entitlement = None;
                 session.save(&self.dir)?;
@@ -190,16 +202,21 @@ impl Desktop {
         }
     }
 
-    /// Builds the view at the corrected time and saves the session with that time seen.
+    /// Builds the view at the corrected time; saves the session, and the time seen in the
+    /// secret store.
     fn finish(
         &self,
         session: &mut Session,
+        login: &mut Login,
         payload: &EntitlementPayload,
         offline: bool,
     ) -> Result<StatusView, DesktopError> {
         let now = clock();
-        let seen = effective_now(now, session.max_seen, timestamp(&payload.issued_at));
-        session.max_seen = seen;
+        let seen = effective_now(now, login.max_seen, timestamp(&payload.issued_at));
+        if seen > login.max_seen {
+            login.max_seen = seen;
+            secrets::save_max_seen(&self.account, seen)?;
+        }
         session.save(&self.dir)?;
         let mut view = status_view(payload, &session.plans, seen, session.last_sync, offline);
         view.notice = if now + 300 < seen {
@@ -215,9 +232,17 @@ impl Desktop {
     /// Creates the Checkout Session through the relay and opens it in the system browser.
     pub async fn start_renewal(&self, plan: &str) -> Result<RenewalStarted, DesktopError> {
         let (_, login, client) = self.logged_in()?;
-        let since_version = client.status(&login.token, None).await?.version;
+        let status = client.status(&login.token, None).await?;
+        // The version to wait from must come from the relay we trust.
+        let since_version = Self::check(
+            &login.public_key,
+            Some(&login.client_id),
+            &status.entitlement,
+        )?
+        .version;
         let session = client.checkout(&login.token, plan).await?;
-        (self.opener)(&session.url)
+        let url = openable(&session.url, client.base())?;
+        (self.opener)(url.as_str())
             .map_err(|_| DesktopError::BrowserUnavailable(session.url.clone()))?;
         Ok(RenewalStarted {
             session_id: session.session_id,
@@ -229,7 +254,7 @@ impl Desktop {
     /// Waits on the relay until the subscription's version leaves `since`, the user cancels,
     /// or [`PAYMENT_WAIT`] passes. A dropped connection is retried, not reported.
     pub async fn wait_for_payment(&self, since: i64) -> Result<WaitOutcome, DesktopError> {
-        let (mut session, login, client) = self.logged_in()?;
+        let (mut session, mut login, client) = self.logged_in()?;
         let mut cancelled = self.cancel.subscribe();
         cancelled.mark_unchanged();
         let deadline = Instant::now() + PAYMENT_WAIT;
@@ -237,7 +262,7 @@ impl Desktop {
             tokio::select! {
                 answer = client.status(&login.token, Some((POLL_SECS, since))) => match answer {
                     Ok(status) if status.version != since => {
-                        let view = self.accept(&mut session, &login, &client, status.entitlement).await?;
+                        let view = self.accept(&mut session, &mut login, &client, status.entitlement).await?;
                         return Ok(WaitOutcome { outcome: WaitEnd::Changed, status: view });
                     }
                     Ok(_) => {}
@@ -262,7 +287,8 @@ impl Desktop {
     /// Opens the relay's web renewal page through a short-lived link (never the token in a URL).
     pub async fn open_web_renewal(&self) -> Result<(), DesktopError> {
         let (_, login, client) = self.logged_in()?;
-        let url = client.renew_link(&login.token).await?;
-        (self.opener)(&url).map_err(|_| DesktopError::BrowserUnavailable(url))
+        let link = client.renew_link(&login.token).await?;
+        let url = openable(&link, client.base())?;
+        (self.opener)(url.as_str()).map_err(|_| DesktopError::BrowserUnavailable(link))
     }
 }

@@ -8,7 +8,7 @@ pub enum DesktopError {
     #[error("Connectez-vous avec l'adresse du relais et le jeton d'API de votre entreprise.")]
     NotLoggedIn,
     #[error(
-        "L'adresse du relais doit commencer par https:// (ou http:// pour un essai local), par exemple https://abonnements.mon-entreprise.fr."
+        "L'adresse du relais doit commencer par https:// (http:// n'est accepté que pour un relais sur cet ordinateur), par exemple https://abonnements.mon-entreprise.fr."
     )]
     InvalidRelayUrl,
     #[error(
@@ -40,6 +40,10 @@ pub enum DesktopError {
     #[error("Le navigateur n'a pas pu être ouvert : ouvrez vous-même ce lien pour payer : {0}")]
     BrowserUnavailable(String),
     #[error(
+        "Le relais a demandé d'ouvrir une adresse qui n'est ni la sienne ni une page de Stripe ; par sécurité, elle n'a pas été ouverte ({0}). Prévenez le support."
+    )]
+    UnsafeUrl(String),
+    #[error(
         "Impossible d'enregistrer les données de l'application ({0}) : vérifiez l'espace disque."
     )]
     Storage(String),
@@ -58,6 +62,7 @@ impl DesktopError {
             Self::CacheTampered => "cache_tampered",
             Self::UnknownPlan(_) => "unknown_plan",
             Self::BrowserUnavailable(_) => "browser_unavailable",
+            Self::UnsafeUrl(_) => "unsafe_url",
             Self::Storage(_) => "storage",
         }
     }

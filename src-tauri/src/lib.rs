@@ -10,6 +10,7 @@ pub mod desktop;
 pub mod error;
 pub mod relay_client;
 pub mod secrets;
+pub mod urls;
 pub mod view;
 
 use tauri::{Manager, Runtime};

@@ -17,18 +17,13 @@ pub struct RelayClient {
     base: Url,
 }
 
-/// Checks a relay address typed by the user: absolute http(s), no query.
-pub fn parse_relay_url(text: &str) -> Result<Url, DesktopError> {
-    let url = Url::parse(text.trim()).map_err(|_| DesktopError::InvalidRelayUrl)?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.query().is_some() {
-        return Err(DesktopError::InvalidRelayUrl);
-    }
-    Ok(url)
-}
-
 impl RelayClient {
     pub fn new(http: reqwest::Client, base: Url) -> Self {
         Self { http, base }
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
     }
 
     fn url(&self, path: &str) -> String {

@@ -1,5 +1,7 @@
-//! The company's API token, kept in the OS secret store (Secret Service on Linux, through
-//! keyring-core) and never in a file. Tests install keyring-core's own in-memory store.
+//! The login, kept in the OS secret store (Secret Service on Linux, through keyring-core) and
+//! never in a file: the company's API token, and what editing the app's files must not change
+//! (the relay's address and key, the company, the latest time seen). Tests install
+//! keyring-core's own in-memory store.
 
 use keyring_core::{Entry, Error};
 
@@ -22,13 +24,27 @@ pub fn install_platform_store() -> Result<(), String> {
     }
 }
 
-/// The login of one installation (keyed by its data folder): the company's API token, and the
-/// relay's entitlement public key pinned at login, which must not be changeable from the disk.
+/// The login of one installation (keyed by its data folder).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Login {
     pub token: String,
+    /// The relay's entitlement public key, pinned at login.
     pub public_key: String,
+    pub relay_url: String,
+    /// The company the token belongs to: an entitlement for another one is not trusted.
+    pub client_id: String,
+    /// Latest time this app has seen (its clock or a signed `issued_at`): a clock set back
+    /// before it does not give days back.
+    pub max_seen: i64,
 }
+
+const FIELDS: [&str; 5] = [
+    "api-token",
+    "relay-public-key",
+    "relay-url",
+    "client-id",
+    "max-seen",
+];
 
 fn entry(account: &str, what: &str) -> Result<Entry, DesktopError> {
     Entry::new(SERVICE, &format!("{what}@{account}")).map_err(unavailable)
@@ -43,29 +59,52 @@ fn unavailable(e: Error) -> DesktopError {
     DesktopError::SecretStoreUnavailable(detail)
 }
 
-pub fn save_login(account: &str, login: &Login) -> Result<(), DesktopError> {
-    entry(account, "relay-public-key")?
-        .set_password(&login.public_key)
-        .map_err(unavailable)?;
-    entry(account, "api-token")?
-        .set_password(&login.token)
+fn set(account: &str, what: &str, value: &str) -> Result<(), DesktopError> {
+    entry(account, what)?
+        .set_password(value)
         .map_err(unavailable)
 }
 
+/// Saves the login; the token last, so that a login cut short is not taken as complete.
+pub fn save_login(account: &str, login: &Login) -> Result<(), DesktopError> {
+    set(account, "relay-public-key", &login.public_key)?;
+    set(account, "relay-url", &login.relay_url)?;
+    set(account, "client-id", &login.client_id)?;
+    save_max_seen(account, login.max_seen)?;
+    set(account, "api-token", &login.token)
+}
+
+pub fn save_max_seen(account: &str, max_seen: i64) -> Result<(), DesktopError> {
+    set(account, "max-seen", &max_seen.to_string())
+}
+
+/// The saved login; `None` if any part is missing (never logged in, or logged in by an older
+/// version that kept less here: it logs in again).
 pub fn load_login(account: &str) -> Result<Option<Login>, DesktopError> {
     let read = |what| match entry(account, what)?.get_password() {
         Ok(value) => Ok(Some(value)),
         Err(Error::NoEntry) => Ok(None),
         Err(e) => Err(unavailable(e)),
     };
-    Ok(match (read("api-token")?, read("relay-public-key")?) {
-        (Some(token), Some(public_key)) => Some(Login { token, public_key }),
-        _ => None,
-    })
+    let [token, public_key, relay_url, client_id, max_seen] = FIELDS.map(read);
+    Ok(
+        match (token?, public_key?, relay_url?, client_id?, max_seen?) {
+            (Some(token), Some(public_key), Some(relay_url), Some(client_id), Some(max_seen)) => {
+                Some(Login {
+                    token,
+                    public_key,
+                    relay_url,
+                    client_id,
+                    max_seen: max_seen.parse().unwrap_or(0),
+                })
+            }
+            _ => None,
+        },
+    )
 }
 
 pub fn delete_login(account: &str) -> Result<(), DesktopError> {
-    for what in ["api-token", "relay-public-key"] {
+    for what in FIELDS {
         match entry(account, what)?.delete_credential() {
             Ok(()) | Err(Error::NoEntry) => {}
             Err(e) => return Err(unavailable(e)),

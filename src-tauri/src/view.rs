@@ -2,7 +2,7 @@
 //! the expiry as a French reader writes it, days left, the 7-day warning, and whether the
 //! figures come from the relay or from the offline cache.
 
-use erp_btp_protocol::{EntitlementPayload, Plan, SubscriptionState, fr};
+use erp_btp_protocol::{EntitlementPayload, Plan, StripeMode, SubscriptionState, fr};
 use serde::{Deserialize, Serialize};
 
 const DAY: i64 = 86_400;
@@ -41,6 +41,8 @@ pub struct StatusView {
     pub offline: bool,
     /// A remark for the user (e.g. the computer's clock is behind).
     pub notice: Option<String>,
+    /// True unless the relay's Stripe is live: the window then says « Mode test ».
+    pub test_mode: bool,
     pub plans: Vec<PlanOption>,
 }
 
@@ -104,6 +106,7 @@ pub fn status_view(
         last_sync,
         offline,
         notice: None,
+        test_mode: payload.mode != Some(StripeMode::Live),
         plans: plan_options(plans),
     }
 }
@@ -124,6 +127,7 @@ mod tests {
             expires_at: expires.map(str::to_owned),
             issued_at: "2026-02-21T09:30:00Z".into(),
             version: 4,
+            mode: Some(erp_btp_protocol::StripeMode::Test),
         }
     }
 

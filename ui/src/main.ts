@@ -53,7 +53,7 @@ function showStatus(view: StatusView, note: HTMLElement | null = null) {
   const syncText = `Dernière synchronisation ${since(view.last_sync, now)}${view.offline ? ' — hors ligne, données en cache' : ''}`;
   const warn = warning(view);
   const status = h('section', { class: 'card', id: 'status-card' },
-    h('h1', {}, 'Votre abonnement'),
+    h('h1', {}, 'Votre abonnement', view.test_mode ? h('span', { class: 'test-mode', id: 'test-mode', title: 'Le relais utilise Stripe en mode test : aucun paiement réel.' }, 'Mode test') : null),
     h('dl', { class: 'facts' },
       ...fact('Formule', view.plan ?? 'Aucune', 'plan'),
       h('dt', {}, 'Statut'), h('dd', {}, h('span', { class: `badge ${badge(view.status)}`, id: 'status' }, view.status_label)),

@@ -50,7 +50,18 @@ async fn post_webhook(http: &reqwest::Client, base: &str, body: String) -> u16 {
     }
 }
 
-pub async fn webhooks(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<()> {
+/// What one webhook load measured.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Delivery {
+    pub per_sec: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub non_200: usize,
+}
+
+/// Sends `args.webhooks` distinct signed deliveries of the same real event to `base` over
+/// `args.concurrency` connections.
+pub async fn deliver(base: &str, args: &Args) -> Delivery {
     let http = http(args.concurrency);
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -59,7 +70,7 @@ pub async fn webhooks(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Re
         let (http, next, base, n, clients) = (
             http.clone(),
             next.clone(),
-            relay.base.clone(),
+            base.to_owned(),
             args.webhooks,
             args.clients,
         );
@@ -86,16 +97,30 @@ pub async fn webhooks(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Re
         });
     }
     let mut all = Vec::with_capacity(args.webhooks);
+    let mut non_200 = 0;
     for (latencies, failures) in workers.join_all().await {
         all.extend(latencies);
-        f.non_200 += failures;
+        non_200 += failures;
     }
     let elapsed = started.elapsed();
     all.sort();
+    Delivery {
+        per_sec: args.webhooks as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&all, 0.50),
+        p99: percentile(&all, 0.99),
+        non_200,
+    }
+}
+
+pub async fn webhooks(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let d = deliver(&relay.base, args).await;
+    let elapsed = started.elapsed();
     f.webhooks = args.webhooks;
-    f.webhooks_per_sec = args.webhooks as f64 / elapsed.as_secs_f64();
-    f.webhook_p50 = percentile(&all, 0.50);
-    f.webhook_p99 = percentile(&all, 0.99);
+    f.webhooks_per_sec = d.per_sec;
+    f.webhook_p50 = d.p50;
+    f.webhook_p99 = d.p99;
+    f.non_200 = d.non_200;
     // Expiries are checked against the run's time window.
     f.run_window = (
         relay::clock::system_now() - elapsed.as_secs() as i64 - 1,
@@ -134,22 +159,30 @@ pub async fn check_database(relay: &Relay, args: &Args, f: &mut Figures) -> anyh
 }
 
 pub async fn status_reads(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<()> {
+    let url = format!("{}/api/subscription", relay.base);
+    let tokens: Vec<String> = relay.clients.iter().map(|(_, t)| t.clone()).collect();
+    (f.status_per_sec, f.status_p99) = reads(&url, &tokens, args).await;
+    Ok(())
+}
+
+/// GETs `url` for `args.status_secs` over `args.concurrency` connections, each with one of
+/// `tokens` (none when empty); successful reads per second and their p99.
+pub async fn reads(url: &str, tokens: &[String], args: &Args) -> (f64, Duration) {
     let http = http(args.concurrency);
     let stop = Instant::now() + Duration::from_secs(args.status_secs);
     let mut workers = tokio::task::JoinSet::new();
     for w in 0..args.concurrency {
-        let (http, url, token) = (
-            http.clone(),
-            format!("{}/api/subscription", relay.base),
-            relay.clients[w % relay.clients.len()].1.clone(),
-        );
+        let token = (!tokens.is_empty()).then(|| tokens[w % tokens.len()].clone());
+        let (http, url) = (http.clone(), url.to_owned());
         workers.spawn(async move {
             let mut latencies = Vec::new();
             while Instant::now() < stop {
                 let t = Instant::now();
-                let ok = http
-                    .get(&url)
-                    .bearer_auth(&token)
+                let mut req = http.get(&url);
+                if let Some(token) = &token {
+                    req = req.bearer_auth(token);
+                }
+                let ok = req
                     .send()
                     .await
                     .map(|r| r.status().is_success())
@@ -163,9 +196,10 @@ pub async fn status_reads(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow
     }
     let mut all: Vec<Duration> = workers.join_all().await.into_iter().flatten().collect();
     all.sort();
-    f.status_per_sec = all.len() as f64 / args.status_secs as f64;
-    f.status_p99 = percentile(&all, 0.99);
-    Ok(())
+    (
+        all.len() as f64 / args.status_secs as f64,
+        percentile(&all, 0.99),
+    )
 }
 
 /// Holds `waiters` long polls, then wakes them one at a time with a webhook for their client and

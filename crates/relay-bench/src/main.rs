@@ -3,9 +3,12 @@
 //!
 //! ```text
 //! cargo build --release -p relay -p relay-bench && target/release/relay-bench
+//! bash crates/relay-bench/peers/setup.sh && target/release/relay-bench --compare
 //! ```
 
+mod compare;
 mod load;
+mod peers;
 mod report;
 mod target;
 
@@ -37,6 +40,12 @@ pub struct Args {
     /// Backends to run: sqlite, postgres.
     #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
     pub backends: Vec<String>,
+    /// Compare the relay with the peers a user would write instead (see `peers/`).
+    #[arg(long)]
+    pub compare: bool,
+    /// Rounds of the comparison (medians are reported).
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
     /// Where to write the report (nothing written when empty).
     #[arg(long, default_value = "BENCHMARKS.md")]
     pub output: String,
@@ -66,6 +75,9 @@ pub struct Figures {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.compare {
+        return compare::run(&args).await;
+    }
     let mut all = Vec::new();
     for backend in &args.backends {
         let relay = target::Relay::start(backend, &args).await?;

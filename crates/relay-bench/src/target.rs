@@ -2,7 +2,6 @@
 //! registered through the relay's own library, and the release `relay` binary as a child process.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use relay::db::Db;
@@ -14,13 +13,79 @@ use crate::Args;
 pub const SECRET: &str = "whsec_bench_secret";
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
+/// A database made for one measurement: a SQLite file, or a PostgreSQL database dropped after.
+pub struct FreshDb {
+    pub url: String,
+    pub db: Db,
+    pg_name: Option<String>,
+    sqlite_path: Option<std::path::PathBuf>,
+}
+
+pub async fn fresh_database(backend: &str) -> anyhow::Result<FreshDb> {
+    let name = format!(
+        "relay_bench_{}",
+        stripe_sandbox::random_id(8).to_lowercase()
+    );
+    let (url, pg_name, sqlite_path) = match backend {
+        "sqlite" => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            (format!("sqlite://{}", path.display()), None, Some(path))
+        }
+        "postgres" => {
+            let admin = Db::connect(PG_ADMIN)
+                .await
+                .context("PostgreSQL on 127.0.0.1:5432")?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin.pool)
+                .await?;
+            admin.pool.close().await;
+            (
+                format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                Some(name.clone()),
+                None,
+            )
+        }
+        other => bail!("unknown backend {other}"),
+    };
+    let db = Db::connect(&url).await?;
+    Ok(FreshDb {
+        url,
+        db,
+        pg_name,
+        sqlite_path,
+    })
+}
+
+impl FreshDb {
+    pub fn sqlite_path(&self) -> Option<String> {
+        self.sqlite_path.as_ref().map(|p| p.display().to_string())
+    }
+
+    pub async fn drop_it(&mut self) {
+        self.db.pool.close().await;
+        if let Some(name) = self.pg_name.take() {
+            if let Ok(admin) = Db::connect(PG_ADMIN).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&admin.pool)
+                .await;
+            }
+        }
+        if let Some(path) = &self.sqlite_path {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
 pub struct Relay {
     pub base: String,
     pub db: Db,
     pub clients: Vec<(ClientId, String)>,
     child: Child,
-    cleanup: Option<String>,
-    sqlite_path: Option<std::path::PathBuf>,
+    fresh: FreshDb,
 }
 
 fn relay_binary() -> anyhow::Result<std::path::PathBuf> {
@@ -40,32 +105,8 @@ fn relay_binary() -> anyhow::Result<std::path::PathBuf> {
 
 impl Relay {
     pub async fn start(backend: &str, args: &Args) -> anyhow::Result<Self> {
-        let name = format!(
-            "relay_bench_{}",
-            stripe_sandbox::random_id(8).to_lowercase()
-        );
-        let (url, cleanup, sqlite_path) = match backend {
-            "sqlite" => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                (format!("sqlite://{}", path.display()), None, Some(path))
-            }
-            "postgres" => {
-                let admin = Db::connect(PG_ADMIN)
-                    .await
-                    .context("PostgreSQL on 127.0.0.1:5432")?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&admin.pool)
-                    .await?;
-                admin.pool.close().await;
-                (
-                    format!("postgres://postgres@127.0.0.1:5432/{name}"),
-                    Some(name.clone()),
-                    None,
-                )
-            }
-            other => bail!("unknown backend {other}"),
-        };
-        let db = Db::connect(&url).await?;
+        let fresh = fresh_database(backend).await?;
+        let (db, url) = (fresh.db.clone(), fresh.url.clone());
         db.migrate().await?;
         let mut clients = Vec::with_capacity(args.clients.max(args.waiters));
         for i in 0..args.clients.max(args.waiters) {
@@ -77,7 +118,8 @@ impl Relay {
             .local_addr()?
             .port();
         let base = format!("http://127.0.0.1:{port}");
-        let log = std::fs::File::create(std::env::temp_dir().join(format!("{name}.log")))?;
+        let log =
+            std::fs::File::create(std::env::temp_dir().join(format!("relay-bench-{port}.log")))?;
         let child = Command::new(relay_binary()?)
             .arg("serve")
             .env("STRIPE_SECRET_KEY", "sk_test_bench_key")
@@ -86,52 +128,24 @@ impl Relay {
             .env("STRIPE_API_BASE", "http://127.0.0.1:9")
             .env("DATABASE_URL", &url)
             .env("RELAY_ADDR", format!("127.0.0.1:{port}"))
+            .env("RELAY_METRICS_ADDR", "127.0.0.1:0")
             .env("APP_URL", &base)
             .stdout(Stdio::null())
             .stderr(log)
             .kill_on_drop(true)
             .spawn()?;
-        let http = reqwest::Client::new();
-        let started = Instant::now();
-        while http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .map(|r| r.status().is_success())
-            .unwrap_or(false)
-            == false
-        {
-            if started.elapsed() > Duration::from_secs(20) {
-                bail!("relay did not become healthy");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        crate::peers::wait_healthy(&base).await?;
         Ok(Self {
             base,
             db,
             clients,
             child,
-            cleanup,
-            sqlite_path,
+            fresh,
         })
     }
 
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
-        self.db.pool.close().await;
-        if let Some(name) = self.cleanup.take() {
-            if let Ok(admin) = Db::connect(PG_ADMIN).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&admin.pool)
-                .await;
-            }
-        }
-        if let Some(path) = &self.sqlite_path {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-        }
+        self.fresh.drop_it().await;
     }
 }

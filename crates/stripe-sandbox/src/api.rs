@@ -127,9 +127,28 @@ pub async fn create_session(
     let id = format!("cs_test_{}", crate::random_id(58));
     let url = format!("{}/c/pay/{id}", sandbox.public_base());
     let session = Session::from_params(&params, id, url, crate::now())?;
+    if let Some(origin) = &sandbox.config().return_origin {
+        check_origin("success_url", &session.success_url, origin)?;
+        if let Some(cancel) = &session.cancel_url {
+            check_origin("cancel_url", cancel, origin)?;
+        }
+    }
     let json = session.to_json();
     sandbox.insert_session(session);
     Ok(Json(json))
+}
+
+/// A return URL must be on `origin` (scheme, host and port), the relay's.
+fn check_origin(param: &str, value: &str, origin: &str) -> Result<(), StripeError> {
+    let same = url::Url::parse(value).is_ok_and(|u| u.origin().ascii_serialization() == origin);
+    if same {
+        Ok(())
+    } else {
+        Err(StripeError::invalid(
+            param,
+            format!("`{param}` must be on {origin}, the relay's address."),
+        ))
+    }
 }
 
 pub async fn retrieve_session(

@@ -11,10 +11,23 @@ pub struct FormError {
     pub message: String,
 }
 
-/// Parses a form body into nested objects; numeric segments become array indices.
+/// Deepest nesting accepted (`a[b][c]…`): Stripe's own parameters go five levels deep.
+pub const MAX_DEPTH: usize = 16;
+/// Most parameters accepted in one body.
+pub const MAX_KEYS: usize = 1_000;
+
+/// Parses a form body into nested objects; numeric segments become array indices. A key nested
+/// deeper than [`MAX_DEPTH`] or a body of more than [`MAX_KEYS`] parameters is refused before
+/// anything recursive runs.
 pub fn parse(body: &[u8]) -> Result<Value, FormError> {
     let mut root = Value::Object(Map::new());
-    for (key, value) in url::form_urlencoded::parse(body) {
+    for (count, (key, value)) in url::form_urlencoded::parse(body).enumerate() {
+        if count >= MAX_KEYS {
+            return Err(FormError {
+                param: String::new(),
+                message: format!("Too many parameters: at most {MAX_KEYS} are accepted."),
+            });
+        }
         let path = split_key(&key)?;
         insert(&mut root, &path, value.into_owned(), &key)?;
     }
@@ -35,6 +48,12 @@ fn split_key(key: &str) -> Result<Vec<String>, FormError> {
     }
     let mut path = vec![head.to_owned()];
     while !rest.is_empty() {
+        if path.len() >= MAX_DEPTH {
+            return Err(FormError {
+                param: key.chars().take(80).collect(),
+                message: format!("Parameters are nested too deeply: at most {MAX_DEPTH} levels."),
+            });
+        }
         let close = rest.find(']').ok_or_else(bad)?;
         if !rest.starts_with('[') {
             return Err(bad());
@@ -132,6 +151,22 @@ mod tests {
         assert!(parse(b"a[b=1").is_err());
         assert!(parse(b"a=1&a[b]=2").is_err());
         assert!(parse(b"a=1&a=2").is_err());
+    }
+
+    #[test]
+    fn a_100000_level_key_is_refused_instead_of_overflowing_the_stack() {
+        let key = format!("a{}", "[]".repeat(100_000));
+        let err = parse(format!("{key}=1").as_bytes()).unwrap_err();
+        assert!(err.message.contains("nested too deeply"), "{err:?}");
+        let at_limit = format!("a{}", "[b]".repeat(MAX_DEPTH - 1));
+        assert!(parse(format!("{at_limit}=1").as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn more_than_a_thousand_parameters_are_refused() {
+        let body: Vec<String> = (0..=MAX_KEYS).map(|i| format!("k{i}=v")).collect();
+        let err = parse(body.join("&").as_bytes()).unwrap_err();
+        assert!(err.message.contains("Too many parameters"), "{err:?}");
     }
 
     #[test]

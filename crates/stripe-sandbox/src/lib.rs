@@ -19,10 +19,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{get, post};
 use rand::Rng;
 use serde_json::json;
 use tokio::sync::Notify;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use session::{PaymentStatus, Session, Status};
 pub use webhook::{DeliveryOptions, DeliveryRecord, Event, FlushOrder, RetryPolicy, WebhookTarget};
@@ -37,6 +39,9 @@ pub struct SandboxConfig {
     pub retry: RetryPolicy,
     /// How long a test SEPA debit takes to settle on its own.
     pub sepa_settle_after: Duration,
+    /// The only origin (`http://host:port`) that `success_url` and `cancel_url` may point to,
+    /// the relay's: the hosted page redirects there, so it must not become an open redirect.
+    pub return_origin: Option<String>,
 }
 
 /// Test SEPA IBANs (Stripe's French test numbers): one settles, one fails.
@@ -97,7 +102,20 @@ impl Sandbox {
             .route("/_sandbox/flush", post(flush_handler))
             .route("/_sandbox/sessions/{id}/settle", post(settle_handler))
             .route("/_sandbox/deliveries", get(deliveries_handler))
+            // The headers the relay's own pages carry: no script, no framing, no sniffing, no
+            // referrer (the pages' one stylesheet is inline).
+            .layer(set_header(
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'",
+            ))
+            .layer(set_header(header::X_FRAME_OPTIONS, "DENY"))
+            .layer(set_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .layer(set_header(HeaderName::from_static("referrer-policy"), "no-referrer"))
             .with_state(self.clone())
+    }
+
+    pub fn config(&self) -> &SandboxConfig {
+        &self.inner.config
     }
 
     pub fn public_base(&self) -> &str {
@@ -263,9 +281,10 @@ impl Sandbox {
 async fn set_options(
     State(sandbox): State<Sandbox>,
     axum::Json(options): axum::Json<DeliveryOptions>,
-) -> axum::Json<DeliveryOptions> {
+) -> Result<axum::Json<DeliveryOptions>, api::StripeError> {
+    options.check()?;
     sandbox.set_delivery_options(options.clone());
-    axum::Json(options)
+    Ok(axum::Json(options))
 }
 
 #[derive(serde::Deserialize)]
@@ -290,6 +309,10 @@ async fn settle_handler(
 
 async fn deliveries_handler(State(sandbox): State<Sandbox>) -> axum::Json<Vec<DeliveryRecord>> {
     axum::Json(sandbox.deliveries())
+}
+
+fn set_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
 
 pub fn now() -> i64 {

@@ -36,6 +36,9 @@ struct Args {
     /// Seconds before a test SEPA debit settles.
     #[arg(long, default_value_t = 10)]
     sepa_delay_secs: u64,
+    /// The only origin success and cancel URLs may point to (default: the webhook URL's).
+    #[arg(long)]
+    return_origin: Option<String>,
 }
 
 #[tokio::main]
@@ -46,6 +49,10 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    let return_origin = args.return_origin.clone().or_else(|| {
+        let url = url::Url::parse(args.webhook_url.as_deref()?).ok()?;
+        Some(url.origin().ascii_serialization())
+    });
     let webhook = match args.webhook_url {
         Some(url) if args.webhook_secrets.is_empty() => {
             anyhow::bail!(
@@ -66,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
         webhook,
         retry: RetryPolicy::default(),
         sepa_settle_after: Duration::from_secs(args.sepa_delay_secs),
+        return_origin,
     });
     println!("Stripe sandbox (mode test, aucun paiement réel) : {public_base}");
     axum::serve(listener, sandbox.router()).await?;

@@ -67,6 +67,31 @@ pub struct DeliveryOptions {
     pub delay_ms: u64,
 }
 
+/// Most extra copies of an event the options accept.
+pub const MAX_DUPLICATES: u32 = 10;
+/// Longest delivery delay the options accept: one hour.
+pub const MAX_DELAY_MS: u64 = 3_600_000;
+
+impl DeliveryOptions {
+    /// Bounded, so that the control endpoint cannot be made to flood the relay or hold
+    /// deliveries for ever.
+    pub fn check(&self) -> Result<(), crate::api::StripeError> {
+        if self.duplicates > MAX_DUPLICATES {
+            return Err(crate::api::StripeError::invalid(
+                "duplicates",
+                format!("At most {MAX_DUPLICATES} duplicates."),
+            ));
+        }
+        if self.delay_ms > MAX_DELAY_MS {
+            return Err(crate::api::StripeError::invalid(
+                "delay_ms",
+                format!("At most {MAX_DELAY_MS} ms (one hour)."),
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FlushOrder {

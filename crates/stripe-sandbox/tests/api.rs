@@ -106,6 +106,93 @@ async fn bad_parameters_get_stripes_error_objects() {
 }
 
 #[tokio::test]
+async fn a_return_url_off_the_relays_origin_is_refused_as_an_open_redirect() {
+    let w = start(&[SECRET]).await;
+    for (from, to, param) in [
+        (
+            "success_url=http%3A%2F%2Fapp.test",
+            "success_url=https%3A%2F%2Fevil.example",
+            "success_url",
+        ),
+        (
+            "cancel_url=http%3A%2F%2Fapp.test",
+            "cancel_url=http%3A%2F%2Fapp.test.evil.example",
+            "cancel_url",
+        ),
+        (
+            "success_url=http%3A%2F%2Fapp.test",
+            "success_url=http%3A%2F%2Fapp.test%3A8443",
+            "success_url",
+        ),
+    ] {
+        let body = CREATE.replace(from, to);
+        let (status, err) = w.post_form("/v1/checkout/sessions", Some(KEY), &body).await;
+        assert_eq!(status, 400, "{to}");
+        assert_eq!(err["error"]["param"], param, "{to}");
+    }
+    assert!(w.sandbox.events().is_empty());
+}
+
+#[tokio::test]
+async fn a_100000_level_form_key_answers_400_instead_of_overflowing_the_stack() {
+    let w = start(&[SECRET]).await;
+    let body = format!("{CREATE}&a{}=1", "[]".repeat(100_000));
+    let (status, err) = w.post_form("/v1/checkout/sessions", Some(KEY), &body).await;
+    assert_eq!(status, 400);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deeply"),
+        "{err}"
+    );
+    let many: Vec<String> = (0..2_000).map(|i| format!("metadata[k{i}]=v")).collect();
+    let (status, _) = w
+        .post_form(
+            "/v1/checkout/sessions",
+            Some(KEY),
+            &format!("{CREATE}&{}", many.join("&")),
+        )
+        .await;
+    assert_eq!(status, 400, "2,000 parameters");
+}
+
+#[tokio::test]
+async fn delivery_options_beyond_ten_duplicates_or_an_hour_of_delay_are_refused() {
+    let w = start(&[SECRET]).await;
+    let set = |body: serde_json::Value| {
+        let (http, url) = (w.http.clone(), format!("{}/_sandbox/options", w.base));
+        async move {
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(set(serde_json::json!({"duplicates": 11})).await, 400);
+    assert_eq!(
+        set(serde_json::json!({"delay_ms": 3_600_001u64})).await,
+        400
+    );
+    assert_eq!(
+        set(serde_json::json!({"duplicates": 4_000_000_000u64})).await,
+        400
+    );
+    assert_eq!(
+        w.sandbox.delivery_options().duplicates,
+        0,
+        "nothing changed"
+    );
+    assert_eq!(
+        set(serde_json::json!({"duplicates": 10, "delay_ms": 3_600_000})).await,
+        200
+    );
+}
+
+#[tokio::test]
 async fn a_missing_or_non_test_key_is_refused_with_401() {
     let w = start(&[SECRET]).await;
     for key in [

@@ -184,3 +184,19 @@ async fn cancel_goes_to_cancel_url_and_expire_sends_an_expired_event() {
     w.sandbox.idle().await;
     assert_eq!(w.receiver.types(), ["checkout.session.expired"]);
 }
+
+#[tokio::test]
+async fn the_hosted_pages_carry_the_relays_security_headers() {
+    let w = start(&[SECRET]).await;
+    let s = w.create().await;
+    let page = w.http.get(s["url"].as_str().unwrap()).send().await.unwrap();
+    let h = page.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+}

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
-use crate::SubscriptionState;
+use crate::{StripeMode, SubscriptionState};
 
 pub const ENTITLEMENT_TYP: &str = "erp-btp/entitlement/v1";
 
@@ -21,6 +21,9 @@ pub struct EntitlementPayload {
     pub expires_at: Option<String>,
     pub issued_at: String,
     pub version: i64,
+    /// Stripe's mode behind the payments (added to v1: absent in older entitlements).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<StripeMode>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -109,6 +112,13 @@ mod tests {
         SigningKey::from_bytes(&[seed; 32])
     }
 
+    #[test]
+    fn a_v1_payload_without_mode_still_reads() {
+        let old = r#"{"typ":"erp-btp/entitlement/v1","key_id":"k","client_id":"39","plan":null,"status":"none","expires_at":null,"issued_at":"2026-01-22T09:30:00Z","version":0}"#;
+        let payload: EntitlementPayload = serde_json::from_str(old).unwrap();
+        assert_eq!(payload.mode, None);
+    }
+
     fn payload(k: &SigningKey) -> EntitlementPayload {
         EntitlementPayload {
             typ: ENTITLEMENT_TYP.into(),
@@ -118,6 +128,7 @@ mod tests {
             status: SubscriptionState::Active,
             expires_at: Some("2026-02-21T09:30:00Z".into()),
             issued_at: "2026-01-22T09:30:00Z".into(),
+            mode: Some(StripeMode::Test),
             version: 3,
         }
     }

@@ -85,6 +85,9 @@ pub struct SubscriptionStatus {
     pub days_remaining: i64,
     pub version: i64,
     pub entitlement: String,
+    /// `test` or `live` (added to v1: absent from older relays).
+    #[serde(default)]
+    pub mode: Option<StripeMode>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

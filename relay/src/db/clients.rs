@@ -133,6 +133,15 @@ impl Db {
         Ok(row.is_some())
     }
 
+    /// Registered and not revoked.
+    pub async fn client_is_active(&self, id: &ClientId) -> Result<bool, sqlx::Error> {
+        let row = sqlx::query("SELECT 1 FROM clients WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     pub async fn client_name(&self, id: &ClientId) -> Result<Option<String>, sqlx::Error> {
         let row = sqlx::query("SELECT name FROM clients WHERE id = $1")
             .bind(id.as_str())

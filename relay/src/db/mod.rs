@@ -36,6 +36,26 @@ pub struct Db {
     pub backend: Backend,
 }
 
+/// Creates the SQLite file of `url` if absent, readable by its owner only (SQLite gives its
+/// -wal and -shm files the same permissions): it holds every company's payments.
+fn create_private_file(url: &str) {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
+        return;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    // If this fails (a folder missing, say), sqlx reports the problem when it opens the file.
+    let _ = options.open(path);
+}
+
 impl Db {
     /// Opens the database named by `url`. A SQLite file is created if absent.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
@@ -47,6 +67,7 @@ impl Db {
         };
         let (url, options) = match backend {
             Backend::Sqlite => {
+                create_private_file(url);
                 let sep = if url.contains('?') { '&' } else { '?' };
                 let url = if url.contains("mode=") {
                     url.to_owned()

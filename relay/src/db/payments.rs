@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use sqlx::{AnyConnection, Row};
 
 use super::{Db, placeholder_rows};
-use crate::domain::{ClientId, SessionFacts, SessionId, SessionState};
+use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionId, SessionState};
 
 /// A verified event to journal with what it did.
 pub struct EventRow<'a> {
@@ -18,6 +18,7 @@ pub struct EventRow<'a> {
     pub session: Option<&'a SessionId>,
     pub payload: &'a str,
     pub outcome: String,
+    pub origin: PaymentOrigin,
 }
 
 /// Journals a batch of events in one statement; returns the ids that were new. An id already
@@ -31,12 +32,12 @@ pub async fn insert_events(
     if rows.is_empty() {
         return Ok(HashSet::new());
     }
-    let values: Vec<String> = placeholder_rows(rows.len(), 5, 2)
+    let values: Vec<String> = placeholder_rows(rows.len(), 6, 2)
         .iter()
         .map(|p| format!("({p}, $1)"))
         .collect();
     let sql = format!(
-        "INSERT INTO stripe_events (event_id, event_type, session_id, outcome, payload, received_at)
+        "INSERT INTO stripe_events (event_id, event_type, session_id, outcome, payload, origin, received_at)
          VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
         values.join(", ")
     );
@@ -47,7 +48,8 @@ pub async fn insert_events(
             .bind(row.event_type)
             .bind(row.session.map(SessionId::as_str))
             .bind(row.outcome.as_str())
-            .bind(row.payload);
+            .bind(row.payload)
+            .bind(row.origin.as_str());
     }
     let inserted = query.fetch_all(&mut *conn).await?;
     Ok(inserted.iter().map(|r| r.get::<String, _>(0)).collect())
@@ -61,6 +63,7 @@ pub async fn claim(
     from: &[SessionState],
     to: SessionState,
     reason: Option<&str>,
+    origin: PaymentOrigin,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     debug_assert!(
@@ -70,8 +73,8 @@ pub async fn claim(
     let (first, second) = (from[0], *from.get(1).unwrap_or(&from[0]));
     let row = sqlx::query(
         "INSERT INTO checkout_sessions
-             (session_id, client_id, plan, amount_cents, currency, state, reason, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+             (session_id, client_id, plan, amount_cents, currency, state, reason, created_at, updated_at, origin)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $11)
          ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
              updated_at = excluded.updated_at
          WHERE checkout_sessions.state IN ($9, $10)
@@ -87,6 +90,7 @@ pub async fn claim(
     .bind(now)
     .bind(first.as_str())
     .bind(second.as_str())
+    .bind(origin.as_str())
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.is_some())
@@ -96,19 +100,19 @@ pub async fn claim(
 /// ids this call moved to `fulfilled` (unknown ones count as `open`, as in [`claim`]).
 pub async fn claim_for_fulfilment(
     conn: &mut AnyConnection,
-    sessions: &[&SessionFacts],
+    sessions: &[(&SessionFacts, PaymentOrigin)],
     now: i64,
 ) -> Result<HashSet<String>, sqlx::Error> {
     if sessions.is_empty() {
         return Ok(HashSet::new());
     }
-    let values: Vec<String> = placeholder_rows(sessions.len(), 5, 2)
+    let values: Vec<String> = placeholder_rows(sessions.len(), 6, 2)
         .iter()
         .map(|p| format!("({p}, 'fulfilled', NULL, $1, $1)"))
         .collect();
     let sql = format!(
         "INSERT INTO checkout_sessions
-             (session_id, client_id, plan, amount_cents, currency, state, reason, created_at, updated_at)
+             (session_id, client_id, plan, amount_cents, currency, origin, state, reason, created_at, updated_at)
          VALUES {}
          ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
              updated_at = excluded.updated_at
@@ -117,13 +121,14 @@ pub async fn claim_for_fulfilment(
         values.join(", ")
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-    for f in sessions {
+    for (f, origin) in sessions {
         query = query
             .bind(f.id.as_str())
             .bind(f.client_id.as_deref().unwrap_or(""))
             .bind(f.plan.as_deref().unwrap_or(""))
             .bind(f.amount_total)
-            .bind(f.currency.as_deref());
+            .bind(f.currency.as_deref())
+            .bind(origin.as_str());
     }
     let claimed = query.fetch_all(&mut *conn).await?;
     Ok(claimed.iter().map(|r| r.get::<String, _>(0)).collect())
@@ -221,20 +226,34 @@ impl Db {
         client: &ClientId,
         plan: &str,
         amount: i64,
+        origin: PaymentOrigin,
         now: i64,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO checkout_sessions (session_id, client_id, plan, amount_cents, currency, state, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'eur', 'open', $5, $5) ON CONFLICT (session_id) DO NOTHING",
+            "INSERT INTO checkout_sessions (session_id, client_id, plan, amount_cents, currency, state, created_at, updated_at, origin)
+             VALUES ($1, $2, $3, $4, 'eur', 'open', $5, $5, $6) ON CONFLICT (session_id) DO NOTHING",
         )
         .bind(session.as_str())
         .bind(client.as_str())
         .bind(plan)
         .bind(amount)
         .bind(now)
+        .bind(origin.as_str())
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Sessions and events that the in-process sandbox did not make (a real Stripe's, or of
+    /// unknown origin): `serve --sandbox` refuses a database that holds any.
+    pub async fn rows_not_from_sandbox(&self) -> Result<i64, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM checkout_sessions WHERE origin IS NULL OR origin <> 'sandbox')
+                  + (SELECT COUNT(*) FROM stripe_events WHERE origin IS NULL OR origin <> 'sandbox')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get(0))
     }
 
     pub async fn stored_session(

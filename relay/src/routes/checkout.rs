@@ -45,6 +45,7 @@ pub async fn start_checkout(
             client,
             &plan.id,
             plan.price_cents,
+            state.origin,
             state.clock.now(),
         )
         .await?;

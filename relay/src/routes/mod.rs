@@ -5,6 +5,7 @@ pub mod checkout;
 pub mod ops;
 pub mod pages;
 pub mod subscription;
+pub mod success;
 pub mod webhook;
 
 use axum::Router;
@@ -14,6 +15,13 @@ use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::AppError;
 use crate::{AppState, BODY_LIMIT, metrics};
 
 pub fn app(state: AppState) -> Router {
@@ -23,7 +31,7 @@ pub fn app(state: AppState) -> Router {
             "/renew-subscription",
             get(pages::renew).post(pages::renew_checkout),
         )
-        .route("/payment-success", get(pages::success))
+        .route("/payment-success", get(success::success))
         .route("/payment-cancelled", get(pages::cancelled))
         .route("/static/app.css", get(ops::stylesheet))
         .route(
@@ -44,7 +52,9 @@ pub fn app(state: AppState) -> Router {
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("no-referrer"),
         ));
-    Router::new()
+    // Every route but the long poll answers within the request deadline (the long poll is
+    // bounded by its own `wait`).
+    let timed = Router::new()
         .route("/api/stripe/plans", get(api::plans))
         .route("/api/stripe/config", get(api::config))
         .route(
@@ -52,12 +62,17 @@ pub fn app(state: AppState) -> Router {
             post(checkout::create),
         )
         .route("/api/stripe/webhook", post(webhook::receive))
-        .route("/api/subscription", get(subscription::status))
         .route("/api/entitlement/public-key", get(subscription::public_key))
         .route("/api/renew-link", post(subscription::renew_link))
         .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics))
         .merge(pages)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.settings.request_timeout,
+            deadline,
+        ));
+    Router::new()
+        .route("/api/subscription", get(subscription::status))
+        .merge(timed)
         .route_layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
@@ -70,4 +85,20 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// `/metrics` alone, for the operator's own address (`RELAY_METRICS_ADDR`): what it tells
+/// (traffic, refusals, batch sizes) is not for the public.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(ops::metrics))
+        .with_state(state)
+}
+
+/// Answers 408 (in the contract's error shape) to a request not served within `limit`.
+async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => AppError::Timeout.into_response(),
+    }
 }

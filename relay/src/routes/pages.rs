@@ -1,5 +1,5 @@
 //! Server-rendered French pages (askama templates under `relay/templates`): pricing, renewal
-//! through a short-lived link, payment result and cancellation.
+//! through a short-lived link and cancellation (the payment result is in `success`).
 
 use askama::Template;
 use axum::Form;
@@ -10,13 +10,11 @@ use erp_btp_protocol::{Plan, SubscriptionState, fr};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::domain::{ClientId, SessionId, SessionState};
+use crate::domain::ClientId;
 use crate::error::AppError;
-use crate::fulfil::{Outcome, Work};
 use crate::plans::price_label;
 use crate::routes::checkout::start_checkout;
 use crate::routes::subscription::read_status;
-use crate::stripe::StripeFailure;
 
 /// A plan as the pages show it.
 pub struct PlanView {
@@ -53,7 +51,7 @@ fn plan_views(plans: &[Plan]) -> Vec<PlanView> {
         .collect()
 }
 
-fn page(t: impl Template, status: StatusCode) -> Response {
+pub(crate) fn page(t: impl Template, status: StatusCode) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -87,100 +85,6 @@ pub async fn cancelled() -> Response {
 }
 
 #[derive(Template)]
-#[template(path = "success.html")]
-struct SuccessPage {
-    /// applied | pending | failed | rejected | unfinished | unknown | unverified
-    kind: &'static str,
-    plan: String,
-    expiry: String,
-}
-
-#[derive(Deserialize)]
-pub struct SuccessQuery {
-    session_id: Option<String>,
-}
-
-pub async fn success(State(state): State<AppState>, Query(q): Query<SuccessQuery>) -> Response {
-    let render = |kind, plan: String, expiry: Option<i64>| {
-        let status = match kind {
-            "unknown" => StatusCode::NOT_FOUND,
-            "unverified" => StatusCode::BAD_GATEWAY,
-            _ => StatusCode::OK,
-        };
-        page(
-            SuccessPage {
-                kind,
-                plan,
-                expiry: expiry.map(fr::date).unwrap_or_default(),
-            },
-            status,
-        )
-    };
-    let Some(id) = q.session_id.as_deref().and_then(SessionId::parse) else {
-        return render("unknown", String::new(), None);
-    };
-    match payment_result(&state, &id).await {
-        Ok((kind, plan, expiry)) => render(kind, plan, expiry),
-        Err(AppError::Stripe(StripeFailure::NotFound)) => render("unknown", String::new(), None),
-        Err(e) => {
-            tracing::error!(error = %e, session = %id, "success page could not check the session");
-            render("unverified", String::new(), None)
-        }
-    }
-}
-
-/// The client's expiry as it stands now, this payment included.
-async fn current_expiry(state: &AppState, client: &str) -> Result<Option<i64>, sqlx::Error> {
-    match ClientId::parse(client) {
-        Some(c) => Ok(state.db.subscription(&c).await?.and_then(|s| s.expires_at)),
-        None => Ok(None),
-    }
-}
-
-/// Looks the session up (our record first, then Stripe) and applies it if it is paid: the
-/// result shows even when the webhook is late.
-async fn payment_result(
-    state: &AppState,
-    id: &SessionId,
-) -> Result<(&'static str, String, Option<i64>), AppError> {
-    let plan_name = |plan: &str| {
-        state
-            .plans
-            .get(plan)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| plan.to_owned())
-    };
-    if let Some(s) = state.db.stored_session(id).await? {
-        if s.state == SessionState::Fulfilled {
-            return Ok((
-                "applied",
-                plan_name(&s.plan),
-                current_expiry(state, &s.client_id).await?,
-            ));
-        }
-    }
-    let facts = state.stripe.retrieve_session(id).await?;
-    let (plan, client) = (
-        plan_name(facts.plan.as_deref().unwrap_or_default()),
-        facts.client_id.clone().unwrap_or_default(),
-    );
-    let outcome = state.writer.submit(Work::Lookup(facts)).await?;
-    let kind = match (&outcome, outcome.session_state()) {
-        (Outcome::Fulfilled { expires_at, .. }, _) => {
-            return Ok(("applied", plan, Some(*expires_at)));
-        }
-        (_, Some(SessionState::Fulfilled)) => {
-            return Ok(("applied", plan, current_expiry(state, &client).await?));
-        }
-        (_, Some(SessionState::Pending)) => "pending",
-        (_, Some(SessionState::Failed)) => "failed",
-        (_, Some(SessionState::Rejected)) => "rejected",
-        _ => "unfinished",
-    };
-    Ok((kind, plan, None))
-}
-
-#[derive(Template)]
 #[template(path = "renew.html")]
 struct RenewPage {
     link: String,
@@ -203,11 +107,28 @@ pub struct RenewQuery {
     link: Option<String>,
 }
 
+#[derive(Template)]
+#[template(path = "link_revoked.html")]
+struct LinkRevokedPage;
+
+/// The client a renew link names, if the link is genuine, fresh and its company not revoked;
+/// otherwise the page that says why (403).
+async fn linked_client(state: &AppState, link: &str) -> Result<ClientId, Response> {
+    let Some(client) = state.keys.check_renew_token(link, state.clock.now()) else {
+        return Err(page(LinkExpiredPage, StatusCode::FORBIDDEN));
+    };
+    match state.db.client_is_active(&client).await {
+        Ok(true) => Ok(client),
+        Ok(false) => Err(page(LinkRevokedPage, StatusCode::FORBIDDEN)),
+        Err(e) => Err(AppError::from(e).into_response()),
+    }
+}
+
 pub async fn renew(State(state): State<AppState>, Query(q): Query<RenewQuery>) -> Response {
     let link = q.link.unwrap_or_default();
-    match state.keys.check_renew_token(&link, state.clock.now()) {
-        Some(client) => renew_page(&state, &client, link, None).await,
-        None => page(LinkExpiredPage, StatusCode::FORBIDDEN),
+    match linked_client(&state, &link).await {
+        Ok(client) => renew_page(&state, &client, link, None).await,
+        Err(refused) => refused,
     }
 }
 
@@ -274,8 +195,9 @@ pub async fn renew_checkout(
     State(state): State<AppState>,
     Form(form): Form<RenewForm>,
 ) -> Response {
-    let Some(client) = state.keys.check_renew_token(&form.link, state.clock.now()) else {
-        return page(LinkExpiredPage, StatusCode::FORBIDDEN);
+    let client = match linked_client(&state, &form.link).await {
+        Ok(client) => client,
+        Err(refused) => return refused,
     };
     match start_checkout(&state, &client, &form.plan).await {
         Ok(session) => Redirect::to(&session.url).into_response(),

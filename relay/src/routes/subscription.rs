@@ -35,7 +35,7 @@ pub fn rfc3339(ts: i64) -> String {
 
 pub async fn status(
     State(state): State<AppState>,
-    BearerSubscription(client, row): BearerSubscription,
+    BearerSubscription(client, row, token): BearerSubscription,
     query: Result<Query<PollQuery>, QueryRejection>,
 ) -> Result<Json<SubscriptionStatus>, AppError> {
     let Query(q) = query.map_err(|e| {
@@ -52,6 +52,10 @@ pub async fn status(
     if current.version != since {
         return Ok(Json(current));
     }
+    let _place = state
+        .long_polls
+        .enter(&crate::db::clients::hash_token(&token))
+        .map_err(AppError::TooManyWaits)?;
     // Subscribe, then re-read: a commit between the first read and the subscription is not missed.
     let mut changed = state.changes.subscribe(client.as_str(), since);
     let again = read_status(&state, &client).await?;
@@ -69,7 +73,14 @@ pub async fn status(
         _ = crate::state::stopping(&mut shutdown) => {}
     }
     drop(changed);
-    Ok(Json(read_status(&state, &client).await?))
+    // Read again by the token, not the client: a company revoked during the wait is refused,
+    // never handed a freshly signed entitlement.
+    let (client, row) = state
+        .reader
+        .subscription_for_token(&token)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Ok(Json(status_from_row(&state, &client, row)))
 }
 
 pub async fn read_status(
@@ -101,6 +112,7 @@ fn status_from_row(
         expires_at: expires_at.clone(),
         issued_at: rfc3339(now),
         version: row.version,
+        mode: Some(state.stripe_settings.mode),
     };
     SubscriptionStatus {
         client_id: client.to_string(),
@@ -110,6 +122,7 @@ fn status_from_row(
         days_remaining: days_remaining(now, row.expires_at),
         version: row.version,
         entitlement: state.keys.sign_cached(payload),
+        mode: Some(state.stripe_settings.mode),
     }
 }
 

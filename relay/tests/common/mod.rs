@@ -120,6 +120,7 @@ pub fn env(db_url: &str, app_url: &str, stripe_base: &str) -> HashMap<String, St
         ("STRIPE_API_BASE".into(), stripe_base.into()),
         ("APP_URL".into(), app_url.into()),
         ("DATABASE_URL".into(), db_url.into()),
+        ("RELAY_METRICS_ADDR".into(), "127.0.0.1:0".into()),
     ])
 }
 
@@ -172,6 +173,7 @@ pub async fn start(backend: Backend) -> World {
             max_attempts: 5,
         },
         sepa_settle_after: Duration::from_secs(3600),
+        return_origin: Some(base.clone()),
     });
     let router = sandbox.router();
     tokio::spawn(async move { axum::serve(sb_listener, router).await });
@@ -337,6 +339,19 @@ impl World {
     pub fn stop(&self) {
         self.relay.stop();
     }
+
+    /// The Prometheus text from the relay's own metrics address.
+    pub async fn metrics(&self) -> String {
+        let url = format!("{}/metrics", self.relay.metrics_base);
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
 }
 
 /// A TCP port free on loopback right now.
@@ -366,6 +381,7 @@ pub fn spawn_relay_process(
         .env("STRIPE_API_BASE", stripe_base)
         .env("DATABASE_URL", db_url)
         .env("RELAY_ADDR", format!("127.0.0.1:{port}"))
+        .env("RELAY_METRICS_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

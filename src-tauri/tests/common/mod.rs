@@ -45,6 +45,7 @@ pub async fn start() -> World {
             format!("sqlite://{}/relay.db", dir.display()),
         ),
         ("APP_URL", base.clone()),
+        ("RELAY_METRICS_ADDR", "127.0.0.1:0".into()),
     ]);
     let settings = Settings::from_lookup(|k| vars.get(k).cloned(), true).unwrap();
     let relay = Application::build_on(listener, settings, StripeChoice::Sandbox)
@@ -74,6 +75,20 @@ pub async fn start() -> World {
         desktop,
         relay,
     }
+}
+
+/// Changes the login kept in the secret store, as another program of the same user could.
+pub fn edit_login(w: &World, change: impl FnOnce(&mut erp_btp_desktop::secrets::Login)) {
+    use erp_btp_desktop::secrets::{load_login, save_login};
+    let account = w.dir.join("app").display().to_string();
+    let mut login = load_login(&account).unwrap().expect("logged in");
+    change(&mut login);
+    save_login(&account, &login).unwrap();
+}
+
+/// Points the app at a relay that never answers, so that it works from its cache.
+pub fn go_offline(w: &World) {
+    edit_login(w, |l| l.relay_url = "http://127.0.0.1:9".into());
 }
 
 pub fn session_file(w: &World) -> PathBuf {

@@ -29,4 +29,8 @@ offline: boolean,
 /**
  * A remark for the user (e.g. the computer's clock is behind).
  */
-notice: string | null, plans: Array<PlanOption>, };
+notice: string | null, 
+/**
+ * True unless the relay's Stripe is live: the window then says « Mode test ».
+ */
+test_mode: boolean, plans: Array<PlanOption>, };

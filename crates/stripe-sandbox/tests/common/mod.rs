@@ -82,6 +82,8 @@ pub async fn start(secrets: &[&str]) -> World {
             max_attempts: 4,
         },
         sepa_settle_after: Duration::from_secs(3600),
+        // The relay these tests stand for lives at http://app.test (see CREATE).
+        return_origin: Some("http://app.test".into()),
     });
     let router = sandbox.router();
     tokio::spawn(async move { axum::serve(listener, router).await });

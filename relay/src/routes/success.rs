@@ -1,0 +1,121 @@
+//! `/payment-success?session_id=…`: the page Stripe sends the payer back to. It shows this
+//! payment's own result (never the company's current status: anyone may hold the URL), and
+//! applies a paid session at once when its webhook is late. It is public, so it only looks up
+//! sessions this relay created, of its own Stripe mode, and within a rate that leaves Stripe's
+//! limit to the companies' checkouts.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use erp_btp_protocol::StripeMode;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::domain::{SessionId, SessionState};
+use crate::error::AppError;
+use crate::fulfil::Work;
+use crate::routes::pages::page;
+use crate::stripe::StripeFailure;
+
+/// What the page says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentResult {
+    Applied,
+    Pending,
+    Failed,
+    Rejected,
+    Unfinished,
+    Unknown,
+    /// Stripe could not be asked (unreachable, or the look-up budget is spent).
+    Unverified,
+    Busy,
+}
+
+#[derive(Template)]
+#[template(path = "success.html")]
+struct SuccessPage {
+    result: PaymentResult,
+    plan: String,
+    days: i64,
+}
+
+#[derive(Deserialize)]
+pub struct SuccessQuery {
+    session_id: Option<String>,
+}
+
+/// A session id of this relay's Stripe mode: `cs_test_…` for test keys, `cs_live_…` for live.
+fn session_of_mode(text: &str, mode: StripeMode) -> Option<SessionId> {
+    let prefix = match mode {
+        StripeMode::Test => "cs_test_",
+        StripeMode::Live => "cs_live_",
+    };
+    SessionId::parse(text).filter(|id| id.as_str().starts_with(prefix) && id.as_str().len() <= 200)
+}
+
+pub async fn success(State(state): State<AppState>, Query(q): Query<SuccessQuery>) -> Response {
+    let id = q
+        .session_id
+        .as_deref()
+        .and_then(|text| session_of_mode(text, state.stripe_settings.mode));
+    let (result, plan_id) = match id {
+        None => (PaymentResult::Unknown, String::new()),
+        Some(id) => payment_result(&state, &id).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, session = %id, "success page could not check the session");
+            (PaymentResult::Unverified, String::new())
+        }),
+    };
+    let plan = state.plans.get(&plan_id);
+    let status = match result {
+        PaymentResult::Unknown => StatusCode::NOT_FOUND,
+        PaymentResult::Unverified => StatusCode::BAD_GATEWAY,
+        PaymentResult::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::OK,
+    };
+    let mut response = page(
+        SuccessPage {
+            result,
+            plan: plan.map(|p| p.name.clone()).unwrap_or(plan_id),
+            days: plan.map_or(0, |p| p.duration_days),
+        },
+        status,
+    );
+    if result == PaymentResult::Busy {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    }
+    response
+}
+
+/// Our record first: a session this relay never created is unknown without asking Stripe, and
+/// a fulfilled one is answered from the record. Otherwise Stripe is asked (within the budget)
+/// and a paid session applied through the one fulfilment path.
+async fn payment_result(
+    state: &AppState,
+    id: &SessionId,
+) -> Result<(PaymentResult, String), AppError> {
+    let Some(stored) = state.db.stored_session(id).await? else {
+        return Ok((PaymentResult::Unknown, String::new()));
+    };
+    if stored.state == SessionState::Fulfilled {
+        return Ok((PaymentResult::Applied, stored.plan));
+    }
+    if !state.success_lookups.take() {
+        return Ok((PaymentResult::Busy, stored.plan));
+    }
+    let facts = match state.stripe.retrieve_session(id).await {
+        Err(StripeFailure::NotFound) => return Ok((PaymentResult::Unknown, String::new())),
+        other => other?,
+    };
+    let outcome = state.writer.submit(Work::Lookup(facts)).await?;
+    let result = match outcome.session_state() {
+        Some(SessionState::Fulfilled) => PaymentResult::Applied,
+        Some(SessionState::Pending) => PaymentResult::Pending,
+        Some(SessionState::Failed) => PaymentResult::Failed,
+        Some(SessionState::Rejected) => PaymentResult::Rejected,
+        _ => PaymentResult::Unfinished,
+    };
+    Ok((result, stored.plan))
+}
