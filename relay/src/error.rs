@@ -25,7 +25,7 @@ pub enum AppError {
     BadRequest(&'static str, String),
     #[error("invalid webhook signature: {0}")]
     InvalidSignature(#[from] SignatureError),
-    #[error("Stripe failed: {0}")]
+    #[error("Stripe failed")]
     Stripe(#[from] StripeFailure),
     #[error("storage failed")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -21,8 +21,8 @@ use crate::domain::{CheckoutStatus, ClientId, PaymentStatus, SessionFacts, Sessi
 pub enum StripeFailure {
     #[error("Stripe refused the request (HTTP {status}): {message}")]
     Refused { status: u16, message: String },
-    #[error("Stripe could not be reached: {0}")]
-    Unreachable(String),
+    #[error("Stripe could not be reached")]
+    Unreachable(#[source] stripe::StripeError),
     #[error("Stripe's answer could not be read: {0}")]
     BadAnswer(String),
     #[error("no such Checkout Session")]
@@ -38,8 +38,7 @@ impl From<stripe::StripeError> for StripeFailure {
                 message: err.message.unwrap_or_default(),
             },
             stripe::StripeError::JSONDeserialize(m) => Self::BadAnswer(m),
-            stripe::StripeError::Timeout => Self::Unreachable("timeout".into()),
-            other => Self::Unreachable(other.to_string()),
+            other => Self::Unreachable(other),
         }
     }
 }
@@ -55,7 +54,7 @@ impl StripeApi {
             .url(settings.api_base.clone())
             .timeout(Duration::from_secs(10))
             .build()
-            .map_err(|e| StripeFailure::Unreachable(e.to_string()))?;
+            .map_err(StripeFailure::Unreachable)?;
         Ok(Self { client })
     }
 

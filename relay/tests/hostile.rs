@@ -296,6 +296,25 @@ async fn every_hostile_request_gets_a_4xx_and_changes_nothing() {
             "GET on the webhook",
             Req::Get("/api/stripe/webhook".into(), None),
         ),
+        (
+            "live session id on a test relay's success page",
+            Req::Get("/payment-success?session_id=cs_live_a1b2c3d4".into(), None),
+        ),
+        (
+            "made-up test session id on the success page",
+            Req::Get("/payment-success?session_id=cs_test_madeup".into(), None),
+        ),
+        (
+            "metrics on the public address",
+            Req::Get("/metrics".into(), None),
+        ),
+        (
+            "wait as a huge negative number",
+            Req::Get(
+                "/api/subscription?wait=-9223372036854775808&since=0".into(),
+                None,
+            ),
+        ),
     ];
     assert!(cases.len() >= 30);
     for (what, req) in cases {

@@ -172,6 +172,19 @@ mod tests {
     }
 
     #[test]
+    fn mode_test_is_shown_unless_the_relay_says_live() {
+        let mut p = payload(SubscriptionState::Active, Some("2026-02-26T09:30:00Z"));
+        assert!(status_view(&p, &plans(), NOW, None, false).test_mode);
+        p.mode = None;
+        assert!(
+            status_view(&p, &plans(), NOW, None, false).test_mode,
+            "an older relay says nothing"
+        );
+        p.mode = Some(StripeMode::Live);
+        assert!(!status_view(&p, &plans(), NOW, None, false).test_mode);
+    }
+
+    #[test]
     fn offline_an_expiry_passed_since_the_last_sync_shows_expired() {
         let v = status_view(
             &payload(SubscriptionState::Active, Some("2026-02-20T09:30:00Z")),

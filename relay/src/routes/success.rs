@@ -62,7 +62,8 @@ pub async fn success(State(state): State<AppState>, Query(q): Query<SuccessQuery
     let (result, plan_id) = match id {
         None => (PaymentResult::Unknown, String::new()),
         Some(id) => payment_result(&state, &id).await.unwrap_or_else(|e| {
-            tracing::error!(error = %e, session = %id, "success page could not check the session");
+            let error = crate::error::chain(&e);
+            tracing::error!(error, session = %id, "success page could not check the session");
             (PaymentResult::Unverified, String::new())
         }),
     };
