@@ -99,13 +99,7 @@ async fn a_renew_link_stops_working_when_its_company_is_revoked() {
     assert_eq!(page.status(), 403);
     assert!(page.text().await.unwrap().contains("révoqué"));
     let link = url.split("link=").nth(1).unwrap();
-    let pay = w
-        .http
-        .post(format!("{}/renew-subscription", w.base))
-        .form(&[("link", link), ("plan", "annuel")])
-        .send()
-        .await
-        .unwrap();
+    let pay = w.renew_form(link, "annuel").await;
     assert_eq!(pay.status(), 403, "no checkout for a revoked company");
     assert_eq!(w.count("SELECT COUNT(*) FROM checkout_sessions").await, 0);
 }
@@ -238,15 +232,7 @@ async fn a_client_that_sends_half_a_request_is_disconnected() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_not_served_within_the_deadline_gets_408_and_stores_nothing() {
-    // A Stripe that accepts connections and never answers.
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let stripe = format!("http://{}", silent.local_addr().unwrap());
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((s, _)) = silent.accept().await {
-            held.push(s);
-        }
-    });
+    let stripe = common::silent_stripe();
     let db = common::TestDb::new(Backend::Sqlite).await;
     let relay =
         common::start_relay_with(&db.url, &stripe, &[("RELAY_REQUEST_TIMEOUT_SECS", "1")]).await;
@@ -258,14 +244,7 @@ async fn a_request_not_served_within_the_deadline_gets_408_and_stores_nothing() 
         .await
         .unwrap();
     let started = std::time::Instant::now();
-    let r = reqwest::Client::new()
-        .post(format!("{}/api/stripe/create-checkout-session", relay.base))
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body(r#"{"plan":"mensuel"}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = common::create_checkout(&reqwest::Client::new(), &relay.base, &token).await;
     assert_eq!(r.status(), 408);
     assert!(started.elapsed() < Duration::from_secs(5));
     let body: serde_json::Value = r.json().await.unwrap();

@@ -268,15 +268,7 @@ async fn postgres_stopped_mid_load_gives_5xx_then_the_relay_recovers_within_5_se
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stripe_timing_out_on_checkout_gives_502_and_stores_nothing() {
-    // A "Stripe" that accepts connections and never answers.
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let stripe_base = format!("http://{}", silent.local_addr().unwrap());
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = silent.accept().await {
-            held.push(socket);
-        }
-    });
+    let stripe_base = common::silent_stripe();
     let dir = std::env::temp_dir().join(format!("timeout_{}", stripe_sandbox::random_id(8)));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}/relay.db", dir.display());
@@ -294,16 +286,7 @@ async fn stripe_timing_out_on_checkout_gives_502_and_stores_nothing() {
         .unwrap();
     wait_healthy(&http, &format!("http://127.0.0.1:{port}")).await;
     let started = Instant::now();
-    let resp = http
-        .post(format!(
-            "http://127.0.0.1:{port}/api/stripe/create-checkout-session"
-        ))
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body(r#"{"plan":"mensuel"}"#)
-        .send()
-        .await
-        .unwrap();
+    let resp = common::create_checkout(&http, &format!("http://127.0.0.1:{port}"), &token).await;
     assert_eq!(resp.status(), 502);
     assert!(
         started.elapsed() < Duration::from_secs(20),

@@ -391,14 +391,7 @@ async fn checkout_fails_with_502_and_stores_nothing(stripe_base: &str) {
         .add_client(&relay::domain::ClientId::parse("39").unwrap(), "X")
         .await
         .unwrap();
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/api/stripe/create-checkout-session"))
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body(r#"{"plan":"mensuel"}"#)
-        .send()
-        .await
-        .unwrap();
+    let resp = common::create_checkout(&reqwest::Client::new(), base, &token).await;
     assert_eq!(resp.status(), 502, "{stripe_base}");
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "stripe_unavailable");

@@ -217,13 +217,7 @@ async fn a_renew_link_opens_the_renewal_page_for_that_client_only() {
     assert_eq!(w.http.get(&tampered).send().await.unwrap().status(), 403);
     assert_eq!(w.get("/renew-subscription").await.status(), 403);
     let link = url.split("link=").nth(1).unwrap();
-    let chosen = w
-        .http
-        .post(format!("{}/renew-subscription", w.base))
-        .form(&[("link", link), ("plan", "annuel")])
-        .send()
-        .await
-        .unwrap();
+    let chosen = w.renew_form(link, "annuel").await;
     assert_eq!(chosen.status(), 303);
     let checkout = chosen.headers()["location"].to_str().unwrap().to_owned();
     assert!(checkout.starts_with(&format!("{}/c/pay/cs_test_", w.sandbox_base)));
@@ -231,12 +225,6 @@ async fn a_renew_link_opens_the_renewal_page_for_that_client_only() {
     assert_eq!(code, 303);
     w.sandbox.idle().await;
     assert!((w.expiry().await.unwrap() - (now() + 365 * DAY)).abs() <= 5);
-    let forged = w
-        .http
-        .post(format!("{}/renew-subscription", w.base))
-        .form(&[("link", "39.9999999999.00"), ("plan", "annuel")])
-        .send()
-        .await
-        .unwrap();
+    let forged = w.renew_form("39.9999999999.00", "annuel").await;
     assert_eq!(forged.status(), 403);
 }

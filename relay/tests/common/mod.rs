@@ -340,6 +340,16 @@ impl World {
         self.relay.stop();
     }
 
+    /// Submits the renewal page's form (a plan chosen through a renew `link`).
+    pub async fn renew_form(&self, link: &str, plan: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/renew-subscription", self.base))
+            .form(&[("link", link), ("plan", plan)])
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The Prometheus text from the relay's own metrics address.
     pub async fn metrics(&self) -> String {
         let url = format!("{}/metrics", self.relay.metrics_base);
@@ -403,6 +413,30 @@ pub async fn wait_healthy(http: &reqwest::Client, base: &str) {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("relay at {base} did not come up");
+}
+
+/// A "Stripe" that accepts connections and never answers; its base URL.
+pub fn silent_stripe() -> String {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", silent.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept() {
+            held.push(socket);
+        }
+    });
+    base
+}
+
+/// `POST /api/stripe/create-checkout-session` for `{"plan":"mensuel"}` with `token`.
+pub async fn create_checkout(http: &reqwest::Client, base: &str, token: &str) -> reqwest::Response {
+    http.post(format!("{base}/api/stripe/create-checkout-session"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(r#"{"plan":"mensuel"}"#)
+        .send()
+        .await
+        .unwrap()
 }
 
 pub const DAY: i64 = 86_400;
