@@ -114,11 +114,16 @@ impl Peer {
     }
 
     pub async fn stop(mut self) {
-        if let Some(pid) = self.child.id() {
-            // The whole group: uvicorn's and cluster's workers.
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", &format!("-{pid}")])
-                .status();
+        if let Some(pid) = self.child.id().and_then(|p| i32::try_from(p).ok()) {
+            // The whole group (uvicorn's and cluster's workers), and only it: `kill -TERM -PID`
+            // through procps reads `-PID` as an option and signalled every process here.
+            if pid > 1 {
+                // SAFETY: plain syscall; a negative pid names the process group `pid`, which
+                // `process_group(0)` made for this child alone.
+                unsafe {
+                    libc::kill(-pid, libc::SIGTERM);
+                }
+            }
         }
         let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
         let _ = self.child.kill().await;
