@@ -40,6 +40,8 @@ async fn post_webhook(http: &reqwest::Client, base: &str, body: String) -> u16 {
     let sig = sign_now(SECRET, &body);
     match http
         .post(format!("{base}/api/stripe/webhook"))
+        // As Stripe sends it (express.raw, for one, reads no body without it).
+        .header("content-type", "application/json; charset=utf-8")
         .header("stripe-signature", sig)
         .body(body)
         .send()
