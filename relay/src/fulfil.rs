@@ -1,19 +1,18 @@
-//! The payment rules, top-down. For a batch of work (verified webhook events, or sessions the
-//! success page looked up), [`apply_batch`] decides what each piece means ([`decide`], pure), claims
+//! The payment rules applied, top-down. For a batch of work (verified webhook events, or sessions
+//! the success page looked up), [`apply_batch`] decides what each piece means
+//! ([`crate::rules::decide`], pure), claims
 //! every paid session of the batch in one statement, applies each decision, then journals the
 //! events; all inside the caller's transaction. One fulfilment path keyed on the Checkout Session
 //! id serves the webhook and the success page; a session leaves `open`/`pending` at most once.
 
 use std::collections::HashSet;
 
-use erp_btp_protocol::Plan;
 use sqlx::AnyConnection;
 
 use crate::db::payments as q;
-use crate::domain::{
-    CheckoutStatus, ClientId, PaymentOrigin, PaymentStatus, SessionFacts, SessionState,
-};
+use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionState};
 use crate::plans::Catalogue;
+use crate::rules::{Decision, News, decide};
 use crate::stripe::WebhookEvent;
 
 #[derive(Debug, Clone)]
@@ -44,132 +43,6 @@ impl Work {
             .and_then(|f| f.client_id.as_deref())
             .unwrap_or("")
     }
-}
-
-/// What the relay was told about a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum News {
-    Completed,
-    AsyncSucceeded,
-    AsyncFailed,
-    Expired,
-    LookedUp,
-}
-
-impl News {
-    fn of_event(event_type: &str) -> Option<Self> {
-        match event_type {
-            "checkout.session.completed" => Some(Self::Completed),
-            "checkout.session.async_payment_succeeded" => Some(Self::AsyncSucceeded),
-            "checkout.session.async_payment_failed" => Some(Self::AsyncFailed),
-            "checkout.session.expired" => Some(Self::Expired),
-            _ => None,
-        }
-    }
-}
-
-/// A guarded move of a session's state: taken only from one of `from` (an unknown session
-/// counts as `open`). `visible` moves bump the subscription's version so that waiting apps see
-/// them (a pending or failed delayed payment).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transition {
-    pub from: &'static [SessionState],
-    pub to: SessionState,
-    pub reason: Option<String>,
-    pub visible: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision<'a> {
-    /// The money is there and matches the plan: extend the subscription, once.
-    Fulfil {
-        client: ClientId,
-        plan: &'a Plan,
-    },
-    Move(Transition),
-    Ignore(String),
-}
-
-const OPEN: &[SessionState] = &[SessionState::Open];
-const OPEN_OR_PENDING: &[SessionState] = &[SessionState::Open, SessionState::Pending];
-
-/// What `news` about a session means, by the payment rules. Pure.
-pub fn decide<'a>(news: News, facts: &SessionFacts, plans: &'a Catalogue) -> Decision<'a> {
-    let paid = facts.payment_status == Some(PaymentStatus::Paid);
-    let settled = matches!(news, News::Completed | News::LookedUp);
-    let moved = |from, to, reason: Option<&str>, visible| {
-        Decision::Move(Transition {
-            from,
-            to,
-            reason: reason.map(str::to_owned),
-            visible,
-        })
-    };
-    match news {
-        _ if (settled && paid) || news == News::AsyncSucceeded => {
-            match check_payment(facts, plans) {
-                Ok((client, plan)) => Decision::Fulfil { client, plan },
-                Err(reason) => moved(
-                    OPEN_OR_PENDING,
-                    SessionState::Rejected,
-                    Some(&reason),
-                    false,
-                ),
-            }
-        }
-        _ if settled
-            && facts.payment_status == Some(PaymentStatus::Unpaid)
-            && facts.status != Some(CheckoutStatus::Open) =>
-        {
-            moved(OPEN, SessionState::Pending, None, true)
-        }
-        News::AsyncFailed => moved(
-            OPEN_OR_PENDING,
-            SessionState::Failed,
-            Some("delayed payment failed"),
-            true,
-        ),
-        News::Expired => moved(OPEN, SessionState::Expired, None, false),
-        News::LookedUp => Decision::Ignore(format!(
-            "session is {} and {}",
-            facts.status.map_or("?", CheckoutStatus::as_str),
-            facts.payment_status.map_or("?", PaymentStatus::as_str)
-        )),
-        _ => Decision::Ignore(format!(
-            "payment_status {}",
-            facts.payment_status.map_or("?", PaymentStatus::as_str)
-        )),
-    }
-}
-
-/// Checks a paid session against the plan catalogue: known plan, exact amount and currency,
-/// well-formed client id. Pure; whether the client exists is asked of the database after.
-pub fn check_payment<'a>(
-    facts: &SessionFacts,
-    plans: &'a Catalogue,
-) -> Result<(ClientId, &'a Plan), String> {
-    let client = facts
-        .client_id
-        .as_deref()
-        .and_then(ClientId::parse)
-        .ok_or("no valid client_id in metadata")?;
-    let plan_id = facts.plan.as_deref().ok_or("no plan in metadata")?;
-    let plan = plans
-        .get(plan_id)
-        .ok_or_else(|| format!("unknown plan {plan_id}"))?;
-    if facts.amount_total != Some(plan.price_cents) {
-        return Err(format!(
-            "amount {:?} does not match plan {} ({} cents)",
-            facts.amount_total, plan.id, plan.price_cents
-        ));
-    }
-    if facts.currency.as_deref() != Some(plan.currency.as_str()) {
-        return Err(format!(
-            "currency {:?} does not match plan {} ({})",
-            facts.currency, plan.id, plan.currency
-        ));
-    }
-    Ok((client, plan))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -381,99 +254,4 @@ async fn journal(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::SessionId;
-
-    fn facts(amount: i64, currency: &str, plan: &str, client: &str) -> SessionFacts {
-        SessionFacts {
-            id: SessionId::parse("cs_test_1").unwrap(),
-            client_id: Some(client.into()),
-            plan: Some(plan.into()),
-            amount_total: Some(amount),
-            currency: Some(currency.into()),
-            payment_status: Some(PaymentStatus::Paid),
-            status: Some(CheckoutStatus::Complete),
-            livemode: false,
-        }
-    }
-
-    #[test]
-    fn a_payment_must_match_the_plan_exactly() {
-        let plans = Catalogue::default();
-        assert!(check_payment(&facts(4900, "eur", "mensuel", "39"), &plans).is_ok());
-        assert!(
-            check_payment(&facts(4899, "eur", "mensuel", "39"), &plans)
-                .unwrap_err()
-                .contains("amount")
-        );
-        assert!(
-            check_payment(&facts(4900, "usd", "mensuel", "39"), &plans)
-                .unwrap_err()
-                .contains("currency")
-        );
-        assert!(
-            check_payment(&facts(4900, "eur", "hebdo", "39"), &plans)
-                .unwrap_err()
-                .contains("unknown plan")
-        );
-        assert!(
-            check_payment(&facts(4900, "eur", "mensuel", "bad id"), &plans)
-                .unwrap_err()
-                .contains("client_id")
-        );
-        assert!(check_payment(&facts(4900, "eur", "annuel", "39"), &plans).is_err());
-    }
-
-    #[test]
-    fn paid_news_fulfils_and_a_wrong_amount_is_rejected_from_open_or_pending() {
-        let plans = Catalogue::default();
-        let paid = facts(4900, "eur", "mensuel", "39");
-        for news in [News::Completed, News::LookedUp, News::AsyncSucceeded] {
-            assert!(matches!(
-                decide(news, &paid, &plans),
-                Decision::Fulfil { .. }
-            ));
-        }
-        let Decision::Move(t) = decide(News::Completed, &facts(1, "eur", "mensuel", "39"), &plans)
-        else {
-            panic!("a wrong amount is a move to rejected");
-        };
-        assert_eq!(
-            (t.from, t.to, t.visible),
-            (OPEN_OR_PENDING, SessionState::Rejected, false)
-        );
-    }
-
-    #[test]
-    fn delayed_payments_move_visibly_and_expiry_quietly() {
-        let plans = Catalogue::default();
-        let mut unpaid = facts(4900, "eur", "mensuel", "39");
-        unpaid.payment_status = Some(PaymentStatus::Unpaid);
-        let to = |news, f: &SessionFacts| match decide(news, f, &plans) {
-            Decision::Move(t) => Some((t.to, t.visible)),
-            _ => None,
-        };
-        assert_eq!(
-            to(News::Completed, &unpaid),
-            Some((SessionState::Pending, true))
-        );
-        assert_eq!(
-            to(News::AsyncFailed, &unpaid),
-            Some((SessionState::Failed, true))
-        );
-        assert_eq!(
-            to(News::Expired, &unpaid),
-            Some((SessionState::Expired, false))
-        );
-        unpaid.status = Some(CheckoutStatus::Open);
-        assert_eq!(
-            to(News::LookedUp, &unpaid),
-            None,
-            "an open, unpaid session changes nothing"
-        );
-    }
 }

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod plans;
 pub mod reader;
 pub mod routes;
+pub mod rules;
 pub mod serve;
 pub mod signature;
 pub mod simulate;
