@@ -121,6 +121,18 @@ word_enum!(
     }
 );
 
+impl PaymentOrigin {
+    /// The origin of an object Stripe sent: what Stripe says of itself wins, a `livemode`
+    /// object is real money whatever this relay's keys say.
+    pub fn of(livemode: bool, configured: PaymentOrigin) -> PaymentOrigin {
+        if livemode {
+            PaymentOrigin::Live
+        } else {
+            configured
+        }
+    }
+}
+
 /// What the payment rules need to know of a Checkout Session, from an event or from the API.
 /// Fields stay optional: a webhook is read leniently, whatever API version the account sends.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -130,13 +130,21 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
         if !is_json(req.headers()) {
             return Err(AppError::NotJson);
         }
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| AppError::TooLarge)?;
+        let body = read_body(req, state).await?;
         serde_json::from_slice(&body)
             .map(JsonBody)
             .map_err(|e| AppError::BadRequest("invalid_body", format!("Corps JSON invalide : {e}")))
     }
+}
+
+/// The raw body, within the body limit: 413 beyond it, 400 if it cannot be read.
+pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state)
+        .await
+        .map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+            _ => AppError::BadRequest("invalid_body", format!("Corps de requête illisible : {e}")),
+        })
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

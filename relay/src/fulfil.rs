@@ -114,8 +114,6 @@ pub async fn apply_batch(
     origin: PaymentOrigin,
     now: i64,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
-    // What Stripe says of itself wins: a livemode object is real money whatever our keys say.
-    let origin_of = |live: bool| if live { PaymentOrigin::Live } else { origin };
     let decisions: Vec<Result<(&SessionFacts, Decision), Outcome>> =
         works.iter().map(|w| decide_work(w, plans)).collect();
     let mut seen = HashSet::new();
@@ -126,7 +124,7 @@ pub async fn apply_batch(
             _ => None,
         })
         .filter(|facts| seen.insert(facts.id.as_str()))
-        .map(|facts| (facts, origin_of(facts.livemode)))
+        .map(|facts| (facts, PaymentOrigin::of(facts.livemode, origin)))
         .collect();
     let mut claimed = q::claim_for_fulfilment(conn, &paid, now).await?;
     let mut outcomes = Vec::with_capacity(works.len());
@@ -134,7 +132,7 @@ pub async fn apply_batch(
         outcomes.push(match decision {
             Err(outcome) => outcome,
             Ok((facts, decision)) => {
-                let origin = origin_of(facts.livemode);
+                let origin = PaymentOrigin::of(facts.livemode, origin);
                 apply(conn, facts, decision, &mut claimed, origin, now).await?
             }
         });
@@ -235,11 +233,7 @@ async fn journal(
                 session: event.session.as_ref().map(|s| &s.id),
                 payload,
                 outcome: outcome.label(),
-                origin: if event.livemode {
-                    PaymentOrigin::Live
-                } else {
-                    origin
-                },
+                origin: PaymentOrigin::of(event.livemode, origin),
             }),
             Work::Lookup(_) => None,
         })

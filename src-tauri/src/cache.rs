@@ -68,13 +68,23 @@ impl Session {
             .entitlement
             .as_deref()
             .ok_or(DesktopError::RelayUnreachable)?;
-        let key = decode_public_key(public_key).map_err(|_| DesktopError::CacheTampered)?;
-        verify(&key, token)
-            .ok()
-            .map(|e| e.payload)
-            .filter(|p| p.client_id == client_id)
-            .ok_or(DesktopError::CacheTampered)
+        trusted(public_key, Some(client_id), token).ok_or(DesktopError::CacheTampered)
     }
+}
+
+/// What `entitlement` says, if it verifies with `public_key` and is about `client_id` (when
+/// known: at login, the first entitlement names the company). One check for the relay's
+/// answers and for the cache.
+pub fn trusted(
+    public_key: &str,
+    client_id: Option<&str>,
+    entitlement: &str,
+) -> Option<EntitlementPayload> {
+    let key = decode_public_key(public_key).ok()?;
+    verify(&key, entitlement)
+        .ok()
+        .map(|e| e.payload)
+        .filter(|p| client_id.is_none_or(|id| p.client_id == id))
 }
 
 /// The time to judge expiry by: the clock, unless it is behind a time already seen.

@@ -7,11 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use erp_btp_protocol::EntitlementPayload;
-use erp_btp_protocol::entitlement::{decode_public_key, verify};
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::cache::{Session, effective_now};
+use crate::cache::{Session, effective_now, trusted};
 use crate::error::DesktopError;
 use crate::relay_client::RelayClient;
 use crate::secrets::{self, Login};
@@ -97,19 +96,13 @@ impl Desktop {
         Ok((session, login, RelayClient::new(self.http.clone(), url)))
     }
 
-    /// What the relay signed, if it verifies with `public_key` and is about `client_id` (when
-    /// known: at login, the first entitlement names the company).
+    /// What the relay answered, if it is trusted (see [`trusted`]).
     fn check(
         public_key: &str,
         client_id: Option<&str>,
         entitlement: &str,
     ) -> Result<EntitlementPayload, DesktopError> {
-        let key = decode_public_key(public_key).map_err(|_| DesktopError::UntrustedAnswer)?;
-        verify(&key, entitlement)
-            .ok()
-            .map(|e| e.payload)
-            .filter(|p| client_id.is_none_or(|id| p.client_id == id))
-            .ok_or(DesktopError::UntrustedAnswer)
+        trusted(public_key, client_id, entitlement).ok_or(DesktopError::UntrustedAnswer)
     }
 
     pub async fn login(&self, relay_url: &str, token: &str) -> Result<StatusView, DesktopError> {

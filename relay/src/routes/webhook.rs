@@ -3,12 +3,11 @@
 //! are committed, and 500 when storage fails so that Stripe retries.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, read_body};
 use crate::fulfil::Work;
 use crate::signature;
 use crate::stripe::{WebhookEvent, parse_event};
@@ -27,15 +26,7 @@ impl FromRequest<AppState> for VerifiedEvent {
             .get("stripe-signature")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| match e.status() {
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
-                _ => AppError::BadRequest(
-                    "invalid_body",
-                    format!("Corps de requête illisible : {e}"),
-                ),
-            })?;
+        let body = read_body(req, state).await?;
         signature::verify(
             header.as_deref(),
             &body,
