@@ -230,25 +230,24 @@ fn signing_key(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Secret>, 
     let Some(path) = get(FILE) else {
         return Ok(None);
     };
-    let meta = std::fs::metadata(path.trim())
-        .map_err(|e| err(FILE, format!("« {} » est illisible ({e})", path.trim())))?;
+    let path = path.trim();
+    let unreadable = |e: std::io::Error| err(FILE, format!("« {path} » est illisible ({e})"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
+        let mode = std::fs::metadata(path)
+            .map_err(unreadable)?
+            .permissions()
+            .mode()
+            & 0o777;
         if mode & 0o077 != 0 {
             return Err(err(
                 FILE,
-                format!(
-                    "« {} » est lisible par d'autres (mode {mode:o}) : chmod 600",
-                    path.trim()
-                ),
+                format!("« {path} » est lisible par d'autres (mode {mode:o}) : chmod 600"),
             ));
         }
     }
-    let _ = meta;
-    let text = std::fs::read_to_string(path.trim())
-        .map_err(|e| err(FILE, format!("« {} » est illisible ({e})", path.trim())))?;
+    let text = std::fs::read_to_string(path).map_err(unreadable)?;
     Ok(Some(Secret::new(text.trim())))
 }
 
