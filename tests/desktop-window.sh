@@ -3,7 +3,10 @@
 # real Secret Service (gnome-keyring in a private D-Bus session), takes a screenshot and checks
 # the window and the logged-in state. Prints first paint (ms) and memory after start (PSS, MiB,
 # the app and its WebKit processes: shared pages counted once).
-# Usage: tests/desktop-window.sh <erp-btp-desktop binary> <relay binary> [screenshot.png]
+# The subscription is set up by `relay simulate` in one of the states a company meets: `once` (a
+# one-off annual payment), `auto` (automatic renewal), `past_due` (a renewal charge failed) or
+# `cancelled` (renewal stopped at the period's end).
+# Usage: tests/desktop-window.sh <erp-btp-desktop binary> <relay binary> [screenshot.png] [state]
 set -euo pipefail
 app=$(realpath "$1"); relay=$(realpath "$2"); shot=$(realpath -m "${3:-target/screenshots/desktop-window.png}")
 mkdir -p "$(dirname "$shot")"
@@ -15,7 +18,14 @@ relay_pid=$!
 trap 'kill $relay_pid 2>/dev/null || true; rm -rf "$work" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q '^erpbtp_' "$work/relay.out" 2>/dev/null && break; sleep 0.1; done
 token=$(grep '^erpbtp_' "$work/relay.out")
-"$relay" simulate --relay "http://127.0.0.1:$port" --token "$token" --plan annuel --outcome paid >/dev/null
+simulate() { "$relay" simulate --relay "http://127.0.0.1:$port" --token "$token" "$@" >/dev/null; }
+case "${4:-once}" in
+  once) simulate --plan annuel --outcome paid ;;
+  auto) simulate subscribe ;;
+  past_due) simulate subscribe && simulate renewal-failed ;;
+  cancelled) simulate subscribe && simulate cancel-renewal ;;
+  *) echo "unknown state $4"; exit 2 ;;
+esac
 
 export WORK=$work SHOT=$shot APP=$app
 export ERP_BTP_RELAY_URL="http://127.0.0.1:$port" ERP_BTP_TOKEN="$token"

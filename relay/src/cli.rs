@@ -40,6 +40,12 @@ enum Command {
     Doctor,
     /// Déroule un renouvellement pas à pas contre un relais lancé avec `serve --sandbox`.
     Simulate(crate::simulate::SimulateArgs),
+    /// Applique les événements Stripe (liste des événements, 30 jours) que les webhooks n'ont pas apportés.
+    Reconcile {
+        /// Période examinée, sur l'horloge du relais (ex. 72h, 7d).
+        #[arg(long, default_value = "72h")]
+        since: String,
+    },
     /// Interroge /healthz du relais local (RELAY_ADDR) : code 0 si sain (sonde Docker).
     Healthcheck,
 }
@@ -60,6 +66,34 @@ enum ClientsAction {
         #[arg(long)]
         id: String,
     },
+}
+
+async fn reconcile(since: &str) -> anyhow::Result<ExitCode> {
+    let Some(since) = crate::renewal::parse_duration(since).filter(|s| *s > 0) else {
+        eprintln!("--since : « {since} » n'est pas une durée (ex. 72h, 7d, 30m)");
+        return Ok(ExitCode::from(2));
+    };
+    let settings = match settings(false) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let stripe = settings.stripe.clone().expect("Stripe settings are read without --sandbox");
+    let db = open_database(&settings).await?;
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let origin = crate::startup::origin_of(stripe.mode);
+    let state = crate::AppState::build(settings, stripe, origin, db, stopped).await?;
+    let report = match crate::reconcile::run(&state, since).await {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("erreur : réconciliation impossible ({})", e.parts().2);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    for line in &report.lines {
+        println!("{line}");
+    }
+    println!("{}", report.summary());
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn main() -> ExitCode {
@@ -116,6 +150,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             return clients(&db, action).await;
         }
         Command::Doctor => return Ok(doctor().await),
+        Command::Reconcile { since } => return reconcile(&since).await,
         Command::Simulate(args) => return crate::simulate::run(args).await,
         Command::Healthcheck => return Ok(healthcheck().await),
     }

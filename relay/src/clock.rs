@@ -1,5 +1,5 @@
-//! The relay's one clock. Every rule that depends on time (signature tolerance, renew links,
-//! expiries, days remaining) reads it from here, so that a test can move it forward and watch
+//! The relay's one clock. Every rule that depends on time (renew links, expiries, margins and
+//! graces, days remaining, reconciliation's window) reads it from here, so that a test can move it forward and watch
 //! an access end after a period, a margin or a grace, without waiting.
 
 use std::sync::Arc;
@@ -24,6 +24,11 @@ impl Clock {
     /// Moves this clock (and every clone of it) `seconds` forward.
     pub fn advance(&self, seconds: i64) {
         self.offset.fetch_add(seconds, Ordering::Relaxed);
+    }
+
+    /// Sets this clock (and every clone) to `now`, e.g. a Stripe test clock's frozen time.
+    pub fn set(&self, now: i64) {
+        self.offset.store(now - system_now(), Ordering::Relaxed);
     }
 }
 

@@ -70,6 +70,11 @@ pub struct Settings {
     /// `RELAY_REQUEST_TIMEOUT_SECS`: a request not answered by then gets 408 (long polls
     /// excepted: they end by themselves within their own `wait`).
     pub request_timeout: Duration,
+    /// `RELAY_RENEWAL_MARGIN` and `RELAY_GRACE_DAYS`.
+    pub renewal: crate::renewal::RenewalPolicy,
+    /// `RELAY_RECONCILE_EVERY`: how often `serve` reconciles with Stripe's event list (off when
+    /// not set).
+    pub reconcile_every: Option<Duration>,
     /// Non-fatal remarks for the operator (e.g. a test key in production).
     pub warnings: Vec<String>,
 }
@@ -89,7 +94,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
+pub(crate) fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError {
         var,
         problem: problem.into(),
@@ -179,6 +184,19 @@ impl Settings {
             |var, default| positive(&get, var, default).map(|s| Duration::from_secs(s as u64));
         let header_timeout = seconds("RELAY_HEADER_TIMEOUT_SECS", 30)?;
         let request_timeout = seconds("RELAY_REQUEST_TIMEOUT_SECS", 30)?;
+        let renewal = crate::renewal::RenewalPolicy::from_lookup(&get)?;
+        let reconcile_every = match get("RELAY_RECONCILE_EVERY") {
+            None => None,
+            Some(text) if text.trim() == "off" => None,
+            Some(text) => Some(
+                crate::renewal::parse_duration(&text)
+                    .filter(|s| *s >= 60)
+                    .map(|s| Duration::from_secs(s as u64))
+                    .ok_or_else(|| {
+                        err("RELAY_RECONCILE_EVERY", format!("vaut « {text} » : une durée d'au moins une minute est attendue (ex. 15m, 1h) ou off"))
+                    })?,
+            ),
+        };
         Ok(Settings {
             stripe,
             app_url,
@@ -198,6 +216,8 @@ impl Settings {
             success_lookups_per_sec,
             header_timeout,
             request_timeout,
+            renewal,
+            reconcile_every,
             warnings,
         })
     }

@@ -148,6 +148,8 @@ pub struct SessionFacts {
     pub status: Option<CheckoutStatus>,
     /// Stripe's `livemode`: real money, whatever this relay's keys say.
     pub livemode: bool,
+    /// A session in mode `subscription`: the subscription it started (empty until paid).
+    pub subscription: Option<String>,
 }
 
 /// Whole days left before `expires_at`, rounded up, never negative.

@@ -31,6 +31,8 @@ pub enum AppError {
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("not found")]
     NotFound,
+    #[error("conflict: {1}")]
+    Conflict(&'static str, String),
     #[error("request body too large")]
     TooLarge,
     #[error("body is not declared as JSON")]
@@ -81,6 +83,7 @@ impl AppError {
             AppError::Stripe(_) => (StatusCode::BAD_GATEWAY, "stripe_unavailable", "Le service de paiement Stripe n'a pas pu créer la session : réessayez dans quelques minutes.".into()),
             AppError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_unavailable", "La base de données est momentanément indisponible : réessayez.".into()),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Ressource introuvable.".into()),
+            AppError::Conflict(code, message) => (StatusCode::CONFLICT, code, message.clone()),
             AppError::TooManyWaits(crate::limits::Full::Token) => (StatusCode::TOO_MANY_REQUESTS, "too_many_waits", format!("Trop d'attentes simultanées pour ce jeton : réessayez dans {RETRY_AFTER_SECS} secondes.")),
             AppError::TooManyWaits(crate::limits::Full::Relay) => (StatusCode::TOO_MANY_REQUESTS, "relay_busy", format!("Le relais est très sollicité : réessayez dans {RETRY_AFTER_SECS} secondes.")),
             AppError::Timeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout", "Le relais n'a pas pu répondre à temps : réessayez dans un instant.".into()),

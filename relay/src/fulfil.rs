@@ -9,27 +9,85 @@ use std::collections::HashSet;
 
 use sqlx::AnyConnection;
 
+use crate::billing::BillingApi;
 use crate::db::payments as q;
 use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionState};
 use crate::plans::Catalogue;
+use crate::renewal::apply::{self as renewal, Effect};
+use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 use crate::rules::{Decision, News, decide};
-use crate::stripe::WebhookEvent;
+use crate::stripe::{StripeFailure, WebhookEvent};
 
 #[derive(Debug, Clone)]
 pub enum Work {
     Event {
         event: WebhookEvent,
         payload: String,
+        /// The subscription the event is about, as read from Stripe just before (see
+        /// [`prepare`]): events about subscriptions are notifications, never the state itself.
+        subscription: Option<SubscriptionFacts>,
     },
-    /// The success page retrieved this session from Stripe.
-    Lookup(SessionFacts),
+    /// The success page retrieved this session (and its subscription) from Stripe.
+    Lookup {
+        session: SessionFacts,
+        subscription: Option<SubscriptionFacts>,
+    },
+}
+
+/// Reads from Stripe what an event only notifies: the current state of the subscription of a
+/// `customer.subscription.*` event or of a paid subscription checkout. A subscription Stripe
+/// no longer knows is left out (the event is then ignored).
+pub async fn prepare(
+    billing: &BillingApi,
+    event: WebhookEvent,
+    payload: String,
+) -> Result<Work, StripeFailure> {
+    let id = event.subscription_id.clone().or_else(|| {
+        let paid_checkout = matches!(
+            News::of_event(&event.event_type),
+            Some(News::Completed | News::AsyncSucceeded)
+        );
+        event
+            .session
+            .as_ref()
+            .and_then(|s| s.subscription.clone())
+            .filter(|id| paid_checkout && !id.is_empty())
+    });
+    let subscription = match id {
+        Some(id) => fetch_subscription(billing, &id).await?,
+        None => None,
+    };
+    Ok(Work::Event {
+        event,
+        payload,
+        subscription,
+    })
+}
+
+pub async fn fetch_subscription(
+    billing: &BillingApi,
+    id: &str,
+) -> Result<Option<SubscriptionFacts>, StripeFailure> {
+    match billing.subscription(id).await {
+        Ok(sub) => Ok(Some(sub)),
+        Err(StripeFailure::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 impl Work {
     fn facts(&self) -> Option<&SessionFacts> {
         match self {
             Work::Event { event, .. } => event.session.as_ref(),
-            Work::Lookup(facts) => Some(facts),
+            Work::Lookup { session, .. } => Some(session),
+        }
+    }
+
+    fn subscription(&self) -> Option<&SubscriptionFacts> {
+        match self {
+            Work::Event { subscription, .. } | Work::Lookup { subscription, .. } => {
+                subscription.as_ref()
+            }
         }
     }
 
@@ -39,8 +97,14 @@ impl Work {
 
     /// Client the work is about, to order a batch's row locks the same way on every instance.
     pub fn sort_key(&self) -> &str {
+        let invoice = match self {
+            Work::Event { event, .. } => event.invoice.as_ref().and_then(|i| i.client_id.as_deref()),
+            Work::Lookup { .. } => None,
+        };
         self.facts()
             .and_then(|f| f.client_id.as_deref())
+            .or(invoice)
+            .or(self.subscription().and_then(|s| s.client_id.as_deref()))
             .unwrap_or("")
     }
 }
@@ -60,6 +124,12 @@ pub enum Outcome {
         change: Option<(String, i64)>,
     },
     Rejected(String),
+    /// A renewal event changed the company's renewal.
+    Renewal {
+        client: ClientId,
+        effect: Effect,
+        version: i64,
+    },
     /// The session had already left `open`/`pending`; its current state.
     AlreadyHandled(SessionState),
     Ignored(String),
@@ -74,6 +144,7 @@ impl Outcome {
             Outcome::Moved { to, .. } if *to == SessionState::Failed => "payment failed".into(),
             Outcome::Moved { to, .. } => to.to_string(),
             Outcome::Rejected(reason) => format!("rejected: {reason}"),
+            Outcome::Renewal { effect, .. } => effect.label(),
             Outcome::AlreadyHandled(state) => format!("already {state}"),
             Outcome::Ignored(reason) => format!("ignored: {reason}"),
             Outcome::Duplicate => "duplicate".into(),
@@ -86,7 +157,11 @@ impl Outcome {
             Outcome::Fulfilled { .. } => Some(SessionState::Fulfilled),
             Outcome::Moved { to, .. } | Outcome::AlreadyHandled(to) => Some(*to),
             Outcome::Rejected(_) => Some(SessionState::Rejected),
-            Outcome::Ignored(_) | Outcome::Duplicate => None,
+            Outcome::Renewal {
+                effect: Effect::Linked,
+                ..
+            } => Some(SessionState::Fulfilled),
+            Outcome::Renewal { .. } | Outcome::Ignored(_) | Outcome::Duplicate => None,
         }
     }
 
@@ -94,6 +169,9 @@ impl Outcome {
     pub fn change(&self) -> Option<(&str, i64)> {
         match self {
             Outcome::Fulfilled {
+                client, version, ..
+            }
+            | Outcome::Renewal {
                 client, version, ..
             } => Some((client.as_str(), *version)),
             Outcome::Moved {
@@ -114,13 +192,15 @@ pub async fn apply_batch(
     origin: PaymentOrigin,
     now: i64,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
-    let decisions: Vec<Result<(&SessionFacts, Decision), Outcome>> =
+    let decisions: Vec<Result<Step, Outcome>> =
         works.iter().map(|w| decide_work(w, plans)).collect();
     let mut seen = HashSet::new();
     let paid: Vec<(&SessionFacts, PaymentOrigin)> = decisions
         .iter()
         .filter_map(|d| match d {
-            Ok((facts, Decision::Fulfil { .. })) => Some(*facts),
+            Ok(Step::Session(facts, Decision::Fulfil { .. } | Decision::Link { .. })) => {
+                Some(*facts)
+            }
             _ => None,
         })
         .filter(|facts| seen.insert(facts.id.as_str()))
@@ -128,12 +208,15 @@ pub async fn apply_batch(
         .collect();
     let mut claimed = q::claim_for_fulfilment(conn, &paid, now).await?;
     let mut outcomes = Vec::with_capacity(works.len());
-    for decision in decisions {
+    for (work, decision) in works.iter().zip(decisions) {
         outcomes.push(match decision {
             Err(outcome) => outcome,
-            Ok((facts, decision)) => {
+            Ok(Step::Renewal(news)) => renew(conn, news, work, plans, origin, now).await?,
+            Ok(Step::Session(facts, decision)) => {
                 let origin = PaymentOrigin::of(facts.livemode, origin);
-                apply(conn, facts, decision, &mut claimed, origin, now).await?
+                let subscription = work.subscription();
+                let claim = Claim { claimed: &mut claimed, origin, now };
+                apply(conn, facts, decision, subscription, plans, claim).await?
             }
         });
     }
@@ -141,21 +224,80 @@ pub async fn apply_batch(
     Ok(outcomes)
 }
 
-fn decide_work<'w, 'p>(
-    work: &'w Work,
-    plans: &'p Catalogue,
-) -> Result<(&'w SessionFacts, Decision<'p>), Outcome> {
+/// What to do with one work: a session decision, or a renewal event.
+enum Step<'w, 'p> {
+    Session(&'w SessionFacts, Decision<'p>),
+    Renewal(RenewalNews<'w>),
+}
+
+enum RenewalNews<'w> {
+    InvoicePaid(&'w InvoiceFacts),
+    PaymentFailed(&'w InvoiceFacts),
+    Subscription,
+}
+
+fn decide_work<'w, 'p>(work: &'w Work, plans: &'p Catalogue) -> Result<Step<'w, 'p>, Outcome> {
     let news = match work {
-        Work::Lookup(_) => Some(News::LookedUp),
-        Work::Event { event, .. } => News::of_event(&event.event_type),
+        Work::Lookup { .. } => Some(News::LookedUp),
+        Work::Event { event, .. } => {
+            match (event.event_type.as_str(), event.invoice.as_ref()) {
+                ("invoice.paid", Some(inv)) => return Ok(Step::Renewal(RenewalNews::InvoicePaid(inv))),
+                ("invoice.payment_failed", Some(inv)) => {
+                    return Ok(Step::Renewal(RenewalNews::PaymentFailed(inv)));
+                }
+                ("invoice.paid" | "invoice.payment_failed", None) => {
+                    return Err(Outcome::Ignored("unreadable invoice object".into()));
+                }
+                _ => {}
+            }
+            if event.event_type.starts_with("customer.subscription.") {
+                return match work.subscription() {
+                    Some(_) => Ok(Step::Renewal(RenewalNews::Subscription)),
+                    None => Err(Outcome::Ignored("subscription unknown to Stripe".into())),
+                };
+            }
+            News::of_event(&event.event_type)
+        }
     };
     match (news, work.facts()) {
-        (Some(news), Some(facts)) => Ok((facts, decide(news, facts, plans))),
+        (Some(news), Some(facts)) => Ok(Step::Session(facts, decide(news, facts, plans))),
         (_, None) if work.is_session_event() => {
             Err(Outcome::Ignored("unreadable session object".into()))
         }
         _ => Err(Outcome::Ignored("event type not handled".into())),
     }
+}
+
+async fn renew(
+    conn: &mut AnyConnection,
+    news: RenewalNews<'_>,
+    work: &Work,
+    plans: &Catalogue,
+    origin: PaymentOrigin,
+    now: i64,
+) -> Result<Outcome, sqlx::Error> {
+    let applied = match news {
+        RenewalNews::InvoicePaid(inv) => renewal::invoice_paid(conn, inv, plans, origin, now).await?,
+        RenewalNews::PaymentFailed(inv) => renewal::payment_failed(conn, inv, now).await?,
+        RenewalNews::Subscription => {
+            let sub = work.subscription().expect("decided on it");
+            renewal::subscription(conn, sub, None, plans, origin, now).await?
+        }
+    };
+    Ok(match applied {
+        Ok((client, effect, version)) => Outcome::Renewal { client, effect, version },
+        Err(reason) => match reason.strip_prefix("rejected: ") {
+            Some(reason) => Outcome::Rejected(reason.to_owned()),
+            None => Outcome::Ignored(reason),
+        },
+    })
+}
+
+/// This batch's claims, and what applying one needs.
+struct Claim<'c> {
+    claimed: &'c mut HashSet<String>,
+    origin: PaymentOrigin,
+    now: i64,
 }
 
 /// Applies one decision; a payment only when this batch's claim moved its session (a later
@@ -164,12 +306,34 @@ async fn apply(
     conn: &mut AnyConnection,
     facts: &SessionFacts,
     decision: Decision<'_>,
-    claimed: &mut HashSet<String>,
-    origin: PaymentOrigin,
-    now: i64,
+    subscription: Option<&SubscriptionFacts>,
+    plans: &Catalogue,
+    claim: Claim<'_>,
 ) -> Result<Outcome, sqlx::Error> {
+    let Claim { claimed, origin, now } = claim;
     match decision {
         Decision::Ignore(reason) => Ok(Outcome::Ignored(reason)),
+        Decision::Link { client } => {
+            if !claimed.remove(facts.id.as_str()) {
+                return already(conn, facts).await;
+            }
+            let synced = match subscription {
+                Some(sub) => renewal::subscription(conn, sub, Some(&client), plans, origin, now).await?.ok(),
+                None => None,
+            };
+            let version = match synced {
+                Some((_, _, version)) => Some(version),
+                None => q::bump_version(conn, client.as_str(), now).await?,
+            };
+            Ok(match version {
+                Some(version) => Outcome::Renewal { client, effect: Effect::Linked, version },
+                None => {
+                    let reason = format!("unknown client {client}");
+                    q::set_state(conn, &facts.id, SessionState::Rejected, &reason, now).await?;
+                    Outcome::Rejected(reason)
+                }
+            })
+        }
         Decision::Fulfil { client, plan } => {
             if !claimed.remove(facts.id.as_str()) {
                 return already(conn, facts).await;
@@ -227,7 +391,7 @@ async fn journal(
         .iter()
         .zip(outcomes.iter())
         .filter_map(|(work, outcome)| match work {
-            Work::Event { event, payload } => Some(q::EventRow {
+            Work::Event { event, payload, .. } => Some(q::EventRow {
                 id: &event.id,
                 event_type: &event.event_type,
                 session: event.session.as_ref().map(|s| &s.id),
@@ -235,7 +399,7 @@ async fn journal(
                 outcome: outcome.label(),
                 origin: PaymentOrigin::of(event.livemode, origin),
             }),
-            Work::Lookup(_) => None,
+            Work::Lookup { .. } => None,
         })
         .collect();
     let new = q::insert_events(conn, &rows, now).await?;

@@ -3,6 +3,7 @@
 //! and runs it, for `relay serve` and for the tests alike; `routes::app` is its router.
 
 pub mod auth;
+pub mod billing;
 pub mod changes;
 pub mod cli;
 pub mod clock;
@@ -17,6 +18,8 @@ pub mod limits;
 pub mod metrics;
 pub mod plans;
 pub mod reader;
+pub mod reconcile;
+pub mod renewal;
 pub mod routes;
 pub mod rules;
 pub mod serve;

@@ -39,6 +39,8 @@ struct Inner {
     wake_count: AtomicU64,
     wake_sum_us: AtomicU64,
     refused: Mutex<BTreeMap<&'static str, u64>>,
+    renewals_paid: AtomicU64,
+    renewals_failed: AtomicU64,
     /// Start of the current second and the refused requests logged in it.
     log_window: Mutex<Option<(Instant, u32)>>,
 }
@@ -77,6 +79,11 @@ impl Metrics {
         }
     }
 
+    pub fn observe_renewal(&self, paid: bool) {
+        let counter = if paid { &self.inner.renewals_paid } else { &self.inner.renewals_failed };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn observe_batch(&self, jobs: usize) {
         self.inner.batches.fetch_add(1, Ordering::Relaxed);
         self.inner
@@ -97,8 +104,19 @@ impl Metrics {
             .fetch_add(since_commit.as_micros() as u64, Ordering::Relaxed);
     }
 
-    pub fn render(&self, waiting_long_polls: usize) -> String {
+    /// `by_state`: companies by renewal state (`none` for those not renewing automatically).
+    pub fn render(&self, waiting_long_polls: usize, by_state: &[(String, i64)]) -> String {
         let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP relay_renewals_total Renewal invoices applied, by result.\n# TYPE relay_renewals_total counter\nrelay_renewals_total{{result=\"paid\"}} {}\nrelay_renewals_total{{result=\"failed\"}} {}",
+            self.inner.renewals_paid.load(Ordering::Relaxed),
+            self.inner.renewals_failed.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP relay_subscriptions Companies by automatic renewal state.\n# TYPE relay_subscriptions gauge\n");
+        for (state, n) in by_state {
+            let _ = writeln!(out, "relay_subscriptions{{renewal_state=\"{state}\"}} {n}");
+        }
         out.push_str("# HELP relay_http_requests_total HTTP requests by route and status.\n# TYPE relay_http_requests_total counter\n");
         for ((route, status), n) in self.inner.requests.lock().unwrap().iter() {
             let _ = writeln!(
@@ -193,7 +211,7 @@ mod tests {
         assert_eq!(logged, REFUSED_LOGS_PER_SEC as usize);
         assert!(
             metrics
-                .render(0)
+                .render(0, &[])
                 .contains("relay_requests_refused_total{code=\"invalid_signature\"} 100")
         );
     }

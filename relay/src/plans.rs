@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use erp_btp_protocol::{Plan, PlansResponse, fr};
+use erp_btp_protocol::{Interval, Plan, PlansResponse, fr};
 
 #[derive(Debug, Clone)]
 pub struct Catalogue {
@@ -13,6 +13,7 @@ pub struct Catalogue {
 impl Default for Catalogue {
     fn default() -> Self {
         let plan = |id: &str, name: &str, price_cents, duration_days, features: &[&str]| Plan {
+            interval: Some(if duration_days == 30 { Interval::Month } else { Interval::Year }),
             id: id.into(),
             name: name.into(),
             price_cents,

@@ -47,6 +47,9 @@ pub enum Decision<'a> {
         client: ClientId,
         plan: &'a Plan,
     },
+    /// A subscription checkout is paid: link the company to its Stripe subscription, once;
+    /// access comes from the subscription's paid invoices, never from the session itself.
+    Link { client: ClientId },
     Move(Transition),
     Ignore(String),
 }
@@ -56,7 +59,10 @@ const OPEN_OR_PENDING: &[SessionState] = &[SessionState::Open, SessionState::Pen
 
 /// What `news` about a session means, by the payment rules. Pure.
 pub fn decide<'a>(news: News, facts: &SessionFacts, plans: &'a Catalogue) -> Decision<'a> {
-    let paid = facts.payment_status == Some(PaymentStatus::Paid);
+    // A subscription whose first charge waits for prepaid time is complete with nothing paid.
+    let paid = facts.payment_status == Some(PaymentStatus::Paid)
+        || (facts.subscription.is_some()
+            && facts.payment_status == Some(PaymentStatus::NoPaymentRequired));
     let settled = matches!(news, News::Completed | News::LookedUp);
     let moved = |from, to, reason: Option<&str>, visible| {
         Decision::Move(Transition {
@@ -69,6 +75,7 @@ pub fn decide<'a>(news: News, facts: &SessionFacts, plans: &'a Catalogue) -> Dec
     match news {
         _ if (settled && paid) || news == News::AsyncSucceeded => {
             match check_payment(facts, plans) {
+                Ok((client, _)) if facts.subscription.is_some() => Decision::Link { client },
                 Ok((client, plan)) => Decision::Fulfil { client, plan },
                 Err(reason) => moved(
                     OPEN_OR_PENDING,
@@ -118,7 +125,8 @@ pub fn check_payment<'a>(
     let plan = plans
         .get(plan_id)
         .ok_or_else(|| format!("unknown plan {plan_id}"))?;
-    if facts.amount_total != Some(plan.price_cents) {
+    let deferred = facts.subscription.is_some() && facts.amount_total == Some(0);
+    if facts.amount_total != Some(plan.price_cents) && !deferred {
         return Err(format!(
             "amount {:?} does not match plan {} ({} cents)",
             facts.amount_total, plan.id, plan.price_cents
@@ -148,6 +156,7 @@ mod tests {
             payment_status: Some(PaymentStatus::Paid),
             status: Some(CheckoutStatus::Complete),
             livemode: false,
+            subscription: None,
         }
     }
 
@@ -196,6 +205,23 @@ mod tests {
             (t.from, t.to, t.visible),
             (OPEN_OR_PENDING, SessionState::Rejected, false)
         );
+    }
+
+    #[test]
+    fn a_paid_subscription_checkout_links_and_never_extends_by_itself() {
+        let plans = Catalogue::default();
+        let mut session = facts(4900, "eur", "mensuel", "39");
+        session.subscription = Some("sub_1".into());
+        assert!(matches!(decide(News::Completed, &session, &plans), Decision::Link { .. }));
+        session.amount_total = Some(0);
+        session.payment_status = Some(PaymentStatus::NoPaymentRequired);
+        assert!(
+            matches!(decide(News::Completed, &session, &plans), Decision::Link { .. }),
+            "a first charge deferred to the end of prepaid time"
+        );
+        let mut once = facts(0, "eur", "mensuel", "39");
+        once.payment_status = Some(PaymentStatus::NoPaymentRequired);
+        assert!(matches!(decide(News::Completed, &once, &plans), Decision::Ignore(_)));
     }
 
     #[test]

@@ -53,6 +53,14 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The origin recorded with payments made through Stripe keys of `mode`.
+pub fn origin_of(mode: StripeMode) -> PaymentOrigin {
+    match mode {
+        StripeMode::Test => PaymentOrigin::Test,
+        StripeMode::Live => PaymentOrigin::Live,
+    }
+}
+
 /// Which Stripe the relay talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StripeChoice {
@@ -104,17 +112,14 @@ impl Application {
                 let (s, sandbox) = sandbox_for(&settings, addr);
                 (s, Some(sandbox), PaymentOrigin::Sandbox)
             }
-            (StripeChoice::Configured, Some(s)) => {
-                let origin = match s.mode {
-                    StripeMode::Test => PaymentOrigin::Test,
-                    StripeMode::Live => PaymentOrigin::Live,
-                };
-                (s.clone(), None, origin)
-            }
+            (StripeChoice::Configured, Some(s)) => (s.clone(), None, origin_of(s.mode)),
             (StripeChoice::Configured, None) => anyhow::bail!("STRIPE_SECRET_KEY absente"),
         };
         let (stop, stopped) = watch::channel(false);
         let state = AppState::build(settings, stripe_settings, origin, db, stopped).await?;
+        if let Some(every) = state.settings.reconcile_every {
+            crate::reconcile::spawn_schedule(state.clone(), every);
+        }
         if state.db.backend == Backend::Postgres {
             let url = state.settings.database_url.expose().to_owned();
             listen_for_changes(url, state.changes.clone());

@@ -15,6 +15,8 @@ use crate::limits::{Bucket, LongPolls};
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
 use crate::reader::Reader;
+use crate::billing::BillingApi;
+use crate::renewal::RenewalPolicy;
 use crate::stripe::StripeApi;
 use crate::writer::Writer;
 
@@ -25,6 +27,8 @@ pub struct AppState {
     pub db: Db,
     pub plans: Arc<Catalogue>,
     pub stripe: StripeApi,
+    pub billing: BillingApi,
+    pub renewal: RenewalPolicy,
     pub writer: Writer,
     pub reader: Reader,
     pub changes: Changes,
@@ -57,6 +61,8 @@ impl AppState {
                 .map_err(anyhow::Error::msg)?,
         );
         let stripe = StripeApi::new(&stripe_settings)?;
+        let billing = BillingApi::new(&stripe_settings)?;
+        let renewal = settings.renewal;
         let clock = Clock::default();
         let long_polls = LongPolls::new(settings.max_waits_per_token, settings.max_long_polls);
         let success_lookups = Bucket::new(settings.success_lookups_per_sec);
@@ -77,6 +83,8 @@ impl AppState {
             db,
             plans,
             stripe,
+            billing,
+            renewal,
             writer,
             reader,
             changes,

@@ -7,14 +7,18 @@ use std::time::Duration;
 
 use erp_btp_protocol::Plan;
 use serde::Deserialize;
+use erp_btp_protocol::Interval;
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    CreateCheckoutSessionLineItemsPriceDataRecurring,
+    CreateCheckoutSessionLineItemsPriceDataRecurringInterval, CreateCheckoutSessionSubscriptionData,
     ProductData, RetrieveCheckoutSession,
 };
 use stripe_shared::{CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode};
 
 use crate::config::StripeSettings;
 use crate::domain::{CheckoutStatus, ClientId, PaymentStatus, SessionFacts, SessionId};
+use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 
 /// Why Stripe could not be used; never carries the key.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +27,8 @@ pub enum StripeFailure {
     Refused { status: u16, message: String },
     #[error("Stripe could not be reached")]
     Unreachable(#[source] stripe::StripeError),
+    #[error("Stripe could not be reached")]
+    Http(#[source] reqwest::Error),
     #[error("Stripe's answer could not be read: {0}")]
     BadAnswer(String),
     #[error("no such Checkout Session")]
@@ -58,12 +64,15 @@ impl StripeApi {
         Ok(Self { client })
     }
 
-    /// Creates the contract's session: mode `payment`, one inline EUR line at the plan's price,
-    /// the client in `client_reference_id` and `metadata`, French locale.
+    /// Creates the contract's session: one inline EUR line at the plan's price, the client in
+    /// `client_reference_id` and `metadata`, French locale; mode `payment`, or with `renew`
+    /// mode `subscription` for the company's customer, the price recurring at the plan's
+    /// interval and the client and plan in the subscription's metadata too.
     pub async fn create_session(
         &self,
         client: &ClientId,
         plan: &Plan,
+        renew: Option<&Renew<'_>>,
         success_url: &str,
         cancel_url: &str,
     ) -> Result<(SessionId, String), StripeFailure> {
@@ -73,6 +82,14 @@ impl StripeApi {
             "ERP BTP — abonnement {}",
             plan.name
         )));
+        if let Some(renew) = renew {
+            price.recurring = Some(CreateCheckoutSessionLineItemsPriceDataRecurring::new(
+                match renew.interval {
+                    Interval::Month => CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month,
+                    Interval::Year => CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Year,
+                },
+            ));
+        }
         let mut item = CreateCheckoutSessionLineItems::new();
         item.price_data = Some(price);
         item.quantity = Some(1);
@@ -80,8 +97,17 @@ impl StripeApi {
             ("client_id".to_owned(), client.to_string()),
             ("plan".to_owned(), plan.id.clone()),
         ]);
-        let session = CreateCheckoutSession::new()
-            .mode(CheckoutSessionMode::Payment)
+        let mut request = CreateCheckoutSession::new().mode(CheckoutSessionMode::Payment);
+        if let Some(renew) = renew {
+            let mut data = CreateCheckoutSessionSubscriptionData::new();
+            data.metadata = Some(metadata.clone());
+            data.trial_end = renew.first_charge_at;
+            request = request
+                .mode(CheckoutSessionMode::Subscription)
+                .customer(renew.customer)
+                .subscription_data(data);
+        }
+        let session = request
             .line_items(vec![item])
             .client_reference_id(client.as_str())
             .metadata(metadata)
@@ -106,6 +132,14 @@ impl StripeApi {
     }
 }
 
+/// What a subscription checkout needs beyond a one-off one.
+pub struct Renew<'a> {
+    pub customer: &'a str,
+    pub interval: Interval,
+    /// `subscription_data[trial_end]`: the first charge waits for prepaid time to run out.
+    pub first_charge_at: Option<i64>,
+}
+
 fn facts_from_api(s: &CheckoutSession) -> SessionFacts {
     let meta = s.metadata.clone().unwrap_or_default();
     SessionFacts {
@@ -124,6 +158,9 @@ fn facts_from_api(s: &CheckoutSession) -> SessionFacts {
             .as_ref()
             .and_then(|st| CheckoutStatus::parse(st.as_str())),
         livemode: s.livemode,
+        subscription: (s.mode == CheckoutSessionMode::Subscription).then(|| {
+            s.subscription.as_ref().map(|x| x.id().as_str().to_owned()).unwrap_or_default()
+        }),
     }
 }
 
@@ -136,6 +173,10 @@ pub struct WebhookEvent {
     pub session: Option<SessionFacts>,
     /// Stripe's `livemode`: sent by a live account.
     pub livemode: bool,
+    /// The invoice of `invoice.*` events.
+    pub invoice: Option<InvoiceFacts>,
+    /// The subscription id of `customer.subscription.*` events (its state is read from Stripe).
+    pub subscription_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -150,7 +191,7 @@ struct RawEvent {
 
 #[derive(Deserialize)]
 struct RawData {
-    object: Option<RawSession>,
+    object: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +207,8 @@ struct RawSession {
     status: Option<String>,
     #[serde(default)]
     livemode: Option<bool>,
+    mode: Option<String>,
+    subscription: Option<serde_json::Value>,
 }
 
 /// Parses an event body. Errors only when it is not an event at all (no `id`/`type`).
@@ -179,8 +222,27 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
     {
         return Err("event id or type is empty or too long".into());
     }
+    let object = raw.data.and_then(|d| d.object);
+    let invoice = match raw.event_type.starts_with("invoice.") {
+        true => object.as_ref().and_then(InvoiceFacts::read),
+        false => None,
+    };
+    let subscription_id = match raw.event_type.starts_with("customer.subscription.") {
+        true => object
+            .as_ref()
+            .and_then(SubscriptionFacts::read)
+            .map(|s| s.id),
+        false => None,
+    };
     let session = if raw.event_type.starts_with("checkout.session.") {
-        raw.data.and_then(|d| d.object).and_then(|o| {
+        let session = match object {
+            Some(o) => Some(
+                serde_json::from_value::<RawSession>(o)
+                    .map_err(|e| format!("not a Checkout Session: {e}"))?,
+            ),
+            None => None,
+        };
+        session.and_then(|o| {
             if o.object.as_deref().is_some_and(|k| k != "checkout.session") {
                 return None;
             }
@@ -195,6 +257,13 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
                 payment_status: o.payment_status.as_deref().and_then(PaymentStatus::parse),
                 status: o.status.as_deref().and_then(CheckoutStatus::parse),
                 livemode: o.livemode.or(raw.livemode).unwrap_or(false),
+                subscription: (o.mode.as_deref() == Some("subscription")).then(|| {
+                    o.subscription
+                        .as_ref()
+                        .and_then(|s| s.as_str().or_else(|| s.get("id")?.as_str()))
+                        .unwrap_or_default()
+                        .to_owned()
+                }),
             })
         })
     } else {
@@ -205,6 +274,8 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
         event_type: raw.event_type,
         session,
         livemode: raw.livemode.unwrap_or(false),
+        invoice,
+        subscription_id,
     })
 }
 

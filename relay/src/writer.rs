@@ -17,6 +17,7 @@ use crate::domain::PaymentOrigin;
 use crate::fulfil::{Outcome, Work, apply_batch};
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
+use crate::renewal::apply::Effect;
 
 const MAX_BATCH: usize = 512;
 /// After the database proved unreachable, how long callers are answered at once with an error.
@@ -102,7 +103,7 @@ impl Writer {
                 };
                 for (job, result) in batch.drain(..).zip(results) {
                     if let Ok(outcome) = &result {
-                        after_commit(outcome, &changes);
+                        after_commit(outcome, &changes, &metrics);
                     }
                     let _ = job.reply.send(result);
                 }
@@ -200,7 +201,7 @@ async fn notify(conn: &mut sqlx::AnyConnection, outcomes: &[Outcome]) -> Result<
     Ok(())
 }
 
-fn after_commit(outcome: &Outcome, changes: &Changes) {
+fn after_commit(outcome: &Outcome, changes: &Changes, metrics: &Metrics) {
     match outcome {
         Outcome::Fulfilled {
             client,
@@ -212,6 +213,28 @@ fn after_commit(outcome: &Outcome, changes: &Changes) {
                 .unwrap_or_default()
                 .format("%Y-%m-%d");
             tracing::info!(target: "stripe_service", "Abonnement mis à jour pour {client}: plan={plan}, expire={date}");
+        }
+        Outcome::Renewal {
+            client,
+            effect: Effect::InvoicePaid { plan, paid_until },
+            ..
+        } => {
+            metrics.observe_renewal(true);
+            let date = chrono::DateTime::from_timestamp(*paid_until, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%d");
+            tracing::info!(target: "stripe_service", "Renouvellement payé pour {client}: plan={plan}, payé jusqu'au {date}");
+        }
+        Outcome::Renewal {
+            client,
+            effect: Effect::PaymentFailed,
+            ..
+        } => {
+            metrics.observe_renewal(false);
+            tracing::warn!(target: "stripe_service", "Échec du prélèvement de renouvellement pour {client}: abonnement en retard de paiement");
+        }
+        Outcome::Renewal { client, effect, .. } => {
+            tracing::info!(target: "stripe_service", "Renouvellement pour {client}: {}", effect.label());
         }
         Outcome::Rejected(reason) => {
             tracing::warn!(target: "stripe_service", "Payment not applied: {reason}")

@@ -169,7 +169,7 @@ async fn success_page_lookups_beyond_five_a_second_wait_for_a_reload() {
         relay
             .state
             .db
-            .record_new_session(&id, &client, "mensuel", 4900, relay.state.origin, 0)
+            .record_new_session(&id, &client, "mensuel", 4900, false, relay.state.origin, 0)
             .await
             .unwrap();
         let r = http

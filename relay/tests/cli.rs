@@ -196,7 +196,7 @@ async fn migrate_and_doctor_report_on_the_database(backend: Backend) {
     let text = String::from_utf8_lossy(&before.stdout).to_string();
     assert_eq!(before.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("✘ 3 migration(s) en attente") && text.contains("relay migrate"),
+        text.contains("✘ 4 migration(s) en attente") && text.contains("relay migrate"),
         "{text}"
     );
     assert!(
@@ -316,6 +316,7 @@ async fn the_sandbox_never_runs_in_production_with_a_live_key_or_on_real_payment
         &client,
         "mensuel",
         4900,
+        false,
         relay::domain::PaymentOrigin::Test,
         0,
     )

@@ -43,7 +43,7 @@ async fn api_calls_without_a_valid_token_get_401_with_the_error_shape(backend: B
         .post_json(
             "/api/stripe/create-checkout-session",
             None,
-            r#"{"plan":"mensuel"}"#,
+            r#"{"plan":"mensuel","renewal":"once"}"#,
         )
         .await;
     assert_eq!(

@@ -179,17 +179,17 @@ async fn every_hostile_request_gets_a_4xx_and_changes_nothing() {
         ),
         (
             "checkout JSON sent as text/plain",
-            Req::CheckoutTyped(Some("text/plain"), r#"{"plan":"mensuel"}"#.into()),
+            Req::CheckoutTyped(Some("text/plain"), r#"{"plan":"mensuel","renewal":"once"}"#.into()),
         ),
         (
             "checkout JSON without Content-Type",
-            Req::CheckoutTyped(None, r#"{"plan":"mensuel"}"#.into()),
+            Req::CheckoutTyped(None, r#"{"plan":"mensuel","renewal":"once"}"#.into()),
         ),
         (
             "checkout JSON sent as a form",
             Req::CheckoutTyped(
                 Some("application/x-www-form-urlencoded"),
-                r#"{"plan":"mensuel"}"#.into(),
+                r#"{"plan":"mensuel","renewal":"once"}"#.into(),
             ),
         ),
         (
@@ -235,11 +235,11 @@ async fn every_hostile_request_gets_a_4xx_and_changes_nothing() {
         ("empty checkout body", Req::Checkout(String::new(), None)),
         (
             "SQL injection as token",
-            Req::Checkout(r#"{"plan":"mensuel"}"#.into(), Some("' OR 1=1 --".into())),
+            Req::Checkout(r#"{"plan":"mensuel","renewal":"once"}"#.into(), Some("' OR 1=1 --".into())),
         ),
         (
             "10 KB token",
-            Req::Checkout(r#"{"plan":"mensuel"}"#.into(), Some("x".repeat(10_000))),
+            Req::Checkout(r#"{"plan":"mensuel","renewal":"once"}"#.into(), Some("x".repeat(10_000))),
         ),
         (
             "unicode token",
@@ -335,7 +335,7 @@ async fn a_checkout_body_not_declared_as_json_gets_415_in_the_error_shape() {
             .http
             .post(format!("{}/api/stripe/create-checkout-session", w.base))
             .bearer_auth(&w.token)
-            .body(r#"{"plan":"mensuel"}"#);
+            .body(r#"{"plan":"mensuel","renewal":"once"}"#);
         if let Some(t) = content_type {
             r = r.header("content-type", t);
         }
@@ -349,7 +349,7 @@ async fn a_checkout_body_not_declared_as_json_gets_415_in_the_error_shape() {
         .post(format!("{}/api/stripe/create-checkout-session", w.base))
         .bearer_auth(&w.token)
         .header("content-type", "application/json; charset=utf-8")
-        .body(r#"{"plan":"mensuel"}"#)
+        .body(r#"{"plan":"mensuel","renewal":"once"}"#)
         .send()
         .await
         .unwrap();

@@ -332,7 +332,7 @@ async fn checkout_creation_uses_the_tokens_client_and_refuses_unknown_plans() {
         .post_json(
             "/api/stripe/create-checkout-session",
             Some(&w.token),
-            r#"{"plan":"mensuel","client_id":"40"}"#,
+            r#"{"plan":"mensuel","renewal":"once","client_id":"40"}"#,
         )
         .await;
     assert_eq!(code, 200);

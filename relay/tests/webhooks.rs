@@ -255,6 +255,7 @@ async fn one_batch_holding_the_same_payment_three_times_fulfils_it_once(backend:
     let work = |b: &str| Work::Event {
         event: relay::stripe::parse_event(b.as_bytes()).unwrap(),
         payload: b.to_owned(),
+        subscription: None,
     };
     let works = [work(&body), work(&body), work(&twin)];
     let refs: Vec<&Work> = works.iter().collect();

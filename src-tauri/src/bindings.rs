@@ -8,7 +8,7 @@ use ts_rs::{Config, TS};
 
 use crate::desktop::{RenewalStarted, WaitEnd, WaitOutcome};
 use crate::error::ErrorBody;
-use crate::view::{PlanOption, StatusView};
+use crate::view::{PlanOption, RenewalLine, StatusView};
 
 fn check<T: TS + 'static>(name: &str, stale: &mut Vec<String>) {
     // i64 travels as a JSON number, which TypeScript reads as `number`.
@@ -29,6 +29,7 @@ fn the_ui_types_match_the_rust_types() {
     let mut stale = Vec::new();
     check::<StatusView>("StatusView", &mut stale);
     check::<PlanOption>("PlanOption", &mut stale);
+    check::<RenewalLine>("RenewalLine", &mut stale);
     check::<ErrorBody>("ErrorBody", &mut stale);
     check::<RenewalStarted>("RenewalStarted", &mut stale);
     check::<WaitEnd>("WaitEnd", &mut stale);

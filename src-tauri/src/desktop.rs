@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use erp_btp_protocol::EntitlementPayload;
+use erp_btp_protocol::{EntitlementPayload, RenewalChoice};
 use serde::Serialize;
 use tokio::sync::watch;
 
@@ -223,7 +223,11 @@ impl Desktop {
     }
 
     /// Creates the Checkout Session through the relay and opens it in the system browser.
-    pub async fn start_renewal(&self, plan: &str) -> Result<RenewalStarted, DesktopError> {
+    pub async fn start_renewal(
+        &self,
+        plan: &str,
+        renewal: RenewalChoice,
+    ) -> Result<RenewalStarted, DesktopError> {
         let (_, login, client) = self.logged_in()?;
         let status = client.status(&login.token, None).await?;
         // The version to wait from must come from the relay we trust.
@@ -233,7 +237,7 @@ impl Desktop {
             &status.entitlement,
         )?
         .version;
-        let session = client.checkout(&login.token, plan).await?;
+        let session = client.checkout(&login.token, plan, renewal).await?;
         let url = openable(&session.url, client.base())?;
         (self.opener)(url.as_str())
             .map_err(|_| DesktopError::BrowserUnavailable(session.url.clone()))?;

@@ -37,6 +37,10 @@ pub enum DesktopError {
     CacheTampered,
     #[error("Le plan « {0} » n'existe pas : choisissez Mensuel ou Annuel.")]
     UnknownPlan(String),
+    #[error(
+        "Votre abonnement se renouvelle déjà automatiquement : rien à payer ici. Pour changer de carte ou arrêter le renouvellement, passez par « Gérer le paiement »."
+    )]
+    SubscriptionLive,
     #[error("Le navigateur n'a pas pu être ouvert : ouvrez vous-même ce lien pour payer : {0}")]
     BrowserUnavailable(String),
     #[error(
@@ -61,6 +65,7 @@ impl DesktopError {
             Self::SecretStoreUnavailable(_) => "secret_store_unavailable",
             Self::CacheTampered => "cache_tampered",
             Self::UnknownPlan(_) => "unknown_plan",
+            Self::SubscriptionLive => "subscription_live",
             Self::BrowserUnavailable(_) => "browser_unavailable",
             Self::UnsafeUrl(_) => "unsafe_url",
             Self::Storage(_) => "storage",

@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use erp_btp_protocol::{
     CheckoutResponse, ErrorBody, Plan, PlansResponse, PublicKeyResponse, RenewLinkResponse,
-    SubscriptionStatus,
-};
+    SubscriptionStatus, RenewalChoice};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -103,8 +102,9 @@ impl RelayClient {
         &self,
         token: &str,
         plan: &str,
+        renewal: RenewalChoice,
     ) -> Result<CheckoutResponse, DesktopError> {
-        let body = serde_json::json!({ "plan": plan });
+        let body = serde_json::json!({ "plan": plan, "renewal": renewal });
         let result = Self::read(
             self.http
                 .post(self.url("/api/stripe/create-checkout-session"))
@@ -118,6 +118,9 @@ impl RelayClient {
         match result {
             Err(DesktopError::RelayError(code)) if code == "unknown_plan" => {
                 Err(DesktopError::UnknownPlan(plan.to_owned()))
+            }
+            Err(DesktopError::RelayError(code)) if code == "subscription_live" => {
+                Err(DesktopError::SubscriptionLive)
             }
             other => other,
         }

@@ -2,7 +2,10 @@
 //! the expiry as a French reader writes it, days left, the 7-day warning, and whether the
 //! figures come from the relay or from the offline cache.
 
-use erp_btp_protocol::{EntitlementPayload, Plan, StripeMode, SubscriptionState, fr};
+use erp_btp_protocol::{
+    EntitlementPayload, Plan, RenewalMode, RenewalState, RenewalStatus, StripeMode,
+    SubscriptionState, fr,
+};
 use serde::{Deserialize, Serialize};
 
 const DAY: i64 = 86_400;
@@ -18,6 +21,8 @@ pub struct PlanOption {
     pub price: String,
     /// « 30 jours »
     pub duration: String,
+    /// The plan can renew automatically.
+    pub renewable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,7 +48,47 @@ pub struct StatusView {
     pub notice: Option<String>,
     /// True unless the relay's Stripe is live: the window then says « Mode test ».
     pub test_mode: bool,
+    /// Automatic renewal, when the company has it (or just stopped it).
+    pub renewal: Option<RenewalLine>,
     pub plans: Vec<PlanOption>,
+}
+
+/// One sentence on automatic renewal and how it reads: « Renouvellement automatique le
+/// 24 décembre 2026 — carte •••• 4242 » (`ok`), a failed charge (`bad`), renewal off (`warn`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct RenewalLine {
+    pub text: String,
+    /// `ok`, `warn` or `bad`.
+    pub tone: String,
+    /// The subscription is live: Stripe charges by itself and no new checkout can be opened.
+    pub live: bool,
+}
+
+fn date_of(rfc3339: Option<&str>) -> Option<i64> {
+    rfc3339
+        .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+        .map(|d| d.timestamp())
+}
+
+/// The renewal sentence from the signed renewal facts; `expires_on` is the end of access.
+pub fn renewal_line(renewal: Option<&RenewalStatus>, expires_on: Option<&str>) -> Option<RenewalLine> {
+    let r = renewal?;
+    let line = |text: String, tone: &str| RenewalLine {
+        text,
+        tone: tone.to_owned(),
+        live: r.mode == RenewalMode::Auto,
+    };
+    let until = expires_on.unwrap_or("—");
+    if r.mode == RenewalMode::Auto && r.payment_failed {
+        return Some(line(format!("Le prélèvement a échoué : mettez à jour votre carte avant le {until}."), "bad"));
+    }
+    if let (RenewalMode::Auto, Some(next)) = (r.mode, date_of(r.next_charge_at.as_deref())) {
+        let card = r.card_last4.as_deref().map(|l| format!(" — carte •••• {l}")).unwrap_or_default();
+        return Some(line(format!("Renouvellement automatique le {}{card}", fr::date(next)), "ok"));
+    }
+    let stopped = r.mode == RenewalMode::Auto || r.state == Some(RenewalState::Canceled);
+    stopped.then(|| line(format!("Renouvellement automatique désactivé — accès jusqu'au {until}."), "warn"))
 }
 
 pub fn plan_options(plans: &[Plan]) -> Vec<PlanOption> {
@@ -54,6 +99,7 @@ pub fn plan_options(plans: &[Plan]) -> Vec<PlanOption> {
             name: p.name.clone(),
             price: fr::euros(p.price_cents),
             duration: format!("{} jours", p.duration_days),
+            renewable: p.interval.is_some(),
         })
         .collect()
 }
@@ -94,6 +140,9 @@ pub fn status_view(
             .map(|p| p.name.clone())
             .unwrap_or_else(|| id.to_owned())
     });
+    let renewal = renewal_line(payload.renewal.as_ref(), expires_at.map(fr::date).as_deref());
+    // A subscription that renews by itself is not about to expire.
+    let renews = renewal.as_ref().is_some_and(|r| r.live && r.tone == "ok");
     StatusView {
         client_id: payload.client_id.clone(),
         plan,
@@ -101,12 +150,13 @@ pub fn status_view(
         status_label: label.to_owned(),
         expires_on: expires_at.map(fr::date),
         days_remaining,
-        expiring_soon: status == SubscriptionState::Active && days_remaining <= WARN_DAYS,
+        expiring_soon: status == SubscriptionState::Active && days_remaining <= WARN_DAYS && !renews,
         version: payload.version,
         last_sync,
         offline,
         notice: None,
         test_mode: payload.mode != Some(StripeMode::Live),
+        renewal,
         plans: plan_options(plans),
     }
 }
@@ -128,11 +178,13 @@ mod tests {
             issued_at: "2026-02-21T09:30:00Z".into(),
             version: 4,
             mode: Some(erp_btp_protocol::StripeMode::Test),
+            renewal: None,
         }
     }
 
     fn plans() -> Vec<Plan> {
         vec![Plan {
+            interval: None,
             id: "mensuel".into(),
             name: "Mensuel".into(),
             price_cents: 4900,
@@ -182,6 +234,40 @@ mod tests {
         );
         p.mode = Some(StripeMode::Live);
         assert!(!status_view(&p, &plans(), NOW, None, false).test_mode);
+    }
+
+    fn renewing(failed: bool, next: Option<&str>) -> RenewalStatus {
+        RenewalStatus {
+            mode: RenewalMode::Auto,
+            state: Some(if failed { RenewalState::PastDue } else { RenewalState::Active }),
+            paid_until: Some("2026-02-24T09:30:00Z".into()),
+            next_charge_at: next.map(str::to_owned),
+            cancel_at_period_end: next.is_none() && !failed,
+            payment_failed: failed,
+            card_last4: Some("4242".into()),
+        }
+    }
+
+    #[test]
+    fn each_renewal_state_reads_as_one_french_sentence() {
+        let mut p = payload(SubscriptionState::Active, Some("2026-02-26T09:30:00Z"));
+        p.renewal = Some(renewing(false, Some("2026-02-24T09:30:00Z")));
+        let v = status_view(&p, &plans(), NOW, None, false);
+        let line = v.renewal.unwrap();
+        assert_eq!(line.text, "Renouvellement automatique le 24 février 2026 — carte •••• 4242");
+        assert!(line.live && line.tone == "ok");
+        assert!(!v.expiring_soon, "it renews by itself");
+        p.renewal = Some(renewing(true, Some("2026-02-24T09:30:00Z")));
+        let v = status_view(&p, &plans(), NOW, Some(NOW - DAY), true);
+        assert_eq!(v.status, "active", "a renewal in its grace is access, offline too");
+        assert_eq!(v.renewal.unwrap().text, "Le prélèvement a échoué : mettez à jour votre carte avant le 26 février 2026.");
+        p.renewal = Some(renewing(false, None));
+        assert_eq!(
+            status_view(&p, &plans(), NOW, None, false).renewal.unwrap().text,
+            "Renouvellement automatique désactivé — accès jusqu'au 26 février 2026."
+        );
+        p.renewal = None;
+        assert_eq!(status_view(&p, &plans(), NOW, None, false).renewal, None);
     }
 
     #[test]

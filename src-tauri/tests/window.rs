@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-#[test]
-fn the_window_opens_under_xvfb_logged_in_and_showing_the_status() {
+/// Runs tests/desktop-window.sh with the subscription in `state`; its output.
+fn window(state: &str, shot: &str) -> String {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     // The relay binary is built beside this test's binary by `cargo test --workspace`.
     let relay = std::env::current_exe()
@@ -25,7 +25,8 @@ fn the_window_opens_under_xvfb_logged_in_and_showing_the_status() {
         .arg(root.join("tests/desktop-window.sh"))
         .arg(env!("CARGO_BIN_EXE_erp-btp-desktop"))
         .arg(&relay)
-        .arg(root.join("target/screenshots/desktop-window.png"))
+        .arg(root.join("target/screenshots").join(shot))
+        .arg(state)
         .current_dir(&root)
         .output()
         .unwrap();
@@ -36,4 +37,17 @@ fn the_window_opens_under_xvfb_logged_in_and_showing_the_status() {
     );
     assert!(out.status.success(), "{text}");
     assert!(text.contains("first_paint_ms="), "{text}");
+    text
+}
+
+#[test]
+fn the_window_opens_under_xvfb_logged_in_and_showing_the_status() {
+    window("once", "desktop-window.png");
+}
+
+#[test]
+fn each_automatic_renewal_state_shows_in_the_window() {
+    for state in ["auto", "past_due", "cancelled"] {
+        window(state, &format!("desktop-window-{state}.png"));
+    }
 }

@@ -22,8 +22,8 @@ const base = `http://127.0.0.1:${server.address().port}/`;
 
 // Runs in the page before the app: a fake of the Rust commands, driven by the test.
 function fakeBackend() {
-  const plans = [{ id: 'mensuel', name: 'Mensuel', price: '49\u00a0€', duration: '30 jours' },
-    { id: 'annuel', name: 'Annuel', price: '499\u00a0€', duration: '365 jours' }];
+  const plans = [{ id: 'mensuel', name: 'Mensuel', price: '49\u00a0€', duration: '30 jours', renewable: true },
+    { id: 'annuel', name: 'Annuel', price: '499\u00a0€', duration: '365 jours', renewable: true }];
   const view = { client_id: '39', plan: 'Mensuel', status: 'active', status_label: 'Actif', expires_on: '21 février 2026',
     days_remaining: 12, expiring_soon: false, version: 3, last_sync: Math.floor(Date.now() / 1000) - 120, offline: false, notice: null, plans };
   const s = { loggedIn: false, offline: false, view, wait: null, calls: [] };
@@ -43,6 +43,7 @@ function fakeBackend() {
           s.loggedIn = true;
           return Promise.resolve(s.view);
         case 'start_renewal':
+          s.renewals = [...(s.renewals || []), args.renewal];
           return Promise.resolve({ session_id: 'cs_test_1', checkout_url: 'https://checkout.stripe.com/c/pay/cs_test_1', since_version: s.view.version });
         case 'wait_for_payment':
           return new Promise((resolve) => { s.wait = (r) => { s.wait = null; s.view = r.status; resolve(r); }; });
@@ -84,7 +85,9 @@ try {
   check(await page.locator('#warning').count() === 0, 'no warning at 12 days');
   await page.screenshot({ path: `${shots}/desktop-status.png` });
 
+  check(await page.isChecked('#renewal-auto'), 'automatic renewal is preselected');
   await page.check('#plan-annuel');
+  await page.check('#renewal-once');
   await page.click('#pay');
   await page.waitForSelector('#waiting');
   await page.screenshot({ path: `${shots}/desktop-waiting.png` });
@@ -92,6 +95,7 @@ try {
   await page.waitForSelector('#status-card');
   check((await page.innerText('#message')).includes("prolongé jusqu'au 21 février 2027"), 'renewed message');
   check(await page.innerText('#expiry') === '21 février 2027', 'new expiry shown');
+  check((await page.evaluate(() => window.__fake.renewals)).join() === 'once', 'the one-off choice reached the command');
 
   await page.click('#pay');
   await page.waitForSelector('#waiting');

@@ -4,7 +4,7 @@ import type { StatusView } from './generated/StatusView';
 
 const base: StatusView = {
   client_id: '39', plan: 'Mensuel', status: 'active', status_label: 'Actif', expires_on: '21 février 2026',
-  days_remaining: 12, expiring_soon: false, version: 3, last_sync: 1_000, offline: false, notice: null, test_mode: false, plans: [],
+  days_remaining: 12, expiring_soon: false, version: 3, last_sync: 1_000, offline: false, notice: null, test_mode: false, renewal: null, plans: [],
 };
 
 describe('since', () => {
@@ -59,5 +59,15 @@ describe('afterWait', () => {
     const failed = afterWait(base, { outcome: 'changed', status: { ...base, status: 'none', expires_on: null } });
     expect(failed.tone).toBe('bad');
     expect(failed.message).toContain("n'a pas abouti");
+  });
+});
+
+describe('automatic renewal', () => {
+  it('says the renewal is on once the subscription is live', () => {
+    const after: StatusView = { ...base, version: 4, expires_on: '26 mars 2026',
+      renewal: { text: 'Renouvellement automatique le 24 mars 2026 — carte •••• 4242', tone: 'ok', live: true } };
+    const next = afterWait(base, { outcome: 'changed', status: after });
+    expect(next.message).toBe('Paiement reçu : renouvellement automatique activé. Renouvellement automatique le 24 mars 2026 — carte •••• 4242.');
+    expect(next.tone).toBe('ok');
   });
 });

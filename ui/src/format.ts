@@ -49,6 +49,9 @@ export function afterWait(before: StatusView, result: WaitOutcome): WaitNext {
   if (after.status === 'pending') {
     return { message: 'Prélèvement SEPA enregistré : les fonds arrivent sous quelques jours, l\'abonnement sera prolongé automatiquement.', tone: 'warn', keepWaiting: true };
   }
+  if (after.renewal?.live && !before.renewal?.live) {
+    return { message: `Paiement reçu : renouvellement automatique activé. ${after.renewal.text}.`, tone: 'ok', keepWaiting: false };
+  }
   if (after.status === 'active' && after.expires_on !== before.expires_on) {
     return { message: `Paiement reçu : abonnement prolongé jusqu'au ${after.expires_on}.`, tone: 'ok', keepWaiting: false };
   }

@@ -59,6 +59,7 @@ function showStatus(view: StatusView, note: HTMLElement | null = null) {
       h('dt', {}, 'Statut'), h('dd', {}, h('span', { class: `badge ${badge(view.status)}`, id: 'status' }, view.status_label)),
       ...fact('Échéance', view.expires_on ?? '—', 'expiry'),
       ...fact('Jours restants', daysText(view), 'days')),
+    view.renewal ? alert(view.renewal.text, view.renewal.tone as 'ok' | 'warn' | 'bad', 'renewal') : null,
     warn ? alert(warn, view.status === 'expired' ? 'bad' : 'warn', 'warning') : null,
     view.notice ? alert(view.notice, 'warn', 'notice') : null,
     h('p', { class: `muted${view.offline ? ' offline' : ''}`, id: 'sync' }, syncText),
@@ -72,7 +73,24 @@ function button(text: string, id: string, cls: string, onClick: () => void): HTM
   return b;
 }
 
+function autoNote(tone: string): string {
+  if (tone === 'bad') return "Stripe réessaiera le prélèvement dans les prochains jours. Mettez à jour votre carte dans le portail de paiement Stripe pour garder l'accès sans interruption.";
+  if (tone === 'warn') return "Le renouvellement est arrêté : l'accès continue jusqu'à l'échéance. Vous pouvez le reprendre dans le portail de paiement Stripe, ou vous réabonner ensuite.";
+  return "Stripe débite la carte enregistrée à chaque échéance : vous n'avez rien à faire. Pour changer de carte ou arrêter le renouvellement, utilisez le portail de paiement Stripe.";
+}
+
 function renewCard(view: StatusView): HTMLElement {
+  if (view.renewal?.live) {
+    return h('section', { class: 'card', id: 'renew-card' },
+      h('h2', {}, 'Renouvellement'),
+      h('p', { class: 'muted', id: 'auto-note' }, autoNote(view.renewal.tone)));
+  }
+  const renewable = view.plans.some((p) => p.renewable);
+  const modes = renewable ? h('div', { class: 'modes', id: 'renewal-modes' },
+    h('label', { class: 'plan' }, h('input', { type: 'radio', name: 'renewal', value: 'auto', id: 'renewal-auto', checked: '' }),
+      h('span', {}, h('b', {}, 'Renouvellement automatique (recommandé)'), ' — la carte est débitée à chaque échéance, sans coupure.')),
+    h('label', { class: 'plan' }, h('input', { type: 'radio', name: 'renewal', value: 'once', id: 'renewal-once' }),
+      h('span', {}, h('b', {}, 'Paiement unique'), ' — à renouveler vous-même avant l\'échéance.'))) : null;
   const choices = view.plans.map((p, i) => h('label', { class: 'plan' },
     h('input', { type: 'radio', name: 'plan', value: p.id, id: `plan-${p.id}`, ...(i === 0 ? { checked: '' } : {}) }),
     h('span', {}, h('b', {}, p.name), ` — ${p.price} pour ${p.duration}`)));
@@ -80,10 +98,12 @@ function renewCard(view: StatusView): HTMLElement {
     h('h2', {}, 'Renouveler'),
     h('p', { class: 'muted' }, "Le paiement se fait sur la page sécurisée de Stripe, dans votre navigateur. Un renouvellement anticipé s'ajoute à l'échéance actuelle."),
     ...choices,
+    modes,
     h('div', { class: 'row' },
       button('Payer avec Stripe', 'pay', 'primary', () => {
         const chosen = (card.querySelector('input[name=plan]:checked') as HTMLInputElement | null)?.value;
-        if (chosen) renew(chosen);
+        const mode = (card.querySelector('input[name=renewal]:checked') as HTMLInputElement | null)?.value === 'auto' ? 'auto' : 'once';
+        if (chosen) renew(chosen, mode);
       }),
       button('Renouveler sur le web', 'web', 'secondary', async () => {
         try { await api.openWebRenewal(); } catch (e) { showStatus(view, alert(errorOf(e).message, 'bad')); }
@@ -91,10 +111,10 @@ function renewCard(view: StatusView): HTMLElement {
   return card;
 }
 
-async function renew(plan: string) {
+async function renew(plan: string, mode: 'auto' | 'once') {
   const before = current!;
   try {
-    const started = await api.startRenewal(plan);
+    const started = await api.startRenewal(plan, mode);
     await waitFor(before, started.since_version);
   } catch (e) {
     showStatus(before, alert(errorOf(e).message, 'bad'));

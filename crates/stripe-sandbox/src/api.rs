@@ -84,7 +84,7 @@ impl IntoResponse for StripeError {
 
 /// Stripe accepts the key as a bearer token or as the Basic-auth user (`curl -u sk_test_…:`);
 /// the sandbox takes only test-mode keys.
-fn authorize(headers: &HeaderMap) -> Result<(), StripeError> {
+pub(crate) fn authorize(headers: &HeaderMap) -> Result<(), StripeError> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -127,6 +127,7 @@ pub async fn create_session(
     let id = format!("cs_test_{}", crate::random_id(58));
     let url = format!("{}/c/pay/{id}", sandbox.public_base());
     let session = Session::from_params(&params, id, url, crate::now())?;
+    check_billing(&sandbox, &session)?;
     if let Some(origin) = &sandbox.config().return_origin {
         check_origin("success_url", &session.success_url, origin)?;
         if let Some(cancel) = &session.cancel_url {
@@ -136,6 +137,37 @@ pub async fn create_session(
     let json = session.to_json();
     sandbox.insert_session(session);
     Ok(Json(json))
+}
+
+/// A subscription checkout needs the customer it names (the relay always gives one), and a
+/// trial must end at least 48 hours after the customer's clock, as Stripe requires.
+fn check_billing(sandbox: &Sandbox, session: &Session) -> Result<(), StripeError> {
+    let books = sandbox.books();
+    if let Some(customer) = &session.customer {
+        if !books.customers.contains_key(customer) {
+            return Err(StripeError {
+                status: StatusCode::BAD_REQUEST,
+                kind: "invalid_request_error",
+                code: Some("resource_missing"),
+                message: format!("No such customer: '{customer}'"),
+                param: Some("customer".into()),
+            });
+        }
+    } else if session.mode == "subscription" {
+        return Err(StripeError::missing(
+            "customer",
+            "The sandbox needs `customer` in `subscription` mode (create one with POST /v1/customers).",
+        ));
+    }
+    if let (Some(trial_end), Some(customer)) = (session.trial_end, &session.customer) {
+        if trial_end < books.time_of(customer) + 48 * 3600 {
+            return Err(StripeError::invalid(
+                "subscription_data[trial_end]",
+                "`subscription_data[trial_end]` must be at least 48 hours in the future.".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A return URL must be on `origin` (scheme, host and port), the relay's.

@@ -11,13 +11,27 @@ use crate::webhook::{API_VERSION, signature_header};
 
 /// The `event` envelope Stripe wraps around `object`.
 pub fn event_body(id: &str, event_type: &str, object: Value, created: i64) -> String {
+    event_json(id, event_type, object, created, None).to_string()
+}
+
+/// The event object, with `data.previous_attributes` for `*.updated` events.
+pub fn event_json(
+    id: &str,
+    event_type: &str,
+    object: Value,
+    created: i64,
+    previous: Option<Value>,
+) -> Value {
+    let mut data = json!({"object": object});
+    if let Some(previous) = previous {
+        data["previous_attributes"] = previous;
+    }
     json!({
         "id": id, "object": "event", "api_version": API_VERSION,
-        "created": created, "data": {"object": object}, "livemode": false,
+        "created": created, "data": data, "livemode": false,
         "pending_webhooks": 1, "request": {"id": null, "idempotency_key": null},
         "type": event_type,
     })
-    .to_string()
 }
 
 /// A completed, paid one-off Checkout Session of `amount_cents` for `client` and `plan`.
@@ -31,6 +45,7 @@ pub fn paid_session(session_id: &str, client: &str, plan: &str, amount_cents: i6
             name: format!("ERP BTP — abonnement {plan}"),
             unit_amount: amount_cents,
             quantity: 1,
+            interval: None,
         }],
         success_url: "http://127.0.0.1:8080/payment-success?session_id={CHECKOUT_SESSION_ID}"
             .into(),
@@ -48,6 +63,10 @@ pub fn paid_session(session_id: &str, client: &str, plan: &str, amount_cents: i6
         payment_intent: Some(format!("pi_{}", crate::random_id(24))),
         payment_method: None,
         url: String::new(),
+        customer: None,
+        subscription: None,
+        subscription_metadata: BTreeMap::new(),
+        trial_end: None,
     }
 }
 

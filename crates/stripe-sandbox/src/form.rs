@@ -21,7 +21,17 @@ pub const MAX_KEYS: usize = 1_000;
 /// anything recursive runs.
 pub fn parse(body: &[u8]) -> Result<Value, FormError> {
     let mut root = Value::Object(Map::new());
+    // `expand[]=a&expand[]=b` appends, as `expand[0]=a&expand[1]=b` would.
+    let mut appended: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (count, (key, value)) in url::form_urlencoded::parse(body).enumerate() {
+        let key = match key.find("[]") {
+            Some(i) => {
+                let next = appended.entry(key[..i].to_owned()).or_default();
+                *next += 1;
+                std::borrow::Cow::Owned(format!("{}[{}]{}", &key[..i], *next - 1, &key[i + 2..]))
+            }
+            None => key,
+        };
         if count >= MAX_KEYS {
             return Err(FormError {
                 param: String::new(),
@@ -131,6 +141,14 @@ mod tests {
                     {"price": "price_1"}
                 ]
             })
+        );
+    }
+
+    #[test]
+    fn empty_brackets_append_to_a_list() {
+        assert_eq!(
+            parse(b"expand[]=latest_invoice&types[]=invoice.paid&expand[]=default_payment_method").unwrap(),
+            json!({"expand": ["latest_invoice", "default_payment_method"], "types": ["invoice.paid"]})
         );
     }
 

@@ -140,6 +140,14 @@ async fn pay(
         Ok(s) => s,
         Err(page) => return page,
     };
+    if f.method == "sepa" && s.mode == "subscription" {
+        return checkout_page(
+            &sandbox,
+            &s,
+            Some("Le renouvellement automatique se règle par carte bancaire : le prélèvement SEPA n'est pas proposé ici."),
+            "card",
+        );
+    }
     if f.method == "sepa" {
         let iban: String = f
             .iban
@@ -161,7 +169,7 @@ async fn pay(
                 );
             }
         };
-        let done = sandbox.complete(&id, Some(succeeds));
+        let done = sandbox.complete(&id, None, Some(succeeds));
         return Redirect::to(&done.success_redirect()).into_response();
     }
     let number: String = f.card_number.chars().filter(char::is_ascii_digit).collect();
@@ -169,7 +177,9 @@ async fn pay(
         return checkout_page(&sandbox, &s, Some(problem), "card");
     }
     match number.as_str() {
-        CARD_PAYS => Redirect::to(&sandbox.complete(&id, None).success_redirect()).into_response(),
+        CARD_PAYS => {
+            Redirect::to(&sandbox.complete(&id, Some(CARD_PAYS), None).success_redirect()).into_response()
+        }
         CARD_3DS => render(
             ThreeDsPage {
                 s: &s,
@@ -178,7 +188,8 @@ async fn pay(
             },
             StatusCode::OK,
         ),
-        CARD_DECLINED => checkout_page(
+        // 0341 attaches to a customer but declines every charge, so a checkout cannot start with it.
+        CARD_DECLINED | crate::billing::CARD_DECLINES_LATER => checkout_page(
             &sandbox,
             &s,
             Some("Votre carte a été refusée. Essayez une autre carte."),
@@ -228,7 +239,7 @@ async fn three_ds(
         Err(page) => return page,
     };
     if f.action == "confirm" {
-        Redirect::to(&sandbox.complete(&id, None).success_redirect()).into_response()
+        Redirect::to(&sandbox.complete(&id, Some(CARD_3DS), None).success_redirect()).into_response()
     } else {
         checkout_page(
             &sandbox,

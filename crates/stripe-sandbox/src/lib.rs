@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod billing;
 pub mod fixtures;
 pub mod form;
 mod hosted;
@@ -57,6 +58,7 @@ struct Inner {
     config: SandboxConfig,
     http: reqwest::Client,
     sessions: Mutex<HashMap<String, Session>>,
+    books: Mutex<billing::Books>,
     /// Session id → whether its SEPA debit will succeed, until it settles.
     pending_sepa: Mutex<HashMap<String, bool>>,
     options: Mutex<DeliveryOptions>,
@@ -77,6 +79,7 @@ impl Sandbox {
                     .build()
                     .expect("http client"),
                 sessions: Mutex::default(),
+                books: Mutex::default(),
                 pending_sepa: Mutex::default(),
                 options: Mutex::default(),
                 held: Mutex::default(),
@@ -97,6 +100,7 @@ impl Sandbox {
                 "/v1/checkout/sessions/{id}/expire",
                 post(api::expire_session),
             )
+            .merge(billing::api::routes())
             .merge(hosted::routes())
             .route("/_sandbox/options", post(set_options))
             .route("/_sandbox/flush", post(flush_handler))
@@ -143,11 +147,36 @@ impl Sandbox {
         session.clone()
     }
 
-    /// Completes an open session: paid by card, or unpaid while a SEPA debit settles.
-    pub(crate) fn complete(&self, id: &str, sepa_succeeds: Option<bool>) -> Session {
+    pub(crate) fn books(&self) -> std::sync::MutexGuard<'_, billing::Books> {
+        self.inner.books.lock().unwrap()
+    }
+
+    /// Completes an open session: paid by card (`card`, its number), or unpaid while a SEPA
+    /// debit settles. In mode `subscription` the card goes on file with the customer and the
+    /// subscription starts, its first invoice paid.
+    pub(crate) fn complete(&self, id: &str, card: Option<&str>, sepa_succeeds: Option<bool>) -> Session {
+        let session = self.session(id).expect("open sessions exist");
+        let subscription = match (&session.customer, session.mode.as_str()) {
+            (Some(customer), "subscription") => Some(self.with_books(|books, out| {
+                books.replace_card(customer, card.unwrap_or(billing::CARD_PAYS), out);
+                let item = &session.line_items[0];
+                let price = billing::Price {
+                    id: format!("price_{}", random_id(24)),
+                    product: format!("prod_{}", random_id(14)),
+                    product_name: item.name.clone(),
+                    unit_amount: item.unit_amount,
+                    currency: session.currency.clone(),
+                    interval: item.interval.unwrap_or(billing::Interval::Month),
+                };
+                let metadata = session.subscription_metadata.clone();
+                books.start_subscription(customer, price, metadata, session.trial_end, out).0.id
+            })),
+            _ => None,
+        };
         let done = self.update_session(id, |s| {
             s.status = Status::Complete;
             s.payment_intent = Some(format!("pi_{}", random_id(24)));
+            s.subscription = subscription;
             match sepa_succeeds {
                 None => s.payment_status = PaymentStatus::Paid,
                 Some(_) => s.payment_method = Some("sepa_debit".into()),
@@ -187,15 +216,31 @@ impl Sandbox {
 
     /// Builds the event for `session` and sends it (or holds it, per the delivery options).
     pub fn emit(&self, event_type: &str, session: &Session) -> Event {
+        self.emit_object(event_type, session.to_json(), now(), None)
+    }
+
+    /// Builds the event for `object`, happened at `created` on its clock, and sends it (or holds
+    /// or drops it, per the delivery options).
+    pub fn emit_object(
+        &self,
+        event_type: &str,
+        object: serde_json::Value,
+        created: i64,
+        previous: Option<serde_json::Value>,
+    ) -> Event {
         let id = format!("evt_{}", random_id(24));
-        let body = fixtures::event_body(&id, event_type, session.to_json(), now());
+        let body = fixtures::event_json(&id, event_type, object, created, previous).to_string();
         let event = Event {
             id,
             event_type: event_type.to_owned(),
             body,
+            created,
         };
         self.inner.events.lock().unwrap().push(event.clone());
         let options = self.delivery_options();
+        if options.drop {
+            return event;
+        }
         if options.hold {
             self.inner.held.lock().unwrap().push(event.clone());
         } else {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::api::StripeError;
+use crate::billing::Interval;
 
 /// Top-level parameters Stripe accepts on `POST /v1/checkout/sessions`. Anything else is
 /// `parameter_unknown`, as on Stripe.
@@ -81,6 +82,8 @@ pub struct LineItem {
     pub name: String,
     pub unit_amount: i64,
     pub quantity: i64,
+    /// `price_data[recurring][interval]`: a recurring price, for mode `subscription`.
+    pub interval: Option<Interval>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,10 +105,20 @@ pub struct Session {
     /// Set when the session was paid with a delayed method (SEPA), until it settles.
     pub payment_method: Option<String>,
     pub url: String,
+    /// `customer=cus_…` given at creation (mode `subscription` needs one here).
+    pub customer: Option<String>,
+    /// The subscription the session started, once paid.
+    pub subscription: Option<String>,
+    pub subscription_metadata: BTreeMap<String, String>,
+    /// `subscription_data[trial_end]`: the first charge waits until then.
+    pub trial_end: Option<i64>,
 }
 
 impl Session {
     pub fn amount_total(&self) -> i64 {
+        if self.trial_end.is_some() {
+            return 0;
+        }
         self.line_items
             .iter()
             .map(|i| i.unit_amount * i.quantity)
@@ -115,6 +128,20 @@ impl Session {
     pub fn description(&self) -> String {
         let names: Vec<&str> = self.line_items.iter().map(|i| i.name.as_str()).collect();
         names.join(", ")
+    }
+
+    /// « Puis 49,00 € chaque mois, renouvelé automatiquement » for a subscription checkout.
+    pub fn recurring_label(&self) -> Option<String> {
+        let item = self.line_items.first()?;
+        let every = match item.interval? {
+            Interval::Month => "chaque mois",
+            Interval::Year => "chaque année",
+        };
+        let amount = crate::format_eur(item.unit_amount * item.quantity);
+        Some(match self.trial_end {
+            Some(_) => format!("Rien à payer aujourd'hui : {amount} {every} à la fin du temps déjà payé, renouvelé automatiquement."),
+            None => format!("Puis {amount} {every}, renouvelé automatiquement. Résiliable à tout moment."),
+        })
     }
 
     /// `success_url` with Stripe's `{CHECKOUT_SESSION_ID}` template filled in.
@@ -136,10 +163,10 @@ impl Session {
             return Err(StripeError::unknown(unknown));
         }
         let mode = required_str(params, "mode")?;
-        if mode != "payment" {
+        if mode != "payment" && mode != "subscription" {
             return Err(StripeError::invalid(
                 "mode",
-                format!("The sandbox only supports mode `payment`; `{mode}` was given."),
+                format!("The sandbox supports modes `payment` and `subscription`; `{mode}` was given."),
             ));
         }
         let success_url = required_str(params, "success_url")?;
@@ -171,14 +198,32 @@ impl Session {
             currency = Some(cur);
             line_items.push(line);
         }
-        let metadata = match params.get("metadata") {
-            None => BTreeMap::new(),
-            Some(Value::Object(m)) => m
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                .collect(),
-            Some(_) => return Err(StripeError::invalid("metadata", "Invalid object".into())),
+        let recurring = line_items.iter().any(|l| l.interval.is_some());
+        if mode == "payment" && recurring {
+            return Err(StripeError::invalid(
+                "line_items",
+                "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.".into(),
+            ));
+        }
+        if mode == "subscription" && !recurring {
+            return Err(StripeError::invalid(
+                "line_items",
+                "You must specify at least one recurring price in `subscription` mode when using prices.".into(),
+            ));
+        }
+        let sub_data = params.get("subscription_data");
+        if mode == "payment" && sub_data.is_some() {
+            return Err(StripeError::invalid(
+                "subscription_data",
+                "You can only specify `subscription_data` in `subscription` mode.".into(),
+            ));
+        }
+        let subscription_metadata = string_map(sub_data.and_then(|d| d.get("metadata")), "subscription_data[metadata]")?;
+        let trial_end = match sub_data.and_then(|d| d.get("trial_end")) {
+            None => None,
+            Some(v) => Some(integer(Some(v), "subscription_data[trial_end]")?),
         };
+        let metadata = string_map(params.get("metadata"), "metadata")?;
         Ok(Session {
             id,
             mode,
@@ -196,6 +241,10 @@ impl Session {
             payment_intent: None,
             payment_method: None,
             url,
+            customer: optional_str(params, "customer"),
+            subscription: None,
+            subscription_metadata,
+            trial_end,
         })
     }
 
@@ -213,19 +262,19 @@ impl Session {
             "created": self.created, "currency": self.currency, "currency_conversion": null,
             "custom_fields": [],
             "custom_text": {"after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null},
-            "customer": null, "customer_creation": "if_required", "customer_details": null,
+            "customer": self.customer, "customer_creation": "if_required", "customer_details": null,
             "customer_email": null, "discounts": [], "expires_at": self.expires_at,
             "invoice": null, "invoice_creation": null, "livemode": false, "locale": self.locale,
             "metadata": self.metadata, "mode": self.mode, "payment_intent": self.payment_intent,
             "payment_link": null, "payment_method_collection": "if_required",
             "payment_method_configuration_details": null, "payment_method_options": {},
             "payment_method_types": ["card", "sepa_debit"],
-            "payment_status": match self.payment_status { PaymentStatus::Paid => "paid", PaymentStatus::Unpaid => "unpaid" },
+            "payment_status": match self.payment_status { PaymentStatus::Paid if self.amount_total() == 0 => "no_payment_required", PaymentStatus::Paid => "paid", PaymentStatus::Unpaid => "unpaid" },
             "phone_number_collection": {"enabled": false}, "recovered_from": null,
             "saved_payment_method_options": null, "setup_intent": null,
             "shipping_address_collection": null, "shipping_cost": null, "shipping_options": [],
             "status": match self.status { Status::Open => "open", Status::Complete => "complete", Status::Expired => "expired" },
-            "submit_type": null, "subscription": null, "success_url": self.success_url,
+            "submit_type": null, "subscription": self.subscription, "success_url": self.success_url,
             "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
             "ui_mode": "hosted",
             "url": if self.status == Status::Open { Some(&self.url) } else { None },
@@ -280,6 +329,18 @@ fn line_item(item: &Value, i: usize) -> Result<(LineItem, String), StripeError> 
                 "You must specify `product` or `product_data[name]`.",
             )
         })?;
+    let interval = match data.get("recurring") {
+        None => None,
+        Some(r) => {
+            let text = r.get("interval").and_then(Value::as_str).unwrap_or_default();
+            Some(Interval::parse(text).ok_or_else(|| {
+                StripeError::invalid(
+                    &p("[price_data][recurring][interval]"),
+                    format!("Invalid recurring interval: must be one of month or year (the sandbox's), got `{text}`."),
+                )
+            })?)
+        }
+    };
     let quantity = integer(item.get("quantity"), &p("[quantity]"))?;
     if quantity < 1 {
         return Err(StripeError::invalid(
@@ -292,9 +353,21 @@ fn line_item(item: &Value, i: usize) -> Result<(LineItem, String), StripeError> 
             name: name.to_owned(),
             unit_amount,
             quantity,
+            interval,
         },
         currency.to_owned(),
     ))
+}
+
+fn string_map(v: Option<&Value>, param: &str) -> Result<BTreeMap<String, String>, StripeError> {
+    match v {
+        None => Ok(BTreeMap::new()),
+        Some(Value::Object(m)) => Ok(m
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect()),
+        Some(_) => Err(StripeError::invalid(param, "Invalid object".into())),
+    }
 }
 
 fn integer(v: Option<&Value>, param: &str) -> Result<i64, StripeError> {

@@ -65,6 +65,9 @@ pub struct DeliveryOptions {
     pub duplicates: u32,
     /// Wait this long before the first attempt.
     pub delay_ms: u64,
+    /// Record events (they are listed by `GET /v1/events`) but never send them: lost webhooks,
+    /// for reconciliation to repair.
+    pub drop: bool,
 }
 
 /// Most extra copies of an event the options accept.
@@ -115,6 +118,8 @@ pub struct Event {
     pub id: String,
     pub event_type: String,
     pub body: String,
+    /// Stripe's `created`: the time of the clock the event happened on.
+    pub created: i64,
 }
 
 /// Sends one event to the target until it is acknowledged or the attempts run out.

@@ -34,7 +34,7 @@ async fn duplicates_and_reverse_order_are_delivered_on_demand() {
     w.sandbox.set_delivery_options(DeliveryOptions {
         hold: true,
         duplicates: 1,
-        delay_ms: 0,
+        ..Default::default()
     });
     let id = w.create().await["id"].as_str().unwrap().to_owned();
     w.pay(

@@ -24,6 +24,10 @@ pub struct EntitlementPayload {
     /// Stripe's mode behind the payments (added to v1: absent in older entitlements).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<StripeMode>,
+    /// Automatic renewal, signed so that the app shows it offline too (added to v1: absent in
+    /// older entitlements, ignored by older apps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal: Option<crate::RenewalStatus>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -130,7 +134,48 @@ mod tests {
             issued_at: "2026-01-22T09:30:00Z".into(),
             mode: Some(StripeMode::Test),
             version: 3,
+            renewal: Some(crate::RenewalStatus {
+                mode: crate::RenewalMode::Auto,
+                state: Some(crate::RenewalState::PastDue),
+                paid_until: Some("2026-02-14T09:30:00Z".into()),
+                next_charge_at: None,
+                cancel_at_period_end: false,
+                payment_failed: true,
+                card_last4: Some("4242".into()),
+            }),
         }
+    }
+
+    /// The payload as the first desktop apps know it: the closed v1 fields, nothing else.
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct V1Payload {
+        typ: String,
+        key_id: String,
+        client_id: String,
+        plan: Option<String>,
+        status: SubscriptionState,
+        expires_at: Option<String>,
+        issued_at: String,
+        version: i64,
+    }
+
+    #[test]
+    fn a_payload_with_renewal_reads_with_the_v1_types() {
+        let k = key(1);
+        let mut json: serde_json::Value = serde_json::to_value(payload(&k)).unwrap();
+        assert_eq!(json["status"], "active", "a renewal in its grace is active");
+        let added = json.as_object_mut().unwrap();
+        assert!(added.remove("renewal").is_some() && added.remove("mode").is_some(), "only added fields");
+        let old: V1Payload = serde_json::from_value(json).unwrap();
+        assert_eq!(old.status, SubscriptionState::Active);
+        // And an app of v1 that ignores unknown fields reads the whole new payload.
+        let whole = serde_json::to_string(&payload(&k)).unwrap();
+        #[derive(serde::Deserialize)]
+        struct Lenient { status: SubscriptionState, expires_at: Option<String> }
+        let lenient: Lenient = serde_json::from_str(&whole).unwrap();
+        assert_eq!((lenient.status, lenient.expires_at.as_deref()), (SubscriptionState::Active, Some("2026-02-21T09:30:00Z")));
     }
 
     #[test]

@@ -17,6 +17,27 @@ pub struct Plan {
     pub currency: String,
     pub duration_days: i64,
     pub features: Vec<String>,
+    /// `month` or `year`: the plan renews automatically at that interval. Absent for a plan
+    /// sold only once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Interval>,
+}
+
+/// A recurring plan's billing interval, as Stripe names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interval {
+    Month,
+    Year,
+}
+
+impl Interval {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Month => "month",
+            Self::Year => "year",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,6 +62,53 @@ pub struct ConfigResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckoutRequest {
     pub plan: String,
+    /// `auto` (the default): a Stripe subscription that renews by itself; `once`: one payment.
+    #[serde(default)]
+    pub renewal: RenewalChoice,
+    /// Test mode only: create the company's Stripe customer on this test clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_clock: Option<String>,
+}
+
+/// How a checkout pays: automatic renewal or a one-off payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RenewalChoice {
+    #[default]
+    Auto,
+    Once,
+}
+
+/// `renewal.mode` of the status: renewing automatically, prepaid once, or never paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RenewalMode {
+    Auto,
+    Once,
+    None,
+}
+
+/// `renewal.state`: Stripe's subscription, as far as access goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RenewalState {
+    Active,
+    PastDue,
+    Canceled,
+}
+
+/// `renewal` in `GET /api/subscription` (added to v1). Times are RFC 3339 UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewalStatus {
+    pub mode: RenewalMode,
+    pub state: Option<RenewalState>,
+    /// End of the last period actually paid.
+    pub paid_until: Option<String>,
+    /// When Stripe charges the card next (absent when nothing will be charged).
+    pub next_charge_at: Option<String>,
+    pub cancel_at_period_end: bool,
+    pub payment_failed: bool,
+    pub card_last4: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -88,6 +156,9 @@ pub struct SubscriptionStatus {
     /// `test` or `live` (added to v1: absent from older relays).
     #[serde(default)]
     pub mode: Option<StripeMode>,
+    /// Automatic renewal (added to v1: absent from older relays).
+    #[serde(default)]
+    pub renewal: Option<RenewalStatus>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod payments;
+pub mod renewals;
 pub mod subscriptions;
 
 use std::time::Duration;

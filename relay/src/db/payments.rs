@@ -170,7 +170,8 @@ fn stored_state(text: String) -> Result<SessionState, sqlx::Error> {
 }
 
 /// Extends the client's subscription by `duration_days` with the renewal rule
-/// `new_expiry = max(now, current_expiry) + duration` (an early renewal adds to the current
+/// `new_expiry = max(now, current_expiry) + duration` (the current expiry being the later of
+/// prepaid time and a period paid by a subscription that has stopped renewing) (an early renewal adds to the current
 /// expiry, an expired one restarts from now), computed by the database in the same statement so
 /// that concurrent instances always extend the latest value. Returns the new expiry and version;
 /// `None` when the client does not exist.
@@ -184,7 +185,10 @@ pub async fn extend_subscription(
     let row = sqlx::query(
         "UPDATE subscriptions
          SET plan = $2, version = version + 1, updated_at = $3,
-             expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at > $3 THEN expires_at ELSE $3 END + $4
+             expires_at = CASE
+                 WHEN paid_until IS NOT NULL AND paid_until > $3 AND (expires_at IS NULL OR paid_until > expires_at) THEN paid_until
+                 WHEN expires_at IS NOT NULL AND expires_at > $3 THEN expires_at
+                 ELSE $3 END + $4
          WHERE client_id = $1 RETURNING expires_at, version",
     )
     .bind(client.as_str())
@@ -216,6 +220,8 @@ pub struct StoredSession {
     pub client_id: String,
     pub plan: String,
     pub state: SessionState,
+    /// A session in mode `subscription`.
+    pub recurring: bool,
 }
 
 impl Db {
@@ -226,12 +232,13 @@ impl Db {
         client: &ClientId,
         plan: &str,
         amount: i64,
+        recurring: bool,
         origin: PaymentOrigin,
         now: i64,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO checkout_sessions (session_id, client_id, plan, amount_cents, currency, state, created_at, updated_at, origin)
-             VALUES ($1, $2, $3, $4, 'eur', 'open', $5, $5, $6) ON CONFLICT (session_id) DO NOTHING",
+            "INSERT INTO checkout_sessions (session_id, client_id, plan, amount_cents, currency, state, created_at, updated_at, origin, recurring)
+             VALUES ($1, $2, $3, $4, 'eur', 'open', $5, $5, $6, $7) ON CONFLICT (session_id) DO NOTHING",
         )
         .bind(session.as_str())
         .bind(client.as_str())
@@ -239,6 +246,7 @@ impl Db {
         .bind(amount)
         .bind(now)
         .bind(origin.as_str())
+        .bind(i64::from(recurring))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -249,7 +257,8 @@ impl Db {
     pub async fn rows_not_from_sandbox(&self) -> Result<i64, sqlx::Error> {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM checkout_sessions WHERE origin IS NULL OR origin <> 'sandbox')
-                  + (SELECT COUNT(*) FROM stripe_events WHERE origin IS NULL OR origin <> 'sandbox')",
+                  + (SELECT COUNT(*) FROM stripe_events WHERE origin IS NULL OR origin <> 'sandbox')
+                  + (SELECT COUNT(*) FROM invoices WHERE origin IS NULL OR origin <> 'sandbox')",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -261,7 +270,7 @@ impl Db {
         session: &SessionId,
     ) -> Result<Option<StoredSession>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT client_id, plan, state FROM checkout_sessions WHERE session_id = $1",
+            "SELECT client_id, plan, state, recurring FROM checkout_sessions WHERE session_id = $1",
         )
         .bind(session.as_str())
         .fetch_optional(&self.pool)
@@ -271,6 +280,7 @@ impl Db {
                 client_id: r.get(0),
                 plan: r.get(1),
                 state: stored_state(r.get(2))?,
+                recurring: r.get::<i64, _>(3) != 0,
             })
         })
         .transpose()

@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::Db;
 use crate::domain::ClientId;
+use crate::renewal::{RenewalPolicy, RenewalRow, parse_state};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubscriptionRow {
@@ -12,7 +13,21 @@ pub struct SubscriptionRow {
     pub version: i64,
     /// A checkout completed with a delayed method (SEPA) whose funds have not arrived.
     pub payment_pending: bool,
+    pub renewal: RenewalRow,
 }
+
+impl SubscriptionRow {
+    /// End of access: prepaid one-off time or what automatic renewal gives, the later.
+    pub fn access_end(&self, policy: &RenewalPolicy) -> Option<i64> {
+        crate::renewal::access_end(self.expires_at, &self.renewal, policy)
+    }
+}
+
+/// The columns `row_of` reads, after the ones each query puts first.
+const COLUMNS: &str = "s.plan, s.expires_at, s.version,
+    (SELECT COUNT(*) FROM checkout_sessions k WHERE k.client_id = s.client_id AND k.state = 'pending'),
+    s.subscription_id, s.renewal_state, s.paid_until, s.current_period_end, s.cancel_at_period_end,
+    s.payment_failed, s.card_last4";
 
 fn row_of(r: &sqlx::any::AnyRow, offset: usize) -> SubscriptionRow {
     SubscriptionRow {
@@ -20,6 +35,15 @@ fn row_of(r: &sqlx::any::AnyRow, offset: usize) -> SubscriptionRow {
         expires_at: r.get(offset + 1),
         version: r.get(offset + 2),
         payment_pending: r.get::<i64, _>(offset + 3) > 0,
+        renewal: RenewalRow {
+            subscription_id: r.get(offset + 4),
+            state: r.get::<Option<String>, _>(offset + 5).as_deref().and_then(parse_state),
+            paid_until: r.get(offset + 6),
+            current_period_end: r.get(offset + 7),
+            cancel_at_period_end: r.get::<i64, _>(offset + 8) != 0,
+            payment_failed: r.get::<i64, _>(offset + 9) != 0,
+            card_last4: r.get(offset + 10),
+        },
     }
 }
 
@@ -32,8 +56,7 @@ impl Db {
     ) -> Result<Vec<(String, ClientId, SubscriptionRow)>, sqlx::Error> {
         let placeholders = super::placeholder_rows(hashes.len(), 1, 1);
         let sql = format!(
-            "SELECT c.token_hash, c.id, s.plan, s.expires_at, s.version,
-                    (SELECT COUNT(*) FROM checkout_sessions k WHERE k.client_id = c.id AND k.state = 'pending')
+            "SELECT c.token_hash, c.id, {COLUMNS}
              FROM clients c JOIN subscriptions s ON s.client_id = c.id
              WHERE c.revoked_at IS NULL AND c.token_hash IN ({})",
             placeholders.join(", ")
@@ -53,11 +76,8 @@ impl Db {
         &self,
         client: &ClientId,
     ) -> Result<Option<SubscriptionRow>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT plan, expires_at, version,
-                    (SELECT COUNT(*) FROM checkout_sessions c WHERE c.client_id = s.client_id AND c.state = 'pending')
-             FROM subscriptions s WHERE client_id = $1",
-        )
+        let sql = format!("SELECT {COLUMNS} FROM subscriptions s WHERE client_id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(client.as_str())
         .fetch_optional(&self.pool)
         .await?;

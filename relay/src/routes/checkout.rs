@@ -1,57 +1,118 @@
 //! Creating a Stripe Checkout Session for the token's owner. The client always comes from the
-//! token, never from the body; nothing is stored unless Stripe created the session.
+//! token, never from the body; nothing is stored unless Stripe created the session. Automatic
+//! renewal (the default) subscribes the company's own Stripe customer, created at its first
+//! checkout; while its subscription is live, no second checkout of either kind is opened.
 
 use axum::Json;
 use axum::extract::State;
-use erp_btp_protocol::{CheckoutRequest, CheckoutResponse};
+use erp_btp_protocol::{CheckoutRequest, CheckoutResponse, Plan, RenewalChoice, StripeMode};
 
 use crate::AppState;
 use crate::auth::BearerClient;
 use crate::domain::ClientId;
 use crate::error::{AppError, JsonBody};
+use crate::stripe::Renew;
+
+/// Stripe refuses a `trial_end` less than 48 hours away.
+const MIN_DEFERRAL: i64 = 48 * 3600;
 
 pub async fn create(
     State(state): State<AppState>,
     BearerClient(client): BearerClient,
     JsonBody(request): JsonBody<CheckoutRequest>,
 ) -> Result<Json<CheckoutResponse>, AppError> {
-    start_checkout(&state, &client, &request.plan)
-        .await
-        .map(Json)
+    start_checkout(&state, &client, &request).await.map(Json)
 }
 
 /// Shared by the API and the renewal page.
 pub async fn start_checkout(
     state: &AppState,
     client: &ClientId,
-    plan_id: &str,
+    request: &CheckoutRequest,
 ) -> Result<CheckoutResponse, AppError> {
     let plan = state
         .plans
-        .get(plan_id)
-        .ok_or_else(|| AppError::UnknownPlan(plan_id.chars().take(40).collect()))?;
+        .get(&request.plan)
+        .ok_or_else(|| AppError::UnknownPlan(request.plan.chars().take(40).collect()))?;
+    if request.test_clock.is_some() && state.stripe_settings.mode == StripeMode::Live {
+        return Err(AppError::BadRequest(
+            "test_clock_in_live_mode",
+            "Les horloges de test Stripe n'existent qu'en mode test : retirez « test_clock ».".into(),
+        ));
+    }
+    let row = state.db.subscription(client).await?.ok_or(AppError::Unauthorized)?;
+    if row.renewal.is_live() {
+        return Err(AppError::Conflict(
+            "subscription_live",
+            "Votre abonnement se renouvelle déjà automatiquement : pour changer de carte, de formule ou arrêter le renouvellement, passez par « Gérer le paiement » (portail Stripe).".into(),
+        ));
+    }
     let success = state
         .settings
         .public_url("/payment-success?session_id={CHECKOUT_SESSION_ID}");
     let cancel = state.settings.public_url("/payment-cancelled");
+    let customer;
+    let renew = match request.renewal {
+        RenewalChoice::Once => None,
+        RenewalChoice::Auto => {
+            let interval = plan.interval.ok_or_else(|| {
+                AppError::BadRequest(
+                    "plan_not_renewable",
+                    format!("Le plan « {} » se paie en une fois : choisissez « renewal »: « once ».", plan.id),
+                )
+            })?;
+            customer = company_customer(state, client, request.test_clock.as_deref()).await?;
+            // Prepaid time left: the first automatic charge waits for it to run out.
+            let now = state.clock.now();
+            let first_charge_at = row.expires_at.filter(|e| *e >= now + MIN_DEFERRAL);
+            Some(Renew { customer: &customer, interval, first_charge_at })
+        }
+    };
     let (session, url) = state
         .stripe
-        .create_session(client, plan, &success, &cancel)
+        .create_session(client, plan, renew.as_ref(), &success, &cancel)
         .await?;
-    state
-        .db
-        .record_new_session(
-            &session,
-            client,
-            &plan.id,
-            plan.price_cents,
-            state.origin,
-            state.clock.now(),
-        )
-        .await?;
-    tracing::info!(target: "stripe_service", "Checkout session created: {session} for client {client}, plan {}", plan.id);
+    record(state, client, plan, renew.is_some(), &session).await?;
     Ok(CheckoutResponse {
         session_id: session.to_string(),
         url,
     })
+}
+
+async fn record(
+    state: &AppState,
+    client: &ClientId,
+    plan: &Plan,
+    recurring: bool,
+    session: &crate::domain::SessionId,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    state
+        .db
+        .record_new_session(session, client, &plan.id, plan.price_cents, recurring, state.origin, now)
+        .await?;
+    tracing::info!(target: "stripe_service", "Checkout session created: {session} for client {client}, plan {}", plan.id);
+    Ok(())
+}
+
+/// The company's Stripe customer: the stored one, or a new one (on `test_clock` if given).
+async fn company_customer(
+    state: &AppState,
+    client: &ClientId,
+    test_clock: Option<&str>,
+) -> Result<String, AppError> {
+    if let Some((customer, clock)) = state.db.customer(client).await? {
+        if test_clock.is_some() && clock.as_deref() != test_clock {
+            return Err(AppError::BadRequest(
+                "test_clock_mismatch",
+                "Le client Stripe de cette entreprise existe déjà sur une autre horloge de test.".into(),
+            ));
+        }
+        return Ok(customer);
+    }
+    let name = state.db.client_name(client).await?.unwrap_or_else(|| client.to_string());
+    let created = state.billing.create_customer(&name, client.as_str(), test_clock).await?;
+    let kept = state.db.keep_customer(client, &created, test_clock).await?;
+    tracing::info!(target: "stripe_service", "Stripe customer {kept} for client {client}");
+    Ok(kept)
 }

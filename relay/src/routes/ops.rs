@@ -29,7 +29,9 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(state.changes.waiting()),
+        state
+            .metrics
+            .render(state.changes.waiting(), &state.db.renewal_states().await.unwrap_or_default()),
     )
 }
 

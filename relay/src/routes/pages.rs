@@ -6,7 +6,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use erp_btp_protocol::{Plan, SubscriptionState, fr};
+use erp_btp_protocol::{CheckoutRequest, Plan, RenewalChoice, RenewalMode, SubscriptionState, SubscriptionStatus, fr};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -25,6 +25,8 @@ pub struct PlanView {
     pub amount: String,
     pub features: Vec<String>,
     pub note: Option<String>,
+    /// The plan can renew automatically (it has an interval).
+    pub renewable: bool,
 }
 
 fn plan_views(plans: &[Plan]) -> Vec<PlanView> {
@@ -46,9 +48,33 @@ fn plan_views(plans: &[Plan]) -> Vec<PlanView> {
                 amount: fr::euros(p.price_cents),
                 features: p.features.clone(),
                 note,
+                renewable: p.interval.is_some(),
             }
         })
         .collect()
+}
+
+/// « Renouvellement automatique le 24 décembre 2026 — carte •••• 4242 », for a company whose
+/// subscription renews by itself.
+fn renewal_note(status: &SubscriptionStatus) -> Option<String> {
+    let r = status.renewal.as_ref().filter(|r| r.mode == RenewalMode::Auto)?;
+    let date = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+            .map(|d| fr::date(d.timestamp()))
+    };
+    let card = r.card_last4.as_deref().map(|l| format!(" — carte •••• {l}")).unwrap_or_default();
+    Some(match date(&r.next_charge_at) {
+        Some(next) if !r.payment_failed => format!("Renouvellement automatique le {next}{card}."),
+        _ if r.payment_failed => format!(
+            "Le prélèvement a échoué : mettez à jour votre carte avant le {}.",
+            date(&status.expires_at).unwrap_or_default()
+        ),
+        _ => format!(
+            "Renouvellement automatique désactivé — accès jusqu'au {}.",
+            date(&status.expires_at).unwrap_or_default()
+        ),
+    })
 }
 
 pub(crate) fn page(t: impl Template, status: StatusCode) -> Response {
@@ -95,6 +121,9 @@ struct RenewPage {
     expiry: Option<String>,
     days: i64,
     plans: Vec<PlanView>,
+    renewal: Option<String>,
+    /// The subscription renews by itself: no plan to choose (a checkout would be refused).
+    live: bool,
     error: Option<String>,
 }
 
@@ -179,6 +208,8 @@ async fn renew_page(
             expiry: expiry_ts.map(fr::date),
             days: status.days_remaining,
             plans: plan_views(state.plans.all()),
+            renewal: renewal_note(&status),
+            live: status.renewal.as_ref().is_some_and(|r| r.mode == RenewalMode::Auto),
             error,
         },
         code,
@@ -189,6 +220,7 @@ async fn renew_page(
 pub struct RenewForm {
     link: String,
     plan: String,
+    renewal: Option<String>,
 }
 
 pub async fn renew_checkout(
@@ -199,7 +231,15 @@ pub async fn renew_checkout(
         Ok(client) => client,
         Err(refused) => return refused,
     };
-    match start_checkout(&state, &client, &form.plan).await {
+    let request = CheckoutRequest {
+        plan: form.plan.clone(),
+        renewal: match form.renewal.as_deref() {
+            Some("once") => RenewalChoice::Once,
+            _ => RenewalChoice::Auto,
+        },
+        test_clock: None,
+    };
+    match start_checkout(&state, &client, &request).await {
         Ok(session) => Redirect::to(&session.url).into_response(),
         Err(e) => {
             let (_, _, message) = e.parts();

@@ -8,7 +8,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use chrono::{DateTime, SecondsFormat, Utc};
 use erp_btp_protocol::{
-    ENTITLEMENT_TYP, EntitlementPayload, PublicKeyResponse, RenewLinkResponse, SubscriptionStatus,
+    ENTITLEMENT_TYP, EntitlementPayload, PublicKeyResponse, RenewLinkResponse, RenewalMode,
+    RenewalState, RenewalStatus, SubscriptionStatus,
 };
 use serde::Deserialize;
 
@@ -101,8 +102,10 @@ fn status_from_row(
     row: SubscriptionRow,
 ) -> SubscriptionStatus {
     let now = state.clock.now();
-    let status = subscription_state(now, row.expires_at, row.payment_pending);
-    let expires_at = row.expires_at.map(rfc3339);
+    let access_end = row.access_end(&state.renewal);
+    let status = subscription_state(now, access_end, row.payment_pending);
+    let expires_at = access_end.map(rfc3339);
+    let renewal = renewal_status(&row);
     let payload = EntitlementPayload {
         typ: ENTITLEMENT_TYP.into(),
         key_id: state.keys.key_id.clone(),
@@ -113,16 +116,36 @@ fn status_from_row(
         issued_at: rfc3339(now),
         version: row.version,
         mode: Some(state.stripe_settings.mode),
+        renewal: Some(renewal.clone()),
     };
     SubscriptionStatus {
         client_id: client.to_string(),
         plan: row.plan,
         status,
         expires_at,
-        days_remaining: days_remaining(now, row.expires_at),
+        days_remaining: days_remaining(now, access_end),
         version: row.version,
         entitlement: state.keys.sign_cached(payload),
         mode: Some(state.stripe_settings.mode),
+        renewal: Some(renewal),
+    }
+}
+
+fn renewal_status(row: &SubscriptionRow) -> RenewalStatus {
+    let r = &row.renewal;
+    let auto = r.subscription_id.is_some() && r.state.is_some_and(|s| s != RenewalState::Canceled);
+    RenewalStatus {
+        mode: match (auto, row.expires_at.or(r.paid_until)) {
+            (true, _) => RenewalMode::Auto,
+            (false, Some(_)) => RenewalMode::Once,
+            (false, None) => RenewalMode::None,
+        },
+        state: r.state,
+        paid_until: r.paid_until.map(rfc3339),
+        next_charge_at: r.next_charge_at().map(rfc3339),
+        cancel_at_period_end: r.cancel_at_period_end,
+        payment_failed: r.payment_failed,
+        card_last4: r.card_last4.clone(),
     }
 }
 

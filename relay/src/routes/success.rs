@@ -38,6 +38,8 @@ struct SuccessPage {
     result: PaymentResult,
     plan: String,
     days: i64,
+    recurring: bool,
+    every: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -59,12 +61,12 @@ pub async fn success(State(state): State<AppState>, Query(q): Query<SuccessQuery
         .session_id
         .as_deref()
         .and_then(|text| session_of_mode(text, state.stripe_settings.mode));
-    let (result, plan_id) = match id {
-        None => (PaymentResult::Unknown, String::new()),
+    let (result, plan_id, recurring) = match id {
+        None => (PaymentResult::Unknown, String::new(), false),
         Some(id) => payment_result(&state, &id).await.unwrap_or_else(|e| {
             let error = crate::error::chain(&e);
             tracing::error!(error, session = %id, "success page could not check the session");
-            (PaymentResult::Unverified, String::new())
+            (PaymentResult::Unverified, String::new(), false)
         }),
     };
     let plan = state.plans.get(&plan_id);
@@ -79,6 +81,11 @@ pub async fn success(State(state): State<AppState>, Query(q): Query<SuccessQuery
             result,
             plan: plan.map(|p| p.name.clone()).unwrap_or(plan_id),
             days: plan.map_or(0, |p| p.duration_days),
+            recurring,
+            every: match plan.and_then(|p| p.interval) {
+                Some(erp_btp_protocol::Interval::Year) => "chaque année",
+                _ => "chaque mois",
+            },
         },
         status,
     );
@@ -96,21 +103,31 @@ pub async fn success(State(state): State<AppState>, Query(q): Query<SuccessQuery
 async fn payment_result(
     state: &AppState,
     id: &SessionId,
-) -> Result<(PaymentResult, String), AppError> {
+) -> Result<(PaymentResult, String, bool), AppError> {
     let Some(stored) = state.db.stored_session(id).await? else {
-        return Ok((PaymentResult::Unknown, String::new()));
+        return Ok((PaymentResult::Unknown, String::new(), false));
     };
     if stored.state == SessionState::Fulfilled {
-        return Ok((PaymentResult::Applied, stored.plan));
+        return Ok((PaymentResult::Applied, stored.plan, stored.recurring));
     }
     if !state.success_lookups.take() {
-        return Ok((PaymentResult::Busy, stored.plan));
+        return Ok((PaymentResult::Busy, stored.plan, stored.recurring));
     }
     let facts = match state.stripe.retrieve_session(id).await {
-        Err(StripeFailure::NotFound) => return Ok((PaymentResult::Unknown, String::new())),
+        Err(StripeFailure::NotFound) => return Ok((PaymentResult::Unknown, String::new(), false)),
         other => other?,
     };
-    let outcome = state.writer.submit(Work::Lookup(facts)).await?;
+    let subscription = match facts.subscription.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => crate::fulfil::fetch_subscription(&state.billing, id).await?,
+        None => None,
+    };
+    let outcome = state
+        .writer
+        .submit(Work::Lookup {
+            session: facts,
+            subscription,
+        })
+        .await?;
     let result = match outcome.session_state() {
         Some(SessionState::Fulfilled) => PaymentResult::Applied,
         Some(SessionState::Pending) => PaymentResult::Pending,
@@ -118,5 +135,5 @@ async fn payment_result(
         Some(SessionState::Rejected) => PaymentResult::Rejected,
         _ => PaymentResult::Unfinished,
     };
-    Ok((result, stored.plan))
+    Ok((result, stored.plan, stored.recurring))
 }

@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::{AppError, read_body};
-use crate::fulfil::Work;
 use crate::signature;
 use crate::stripe::{WebhookEvent, parse_event};
 
@@ -31,7 +30,8 @@ impl FromRequest<AppState> for VerifiedEvent {
             header.as_deref(),
             &body,
             &state.stripe_settings.webhook_secrets,
-            state.clock.now(),
+            // Stripe signs every delivery with the real time, test clocks included.
+            crate::clock::system_now(),
         )?;
         let payload = String::from_utf8(body.to_vec())
             .map_err(|_| AppError::BadRequest("invalid_event", "Événement non UTF-8.".into()))?;
@@ -48,13 +48,8 @@ pub async fn receive(
 ) -> Result<Json<Value>, AppError> {
     tracing::info!(target: "stripe_service", "Webhook received: {}", verified.event.event_type);
     let event_id = verified.event.id.clone();
-    let outcome = state
-        .writer
-        .submit(Work::Event {
-            event: verified.event,
-            payload: verified.payload,
-        })
-        .await?;
+    let work = crate::fulfil::prepare(&state.billing, verified.event, verified.payload).await?;
+    let outcome = state.writer.submit(work).await?;
     let label = outcome.label();
     state.metrics.observe_webhook(&label);
     tracing::debug!(event = %event_id, outcome = %label, "webhook handled");

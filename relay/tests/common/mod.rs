@@ -243,7 +243,7 @@ impl World {
             .post_json(
                 "/api/stripe/create-checkout-session",
                 Some(&self.token),
-                &format!(r#"{{"plan":"{plan}"}}"#),
+                &format!(r#"{{"plan":"{plan}","renewal":"once"}}"#),
             )
             .await;
         assert_eq!(status, 200, "{body}");
@@ -344,7 +344,7 @@ impl World {
     pub async fn renew_form(&self, link: &str, plan: &str) -> reqwest::Response {
         self.http
             .post(format!("{}/renew-subscription", self.base))
-            .form(&[("link", link), ("plan", plan)])
+            .form(&[("link", link), ("plan", plan), ("renewal", "once")])
             .send()
             .await
             .unwrap()
@@ -433,11 +433,13 @@ pub async fn create_checkout(http: &reqwest::Client, base: &str, token: &str) ->
     http.post(format!("{base}/api/stripe/create-checkout-session"))
         .bearer_auth(token)
         .header("content-type", "application/json")
-        .body(r#"{"plan":"mensuel"}"#)
+        .body(r#"{"plan":"mensuel","renewal":"once"}"#)
         .send()
         .await
         .unwrap()
 }
+
+pub mod billing;
 
 pub const DAY: i64 = 86_400;
 

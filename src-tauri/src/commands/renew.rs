@@ -1,5 +1,6 @@
 //! Renewing: Stripe Checkout in the system browser, then waiting for the relay.
 
+use erp_btp_protocol::RenewalChoice;
 use tauri::State;
 
 use crate::desktop::{Desktop, RenewalStarted, WaitOutcome};
@@ -9,8 +10,11 @@ use crate::error::DesktopError;
 pub async fn start_renewal(
     desktop: State<'_, Desktop>,
     plan: String,
+    renewal: Option<RenewalChoice>,
 ) -> Result<RenewalStarted, DesktopError> {
-    desktop.start_renewal(&plan).await
+    desktop
+        .start_renewal(&plan, renewal.unwrap_or_default())
+        .await
 }
 
 #[tauri::command]

@@ -8,4 +8,8 @@ price: string,
 /**
  * « 30 jours »
  */
-duration: string, };
+duration: string, 
+/**
+ * The plan can renew automatically.
+ */
+renewable: boolean, };

@@ -1,6 +1,9 @@
 //! `relay simulate`: the original specification's interactive test, kept as a terminal walk-through
 //! of one renewal against a relay started with `serve --sandbox`. Each step is printed; the
 //! payment is made through the sandbox's hosted checkout form, exactly as a browser would.
+//! Automatic renewal has its own steps (`subscribe`, `year`…, see `renewal`).
+
+mod renewal;
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -13,6 +16,9 @@ use serde_json::{Value, json};
 
 #[derive(Args)]
 pub struct SimulateArgs {
+    /// Étape du renouvellement automatique (sans étape : un paiement unique pas à pas).
+    #[command(subcommand)]
+    step: Option<renewal::Step>,
     /// Adresse du relais (lancé avec `relay serve --sandbox`).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     relay: String,
@@ -142,6 +148,10 @@ struct Walk {
 
 pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let walk = Walk::connect(&args.relay, args.token).await?;
+    if let Some(step) = args.step {
+        renewal::run(&walk, step, args.plan).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let before = walk.status(0, 0).await?;
     println!(
         "2. Abonnement actuel du client {} : {} (échéance {}).",
@@ -153,7 +163,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         Some(p) => p,
         None => walk.choose_plan().await?,
     };
-    let session = walk.create_checkout(&plan).await?;
+    let session = walk.create_checkout(&plan, json!({ "renewal": "once" })).await?;
     println!(
         "3. Session de paiement créée : {}\n   {}",
         session.session_id, session.url
@@ -241,12 +251,14 @@ impl Walk {
         Ok(pick("Plan :", &choices)?.to_owned())
     }
 
-    async fn create_checkout(&self, plan: &str) -> anyhow::Result<CheckoutResponse> {
+    /// A checkout for `plan`, with the other fields of `extra` (`renewal`, `test_clock`).
+    async fn create_checkout(&self, plan: &str, mut extra: Value) -> anyhow::Result<CheckoutResponse> {
+        extra["plan"] = plan.into();
         let resp = self
             .http
             .post(format!("{}/api/stripe/create-checkout-session", self.relay))
             .bearer_auth(&self.token)
-            .json(&json!({ "plan": plan }))
+            .json(&extra)
             .send()
             .await?;
         if !resp.status().is_success() {

@@ -1,0 +1,466 @@
+//! The sandbox's Billing slice: customers, subscriptions, invoices and test clocks, and the engine
+//! that moves a test clock forward as Stripe does: at each period boundary a renewal invoice is
+//! created, finalised an hour (clock time) later and charged to the customer's card; a declined
+//! charge makes the subscription `past_due` and is retried on a schedule, and after the last
+//! failed retry the subscription is cancelled. Objects are rendered in `json.rs`, served in `api.rs`.
+
+pub mod api;
+pub mod json;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Months};
+use serde_json::{Value, json};
+
+use crate::Sandbox;
+
+/// The card that pays, and the one that attaches to a customer but declines every charge.
+pub const CARD_PAYS: &str = "4242424242424242";
+pub const CARD_DECLINES_LATER: &str = "4000000000000341";
+
+/// Stripe finalises a renewal invoice about an hour after the period ends.
+pub const FINALIZE_AFTER: i64 = 3600;
+/// Days between a failed charge and the next retry; after the last retry fails, the
+/// subscription is cancelled (Stripe's default "cancel the subscription" setting).
+pub const RETRY_DAYS: [i64; 3] = [3, 2, 2];
+const DAY: i64 = 86_400;
+
+#[derive(Debug, Clone)]
+pub struct Customer {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub locales: Vec<String>,
+    pub test_clock: Option<String>,
+    /// The card on file (its number), set at checkout or by the card-replacement control.
+    pub card: Option<String>,
+    /// Payment method id of that card.
+    pub payment_method: Option<String>,
+    pub created: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestClock {
+    pub id: String,
+    pub name: Option<String>,
+    pub frozen_time: i64,
+    pub advancing: bool,
+    pub created: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interval {
+    Month,
+    Year,
+}
+
+impl Interval {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "month" => Some(Self::Month),
+            "year" => Some(Self::Year),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Month => "month",
+            Self::Year => "year",
+        }
+    }
+    /// `periods` intervals after `anchor`, on the anchor's day of the month when it exists
+    /// (Stripe's billing cycle anchor: 31 January → 28 February → 31 March).
+    pub fn after(self, anchor: i64, periods: u32) -> i64 {
+        let months = match self {
+            Self::Month => periods,
+            Self::Year => 12 * periods,
+        };
+        DateTime::from_timestamp(anchor, 0)
+            .and_then(|d| d.checked_add_months(Months::new(months)))
+            .map_or(anchor, |d| d.timestamp())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Price {
+    pub id: String,
+    pub product: String,
+    pub product_name: String,
+    pub unit_amount: i64,
+    pub currency: String,
+    pub interval: Interval,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubStatus {
+    Trialing,
+    Active,
+    PastDue,
+    Canceled,
+}
+
+impl SubStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Trialing => "trialing",
+            Self::Active => "active",
+            Self::PastDue => "past_due",
+            Self::Canceled => "canceled",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: String,
+    pub customer: String,
+    pub item_id: String,
+    pub price: Price,
+    pub metadata: BTreeMap<String, String>,
+    pub status: SubStatus,
+    pub cancel_at_period_end: bool,
+    pub canceled_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub created: i64,
+    /// Start of the first paid period (the trial's end, if any), from which periods count.
+    pub anchor: i64,
+    pub trial_start: Option<i64>,
+    pub trial_end: Option<i64>,
+    pub period_start: i64,
+    pub period_end: i64,
+    /// Paid periods started so far (the period index of `period_start`, from the anchor).
+    pub periods: u32,
+    pub latest_invoice: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceStatus {
+    Draft,
+    Open,
+    Paid,
+}
+
+#[derive(Debug, Clone)]
+pub struct Invoice {
+    pub id: String,
+    pub number: String,
+    pub customer: String,
+    pub subscription: String,
+    pub subscription_item: String,
+    pub price: String,
+    pub product: String,
+    pub sub_metadata: BTreeMap<String, String>,
+    pub line_id: String,
+    pub description: String,
+    pub status: InvoiceStatus,
+    pub amount: i64,
+    pub currency: String,
+    pub billing_reason: &'static str,
+    pub created: i64,
+    /// The invoice's own period, which looks back: the period just ended.
+    pub period_start: i64,
+    pub period_end: i64,
+    /// The line's period: the service paid for.
+    pub line_start: i64,
+    pub line_end: i64,
+    pub attempt_count: u32,
+    /// When the engine acts on it next: finalise a draft, or retry an open invoice.
+    pub next_action_at: Option<i64>,
+    pub finalized_at: Option<i64>,
+    pub paid_at: Option<i64>,
+    pub charge_failed: bool,
+}
+
+/// Everything Billing holds, behind the sandbox's one lock for it.
+#[derive(Debug, Default)]
+pub struct Books {
+    pub customers: BTreeMap<String, Customer>,
+    pub clocks: BTreeMap<String, TestClock>,
+    pub subscriptions: BTreeMap<String, Subscription>,
+    pub invoices: BTreeMap<String, Invoice>,
+    invoice_count: u64,
+}
+
+/// An event to emit once the lock is released: type, object, clock time, previous attributes.
+pub struct Pending {
+    pub event_type: &'static str,
+    pub object: Value,
+    pub created: i64,
+    pub previous: Option<Value>,
+}
+
+impl Books {
+    /// The time on the customer's test clock, or the wall clock.
+    pub fn time_of(&self, customer: &str) -> i64 {
+        self.customers
+            .get(customer)
+            .and_then(|c| c.test_clock.as_ref())
+            .and_then(|id| self.clocks.get(id))
+            .map_or_else(crate::now, |c| c.frozen_time)
+    }
+
+    fn next_number(&mut self) -> String {
+        self.invoice_count += 1;
+        format!("SBX-{:06}", self.invoice_count)
+    }
+
+    /// A new invoice for `sub` covering `[line_start, line_end]`, created at `now`.
+    fn new_invoice(&mut self, sub: &Subscription, line: (i64, i64), reason: &'static str, now: i64) -> Invoice {
+        let amount = if sub.status == SubStatus::Trialing { 0 } else { sub.price.unit_amount };
+        Invoice {
+            id: format!("in_{}", crate::random_id(24)),
+            number: self.next_number(),
+            customer: sub.customer.clone(),
+            subscription: sub.id.clone(),
+            subscription_item: sub.item_id.clone(),
+            price: sub.price.id.clone(),
+            product: sub.price.product.clone(),
+            sub_metadata: sub.metadata.clone(),
+            line_id: format!("il_{}", crate::random_id(24)),
+            description: format!("1 × {}", sub.price.product_name),
+            status: InvoiceStatus::Draft,
+            amount,
+            currency: sub.price.currency.clone(),
+            billing_reason: reason,
+            created: now,
+            period_start: if reason == "subscription_create" { now } else { sub.period_start.min(line.0) },
+            period_end: if reason == "subscription_create" { now } else { line.0 },
+            line_start: line.0,
+            line_end: line.1,
+            attempt_count: 0,
+            next_action_at: None,
+            finalized_at: None,
+            paid_at: None,
+            charge_failed: false,
+        }
+    }
+
+    /// Starts a subscription paid at checkout: its first invoice is finalised and paid at once
+    /// (a zero invoice when the first charge waits for `trial_end`).
+    pub fn start_subscription(
+        &mut self,
+        customer: &str,
+        price: Price,
+        metadata: BTreeMap<String, String>,
+        trial_end: Option<i64>,
+        out: &mut Vec<Pending>,
+    ) -> (Subscription, Invoice) {
+        let now = self.time_of(customer);
+        let anchor = trial_end.unwrap_or(now);
+        let mut sub = Subscription {
+            id: format!("sub_{}", crate::random_id(24)),
+            customer: customer.to_owned(),
+            item_id: format!("si_{}", crate::random_id(14)),
+            metadata,
+            status: if trial_end.is_some() { SubStatus::Trialing } else { SubStatus::Active },
+            cancel_at_period_end: false,
+            canceled_at: None,
+            ended_at: None,
+            created: now,
+            anchor,
+            trial_start: trial_end.map(|_| now),
+            trial_end,
+            period_start: now,
+            period_end: trial_end.unwrap_or_else(|| price.interval.after(anchor, 1)),
+            periods: 0,
+            latest_invoice: None,
+            price,
+        };
+        let mut invoice = self.new_invoice(&sub, (sub.period_start, sub.period_end), "subscription_create", now);
+        invoice.status = InvoiceStatus::Paid;
+        invoice.attempt_count = u32::from(invoice.amount > 0);
+        invoice.finalized_at = Some(now);
+        invoice.paid_at = Some(now);
+        sub.latest_invoice = Some(invoice.id.clone());
+        self.subscriptions.insert(sub.id.clone(), sub.clone());
+        self.invoices.insert(invoice.id.clone(), invoice.clone());
+        out.push(self.pending("customer.subscription.created", json::subscription(self, &sub), now, None));
+        for kind in ["invoice.created", "invoice.finalized", "invoice.paid", "invoice.payment_succeeded"] {
+            out.push(self.pending(kind, json::invoice(&invoice), now, None));
+        }
+        (sub, invoice)
+    }
+
+    fn pending(&self, event_type: &'static str, object: Value, created: i64, previous: Option<Value>) -> Pending {
+        Pending { event_type, object, created, previous }
+    }
+
+    /// Runs every subscription of `clock` up to `target`, action by action in time order,
+    /// with the clock showing each action's time so that objects and events carry it.
+    pub fn advance(&mut self, clock: &str, target: i64, out: &mut Vec<Pending>) {
+        loop {
+            let next = self.next_action(clock).filter(|(at, _)| *at <= target);
+            let Some((at, action)) = next else { break };
+            if let Some(c) = self.clocks.get_mut(clock) {
+                c.frozen_time = at;
+            }
+            match action {
+                Action::PeriodEnd(sub) => self.end_period(&sub, at, out),
+                Action::Invoice(id) => self.act_on_invoice(&id, at, out),
+            }
+        }
+        if let Some(c) = self.clocks.get_mut(clock) {
+            c.frozen_time = target.max(c.frozen_time);
+        }
+    }
+
+    fn on_clock(&self, customer: &str, clock: &str) -> bool {
+        self.customers
+            .get(customer)
+            .is_some_and(|c| c.test_clock.as_deref() == Some(clock))
+    }
+
+    fn next_action(&self, clock: &str) -> Option<(i64, Action)> {
+        let ends = self
+            .subscriptions
+            .values()
+            .filter(|s| s.status != SubStatus::Canceled && self.on_clock(&s.customer, clock))
+            .map(|s| (s.period_end, Action::PeriodEnd(s.id.clone())));
+        let invoices = self
+            .invoices
+            .values()
+            .filter(|i| self.on_clock(&i.customer, clock))
+            .filter_map(|i| i.next_action_at.map(|at| (at, Action::Invoice(i.id.clone()))));
+        ends.chain(invoices).min_by_key(|(at, _)| *at)
+    }
+
+    /// A period ended: cancel if asked to, else start the next period with a draft invoice.
+    fn end_period(&mut self, id: &str, now: i64, out: &mut Vec<Pending>) {
+        let Some(mut sub) = self.subscriptions.get(id).cloned() else { return };
+        if sub.cancel_at_period_end {
+            sub.status = SubStatus::Canceled;
+            sub.ended_at = Some(now);
+            sub.canceled_at.get_or_insert(now);
+            self.subscriptions.insert(id.to_owned(), sub.clone());
+            out.push(self.pending("customer.subscription.deleted", json::subscription(self, &sub), now, None));
+            return;
+        }
+        let previous = json!({"current_period_start": sub.period_start, "current_period_end": sub.period_end, "status": sub.status.as_str()});
+        if sub.status == SubStatus::Trialing {
+            sub.status = SubStatus::Active;
+        }
+        sub.periods += 1;
+        sub.period_start = sub.period_end;
+        sub.period_end = sub.price.interval.after(sub.anchor, sub.periods + 1);
+        let mut invoice = self.new_invoice(&sub, (sub.period_start, sub.period_end), "subscription_cycle", now);
+        invoice.next_action_at = Some(now + FINALIZE_AFTER);
+        sub.latest_invoice = Some(invoice.id.clone());
+        self.subscriptions.insert(id.to_owned(), sub.clone());
+        self.invoices.insert(invoice.id.clone(), invoice.clone());
+        out.push(self.pending("customer.subscription.updated", json::subscription(self, &sub), now, Some(previous)));
+        out.push(self.pending("invoice.created", json::invoice(&invoice), now, None));
+    }
+
+    /// Finalises a draft, then charges it; or retries an open invoice.
+    fn act_on_invoice(&mut self, id: &str, now: i64, out: &mut Vec<Pending>) {
+        let Some(mut invoice) = self.invoices.get(id).cloned() else { return };
+        invoice.next_action_at = None;
+        if invoice.status == InvoiceStatus::Draft {
+            invoice.status = InvoiceStatus::Open;
+            invoice.finalized_at = Some(now);
+            out.push(self.pending("invoice.finalized", json::invoice(&invoice), now, None));
+        }
+        self.invoices.insert(id.to_owned(), invoice);
+        self.charge(id, now, out);
+    }
+
+    /// Charges an open invoice to the customer's card, as Stripe does at finalisation, at each
+    /// retry, and when the customer gives a new card.
+    pub fn charge(&mut self, id: &str, now: i64, out: &mut Vec<Pending>) {
+        let Some(mut invoice) = self.invoices.get(id).cloned() else { return };
+        let Some(mut sub) = self.subscriptions.get(&invoice.subscription).cloned() else { return };
+        if invoice.status != InvoiceStatus::Open || sub.status == SubStatus::Canceled {
+            return;
+        }
+        let card = self.customers.get(&invoice.customer).and_then(|c| c.card.clone());
+        let pays = card.as_deref() == Some(CARD_PAYS) || invoice.amount == 0;
+        invoice.attempt_count += 1;
+        let previous = json!({"status": sub.status.as_str()});
+        if pays {
+            invoice.status = InvoiceStatus::Paid;
+            invoice.paid_at = Some(now);
+            invoice.next_action_at = None;
+            invoice.charge_failed = false;
+            self.invoices.insert(id.to_owned(), invoice.clone());
+            out.push(self.pending("invoice.paid", json::invoice(&invoice), now, None));
+            out.push(self.pending("invoice.payment_succeeded", json::invoice(&invoice), now, None));
+            if sub.status == SubStatus::PastDue {
+                sub.status = SubStatus::Active;
+                self.subscriptions.insert(sub.id.clone(), sub.clone());
+                out.push(self.pending("customer.subscription.updated", json::subscription(self, &sub), now, Some(previous)));
+            }
+            return;
+        }
+        invoice.charge_failed = true;
+        let retry = RETRY_DAYS.get(invoice.attempt_count as usize - 1).map(|d| now + d * DAY);
+        invoice.next_action_at = retry;
+        self.invoices.insert(id.to_owned(), invoice.clone());
+        out.push(self.pending("invoice.payment_failed", json::invoice(&invoice), now, None));
+        if retry.is_none() {
+            sub.status = SubStatus::Canceled;
+            sub.canceled_at = Some(now);
+            sub.ended_at = Some(now);
+            self.subscriptions.insert(sub.id.clone(), sub.clone());
+            out.push(self.pending("customer.subscription.deleted", json::subscription(self, &sub), now, None));
+        } else if sub.status != SubStatus::PastDue {
+            sub.status = SubStatus::PastDue;
+            self.subscriptions.insert(sub.id.clone(), sub.clone());
+            out.push(self.pending("customer.subscription.updated", json::subscription(self, &sub), now, Some(previous)));
+        }
+    }
+
+    /// Replaces the customer's card; an open invoice of a live subscription is charged to the
+    /// new card at once, as Stripe does when a customer updates their payment method.
+    pub fn replace_card(&mut self, customer: &str, number: &str, out: &mut Vec<Pending>) -> bool {
+        let Some(c) = self.customers.get_mut(customer) else { return false };
+        c.card = Some(number.to_owned());
+        c.payment_method = Some(format!("pm_{}", crate::random_id(24)));
+        let now = self.time_of(customer);
+        let open: Vec<String> = self
+            .invoices
+            .values()
+            .filter(|i| i.customer == customer && i.status == InvoiceStatus::Open)
+            .map(|i| i.id.clone())
+            .collect();
+        for id in open {
+            self.charge(&id, now, out);
+        }
+        true
+    }
+}
+
+enum Action {
+    PeriodEnd(String),
+    Invoice(String),
+}
+
+impl Sandbox {
+    /// Runs `change` on the books, then emits the events it produced, in order.
+    pub fn with_books<T>(&self, change: impl FnOnce(&mut Books, &mut Vec<Pending>) -> T) -> T {
+        let mut out = Vec::new();
+        let result = {
+            let mut books = self.books();
+            change(&mut books, &mut out)
+        };
+        for p in out {
+            self.emit_object(p.event_type, p.object, p.created, p.previous);
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monthly_periods_keep_the_anchor_day() {
+        let jan31 = 1_769_817_600; // 2026-01-31T00:00:00Z
+        let feb = Interval::Month.after(jan31, 1);
+        let mar = Interval::Month.after(jan31, 2);
+        assert_eq!(DateTime::from_timestamp(feb, 0).unwrap().to_rfc3339(), "2026-02-28T00:00:00+00:00");
+        assert_eq!(DateTime::from_timestamp(mar, 0).unwrap().to_rfc3339(), "2026-03-31T00:00:00+00:00");
+        assert_eq!(Interval::Year.after(jan31, 2) - jan31, 730 * DAY);
+    }
+}

@@ -1,0 +1,130 @@
+//! The relay's Billing calls to Stripe (customers, subscriptions, the event list), made with
+//! plain form-encoded HTTP as Stripe documents them and read leniently (`renewal::facts`), so
+//! that they work whatever API version the account uses and against the sandbox alike. The
+//! `Stripe-Version` sent is async-stripe's, the one the Checkout calls use.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::config::StripeSettings;
+use crate::renewal::facts::SubscriptionFacts;
+use crate::stripe::StripeFailure;
+
+#[derive(Clone)]
+pub struct BillingApi {
+    http: reqwest::Client,
+    base: String,
+    key: crate::config::Secret,
+}
+
+/// One page of `GET /v1/events`, newest first.
+pub struct EventPage {
+    pub events: Vec<Value>,
+    pub has_more: bool,
+}
+
+impl BillingApi {
+    pub fn new(settings: &StripeSettings) -> Result<Self, StripeFailure> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| StripeFailure::BadAnswer(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            base: format!("{}v1", settings.api_base),
+            key: settings.secret_key.clone(),
+        })
+    }
+
+    async fn call(&self, request: reqwest::RequestBuilder) -> Result<Value, StripeFailure> {
+        let response = request
+            .bearer_auth(self.key.expose())
+            .header("Stripe-Version", stripe_shared::version::VERSION.as_str())
+            .send()
+            .await
+            .map_err(|e| StripeFailure::Http(e.without_url()))?;
+        let status = response.status().as_u16();
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| StripeFailure::BadAnswer(format!("not JSON: {}", e.without_url())))?;
+        match status {
+            200..=299 => Ok(body),
+            404 => Err(StripeFailure::NotFound),
+            _ => Err(StripeFailure::Refused {
+                status,
+                message: body
+                    .pointer("/error/message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .chars()
+                    .take(300)
+                    .collect(),
+            }),
+        }
+    }
+
+    /// The company's Stripe customer: French, named, tagged with the client id, and on
+    /// `test_clock` when given (test mode only; the caller checks).
+    pub async fn create_customer(
+        &self,
+        name: &str,
+        client_id: &str,
+        test_clock: Option<&str>,
+    ) -> Result<String, StripeFailure> {
+        let mut form = vec![
+            ("name", name.to_owned()),
+            ("preferred_locales[]", "fr".to_owned()),
+            ("metadata[client_id]", client_id.to_owned()),
+        ];
+        if let Some(clock) = test_clock {
+            form.push(("test_clock", clock.to_owned()));
+        }
+        let body = self
+            .call(self.http.post(format!("{}/customers", self.base)).form(&form))
+            .await?;
+        body.get("id")
+            .and_then(Value::as_str)
+            .filter(|id| id.starts_with("cus_"))
+            .map(str::to_owned)
+            .ok_or_else(|| StripeFailure::BadAnswer("customer has no cus_ id".into()))
+    }
+
+    /// The subscription as Stripe holds it now, with its card and latest invoice expanded.
+    pub async fn subscription(&self, id: &str) -> Result<SubscriptionFacts, StripeFailure> {
+        if !id.starts_with("sub_") || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(StripeFailure::NotFound);
+        }
+        let body = self
+            .call(self.http.get(format!("{}/subscriptions/{id}", self.base)).query(&[
+                ("expand[]", "default_payment_method"),
+                ("expand[]", "latest_invoice"),
+            ]))
+            .await?;
+        SubscriptionFacts::read(&body)
+            .ok_or_else(|| StripeFailure::BadAnswer("not a subscription".into()))
+    }
+
+    /// One page of events of `types` created at or after `since`, after `starting_after`.
+    pub async fn events(
+        &self,
+        types: &[&str],
+        since: i64,
+        starting_after: Option<&str>,
+    ) -> Result<EventPage, StripeFailure> {
+        let mut query: Vec<(&str, String)> = types.iter().map(|t| ("types[]", (*t).to_owned())).collect();
+        query.push(("created[gte]", since.to_string()));
+        query.push(("limit", "100".into()));
+        if let Some(after) = starting_after {
+            query.push(("starting_after", after.to_owned()));
+        }
+        let body = self
+            .call(self.http.get(format!("{}/events", self.base)).query(&query))
+            .await?;
+        Ok(EventPage {
+            events: body.get("data").and_then(Value::as_array).cloned().unwrap_or_default(),
+            has_more: body.get("has_more").and_then(Value::as_bool).unwrap_or(false),
+        })
+    }
+}

@@ -1,0 +1,115 @@
+//! Renewal events applied inside the writer's transaction, in any order and any number of
+//! times: `invoice.paid` keyed on the invoice id, `invoice.payment_failed`, and the subscription
+//! as read from Stripe for `customer.subscription.*` notifications and for a paid subscription
+//! checkout (whose first invoice is the same invoice as its `invoice.paid`: it counts once).
+
+use erp_btp_protocol::RenewalState;
+use sqlx::AnyConnection;
+
+use super::facts::{InvoiceFacts, SubscriptionFacts};
+use super::{check_invoice, state_of};
+use crate::db::renewals as q;
+use crate::domain::{ClientId, PaymentOrigin};
+use crate::plans::Catalogue;
+
+/// What a renewal event did to the company's renewal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// A subscription checkout linked the company to its subscription.
+    Linked,
+    InvoicePaid { plan: String, paid_until: i64 },
+    PaymentFailed,
+    Synced(Option<RenewalState>),
+}
+
+impl Effect {
+    pub fn label(&self) -> String {
+        match self {
+            Effect::Linked => "subscription linked".into(),
+            Effect::InvoicePaid { .. } => "invoice paid".into(),
+            Effect::PaymentFailed => "renewal payment failed".into(),
+            Effect::Synced(state) => format!(
+                "subscription {}",
+                state.map_or("incomplete", super::state_word)
+            ),
+        }
+    }
+}
+
+/// Either a change (the client, what, its new version) or why nothing changed.
+pub type Applied = Result<(ClientId, Effect, i64), String>;
+
+/// `invoice.paid`: the line's period counts once, for the plan it paid.
+pub async fn invoice_paid(
+    conn: &mut AnyConnection,
+    inv: &InvoiceFacts,
+    plans: &Catalogue,
+    origin: PaymentOrigin,
+    now: i64,
+) -> Result<Applied, sqlx::Error> {
+    if inv.status.as_deref().is_some_and(|s| s != "paid") {
+        return Ok(Err(format!("invoice is {}", inv.status.as_deref().unwrap_or("?"))));
+    }
+    let (plan, end) = match check_invoice(inv, plans) {
+        Ok(checked) => checked,
+        Err(reason) => return Ok(Err(format!("rejected: {reason}"))),
+    };
+    let Some(client) = owner(conn, inv.client_id.as_deref(), inv.subscription.as_deref(), inv.customer.as_deref()).await? else {
+        return Ok(Err("rejected: no client for this invoice".into()));
+    };
+    let period = inv.line_period.expect("checked");
+    let origin = PaymentOrigin::of(inv.livemode, origin);
+    if !q::record_invoice(conn, &client, inv, &plan.id, period, origin, now).await? {
+        return Ok(Err("invoice already applied".into()));
+    }
+    let (paid_until, version) = q::extend_paid(conn, &client, inv, &plan.id, end, now)
+        .await?
+        .expect("the owner's row exists");
+    Ok(Ok((client, Effect::InvoicePaid { plan: plan.id.clone(), paid_until }, version)))
+}
+
+/// `invoice.payment_failed`: `past_due` while that period is unpaid.
+pub async fn payment_failed(conn: &mut AnyConnection, inv: &InvoiceFacts, now: i64) -> Result<Applied, sqlx::Error> {
+    let Some(client) = owner(conn, inv.client_id.as_deref(), inv.subscription.as_deref(), inv.customer.as_deref()).await? else {
+        return Ok(Err("rejected: no client for this invoice".into()));
+    };
+    let Some((_, end)) = inv.line_period else {
+        return Ok(Err("invoice line has no period".into()));
+    };
+    Ok(match q::mark_failed(conn, &client, inv, end, now).await? {
+        Some(version) => Ok((client, Effect::PaymentFailed, version)),
+        None => Err("period already paid, or not the company's live subscription".into()),
+    })
+}
+
+/// The subscription as Stripe holds it now; its latest invoice, when paid, counts as its
+/// `invoice.paid` would (once, by invoice id).
+pub async fn subscription(
+    conn: &mut AnyConnection,
+    sub: &SubscriptionFacts,
+    client: Option<&ClientId>,
+    plans: &Catalogue,
+    origin: PaymentOrigin,
+    now: i64,
+) -> Result<Applied, sqlx::Error> {
+    let named = client.map(ClientId::as_str).or(sub.client_id.as_deref());
+    let Some(client) = owner(conn, named, Some(&sub.id), sub.customer.as_deref()).await? else {
+        return Ok(Err("rejected: no client for this subscription".into()));
+    };
+    if let Some(inv) = sub.latest_invoice.as_ref().filter(|i| i.status.as_deref() == Some("paid")) {
+        invoice_paid(conn, inv, plans, origin, now).await?.ok();
+    }
+    Ok(match q::sync_subscription(conn, &client, sub, now).await? {
+        Some(version) => Ok((client, Effect::Synced(state_of(&sub.status)), version)),
+        None => Err("the company has another live subscription".into()),
+    })
+}
+
+async fn owner(
+    conn: &mut AnyConnection,
+    named: Option<&str>,
+    subscription: Option<&str>,
+    customer: Option<&str>,
+) -> Result<Option<ClientId>, sqlx::Error> {
+    q::client_for(conn, named, subscription, customer).await
+}

@@ -1,0 +1,213 @@
+//! Automatic renewal end to end, relay ⇄ sandbox over real HTTP, on test clocks: a year of
+//! monthly renewals, a yearly plan over two years, a failed renewal repaired or left to lapse,
+//! cancellation at period end, events in any order or lost and reconciled. Dates are checked
+//! exactly (calendar months, as Stripe bills), so a period counted twice cannot hide.
+
+mod common;
+
+use common::billing::{CARD_DECLINES, CARD_PAYS, months_after};
+use common::{Backend, DAY, World, start};
+use stripe_sandbox::{DeliveryOptions, FlushOrder};
+
+const HOUR: i64 = 3600;
+
+/// Subscribes on a fresh clock; returns the clock and the start of the first period.
+async fn subscribed(w: &World, plan: &str) -> (String, i64) {
+    let (clock, start) = w.new_clock().await;
+    let session = w.subscribe(plan, &clock).await;
+    assert_eq!(w.session_state(&session).await, "fulfilled");
+    (clock, start)
+}
+
+async fn a_year_of_monthly_renewals_keeps_access_exact_and_uninterrupted(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = subscribed(&w, "mensuel").await;
+    let (status, _, renewal) = w.renewal().await;
+    assert_eq!(status, "active");
+    assert_eq!(renewal["mode"], "auto");
+    assert_eq!(renewal["card_last4"], "4242");
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 1)));
+    for month in 1..=11 {
+        let boundary = months_after(t0, month);
+        // Half an hour after the period ended, the renewal invoice is not charged yet: the
+        // margin keeps the company working.
+        w.advance(&clock, boundary + HOUR / 2).await;
+        let (status, expires, _) = w.renewal().await;
+        assert_eq!(status, "active", "month {month}: access during the renewal");
+        assert_eq!(expires, Some(boundary + 2 * DAY));
+        w.advance(&clock, boundary + 2 * HOUR).await;
+        assert_eq!(w.paid_until().await, Some(months_after(t0, month + 1)), "month {month}");
+        let (status, expires, renewal) = w.renewal().await;
+        assert_eq!(status, "active");
+        assert_eq!(expires, Some(months_after(t0, month + 1) + 2 * DAY));
+        assert_eq!(renewal["state"], "active");
+        let next = chrono::DateTime::parse_from_rfc3339(renewal["next_charge_at"].as_str().unwrap());
+        assert_eq!(next.unwrap().timestamp(), months_after(t0, month + 1));
+    }
+    assert_eq!(w.paid_invoices().await, 12, "the first invoice and eleven renewals");
+    assert_eq!(w.count("SELECT COUNT(*) FROM invoices WHERE amount_cents = 4900").await, 12);
+    assert!(w.metrics().await.contains("relay_renewals_total{result=\"paid\"}"));
+}
+
+async fn a_yearly_plan_renews_over_two_years(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = subscribed(&w, "annuel").await;
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 12)));
+    for year in 1..=2 {
+        w.advance(&clock, months_after(t0, 12 * year) + 2 * HOUR).await;
+        assert_eq!(w.paid_until().await, Some(months_after(t0, 12 * (year + 1))));
+    }
+    assert_eq!(w.count("SELECT COUNT(*) FROM invoices WHERE amount_cents = 49900").await, 3);
+}
+
+async fn a_failed_renewal_is_past_due_in_its_grace_then_paid_by_a_new_card(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = subscribed(&w, "mensuel").await;
+    w.replace_card(CARD_DECLINES).await;
+    let boundary = months_after(t0, 1);
+    w.advance(&clock, boundary + 2 * HOUR).await;
+    let (status, expires, renewal) = w.renewal().await;
+    assert_eq!((status.as_str(), renewal["state"].as_str()), ("active", Some("past_due")));
+    assert_eq!(renewal["payment_failed"], true);
+    assert_eq!(expires, Some(boundary + 7 * DAY), "the grace, not the margin");
+    // After the margin would have ended, the grace still gives access.
+    w.advance(&clock, boundary + 4 * DAY).await;
+    assert_eq!(w.renewal().await.0, "active");
+    w.replace_card(CARD_PAYS).await;
+    let (status, expires, renewal) = w.renewal().await;
+    assert_eq!((status.as_str(), renewal["state"].as_str()), ("active", Some("active")));
+    assert_eq!(renewal["payment_failed"], false);
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 2)));
+    assert_eq!(expires, Some(months_after(t0, 2) + 2 * DAY));
+}
+
+async fn a_failed_renewal_left_alone_ends_access_after_the_grace_then_is_cancelled(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = subscribed(&w, "mensuel").await;
+    w.replace_card(CARD_DECLINES).await;
+    let boundary = months_after(t0, 1);
+    w.advance(&clock, boundary + 7 * DAY - 60).await;
+    assert_eq!(w.renewal().await.0, "active", "a minute before the grace ends");
+    w.advance(&clock, boundary + 7 * DAY + 1).await;
+    let (status, _, renewal) = w.renewal().await;
+    assert_eq!((status.as_str(), renewal["state"].as_str()), ("expired", Some("past_due")));
+    // Stripe's last retry fails an hour later and it cancels the subscription.
+    w.advance(&clock, boundary + 8 * DAY).await;
+    let (status, expires, renewal) = w.renewal().await;
+    assert_eq!((status.as_str(), renewal["state"].as_str()), ("expired", Some("canceled")));
+    assert_eq!(expires, Some(boundary), "access ran to the paid period, plus the grace while retried");
+    assert_eq!(w.count("SELECT COUNT(*) FROM stripe_events WHERE event_type = 'customer.subscription.deleted'").await, 1);
+    assert_eq!(w.paid_invoices().await, 1);
+}
+
+async fn cancelling_at_period_end_keeps_access_to_the_end_and_charges_nothing_more(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = subscribed(&w, "mensuel").await;
+    let sub = w.subscription_id().await;
+    w.stripe(reqwest::Method::POST, &format!("/v1/subscriptions/{sub}"), &[("cancel_at_period_end", "true".into())])
+        .await;
+    w.sandbox.idle().await;
+    let (status, expires, renewal) = w.renewal().await;
+    assert_eq!(status, "active");
+    assert_eq!(expires, Some(months_after(t0, 1)), "no margin once renewal is off");
+    assert_eq!((renewal["cancel_at_period_end"].as_bool(), renewal["next_charge_at"].as_str()), (Some(true), None));
+    w.advance(&clock, months_after(t0, 1) + 3 * DAY).await;
+    let (status, _, renewal) = w.renewal().await;
+    assert_eq!((status.as_str(), renewal["state"].as_str()), ("expired", Some("canceled")));
+    assert_eq!(w.paid_invoices().await, 1, "no further invoice");
+    // Cancelled, the company may subscribe again.
+    let (code, _) = w
+        .post_json("/api/stripe/create-checkout-session", Some(&w.token), r#"{"plan":"mensuel","renewal":"once"}"#)
+        .await;
+    assert_eq!(code, 200);
+}
+
+async fn a_live_subscription_refuses_a_second_checkout_of_either_kind(backend: Backend) {
+    let w = start(backend).await;
+    subscribed(&w, "mensuel").await;
+    for renewal in ["auto", "once"] {
+        let (code, body) = w
+            .post_json("/api/stripe/create-checkout-session", Some(&w.token), &format!(r#"{{"plan":"annuel","renewal":"{renewal}"}}"#))
+            .await;
+        assert_eq!(code, 409, "{body}");
+        assert_eq!(body["error"]["code"], "subscription_live");
+        assert!(body["error"]["message"].as_str().unwrap().contains("Gérer le paiement"));
+    }
+}
+
+/// Delivers the held events of one step in `order`, each duplicated.
+async fn deliver_held(w: &World, order: FlushOrder) {
+    w.sandbox.set_delivery_options(DeliveryOptions { duplicates: 2, ..Default::default() });
+    w.sandbox.flush(order).await;
+    w.sandbox.set_delivery_options(DeliveryOptions::default());
+}
+
+async fn every_new_event_in_reverse_order_and_duplicated_ends_in_the_same_state(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = w.new_clock().await;
+    w.sandbox.set_delivery_options(DeliveryOptions { hold: true, ..Default::default() });
+    w.subscribe("mensuel", &clock).await;
+    deliver_held(&w, FlushOrder::Reverse).await;
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 1)));
+    w.replace_card(CARD_DECLINES).await;
+    w.sandbox.set_delivery_options(DeliveryOptions { hold: true, ..Default::default() });
+    w.advance(&clock, months_after(t0, 1) + 2 * HOUR).await;
+    w.sandbox.set_delivery_options(DeliveryOptions { hold: true, ..Default::default() });
+    w.replace_card(CARD_PAYS).await;
+    deliver_held(&w, FlushOrder::Reverse).await;
+    let (status, _, renewal) = w.renewal().await;
+    assert_eq!(status, "active");
+    assert_eq!(renewal["state"], "active", "a late payment_failed never undoes the payment: {renewal}");
+    assert_eq!(renewal["payment_failed"], false);
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 2)));
+    assert_eq!(w.paid_invoices().await, 2);
+}
+
+async fn invoice_paid_alone_or_before_the_checkout_counts_once(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = w.new_clock().await;
+    w.sandbox.set_delivery_options(DeliveryOptions { drop: true, ..Default::default() });
+    w.subscribe("mensuel", &clock).await;
+    w.sandbox.set_delivery_options(DeliveryOptions::default());
+    let events = w.sandbox.events();
+    let body = |kind: &str| events.iter().find(|e| e.event_type == kind).unwrap().body.clone();
+    let sign = |b: &str| stripe_sandbox::fixtures::sign_now(common::SECRET, b);
+    let paid = body("invoice.paid");
+    assert_eq!(w.deliver(&paid, Some(&sign(&paid))).await, 200);
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 1)), "without checkout.session.completed");
+    let completed = body("checkout.session.completed");
+    assert_eq!(w.deliver(&completed, Some(&sign(&completed))).await, 200);
+    assert_eq!(w.deliver(&paid, Some(&sign(&paid))).await, 200);
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 1)));
+    assert_eq!(w.paid_invoices().await, 1, "the first invoice and its checkout count once");
+    assert_eq!(w.renewal().await.2["mode"], "auto");
+}
+
+async fn a_month_of_lost_webhooks_is_restored_by_reconciliation_once(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = subscribed(&w, "mensuel").await;
+    w.sandbox.set_delivery_options(DeliveryOptions { drop: true, ..Default::default() });
+    w.advance(&clock, months_after(t0, 1) + 2 * HOUR).await;
+    w.sandbox.set_delivery_options(DeliveryOptions::default());
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 1)), "the renewal's webhooks were lost");
+    let report = relay::reconcile::run(&w.state, 72 * HOUR).await.unwrap();
+    assert_eq!(report.applied, 2, "the renewal invoice and the subscription's new period: {:?}", report.lines);
+    assert_eq!(report.rejected, 0, "{:?}", report.lines);
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 2)));
+    assert_eq!(w.paid_invoices().await, 2);
+    let again = relay::reconcile::run(&w.state, 72 * HOUR).await.unwrap();
+    assert_eq!(again.applied, 0, "{:?}", again.lines);
+    assert!(again.lines.iter().all(|l| l.ends_with("déjà appliqué")), "{:?}", again.lines);
+}
+
+on_both_backends!(
+    a_year_of_monthly_renewals_keeps_access_exact_and_uninterrupted,
+    a_yearly_plan_renews_over_two_years,
+    a_failed_renewal_is_past_due_in_its_grace_then_paid_by_a_new_card,
+    a_failed_renewal_left_alone_ends_access_after_the_grace_then_is_cancelled,
+    cancelling_at_period_end_keeps_access_to_the_end_and_charges_nothing_more,
+    a_live_subscription_refuses_a_second_checkout_of_either_kind,
+    every_new_event_in_reverse_order_and_duplicated_ends_in_the_same_state,
+    invoice_paid_alone_or_before_the_checkout_counts_once,
+    a_month_of_lost_webhooks_is_restored_by_reconciliation_once,
+);
