@@ -220,6 +220,18 @@ async fn every_hostile_request_gets_a_4xx_and_changes_nothing() {
             Req::Checkout(format!(r#"{{"plan":"{}"}}"#, "m".repeat(10_000)), None),
         ),
         ("plan null", Req::Checkout(r#"{"plan":null}"#.into(), None)),
+        (
+            "unknown renewal",
+            Req::Checkout(r#"{"plan":"mensuel","renewal":"weekly"}"#.into(), None),
+        ),
+        (
+            "renewal as a number",
+            Req::Checkout(r#"{"plan":"mensuel","renewal":1}"#.into(), None),
+        ),
+        (
+            "test clock that does not exist",
+            Req::Checkout(r#"{"plan":"mensuel","test_clock":"clock_nope"}"#.into(), None),
+        ),
         ("body is an array", Req::Checkout("[]".into(), None)),
         (
             "deeply nested checkout body",

@@ -366,6 +366,7 @@ async fn checkout_creation_uses_the_tokens_client_and_refuses_unknown_plans() {
     for (body, code) in [
         (r#"{"plan":"hebdo"}"#, "unknown_plan"),
         (r#"{"plan":5}"#, "invalid_body"),
+        (r#"{"plan":"mensuel","renewal":"weekly"}"#, "invalid_body"),
         ("not json", "invalid_body"),
         ("{}", "invalid_body"),
     ] {

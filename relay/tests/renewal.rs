@@ -200,7 +200,95 @@ async fn a_month_of_lost_webhooks_is_restored_by_reconciliation_once(backend: Ba
     assert!(again.lines.iter().all(|l| l.ends_with("déjà appliqué")), "{:?}", again.lines);
 }
 
+async fn prepaid_time_is_used_up_before_the_first_automatic_charge(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = w.new_clock().await;
+    w.buy("mensuel").await;
+    let prepaid = w.expiry().await.unwrap();
+    assert!((prepaid - (t0 + 30 * DAY)).abs() <= 5);
+    w.subscribe("annuel", &clock).await;
+    assert_eq!(w.paid_until().await, Some(prepaid), "the first invoice is a zero one up to the prepaid end");
+    assert_eq!(w.count("SELECT COUNT(*) FROM invoices WHERE amount_cents = 0").await, 1);
+    let (_, expires, renewal) = w.renewal().await;
+    assert_eq!(expires, Some(prepaid + 2 * DAY));
+    let next = chrono::DateTime::parse_from_rfc3339(renewal["next_charge_at"].as_str().unwrap());
+    assert_eq!(next.unwrap().timestamp(), prepaid, "first charged when the prepaid time ends");
+    w.advance(&clock, prepaid + 2 * HOUR).await;
+    assert_eq!(w.paid_until().await, Some(months_after(prepaid, 12)));
+    assert_eq!(w.count("SELECT COUNT(*) FROM invoices WHERE amount_cents = 49900").await, 1);
+}
+
+/// The same `invoice.paid`, as an account on an API version before 2025-03-31 sends it.
+fn in_the_old_shape(body: &str) -> String {
+    let mut event: serde_json::Value = serde_json::from_str(body).unwrap();
+    let invoice = &mut event["data"]["object"];
+    let parent = invoice["parent"]["subscription_details"].take();
+    invoice["subscription"] = parent["subscription"].clone();
+    invoice["subscription_details"] = serde_json::json!({"metadata": parent["metadata"]});
+    invoice.as_object_mut().unwrap().remove("parent");
+    for line in invoice["lines"]["data"].as_array_mut().unwrap() {
+        line["subscription"] = line["parent"]["subscription_item_details"]["subscription"].clone();
+        line.as_object_mut().unwrap().remove("parent");
+    }
+    event["api_version"] = "2024-06-20".into();
+    event["id"] = format!("{}_old", event["id"].as_str().unwrap()).into();
+    event.to_string()
+}
+
+async fn an_invoice_in_the_pre_2025_03_31_shape_counts_the_same(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = subscribed(&w, "mensuel").await;
+    w.sandbox.set_delivery_options(DeliveryOptions { drop: true, ..Default::default() });
+    w.advance(&clock, months_after(t0, 1) + 2 * HOUR).await;
+    let paid = w.sandbox.events().into_iter().rev().find(|e| e.event_type == "invoice.paid").unwrap();
+    let old = in_the_old_shape(&paid.body);
+    assert!(!old.contains("subscription_item_details"));
+    let header = stripe_sandbox::fixtures::sign_now(common::SECRET, &old);
+    assert_eq!(w.deliver(&old, Some(&header)).await, 200);
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 2)));
+    assert_eq!(w.paid_invoices().await, 2);
+}
+
+/// Several instances share PostgreSQL only (SQLite is one relay's file).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_receiving_every_renewal_event_apply_each_once() {
+    let w = start(Backend::Postgres).await;
+    let other = common::start_relay(&w.db.url, &w.sandbox_base).await;
+    let (clock, t0) = subscribed(&w, "mensuel").await;
+    w.sandbox.set_delivery_options(DeliveryOptions { drop: true, ..Default::default() });
+    w.replace_card(CARD_DECLINES).await;
+    w.advance(&clock, months_after(t0, 1) + 2 * HOUR).await;
+    w.replace_card(CARD_PAYS).await;
+    w.sandbox.set_delivery_options(DeliveryOptions::default());
+    let events: Vec<String> = w.sandbox.events().into_iter().skip(6).map(|e| e.body).collect();
+    let mut sent = Vec::new();
+    for body in &events {
+        for base in [&w.base, &other.base] {
+            let header = stripe_sandbox::fixtures::sign_now(common::SECRET, body);
+            let request = w
+                .http
+                .post(format!("{base}/api/stripe/webhook"))
+                .header("stripe-signature", header)
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send();
+            sent.push(tokio::spawn(request));
+        }
+    }
+    for answer in sent {
+        assert_eq!(answer.await.unwrap().unwrap().status(), 200);
+    }
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 2)));
+    assert_eq!(w.paid_invoices().await, 2);
+    let (_, _, renewal) = w.renewal().await;
+    assert_eq!((renewal["state"].as_str(), renewal["payment_failed"].as_bool()), (Some("active"), Some(false)));
+    other.stop();
+}
+
 on_both_backends!(
+    prepaid_time_is_used_up_before_the_first_automatic_charge,
+    an_invoice_in_the_pre_2025_03_31_shape_counts_the_same,
+
     a_year_of_monthly_renewals_keeps_access_exact_and_uninterrupted,
     a_yearly_plan_renews_over_two_years,
     a_failed_renewal_is_past_due_in_its_grace_then_paid_by_a_new_card,

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::auth::BearerClient;
 use crate::domain::ClientId;
 use crate::error::{AppError, JsonBody};
-use crate::stripe::Renew;
+use crate::stripe::{Renew, StripeFailure};
 
 /// Stripe refuses a `trial_end` less than 48 hours away.
 const MIN_DEFERRAL: i64 = 48 * 3600;
@@ -111,7 +111,15 @@ async fn company_customer(
         return Ok(customer);
     }
     let name = state.db.client_name(client).await?.unwrap_or_else(|| client.to_string());
-    let created = state.billing.create_customer(&name, client.as_str(), test_clock).await?;
+    let created = match state.billing.create_customer(&name, client.as_str(), test_clock).await {
+        Err(StripeFailure::NotFound | StripeFailure::Refused { status: 400, .. }) if test_clock.is_some() => {
+            return Err(AppError::BadRequest(
+                "unknown_test_clock",
+                "Cette horloge de test n'existe pas chez Stripe (mode test) : créez-la d'abord.".into(),
+            ));
+        }
+        other => other?,
+    };
     let kept = state.db.keep_customer(client, &created, test_clock).await?;
     tracing::info!(target: "stripe_service", "Stripe customer {kept} for client {client}");
     Ok(kept)

@@ -337,10 +337,11 @@ impl Books {
             return;
         }
         let previous = json!({"current_period_start": sub.period_start, "current_period_end": sub.period_end, "status": sub.status.as_str()});
-        if sub.status == SubStatus::Trialing {
-            sub.status = SubStatus::Active;
+        // The trial ends at the anchor, where the first paid period starts.
+        match sub.status {
+            SubStatus::Trialing => sub.status = SubStatus::Active,
+            _ => sub.periods += 1,
         }
-        sub.periods += 1;
         sub.period_start = sub.period_end;
         sub.period_end = sub.price.interval.after(sub.anchor, sub.periods + 1);
         let mut invoice = self.new_invoice(&sub, (sub.period_start, sub.period_end), "subscription_cycle", now);
