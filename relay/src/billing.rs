@@ -82,7 +82,11 @@ impl BillingApi {
             form.push(("test_clock", clock.to_owned()));
         }
         let body = self
-            .call(self.http.post(format!("{}/customers", self.base)).form(&form))
+            .call(
+                self.http
+                    .post(format!("{}/customers", self.base))
+                    .form(&form),
+            )
             .await?;
         body.get("id")
             .and_then(Value::as_str)
@@ -97,10 +101,14 @@ impl BillingApi {
             return Err(StripeFailure::NotFound);
         }
         let body = self
-            .call(self.http.get(format!("{}/subscriptions/{id}", self.base)).query(&[
-                ("expand[]", "default_payment_method"),
-                ("expand[]", "latest_invoice"),
-            ]))
+            .call(
+                self.http
+                    .get(format!("{}/subscriptions/{id}", self.base))
+                    .query(&[
+                        ("expand[]", "default_payment_method"),
+                        ("expand[]", "latest_invoice"),
+                    ]),
+            )
             .await?;
         SubscriptionFacts::read(&body)
             .ok_or_else(|| StripeFailure::BadAnswer("not a subscription".into()))
@@ -113,7 +121,8 @@ impl BillingApi {
         since: i64,
         starting_after: Option<&str>,
     ) -> Result<EventPage, StripeFailure> {
-        let mut query: Vec<(&str, String)> = types.iter().map(|t| ("types[]", (*t).to_owned())).collect();
+        let mut query: Vec<(&str, String)> =
+            types.iter().map(|t| ("types[]", (*t).to_owned())).collect();
         query.push(("created[gte]", since.to_string()));
         query.push(("limit", "100".into()));
         if let Some(after) = starting_after {
@@ -123,8 +132,15 @@ impl BillingApi {
             .call(self.http.get(format!("{}/events", self.base)).query(&query))
             .await?;
         Ok(EventPage {
-            events: body.get("data").and_then(Value::as_array).cloned().unwrap_or_default(),
-            has_more: body.get("has_more").and_then(Value::as_bool).unwrap_or(false),
+            events: body
+                .get("data")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            has_more: body
+                .get("has_more")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
     }
 }

@@ -77,7 +77,10 @@ async fn reconcile(since: &str) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let stripe = settings.stripe.clone().expect("Stripe settings are read without --sandbox");
+    let stripe = settings
+        .stripe
+        .clone()
+        .expect("Stripe settings are read without --sandbox");
     let db = open_database(&settings).await?;
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     let origin = crate::startup::origin_of(stripe.mode);

@@ -80,7 +80,11 @@ impl Metrics {
     }
 
     pub fn observe_renewal(&self, paid: bool) {
-        let counter = if paid { &self.inner.renewals_paid } else { &self.inner.renewals_failed };
+        let counter = if paid {
+            &self.inner.renewals_paid
+        } else {
+            &self.inner.renewals_failed
+        };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 

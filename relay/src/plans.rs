@@ -13,7 +13,11 @@ pub struct Catalogue {
 impl Default for Catalogue {
     fn default() -> Self {
         let plan = |id: &str, name: &str, price_cents, duration_days, features: &[&str]| Plan {
-            interval: Some(if duration_days == 30 { Interval::Month } else { Interval::Year }),
+            interval: Some(if duration_days == 30 {
+                Interval::Month
+            } else {
+                Interval::Year
+            }),
             id: id.into(),
             name: name.into(),
             price_cents,

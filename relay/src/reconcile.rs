@@ -121,7 +121,9 @@ pub fn spawn_schedule(state: AppState, every: Duration) {
                     tracing::warn!(target: "stripe_service", "{}", report.summary());
                 }
                 Ok(_) => tracing::debug!("reconciliation found nothing missing"),
-                Err(e) => tracing::error!(error = %crate::error::chain(&e), "reconciliation failed; next run will retry"),
+                Err(e) => {
+                    tracing::error!(error = %crate::error::chain(&e), "reconciliation failed; next run will retry")
+                }
             }
         }
     });

@@ -49,7 +49,9 @@ pub enum Decision<'a> {
     },
     /// A subscription checkout is paid: link the company to its Stripe subscription, once;
     /// access comes from the subscription's paid invoices, never from the session itself.
-    Link { client: ClientId },
+    Link {
+        client: ClientId,
+    },
     Move(Transition),
     Ignore(String),
 }
@@ -212,16 +214,25 @@ mod tests {
         let plans = Catalogue::default();
         let mut session = facts(4900, "eur", "mensuel", "39");
         session.subscription = Some("sub_1".into());
-        assert!(matches!(decide(News::Completed, &session, &plans), Decision::Link { .. }));
+        assert!(matches!(
+            decide(News::Completed, &session, &plans),
+            Decision::Link { .. }
+        ));
         session.amount_total = Some(0);
         session.payment_status = Some(PaymentStatus::NoPaymentRequired);
         assert!(
-            matches!(decide(News::Completed, &session, &plans), Decision::Link { .. }),
+            matches!(
+                decide(News::Completed, &session, &plans),
+                Decision::Link { .. }
+            ),
             "a first charge deferred to the end of prepaid time"
         );
         let mut once = facts(0, "eur", "mensuel", "39");
         once.payment_status = Some(PaymentStatus::NoPaymentRequired);
-        assert!(matches!(decide(News::Completed, &once, &plans), Decision::Ignore(_)));
+        assert!(matches!(
+            decide(News::Completed, &once, &plans),
+            Decision::Ignore(_)
+        ));
     }
 
     #[test]

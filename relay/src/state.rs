@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use crate::billing::BillingApi;
 use crate::changes::Changes;
 use crate::clock::Clock;
 use crate::config::{Settings, StripeSettings};
@@ -15,7 +16,6 @@ use crate::limits::{Bucket, LongPolls};
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
 use crate::reader::Reader;
-use crate::billing::BillingApi;
 use crate::renewal::RenewalPolicy;
 use crate::stripe::StripeApi;
 use crate::writer::Writer;

@@ -5,14 +5,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use erp_btp_protocol::Interval;
 use erp_btp_protocol::Plan;
 use serde::Deserialize;
-use erp_btp_protocol::Interval;
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     CreateCheckoutSessionLineItemsPriceDataRecurring,
-    CreateCheckoutSessionLineItemsPriceDataRecurringInterval, CreateCheckoutSessionSubscriptionData,
-    ProductData, RetrieveCheckoutSession,
+    CreateCheckoutSessionLineItemsPriceDataRecurringInterval,
+    CreateCheckoutSessionSubscriptionData, ProductData, RetrieveCheckoutSession,
 };
 use stripe_shared::{CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode};
 
@@ -85,8 +85,12 @@ impl StripeApi {
         if let Some(renew) = renew {
             price.recurring = Some(CreateCheckoutSessionLineItemsPriceDataRecurring::new(
                 match renew.interval {
-                    Interval::Month => CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month,
-                    Interval::Year => CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Year,
+                    Interval::Month => {
+                        CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month
+                    }
+                    Interval::Year => {
+                        CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Year
+                    }
                 },
             ));
         }
@@ -159,7 +163,10 @@ fn facts_from_api(s: &CheckoutSession) -> SessionFacts {
             .and_then(|st| CheckoutStatus::parse(st.as_str())),
         livemode: s.livemode,
         subscription: (s.mode == CheckoutSessionMode::Subscription).then(|| {
-            s.subscription.as_ref().map(|x| x.id().as_str().to_owned()).unwrap_or_default()
+            s.subscription
+                .as_ref()
+                .map(|x| x.id().as_str().to_owned())
+                .unwrap_or_default()
         }),
     }
 }

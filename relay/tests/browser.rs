@@ -54,14 +54,21 @@ async fn a_subscription_in_chromium_pays_with_4242_and_says_it_renews_automatica
     tokio::task::spawn_blocking(move || {
         node(
             "checkout.mjs",
-            &[&link, "4242 4242 4242 4242", "Renouvellement automatique activé", "auto"],
+            &[
+                &link,
+                "4242 4242 4242 4242",
+                "Renouvellement automatique activé",
+                "auto",
+            ],
         )
     })
     .await
     .unwrap();
     w.sandbox.idle().await;
     let row = w.state.db.subscription(&w.client).await.unwrap().unwrap();
-    assert!(row.renewal.subscription_id.is_some() && row.renewal.paid_until.unwrap() > now() + 27 * DAY);
+    assert!(
+        row.renewal.subscription_id.is_some() && row.renewal.paid_until.unwrap() > now() + 27 * DAY
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -71,7 +78,12 @@ async fn a_one_off_renewal_in_chromium_types_the_card_pays_and_lands_on_the_succ
     tokio::task::spawn_blocking(move || {
         node(
             "checkout.mjs",
-            &[&link, "4242 4242 4242 4242", "votre paiement est confirmé", "once"],
+            &[
+                &link,
+                "4242 4242 4242 4242",
+                "votre paiement est confirmé",
+                "once",
+            ],
         )
     })
     .await
@@ -87,7 +99,12 @@ async fn a_3ds_renewal_in_chromium_confirms_and_pays() {
     tokio::task::spawn_blocking(move || {
         node(
             "checkout.mjs",
-            &[&link, "4000 0025 0000 3155", "votre paiement est confirmé", "once"],
+            &[
+                &link,
+                "4000 0025 0000 3155",
+                "votre paiement est confirmé",
+                "once",
+            ],
         )
     })
     .await
@@ -101,7 +118,12 @@ async fn a_declined_card_in_chromium_shows_the_refusal_and_changes_nothing() {
     tokio::task::spawn_blocking(move || {
         node(
             "checkout.mjs",
-            &[&link, "4000 0000 0000 0002", "Votre carte a été refusée", "auto"],
+            &[
+                &link,
+                "4000 0000 0000 0002",
+                "Votre carte a été refusée",
+                "auto",
+            ],
         )
     })
     .await

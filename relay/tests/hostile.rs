@@ -179,7 +179,10 @@ async fn every_hostile_request_gets_a_4xx_and_changes_nothing() {
         ),
         (
             "checkout JSON sent as text/plain",
-            Req::CheckoutTyped(Some("text/plain"), r#"{"plan":"mensuel","renewal":"once"}"#.into()),
+            Req::CheckoutTyped(
+                Some("text/plain"),
+                r#"{"plan":"mensuel","renewal":"once"}"#.into(),
+            ),
         ),
         (
             "checkout JSON without Content-Type",
@@ -230,7 +233,10 @@ async fn every_hostile_request_gets_a_4xx_and_changes_nothing() {
         ),
         (
             "test clock that does not exist",
-            Req::Checkout(r#"{"plan":"mensuel","test_clock":"clock_nope"}"#.into(), None),
+            Req::Checkout(
+                r#"{"plan":"mensuel","test_clock":"clock_nope"}"#.into(),
+                None,
+            ),
         ),
         ("body is an array", Req::Checkout("[]".into(), None)),
         (
@@ -247,11 +253,17 @@ async fn every_hostile_request_gets_a_4xx_and_changes_nothing() {
         ("empty checkout body", Req::Checkout(String::new(), None)),
         (
             "SQL injection as token",
-            Req::Checkout(r#"{"plan":"mensuel","renewal":"once"}"#.into(), Some("' OR 1=1 --".into())),
+            Req::Checkout(
+                r#"{"plan":"mensuel","renewal":"once"}"#.into(),
+                Some("' OR 1=1 --".into()),
+            ),
         ),
         (
             "10 KB token",
-            Req::Checkout(r#"{"plan":"mensuel","renewal":"once"}"#.into(), Some("x".repeat(10_000))),
+            Req::Checkout(
+                r#"{"plan":"mensuel","renewal":"once"}"#.into(),
+                Some("x".repeat(10_000)),
+            ),
         ),
         (
             "unicode token",

@@ -156,12 +156,22 @@ fn serve_sandbox_takes_a_newcomer_from_the_renew_link_to_an_applied_renewal() {
 
 fn simulate(server: &Server, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_relay"))
-        .args(["simulate", "--relay", &server.base, "--token", &server.token])
+        .args([
+            "simulate",
+            "--relay",
+            &server.base,
+            "--token",
+            &server.token,
+        ])
         .args(args)
         .output()
         .unwrap();
     let printed = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{printed}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     printed
 }
 
@@ -171,14 +181,26 @@ fn simulate_runs_a_year_of_automatic_renewals_then_a_failure_and_a_cancellation(
     let mut server = start_sandbox_relay(&db);
     let year = simulate(&server, &["year"]);
     assert!(year.contains("Mois 0 : statut active"), "{year}");
-    let paid = year.lines().filter(|l| l.starts_with("Échéance ") && l.contains(" payée de 49\u{a0}€")).count();
+    let paid = year
+        .lines()
+        .filter(|l| l.starts_with("Échéance ") && l.contains(" payée de 49\u{a0}€"))
+        .count();
     assert_eq!(paid, 12, "{year}");
     assert!(!year.contains("échoué"), "{year}");
     let failed = simulate(&server, &["renewal-failed"]);
-    assert!(failed.contains("impayée") && failed.contains("prélèvement échoué (délai de grâce)"), "{failed}");
-    assert!(failed.contains("statut active"), "still access within the grace: {failed}");
+    assert!(
+        failed.contains("impayée") && failed.contains("prélèvement échoué (délai de grâce)"),
+        "{failed}"
+    );
+    assert!(
+        failed.contains("statut active"),
+        "still access within the grace: {failed}"
+    );
     let cancelled = simulate(&server, &["cancel-renewal"]);
-    assert!(cancelled.contains("renouvellement arrêté à la fin de la période"), "{cancelled}");
+    assert!(
+        cancelled.contains("renouvellement arrêté à la fin de la période"),
+        "{cancelled}"
+    );
     send_sigterm(server.child.id());
     wait_with_timeout(&mut server.child, Duration::from_secs(10));
     for suffix in ["", "-wal", "-shm"] {

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use erp_btp_protocol::{
     CheckoutResponse, ErrorBody, Plan, PlansResponse, PublicKeyResponse, RenewLinkResponse,
-    SubscriptionStatus, RenewalChoice};
+    RenewalChoice, SubscriptionStatus,
+};
 use serde::de::DeserializeOwned;
 use url::Url;
 

@@ -72,7 +72,10 @@ fn date_of(rfc3339: Option<&str>) -> Option<i64> {
 }
 
 /// The renewal sentence from the signed renewal facts; `expires_on` is the end of access.
-pub fn renewal_line(renewal: Option<&RenewalStatus>, expires_on: Option<&str>) -> Option<RenewalLine> {
+pub fn renewal_line(
+    renewal: Option<&RenewalStatus>,
+    expires_on: Option<&str>,
+) -> Option<RenewalLine> {
     let r = renewal?;
     let line = |text: String, tone: &str| RenewalLine {
         text,
@@ -81,14 +84,29 @@ pub fn renewal_line(renewal: Option<&RenewalStatus>, expires_on: Option<&str>) -
     };
     let until = expires_on.unwrap_or("—");
     if r.mode == RenewalMode::Auto && r.payment_failed {
-        return Some(line(format!("Le prélèvement a échoué : mettez à jour votre carte avant le {until}."), "bad"));
+        return Some(line(
+            format!("Le prélèvement a échoué : mettez à jour votre carte avant le {until}."),
+            "bad",
+        ));
     }
     if let (RenewalMode::Auto, Some(next)) = (r.mode, date_of(r.next_charge_at.as_deref())) {
-        let card = r.card_last4.as_deref().map(|l| format!(" — carte •••• {l}")).unwrap_or_default();
-        return Some(line(format!("Renouvellement automatique le {}{card}", fr::date(next)), "ok"));
+        let card = r
+            .card_last4
+            .as_deref()
+            .map(|l| format!(" — carte •••• {l}"))
+            .unwrap_or_default();
+        return Some(line(
+            format!("Renouvellement automatique le {}{card}", fr::date(next)),
+            "ok",
+        ));
     }
     let stopped = r.mode == RenewalMode::Auto || r.state == Some(RenewalState::Canceled);
-    stopped.then(|| line(format!("Renouvellement automatique désactivé — accès jusqu'au {until}."), "warn"))
+    stopped.then(|| {
+        line(
+            format!("Renouvellement automatique désactivé — accès jusqu'au {until}."),
+            "warn",
+        )
+    })
 }
 
 pub fn plan_options(plans: &[Plan]) -> Vec<PlanOption> {
@@ -140,7 +158,10 @@ pub fn status_view(
             .map(|p| p.name.clone())
             .unwrap_or_else(|| id.to_owned())
     });
-    let renewal = renewal_line(payload.renewal.as_ref(), expires_at.map(fr::date).as_deref());
+    let renewal = renewal_line(
+        payload.renewal.as_ref(),
+        expires_at.map(fr::date).as_deref(),
+    );
     // A subscription that renews by itself is not about to expire.
     let renews = renewal.as_ref().is_some_and(|r| r.live && r.tone == "ok");
     StatusView {
@@ -150,7 +171,9 @@ pub fn status_view(
         status_label: label.to_owned(),
         expires_on: expires_at.map(fr::date),
         days_remaining,
-        expiring_soon: status == SubscriptionState::Active && days_remaining <= WARN_DAYS && !renews,
+        expiring_soon: status == SubscriptionState::Active
+            && days_remaining <= WARN_DAYS
+            && !renews,
         version: payload.version,
         last_sync,
         offline,
@@ -239,7 +262,11 @@ mod tests {
     fn renewing(failed: bool, next: Option<&str>) -> RenewalStatus {
         RenewalStatus {
             mode: RenewalMode::Auto,
-            state: Some(if failed { RenewalState::PastDue } else { RenewalState::Active }),
+            state: Some(if failed {
+                RenewalState::PastDue
+            } else {
+                RenewalState::Active
+            }),
             paid_until: Some("2026-02-24T09:30:00Z".into()),
             next_charge_at: next.map(str::to_owned),
             cancel_at_period_end: next.is_none() && !failed,
@@ -254,16 +281,28 @@ mod tests {
         p.renewal = Some(renewing(false, Some("2026-02-24T09:30:00Z")));
         let v = status_view(&p, &plans(), NOW, None, false);
         let line = v.renewal.unwrap();
-        assert_eq!(line.text, "Renouvellement automatique le 24 février 2026 — carte •••• 4242");
+        assert_eq!(
+            line.text,
+            "Renouvellement automatique le 24 février 2026 — carte •••• 4242"
+        );
         assert!(line.live && line.tone == "ok");
         assert!(!v.expiring_soon, "it renews by itself");
         p.renewal = Some(renewing(true, Some("2026-02-24T09:30:00Z")));
         let v = status_view(&p, &plans(), NOW, Some(NOW - DAY), true);
-        assert_eq!(v.status, "active", "a renewal in its grace is access, offline too");
-        assert_eq!(v.renewal.unwrap().text, "Le prélèvement a échoué : mettez à jour votre carte avant le 26 février 2026.");
+        assert_eq!(
+            v.status, "active",
+            "a renewal in its grace is access, offline too"
+        );
+        assert_eq!(
+            v.renewal.unwrap().text,
+            "Le prélèvement a échoué : mettez à jour votre carte avant le 26 février 2026."
+        );
         p.renewal = Some(renewing(false, None));
         assert_eq!(
-            status_view(&p, &plans(), NOW, None, false).renewal.unwrap().text,
+            status_view(&p, &plans(), NOW, None, false)
+                .renewal
+                .unwrap()
+                .text,
             "Renouvellement automatique désactivé — accès jusqu'au 26 février 2026."
         );
         p.renewal = None;

@@ -75,7 +75,11 @@ async fn offline_the_verified_cache_is_shown_and_marked_as_such() {
     secret_store();
     let w = start().await;
     w.desktop.login(&w.base, &w.token).await.unwrap();
-    let started = w.desktop.start_renewal("annuel", RenewalChoice::Once).await.unwrap();
+    let started = w
+        .desktop
+        .start_renewal("annuel", RenewalChoice::Once)
+        .await
+        .unwrap();
     pay(&started.checkout_url).await;
     let paid = w
         .desktop
@@ -131,7 +135,11 @@ async fn a_clock_set_back_does_not_give_days_back() {
     secret_store();
     let w = start().await;
     w.desktop.login(&w.base, &w.token).await.unwrap();
-    let started = w.desktop.start_renewal("mensuel", RenewalChoice::Once).await.unwrap();
+    let started = w
+        .desktop
+        .start_renewal("mensuel", RenewalChoice::Once)
+        .await
+        .unwrap();
     pay(&started.checkout_url).await;
     assert_eq!(
         w.desktop
@@ -161,7 +169,11 @@ async fn renewing_opens_checkout_and_the_wait_ends_when_the_webhook_lands() {
     secret_store();
     let w = start().await;
     w.desktop.login(&w.base, &w.token).await.unwrap();
-    let started = w.desktop.start_renewal("mensuel", RenewalChoice::Once).await.unwrap();
+    let started = w
+        .desktop
+        .start_renewal("mensuel", RenewalChoice::Once)
+        .await
+        .unwrap();
     assert_eq!(
         w.opened.lock().unwrap().as_slice(),
         [started.checkout_url.clone()]
@@ -202,7 +214,11 @@ async fn the_wait_can_be_cancelled_and_nothing_changes() {
     secret_store();
     let w = Arc::new(start().await);
     w.desktop.login(&w.base, &w.token).await.unwrap();
-    let started = w.desktop.start_renewal("annuel", RenewalChoice::Once).await.unwrap();
+    let started = w
+        .desktop
+        .start_renewal("annuel", RenewalChoice::Once)
+        .await
+        .unwrap();
     let canceller = {
         let w = w.clone();
         tokio::spawn(async move {
@@ -322,7 +338,9 @@ async fn a_renewal_does_not_start_on_an_answer_the_pinned_key_did_not_sign() {
         l.public_key = "A".repeat(43);
     });
     assert!(matches!(
-        w.desktop.start_renewal("mensuel", RenewalChoice::Once).await,
+        w.desktop
+            .start_renewal("mensuel", RenewalChoice::Once)
+            .await,
         Err(DesktopError::UntrustedAnswer)
     ));
     assert!(w.opened.lock().unwrap().is_empty(), "nothing opened");

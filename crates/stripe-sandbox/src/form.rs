@@ -147,7 +147,8 @@ mod tests {
     #[test]
     fn empty_brackets_append_to_a_list() {
         assert_eq!(
-            parse(b"expand[]=latest_invoice&types[]=invoice.paid&expand[]=default_payment_method").unwrap(),
+            parse(b"expand[]=latest_invoice&types[]=invoice.paid&expand[]=default_payment_method")
+                .unwrap(),
             json!({"expand": ["latest_invoice", "default_payment_method"], "types": ["invoice.paid"]})
         );
     }

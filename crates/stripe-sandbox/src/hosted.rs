@@ -144,7 +144,9 @@ async fn pay(
         return checkout_page(
             &sandbox,
             &s,
-            Some("Le renouvellement automatique se règle par carte bancaire : le prélèvement SEPA n'est pas proposé ici."),
+            Some(
+                "Le renouvellement automatique se règle par carte bancaire : le prélèvement SEPA n'est pas proposé ici.",
+            ),
             "card",
         );
     }
@@ -177,9 +179,12 @@ async fn pay(
         return checkout_page(&sandbox, &s, Some(problem), "card");
     }
     match number.as_str() {
-        CARD_PAYS => {
-            Redirect::to(&sandbox.complete(&id, Some(CARD_PAYS), None).success_redirect()).into_response()
-        }
+        CARD_PAYS => Redirect::to(
+            &sandbox
+                .complete(&id, Some(CARD_PAYS), None)
+                .success_redirect(),
+        )
+        .into_response(),
         CARD_3DS => render(
             ThreeDsPage {
                 s: &s,
@@ -239,7 +244,12 @@ async fn three_ds(
         Err(page) => return page,
     };
     if f.action == "confirm" {
-        Redirect::to(&sandbox.complete(&id, Some(CARD_3DS), None).success_redirect()).into_response()
+        Redirect::to(
+            &sandbox
+                .complete(&id, Some(CARD_3DS), None)
+                .success_redirect(),
+        )
+        .into_response()
     } else {
         checkout_page(
             &sandbox,

@@ -154,7 +154,12 @@ impl Sandbox {
     /// Completes an open session: paid by card (`card`, its number), or unpaid while a SEPA
     /// debit settles. In mode `subscription` the card goes on file with the customer and the
     /// subscription starts, its first invoice paid.
-    pub(crate) fn complete(&self, id: &str, card: Option<&str>, sepa_succeeds: Option<bool>) -> Session {
+    pub(crate) fn complete(
+        &self,
+        id: &str,
+        card: Option<&str>,
+        sepa_succeeds: Option<bool>,
+    ) -> Session {
         let session = self.session(id).expect("open sessions exist");
         let subscription = match (&session.customer, session.mode.as_str()) {
             (Some(customer), "subscription") => Some(self.with_books(|books, out| {
@@ -169,7 +174,10 @@ impl Sandbox {
                     interval: item.interval.unwrap_or(billing::Interval::Month),
                 };
                 let metadata = session.subscription_metadata.clone();
-                books.start_subscription(customer, price, metadata, session.trial_end, out).0.id
+                books
+                    .start_subscription(customer, price, metadata, session.trial_end, out)
+                    .0
+                    .id
             })),
             _ => None,
         };

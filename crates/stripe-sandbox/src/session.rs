@@ -139,8 +139,12 @@ impl Session {
         };
         let amount = crate::format_eur(item.unit_amount * item.quantity);
         Some(match self.trial_end {
-            Some(_) => format!("Rien à payer aujourd'hui : {amount} {every} à la fin du temps déjà payé, renouvelé automatiquement."),
-            None => format!("Puis {amount} {every}, renouvelé automatiquement. Résiliable à tout moment."),
+            Some(_) => format!(
+                "Rien à payer aujourd'hui : {amount} {every} à la fin du temps déjà payé, renouvelé automatiquement."
+            ),
+            None => format!(
+                "Puis {amount} {every}, renouvelé automatiquement. Résiliable à tout moment."
+            ),
         })
     }
 
@@ -166,7 +170,9 @@ impl Session {
         if mode != "payment" && mode != "subscription" {
             return Err(StripeError::invalid(
                 "mode",
-                format!("The sandbox supports modes `payment` and `subscription`; `{mode}` was given."),
+                format!(
+                    "The sandbox supports modes `payment` and `subscription`; `{mode}` was given."
+                ),
             ));
         }
         let success_url = required_str(params, "success_url")?;
@@ -218,7 +224,10 @@ impl Session {
                 "You can only specify `subscription_data` in `subscription` mode.".into(),
             ));
         }
-        let subscription_metadata = string_map(sub_data.and_then(|d| d.get("metadata")), "subscription_data[metadata]")?;
+        let subscription_metadata = string_map(
+            sub_data.and_then(|d| d.get("metadata")),
+            "subscription_data[metadata]",
+        )?;
         let trial_end = match sub_data.and_then(|d| d.get("trial_end")) {
             None => None,
             Some(v) => Some(integer(Some(v), "subscription_data[trial_end]")?),
@@ -332,7 +341,10 @@ fn line_item(item: &Value, i: usize) -> Result<(LineItem, String), StripeError> 
     let interval = match data.get("recurring") {
         None => None,
         Some(r) => {
-            let text = r.get("interval").and_then(Value::as_str).unwrap_or_default();
+            let text = r
+                .get("interval")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             Some(Interval::parse(text).ok_or_else(|| {
                 StripeError::invalid(
                     &p("[price_data][recurring][interval]"),

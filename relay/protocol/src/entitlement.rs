@@ -167,15 +167,24 @@ mod tests {
         let mut json: serde_json::Value = serde_json::to_value(payload(&k)).unwrap();
         assert_eq!(json["status"], "active", "a renewal in its grace is active");
         let added = json.as_object_mut().unwrap();
-        assert!(added.remove("renewal").is_some() && added.remove("mode").is_some(), "only added fields");
+        assert!(
+            added.remove("renewal").is_some() && added.remove("mode").is_some(),
+            "only added fields"
+        );
         let old: V1Payload = serde_json::from_value(json).unwrap();
         assert_eq!(old.status, SubscriptionState::Active);
         // And an app of v1 that ignores unknown fields reads the whole new payload.
         let whole = serde_json::to_string(&payload(&k)).unwrap();
         #[derive(serde::Deserialize)]
-        struct Lenient { status: SubscriptionState, expires_at: Option<String> }
+        struct Lenient {
+            status: SubscriptionState,
+            expires_at: Option<String>,
+        }
         let lenient: Lenient = serde_json::from_str(&whole).unwrap();
-        assert_eq!((lenient.status, lenient.expires_at.as_deref()), (SubscriptionState::Active, Some("2026-02-21T09:30:00Z")));
+        assert_eq!(
+            (lenient.status, lenient.expires_at.as_deref()),
+            (SubscriptionState::Active, Some("2026-02-21T09:30:00Z"))
+        );
     }
 
     #[test]

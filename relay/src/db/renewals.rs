@@ -161,7 +161,10 @@ pub async fn sync_subscription(
 
 impl Db {
     /// The company's Stripe customer and the test clock it lives on, if created.
-    pub async fn customer(&self, client: &ClientId) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
+    pub async fn customer(
+        &self,
+        client: &ClientId,
+    ) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
         let row = sqlx::query("SELECT customer_id, test_clock FROM subscriptions WHERE client_id = $1 AND customer_id IS NOT NULL")
             .bind(client.as_str())
             .fetch_optional(&self.pool)

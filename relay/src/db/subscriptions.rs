@@ -37,7 +37,10 @@ fn row_of(r: &sqlx::any::AnyRow, offset: usize) -> SubscriptionRow {
         payment_pending: r.get::<i64, _>(offset + 3) > 0,
         renewal: RenewalRow {
             subscription_id: r.get(offset + 4),
-            state: r.get::<Option<String>, _>(offset + 5).as_deref().and_then(parse_state),
+            state: r
+                .get::<Option<String>, _>(offset + 5)
+                .as_deref()
+                .and_then(parse_state),
             paid_until: r.get(offset + 6),
             current_period_end: r.get(offset + 7),
             cancel_at_period_end: r.get::<i64, _>(offset + 8) != 0,
@@ -78,9 +81,9 @@ impl Db {
     ) -> Result<Option<SubscriptionRow>, sqlx::Error> {
         let sql = format!("SELECT {COLUMNS} FROM subscriptions s WHERE client_id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(client.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+            .bind(client.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| row_of(&r, 0)))
     }
 }

@@ -17,7 +17,10 @@ use crate::plans::Catalogue;
 pub enum Effect {
     /// A subscription checkout linked the company to its subscription.
     Linked,
-    InvoicePaid { plan: String, paid_until: i64 },
+    InvoicePaid {
+        plan: String,
+        paid_until: i64,
+    },
     PaymentFailed,
     Synced(Option<RenewalState>),
 }
@@ -48,13 +51,23 @@ pub async fn invoice_paid(
     now: i64,
 ) -> Result<Applied, sqlx::Error> {
     if inv.status.as_deref().is_some_and(|s| s != "paid") {
-        return Ok(Err(format!("invoice is {}", inv.status.as_deref().unwrap_or("?"))));
+        return Ok(Err(format!(
+            "invoice is {}",
+            inv.status.as_deref().unwrap_or("?")
+        )));
     }
     let (plan, end) = match check_invoice(inv, plans) {
         Ok(checked) => checked,
         Err(reason) => return Ok(Err(format!("rejected: {reason}"))),
     };
-    let Some(client) = owner(conn, inv.client_id.as_deref(), inv.subscription.as_deref(), inv.customer.as_deref()).await? else {
+    let Some(client) = owner(
+        conn,
+        inv.client_id.as_deref(),
+        inv.subscription.as_deref(),
+        inv.customer.as_deref(),
+    )
+    .await?
+    else {
         return Ok(Err("rejected: no client for this invoice".into()));
     };
     let period = inv.line_period.expect("checked");
@@ -65,12 +78,30 @@ pub async fn invoice_paid(
     let (paid_until, version) = q::extend_paid(conn, &client, inv, &plan.id, end, now)
         .await?
         .expect("the owner's row exists");
-    Ok(Ok((client, Effect::InvoicePaid { plan: plan.id.clone(), paid_until }, version)))
+    Ok(Ok((
+        client,
+        Effect::InvoicePaid {
+            plan: plan.id.clone(),
+            paid_until,
+        },
+        version,
+    )))
 }
 
 /// `invoice.payment_failed`: `past_due` while that period is unpaid.
-pub async fn payment_failed(conn: &mut AnyConnection, inv: &InvoiceFacts, now: i64) -> Result<Applied, sqlx::Error> {
-    let Some(client) = owner(conn, inv.client_id.as_deref(), inv.subscription.as_deref(), inv.customer.as_deref()).await? else {
+pub async fn payment_failed(
+    conn: &mut AnyConnection,
+    inv: &InvoiceFacts,
+    now: i64,
+) -> Result<Applied, sqlx::Error> {
+    let Some(client) = owner(
+        conn,
+        inv.client_id.as_deref(),
+        inv.subscription.as_deref(),
+        inv.customer.as_deref(),
+    )
+    .await?
+    else {
         return Ok(Err("rejected: no client for this invoice".into()));
     };
     let Some((_, end)) = inv.line_period else {
@@ -96,7 +127,11 @@ pub async fn subscription(
     let Some(client) = owner(conn, named, Some(&sub.id), sub.customer.as_deref()).await? else {
         return Ok(Err("rejected: no client for this subscription".into()));
     };
-    if let Some(inv) = sub.latest_invoice.as_ref().filter(|i| i.status.as_deref() == Some("paid")) {
+    if let Some(inv) = sub
+        .latest_invoice
+        .as_ref()
+        .filter(|i| i.status.as_deref() == Some("paid"))
+    {
         invoice_paid(conn, inv, plans, origin, now).await?.ok();
     }
     Ok(match q::sync_subscription(conn, &client, sub, now).await? {

@@ -66,7 +66,11 @@ fn int(v: &Value, path: &[&str]) -> Option<i64> {
 impl InvoiceFacts {
     /// `None` unless `object` is an invoice with an id.
     pub fn read(object: &Value) -> Option<Self> {
-        if object.get("object").and_then(Value::as_str).is_some_and(|k| k != "invoice") {
+        if object
+            .get("object")
+            .and_then(Value::as_str)
+            .is_some_and(|k| k != "invoice")
+        {
             return None;
         }
         let id = text(object, &["id"]).filter(|id| id.starts_with("in_") && id.len() <= 255)?;
@@ -85,11 +89,19 @@ impl InvoiceFacts {
         let line_period = lines
             .iter()
             .filter(|line| {
-                let of = text(line, &["parent", "subscription_item_details", "subscription"])
-                    .or_else(|| text(line, &["subscription"]));
+                let of = text(
+                    line,
+                    &["parent", "subscription_item_details", "subscription"],
+                )
+                .or_else(|| text(line, &["subscription"]));
                 of.is_none() || of == subscription
             })
-            .filter_map(|line| Some((int(line, &["period", "start"])?, int(line, &["period", "end"])?)))
+            .filter_map(|line| {
+                Some((
+                    int(line, &["period", "start"])?,
+                    int(line, &["period", "end"])?,
+                ))
+            })
             .max_by_key(|(_, end)| *end);
         Some(Self {
             id,
@@ -104,7 +116,10 @@ impl InvoiceFacts {
             line_period,
             hosted_url: text(object, &["hosted_invoice_url"]),
             paid_at: int(object, &["status_transitions", "paid_at"]),
-            livemode: object.get("livemode").and_then(Value::as_bool).unwrap_or(false),
+            livemode: object
+                .get("livemode")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
     }
 }
@@ -118,7 +133,12 @@ impl SubscriptionFacts {
         let item_end = object
             .pointer("/items/data")
             .and_then(Value::as_array)
-            .and_then(|items| items.iter().filter_map(|i| int(i, &["current_period_end"])).max());
+            .and_then(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| int(i, &["current_period_end"]))
+                    .max()
+            });
         let meta = object.get("metadata").cloned().unwrap_or(Value::Null);
         Some(Self {
             id,
@@ -165,7 +185,11 @@ mod tests {
         let f = InvoiceFacts::read(&inv).unwrap();
         assert_eq!(f.subscription.as_deref(), Some("sub_1"));
         assert_eq!(f.client_id.as_deref(), Some("39"));
-        assert_eq!(f.line_period, Some((200, 300)), "the line's period, not the invoice's");
+        assert_eq!(
+            f.line_period,
+            Some((200, 300)),
+            "the line's period, not the invoice's"
+        );
     }
 
     #[test]
@@ -187,9 +211,15 @@ mod tests {
         let old = json!({"id": "sub_1", "object": "subscription", "status": "past_due",
             "current_period_end": 400, "cancel_at_period_end": true});
         let new = SubscriptionFacts::read(&new).unwrap();
-        assert_eq!((new.current_period_end, new.card_last4.as_deref()), (Some(500), Some("4242")));
+        assert_eq!(
+            (new.current_period_end, new.card_last4.as_deref()),
+            (Some(500), Some("4242"))
+        );
         let old = SubscriptionFacts::read(&old).unwrap();
-        assert_eq!((old.current_period_end, old.cancel_at_period_end), (Some(400), true));
+        assert_eq!(
+            (old.current_period_end, old.cancel_at_period_end),
+            (Some(400), true)
+        );
         assert!(SubscriptionFacts::read(&json!({"id": "cus_1", "object": "customer"})).is_none());
     }
 }

@@ -38,13 +38,24 @@ impl RenewalPolicy {
         let mut policy = Self::default();
         if let Some(text) = get("RELAY_RENEWAL_MARGIN") {
             policy.margin = parse_duration(&text).ok_or_else(|| {
-                err("RELAY_RENEWAL_MARGIN", format!("vaut « {text} » : une durée est attendue (ex. 2d, 48h, 30m)"))
+                err(
+                    "RELAY_RENEWAL_MARGIN",
+                    format!("vaut « {text} » : une durée est attendue (ex. 2d, 48h, 30m)"),
+                )
             })?;
         }
         if let Some(text) = get("RELAY_GRACE_DAYS") {
-            let days: i64 = text.trim().parse().ok().filter(|d| (0..=60).contains(d)).ok_or_else(|| {
-                err("RELAY_GRACE_DAYS", format!("vaut « {text} » : un nombre de jours entre 0 et 60 est attendu"))
-            })?;
+            let days: i64 = text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|d| (0..=60).contains(d))
+                .ok_or_else(|| {
+                    err(
+                        "RELAY_GRACE_DAYS",
+                        format!("vaut « {text} » : un nombre de jours entre 0 et 60 est attendu"),
+                    )
+                })?;
             policy.grace = days * DAY;
         }
         Ok(policy)
@@ -84,7 +95,11 @@ pub struct RenewalRow {
 impl RenewalRow {
     /// A subscription that Stripe will still charge or retry.
     pub fn is_live(&self) -> bool {
-        self.subscription_id.is_some() && matches!(self.state, Some(RenewalState::Active | RenewalState::PastDue))
+        self.subscription_id.is_some()
+            && matches!(
+                self.state,
+                Some(RenewalState::Active | RenewalState::PastDue)
+            )
     }
 
     /// End of access that renewal gives: the paid period, plus the margin while Stripe will
@@ -144,11 +159,22 @@ pub fn parse_state(text: &str) -> Option<RenewalState> {
 /// A paid invoice counts when it names a known plan, its currency is the plan's and it paid
 /// the plan's price (or nothing, for the zero invoice of a first charge deferred to the end of
 /// prepaid time), and its line has a period. Returns the plan and the period's end.
-pub fn check_invoice<'a>(inv: &InvoiceFacts, plans: &'a Catalogue) -> Result<(&'a Plan, i64), String> {
-    let plan_id = inv.plan.as_deref().ok_or("no plan in the subscription's metadata")?;
-    let plan = plans.get(plan_id).ok_or_else(|| format!("unknown plan {plan_id}"))?;
+pub fn check_invoice<'a>(
+    inv: &InvoiceFacts,
+    plans: &'a Catalogue,
+) -> Result<(&'a Plan, i64), String> {
+    let plan_id = inv
+        .plan
+        .as_deref()
+        .ok_or("no plan in the subscription's metadata")?;
+    let plan = plans
+        .get(plan_id)
+        .ok_or_else(|| format!("unknown plan {plan_id}"))?;
     if inv.currency.as_deref() != Some(plan.currency.as_str()) {
-        return Err(format!("currency {:?} does not match plan {}", inv.currency, plan.id));
+        return Err(format!(
+            "currency {:?} does not match plan {}",
+            inv.currency, plan.id
+        ));
     }
     let deferred = inv.amount_paid == 0 && inv.amount_due == 0;
     if inv.amount_paid != plan.price_cents && !deferred {
@@ -181,12 +207,28 @@ mod tests {
     #[test]
     fn access_runs_to_the_paid_period_plus_margin_or_grace_or_nothing() {
         let policy = RenewalPolicy::default();
-        assert_eq!(row(RenewalState::Active, false).access_end(&policy), Some(P + 2 * DAY));
-        assert_eq!(row(RenewalState::PastDue, false).access_end(&policy), Some(P + 7 * DAY));
+        assert_eq!(
+            row(RenewalState::Active, false).access_end(&policy),
+            Some(P + 2 * DAY)
+        );
+        assert_eq!(
+            row(RenewalState::PastDue, false).access_end(&policy),
+            Some(P + 7 * DAY)
+        );
         assert_eq!(row(RenewalState::Active, true).access_end(&policy), Some(P));
-        assert_eq!(row(RenewalState::Canceled, false).access_end(&policy), Some(P));
+        assert_eq!(
+            row(RenewalState::Canceled, false).access_end(&policy),
+            Some(P)
+        );
         assert_eq!(RenewalRow::default().access_end(&policy), None);
-        assert_eq!(access_end(Some(P + 9 * DAY), &row(RenewalState::Active, false), &policy), Some(P + 9 * DAY));
+        assert_eq!(
+            access_end(
+                Some(P + 9 * DAY),
+                &row(RenewalState::Active, false),
+                &policy
+            ),
+            Some(P + 9 * DAY)
+        );
     }
 
     #[test]
@@ -210,17 +252,29 @@ mod tests {
     fn an_invoice_must_pay_the_plan_it_names() {
         let plans = Catalogue::default();
         let mut inv = InvoiceFacts {
-            id: "in_1".into(), subscription: Some("sub_1".into()), customer: None,
-            client_id: Some("39".into()), plan: Some("mensuel".into()), status: Some("paid".into()),
-            amount_paid: 4900, amount_due: 4900, currency: Some("eur".into()),
-            line_period: Some((P, P + 30 * DAY)), hosted_url: None, paid_at: None, livemode: false,
+            id: "in_1".into(),
+            subscription: Some("sub_1".into()),
+            customer: None,
+            client_id: Some("39".into()),
+            plan: Some("mensuel".into()),
+            status: Some("paid".into()),
+            amount_paid: 4900,
+            amount_due: 4900,
+            currency: Some("eur".into()),
+            line_period: Some((P, P + 30 * DAY)),
+            hosted_url: None,
+            paid_at: None,
+            livemode: false,
         };
         assert_eq!(check_invoice(&inv, &plans).unwrap().1, P + 30 * DAY);
         inv.amount_paid = 100;
         assert!(check_invoice(&inv, &plans).unwrap_err().contains("amount"));
         inv.amount_paid = 0;
         inv.amount_due = 0;
-        assert!(check_invoice(&inv, &plans).is_ok(), "a deferred first charge");
+        assert!(
+            check_invoice(&inv, &plans).is_ok(),
+            "a deferred first charge"
+        );
         inv.plan = Some("hebdo".into());
         assert!(check_invoice(&inv, &plans).is_err());
     }

@@ -37,10 +37,15 @@ pub async fn start_checkout(
     if request.test_clock.is_some() && state.stripe_settings.mode == StripeMode::Live {
         return Err(AppError::BadRequest(
             "test_clock_in_live_mode",
-            "Les horloges de test Stripe n'existent qu'en mode test : retirez « test_clock ».".into(),
+            "Les horloges de test Stripe n'existent qu'en mode test : retirez « test_clock »."
+                .into(),
         ));
     }
-    let row = state.db.subscription(client).await?.ok_or(AppError::Unauthorized)?;
+    let row = state
+        .db
+        .subscription(client)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     if row.renewal.is_live() {
         return Err(AppError::Conflict(
             "subscription_live",
@@ -58,14 +63,21 @@ pub async fn start_checkout(
             let interval = plan.interval.ok_or_else(|| {
                 AppError::BadRequest(
                     "plan_not_renewable",
-                    format!("Le plan « {} » se paie en une fois : choisissez « renewal »: « once ».", plan.id),
+                    format!(
+                        "Le plan « {} » se paie en une fois : choisissez « renewal »: « once ».",
+                        plan.id
+                    ),
                 )
             })?;
             customer = company_customer(state, client, request.test_clock.as_deref()).await?;
             // Prepaid time left: the first automatic charge waits for it to run out.
             let now = state.clock.now();
             let first_charge_at = row.expires_at.filter(|e| *e >= now + MIN_DEFERRAL);
-            Some(Renew { customer: &customer, interval, first_charge_at })
+            Some(Renew {
+                customer: &customer,
+                interval,
+                first_charge_at,
+            })
         }
     };
     let (session, url) = state
@@ -89,7 +101,15 @@ async fn record(
     let now = state.clock.now();
     state
         .db
-        .record_new_session(session, client, &plan.id, plan.price_cents, recurring, state.origin, now)
+        .record_new_session(
+            session,
+            client,
+            &plan.id,
+            plan.price_cents,
+            recurring,
+            state.origin,
+            now,
+        )
         .await?;
     tracing::info!(target: "stripe_service", "Checkout session created: {session} for client {client}, plan {}", plan.id);
     Ok(())
@@ -105,17 +125,29 @@ async fn company_customer(
         if test_clock.is_some() && clock.as_deref() != test_clock {
             return Err(AppError::BadRequest(
                 "test_clock_mismatch",
-                "Le client Stripe de cette entreprise existe déjà sur une autre horloge de test.".into(),
+                "Le client Stripe de cette entreprise existe déjà sur une autre horloge de test."
+                    .into(),
             ));
         }
         return Ok(customer);
     }
-    let name = state.db.client_name(client).await?.unwrap_or_else(|| client.to_string());
-    let created = match state.billing.create_customer(&name, client.as_str(), test_clock).await {
-        Err(StripeFailure::NotFound | StripeFailure::Refused { status: 400, .. }) if test_clock.is_some() => {
+    let name = state
+        .db
+        .client_name(client)
+        .await?
+        .unwrap_or_else(|| client.to_string());
+    let created = match state
+        .billing
+        .create_customer(&name, client.as_str(), test_clock)
+        .await
+    {
+        Err(StripeFailure::NotFound | StripeFailure::Refused { status: 400, .. })
+            if test_clock.is_some() =>
+        {
             return Err(AppError::BadRequest(
                 "unknown_test_clock",
-                "Cette horloge de test n'existe pas chez Stripe (mode test) : créez-la d'abord.".into(),
+                "Cette horloge de test n'existe pas chez Stripe (mode test) : créez-la d'abord."
+                    .into(),
             ));
         }
         other => other?,

@@ -29,9 +29,10 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state
-            .metrics
-            .render(state.changes.waiting(), &state.db.renewal_states().await.unwrap_or_default()),
+        state.metrics.render(
+            state.changes.waiting(),
+            &state.db.renewal_states().await.unwrap_or_default(),
+        ),
     )
 }
 

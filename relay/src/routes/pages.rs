@@ -6,7 +6,9 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use erp_btp_protocol::{CheckoutRequest, Plan, RenewalChoice, RenewalMode, SubscriptionState, SubscriptionStatus, fr};
+use erp_btp_protocol::{
+    CheckoutRequest, Plan, RenewalChoice, RenewalMode, SubscriptionState, SubscriptionStatus, fr,
+};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -57,13 +59,20 @@ fn plan_views(plans: &[Plan]) -> Vec<PlanView> {
 /// « Renouvellement automatique le 24 décembre 2026 — carte •••• 4242 », for a company whose
 /// subscription renews by itself.
 fn renewal_note(status: &SubscriptionStatus) -> Option<String> {
-    let r = status.renewal.as_ref().filter(|r| r.mode == RenewalMode::Auto)?;
+    let r = status
+        .renewal
+        .as_ref()
+        .filter(|r| r.mode == RenewalMode::Auto)?;
     let date = |t: &Option<String>| {
         t.as_deref()
             .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
             .map(|d| fr::date(d.timestamp()))
     };
-    let card = r.card_last4.as_deref().map(|l| format!(" — carte •••• {l}")).unwrap_or_default();
+    let card = r
+        .card_last4
+        .as_deref()
+        .map(|l| format!(" — carte •••• {l}"))
+        .unwrap_or_default();
     Some(match date(&r.next_charge_at) {
         Some(next) if !r.payment_failed => format!("Renouvellement automatique le {next}{card}."),
         _ if r.payment_failed => format!(
@@ -209,7 +218,10 @@ async fn renew_page(
             days: status.days_remaining,
             plans: plan_views(state.plans.all()),
             renewal: renewal_note(&status),
-            live: status.renewal.as_ref().is_some_and(|r| r.mode == RenewalMode::Auto),
+            live: status
+                .renewal
+                .as_ref()
+                .is_some_and(|r| r.mode == RenewalMode::Auto),
             error,
         },
         code,

@@ -163,7 +163,9 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         Some(p) => p,
         None => walk.choose_plan().await?,
     };
-    let session = walk.create_checkout(&plan, json!({ "renewal": "once" })).await?;
+    let session = walk
+        .create_checkout(&plan, json!({ "renewal": "once" }))
+        .await?;
     println!(
         "3. Session de paiement créée : {}\n   {}",
         session.session_id, session.url
@@ -252,7 +254,11 @@ impl Walk {
     }
 
     /// A checkout for `plan`, with the other fields of `extra` (`renewal`, `test_clock`).
-    async fn create_checkout(&self, plan: &str, mut extra: Value) -> anyhow::Result<CheckoutResponse> {
+    async fn create_checkout(
+        &self,
+        plan: &str,
+        mut extra: Value,
+    ) -> anyhow::Result<CheckoutResponse> {
         extra["plan"] = plan.into();
         let resp = self
             .http

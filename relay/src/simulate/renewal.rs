@@ -45,7 +45,10 @@ impl Walk {
     async fn stripe(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
         let resp = request.bearer_auth(SANDBOX_KEY).send().await?;
         let status = resp.status();
-        let body: Value = resp.json().await.context("réponse du Stripe simulé illisible")?;
+        let body: Value = resp
+            .json()
+            .await
+            .context("réponse du Stripe simulé illisible")?;
         if !status.is_success() {
             bail!("le Stripe simulé refuse : {}", body["error"]["message"]);
         }
@@ -53,17 +56,32 @@ impl Walk {
     }
 
     async fn billing(&self, client_id: &str) -> anyhow::Result<Billing> {
-        let customers = self.stripe(self.http.get(self.stripe_url("/customers"))).await?;
+        let customers = self
+            .stripe(self.http.get(self.stripe_url("/customers")))
+            .await?;
         let customer = customers["data"]
             .as_array()
-            .and_then(|all| all.iter().find(|c| c["metadata"]["client_id"] == client_id && c["test_clock"].is_string()))
-            .context("aucun abonnement sur horloge de test : lancez d'abord `relay simulate subscribe`")?;
+            .and_then(|all| {
+                all.iter().find(|c| {
+                    c["metadata"]["client_id"] == client_id && c["test_clock"].is_string()
+                })
+            })
+            .context(
+                "aucun abonnement sur horloge de test : lancez d'abord `relay simulate subscribe`",
+            )?;
         let id = customer["id"].as_str().unwrap_or_default().to_owned();
         let subs = self
-            .stripe(self.http.get(self.stripe_url("/subscriptions")).query(&[("customer", id.as_str())]))
+            .stripe(
+                self.http
+                    .get(self.stripe_url("/subscriptions"))
+                    .query(&[("customer", id.as_str())]),
+            )
             .await?;
         Ok(Billing {
-            clock: customer["test_clock"].as_str().unwrap_or_default().to_owned(),
+            clock: customer["test_clock"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             subscription: subs["data"][0]["id"].as_str().map(str::to_owned),
             customer: id,
         })
@@ -73,11 +91,23 @@ impl Walk {
         let before = self.status(0, 0).await?;
         let now = chrono::Utc::now().timestamp();
         let clock = self
-            .stripe(self.http.post(self.stripe_url("/test_helpers/test_clocks")).form(&[("frozen_time", now.to_string()), ("name", "relay simulate".into())]))
+            .stripe(
+                self.http
+                    .post(self.stripe_url("/test_helpers/test_clocks"))
+                    .form(&[
+                        ("frozen_time", now.to_string()),
+                        ("name", "relay simulate".into()),
+                    ]),
+            )
             .await?;
         let clock = clock["id"].as_str().context("horloge sans id")?;
-        let session = self.create_checkout(plan, json!({"renewal": "auto", "test_clock": clock})).await?;
-        println!("Session d'abonnement créée ({plan}, renouvellement automatique) : {}", session.session_id);
+        let session = self
+            .create_checkout(plan, json!({"renewal": "auto", "test_clock": clock}))
+            .await?;
+        println!(
+            "Session d'abonnement créée ({plan}, renouvellement automatique) : {}",
+            session.session_id
+        );
         self.pay(&session, PaymentOutcome::Paid).await?;
         self.changed(&before).await
     }
@@ -85,8 +115,12 @@ impl Walk {
     /// Runs the company's clock to `to` and waits for it to be ready.
     async fn advance(&self, clock: &str, to: i64) -> anyhow::Result<()> {
         let path = format!("/test_helpers/test_clocks/{clock}");
-        self.stripe(self.http.post(self.stripe_url(&format!("{path}/advance"))).form(&[("frozen_time", to.to_string())]))
-            .await?;
+        self.stripe(
+            self.http
+                .post(self.stripe_url(&format!("{path}/advance")))
+                .form(&[("frozen_time", to.to_string())]),
+        )
+        .await?;
         for _ in 0..300 {
             if self.stripe(self.http.get(self.stripe_url(&path))).await?["status"] == "ready" {
                 return Ok(());
@@ -105,7 +139,8 @@ impl Walk {
             .and_then(|r| r.next_charge_at.as_deref())
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .context("aucun renouvellement prévu (arrêté ou pas encore d'abonnement)")?;
-        self.advance(&billing.clock, next.timestamp() + 2 * HOUR).await?;
+        self.advance(&billing.clock, next.timestamp() + 2 * HOUR)
+            .await?;
         self.changed(&before).await
     }
 
@@ -113,7 +148,9 @@ impl Walk {
     async fn changed(&self, before: &SubscriptionStatus) -> anyhow::Result<SubscriptionStatus> {
         let mut after = self.status(15, before.version).await?;
         // A step sends several events: let the rest land.
-        while let Ok(next) = tokio::time::timeout(Duration::from_millis(700), self.status(1, after.version)).await {
+        while let Ok(next) =
+            tokio::time::timeout(Duration::from_millis(700), self.status(1, after.version)).await
+        {
             let next = next?;
             if next.version == after.version {
                 break;
@@ -124,16 +161,32 @@ impl Walk {
     }
 
     async fn latest_invoice(&self, billing: &Billing) -> anyhow::Result<String> {
-        let sub = billing.subscription.as_deref().context("pas d'abonnement")?;
+        let sub = billing
+            .subscription
+            .as_deref()
+            .context("pas d'abonnement")?;
         let s = self
-            .stripe(self.http.get(self.stripe_url(&format!("/subscriptions/{sub}"))).query(&[("expand[]", "latest_invoice")]))
+            .stripe(
+                self.http
+                    .get(self.stripe_url(&format!("/subscriptions/{sub}")))
+                    .query(&[("expand[]", "latest_invoice")]),
+            )
             .await?;
         let inv = &s["latest_invoice"];
-        let day = |p: &str| inv.pointer(p).and_then(Value::as_i64).map(fr::date).unwrap_or_default();
+        let day = |p: &str| {
+            inv.pointer(p)
+                .and_then(Value::as_i64)
+                .map(fr::date)
+                .unwrap_or_default()
+        };
         Ok(format!(
             "facture {} {} de {} pour la période du {} au {}",
             inv["number"].as_str().unwrap_or("?"),
-            match inv["status"].as_str() { Some("paid") => "payée", Some("open") => "impayée", _ => "en préparation" },
+            match inv["status"].as_str() {
+                Some("paid") => "payée",
+                Some("open") => "impayée",
+                _ => "en préparation",
+            },
             fr::euros(inv["amount_due"].as_i64().unwrap_or(0)),
             day("/lines/data/0/period/start"),
             day("/lines/data/0/period/end"),
@@ -154,8 +207,16 @@ fn describe(s: &SubscriptionStatus) -> String {
         date(s.expires_at.as_deref()),
         date(r.and_then(|r| r.paid_until.as_deref())),
         date(r.and_then(|r| r.next_charge_at.as_deref())),
-        if r.is_some_and(|r| r.payment_failed) { ", prélèvement échoué (délai de grâce)" } else { "" },
-        if r.is_some_and(|r| r.cancel_at_period_end) { ", renouvellement arrêté à la fin de la période" } else { "" },
+        if r.is_some_and(|r| r.payment_failed) {
+            ", prélèvement échoué (délai de grâce)"
+        } else {
+            ""
+        },
+        if r.is_some_and(|r| r.cancel_at_period_end) {
+            ", renouvellement arrêté à la fin de la période"
+        } else {
+            ""
+        },
     )
 }
 
@@ -167,27 +228,45 @@ pub async fn run(walk: &Walk, step: Step, plan: Option<String>) -> anyhow::Resul
         Step::RenewalPaid => {
             let billing = walk.billing(&me).await?;
             let after = walk.next_period(&billing).await?;
-            println!("Renouvellement : {} ; {}.", walk.latest_invoice(&billing).await?, describe(&after));
+            println!(
+                "Renouvellement : {} ; {}.",
+                walk.latest_invoice(&billing).await?,
+                describe(&after)
+            );
         }
         Step::RenewalFailed => {
             let billing = walk.billing(&me).await?;
             walk.http
-                .post(format!("{}/sandbox-stripe/_sandbox/customers/{}/card", walk.relay, billing.customer))
+                .post(format!(
+                    "{}/sandbox-stripe/_sandbox/customers/{}/card",
+                    walk.relay, billing.customer
+                ))
                 .json(&json!({"number": stripe_sandbox::billing::CARD_DECLINES_LATER}))
                 .send()
                 .await?
                 .error_for_status()?;
             println!("Carte remplacée par 4000 0000 0000 0341 (refusée à chaque prélèvement).");
             let after = walk.next_period(&billing).await?;
-            println!("Renouvellement : {} ; {}.", walk.latest_invoice(&billing).await?, describe(&after));
+            println!(
+                "Renouvellement : {} ; {}.",
+                walk.latest_invoice(&billing).await?,
+                describe(&after)
+            );
         }
         Step::CancelRenewal => {
             let billing = walk.billing(&me).await?;
             let before = walk.status(0, 0).await?;
             let sub = billing.subscription.context("aucun abonnement actif")?;
-            walk.stripe(walk.http.post(walk.stripe_url(&format!("/subscriptions/{sub}"))).form(&[("cancel_at_period_end", "true")]))
-                .await?;
-            println!("Renouvellement arrêté : {}.", describe(&walk.changed(&before).await?));
+            walk.stripe(
+                walk.http
+                    .post(walk.stripe_url(&format!("/subscriptions/{sub}")))
+                    .form(&[("cancel_at_period_end", "true")]),
+            )
+            .await?;
+            println!(
+                "Renouvellement arrêté : {}.",
+                describe(&walk.changed(&before).await?)
+            );
         }
         Step::Year => {
             if walk.billing(&me).await.is_err() {
@@ -197,7 +276,11 @@ pub async fn run(walk: &Walk, step: Step, plan: Option<String>) -> anyhow::Resul
             let months = if plan == "annuel" { 1 } else { 12 };
             for month in 1..=months {
                 let after = walk.next_period(&billing).await?;
-                println!("Échéance {month} : {} ; {}.", walk.latest_invoice(&billing).await?, describe(&after));
+                println!(
+                    "Échéance {month} : {} ; {}.",
+                    walk.latest_invoice(&billing).await?,
+                    describe(&after)
+                );
             }
         }
     }

@@ -10,7 +10,12 @@ pub const CARD_PAYS: &str = "4242424242424242";
 pub const CARD_DECLINES: &str = "4000000000000341";
 
 impl World {
-    pub async fn stripe(&self, method: reqwest::Method, path: &str, form: &[(&str, String)]) -> Value {
+    pub async fn stripe(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        form: &[(&str, String)],
+    ) -> Value {
         let resp = self
             .http
             .request(method, format!("{}{path}", self.sandbox_base))
@@ -29,9 +34,16 @@ impl World {
     pub async fn new_clock(&self) -> (String, i64) {
         let now = self.state.clock.now();
         let clock = self
-            .stripe(reqwest::Method::POST, "/v1/test_helpers/test_clocks", &[("frozen_time", now.to_string())])
+            .stripe(
+                reqwest::Method::POST,
+                "/v1/test_helpers/test_clocks",
+                &[("frozen_time", now.to_string())],
+            )
             .await;
-        (clock["id"].as_str().unwrap().to_owned(), clock["frozen_time"].as_i64().unwrap())
+        (
+            clock["id"].as_str().unwrap().to_owned(),
+            clock["frozen_time"].as_i64().unwrap(),
+        )
     }
 
     /// Subscribes the test company to `plan` with automatic renewal, its customer on `clock`,
@@ -45,7 +57,9 @@ impl World {
             )
             .await;
         assert_eq!(code, 200, "{body}");
-        let (status, _) = self.pay_card(body["url"].as_str().unwrap(), CARD_PAYS).await;
+        let (status, _) = self
+            .pay_card(body["url"].as_str().unwrap(), CARD_PAYS)
+            .await;
         assert_eq!(status, 303);
         self.sandbox.idle().await;
         body["session_id"].as_str().unwrap().to_owned()
@@ -55,8 +69,12 @@ impl World {
     /// the relay's clock to the same time.
     pub async fn advance(&self, clock: &str, to: i64) {
         let path = format!("/v1/test_helpers/test_clocks/{clock}");
-        self.stripe(reqwest::Method::POST, &format!("{path}/advance"), &[("frozen_time", to.to_string())])
-            .await;
+        self.stripe(
+            reqwest::Method::POST,
+            &format!("{path}/advance"),
+            &[("frozen_time", to.to_string())],
+        )
+        .await;
         for _ in 0..200 {
             if self.stripe(reqwest::Method::GET, &path, &[]).await["status"] == "ready" {
                 break;
@@ -68,14 +86,24 @@ impl World {
     }
 
     pub async fn customer(&self) -> String {
-        self.state.db.customer(&self.client).await.unwrap().expect("a customer").0
+        self.state
+            .db
+            .customer(&self.client)
+            .await
+            .unwrap()
+            .expect("a customer")
+            .0
     }
 
     /// The sandbox's stand-in for the portal: the customer's card becomes `number`.
     pub async fn replace_card(&self, number: &str) {
         let resp = self
             .http
-            .post(format!("{}/_sandbox/customers/{}/card", self.sandbox_base, self.customer().await))
+            .post(format!(
+                "{}/_sandbox/customers/{}/card",
+                self.sandbox_base,
+                self.customer().await
+            ))
             .json(&serde_json::json!({ "number": number }))
             .send()
             .await
@@ -86,12 +114,24 @@ impl World {
 
     /// The company's subscription id, as the relay stored it.
     pub async fn subscription_id(&self) -> String {
-        let row = self.state.db.subscription(&self.client).await.unwrap().unwrap();
+        let row = self
+            .state
+            .db
+            .subscription(&self.client)
+            .await
+            .unwrap()
+            .unwrap();
         row.renewal.subscription_id.expect("a subscription")
     }
 
     pub async fn paid_until(&self) -> Option<i64> {
-        let row = self.state.db.subscription(&self.client).await.unwrap().unwrap();
+        let row = self
+            .state
+            .db
+            .subscription(&self.client)
+            .await
+            .unwrap()
+            .unwrap();
         row.renewal.paid_until
     }
 
@@ -105,7 +145,11 @@ impl World {
         let expires = status["expires_at"]
             .as_str()
             .map(|e| chrono::DateTime::parse_from_rfc3339(e).unwrap().timestamp());
-        (status["status"].as_str().unwrap().to_owned(), expires, status["renewal"].clone())
+        (
+            status["status"].as_str().unwrap().to_owned(),
+            expires,
+            status["renewal"].clone(),
+        )
     }
 }
 

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::{CARD_DECLINES_LATER, CARD_PAYS, Customer, SubStatus, TestClock, json as render};
+use super::{CARD_DECLINES_LATER, CARD_PAYS, Customer, SubStatus, json as render};
 use crate::api::{StripeError, authorize};
 use crate::{Sandbox, form};
 
@@ -21,28 +21,36 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/v1/customers/{id}", get(retrieve_customer))
         .route(
             "/v1/subscriptions/{id}",
-            get(retrieve_subscription).post(update_subscription).delete(cancel_subscription),
+            get(retrieve_subscription)
+                .post(update_subscription)
+                .delete(cancel_subscription),
         )
         .route("/v1/invoices/{id}", get(retrieve_invoice))
-        .route("/v1/events", get(list_events))
-        .route("/v1/events/{id}", get(retrieve_event))
-        .route("/v1/test_helpers/test_clocks", post(create_clock))
-        .route("/v1/test_helpers/test_clocks/{id}", get(retrieve_clock))
-        .route("/v1/test_helpers/test_clocks/{id}/advance", post(advance_clock))
+        .route("/v1/events", get(super::events::list))
+        .route("/v1/events/{id}", get(super::events::retrieve))
+        .route("/v1/test_helpers/test_clocks", post(super::clocks::create))
+        .route(
+            "/v1/test_helpers/test_clocks/{id}",
+            get(super::clocks::retrieve),
+        )
+        .route(
+            "/v1/test_helpers/test_clocks/{id}/advance",
+            post(super::clocks::advance),
+        )
         .route("/_sandbox/customers/{id}/card", post(replace_card))
 }
 
-type Answer = Result<Json<Value>, StripeError>;
+pub(super) type Answer = Result<Json<Value>, StripeError>;
 
-fn params(body: &[u8]) -> Result<Value, StripeError> {
+pub(super) fn params(body: &[u8]) -> Result<Value, StripeError> {
     form::parse(body).map_err(|e| StripeError::invalid(&e.param, e.message))
 }
 
-fn text(p: &Value, name: &str) -> Option<String> {
+pub(super) fn text(p: &Value, name: &str) -> Option<String> {
     p.get(name).and_then(Value::as_str).map(str::to_owned)
 }
 
-fn integer(p: &Value, name: &str) -> Result<Option<i64>, StripeError> {
+pub(super) fn integer(p: &Value, name: &str) -> Result<Option<i64>, StripeError> {
     match text(p, name) {
         None => Ok(None),
         Some(t) => t
@@ -52,7 +60,7 @@ fn integer(p: &Value, name: &str) -> Result<Option<i64>, StripeError> {
     }
 }
 
-fn missing(kind: &str, id: &str, param: &str) -> StripeError {
+pub(super) fn missing(kind: &str, id: &str, param: &str) -> StripeError {
     StripeError {
         status: StatusCode::NOT_FOUND,
         kind: "invalid_request_error",
@@ -77,13 +85,21 @@ async fn create_customer(State(sb): State<Sandbox>, headers: HeaderMap, body: By
         .and_then(|c| books.clocks.get(c))
         .map_or_else(crate::now, |c| c.frozen_time);
     let locales = match p.get("preferred_locales") {
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         _ => Vec::new(),
     };
     let metadata = p
         .get("metadata")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
         .unwrap_or_default();
     let customer = Customer {
         id: format!("cus_{}", crate::random_id(14)),
@@ -106,34 +122,62 @@ fn list(data: Vec<Value>, url: &str) -> Json<Value> {
 }
 
 /// Newest first, optionally those on `test_clock` (at most 100).
-async fn list_customers(State(sb): State<Sandbox>, headers: HeaderMap, RawQuery(query): RawQuery) -> Answer {
+async fn list_customers(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Answer {
     authorize(&headers)?;
     let clock = text(&params(query.unwrap_or_default().as_bytes())?, "test_clock");
     let books = sb.books();
-    let mut found: Vec<&Customer> = books.customers.values().filter(|c| clock.is_none() || c.test_clock == clock).collect();
+    let mut found: Vec<&Customer> = books
+        .customers
+        .values()
+        .filter(|c| clock.is_none() || c.test_clock == clock)
+        .collect();
     found.sort_by_key(|c| std::cmp::Reverse(c.created));
-    Ok(list(found.into_iter().take(100).map(render::customer).collect(), "/v1/customers"))
+    Ok(list(
+        found.into_iter().take(100).map(render::customer).collect(),
+        "/v1/customers",
+    ))
 }
 
 /// The subscriptions of `customer` (any status but cancelled, unless `status=all`).
-async fn list_subscriptions(State(sb): State<Sandbox>, headers: HeaderMap, RawQuery(query): RawQuery) -> Answer {
+async fn list_subscriptions(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Answer {
     authorize(&headers)?;
     let p = params(query.unwrap_or_default().as_bytes())?;
-    let (customer, all) = (text(&p, "customer"), text(&p, "status").as_deref() == Some("all"));
+    let (customer, all) = (
+        text(&p, "customer"),
+        text(&p, "status").as_deref() == Some("all"),
+    );
     let books = sb.books();
     let data = books
         .subscriptions
         .values()
-        .filter(|s| customer.as_ref().is_none_or(|c| &s.customer == c) && (all || s.status != SubStatus::Canceled))
+        .filter(|s| {
+            customer.as_ref().is_none_or(|c| &s.customer == c)
+                && (all || s.status != SubStatus::Canceled)
+        })
         .map(|s| render::subscription(&books, s))
         .collect();
     Ok(list(data, "/v1/subscriptions"))
 }
 
-async fn retrieve_customer(State(sb): State<Sandbox>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+async fn retrieve_customer(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
     authorize(&headers)?;
     let books = sb.books();
-    let c = books.customers.get(&id).ok_or_else(|| missing("customer", &id, "id"))?;
+    let c = books
+        .customers
+        .get(&id)
+        .ok_or_else(|| missing("customer", &id, "id"))?;
     Ok(Json(render::customer(c)))
 }
 
@@ -142,26 +186,44 @@ fn subscription_json(sb: &Sandbox, id: &str, query: Option<&str>) -> Answer {
     let expand: Vec<String> = params(query.unwrap_or_default().as_bytes())?
         .get("expand")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     let books = sb.books();
-    let sub = books.subscriptions.get(id).ok_or_else(|| missing("subscription", id, "id"))?;
+    let sub = books
+        .subscriptions
+        .get(id)
+        .ok_or_else(|| missing("subscription", id, "id"))?;
     let mut json = render::subscription(&books, sub);
     for field in &expand {
         match field.as_str() {
             "default_payment_method" => {
                 let customer = books.customers.get(&sub.customer);
-                if let Some((pm, number)) = customer.and_then(|c| c.payment_method.as_ref().zip(c.card.as_ref())) {
-                    json["default_payment_method"] = render::payment_method(pm, number, &sub.customer, sub.created);
+                if let Some((pm, number)) =
+                    customer.and_then(|c| c.payment_method.as_ref().zip(c.card.as_ref()))
+                {
+                    json["default_payment_method"] =
+                        render::payment_method(pm, number, &sub.customer, sub.created);
                 }
             }
             "latest_invoice" => {
-                if let Some(inv) = sub.latest_invoice.as_ref().and_then(|i| books.invoices.get(i)) {
+                if let Some(inv) = sub
+                    .latest_invoice
+                    .as_ref()
+                    .and_then(|i| books.invoices.get(i))
+                {
                     json["latest_invoice"] = render::invoice(inv);
                 }
             }
             other => {
-                return Err(StripeError::invalid("expand", format!("This property cannot be expanded ({other}).")));
+                return Err(StripeError::invalid(
+                    "expand",
+                    format!("This property cannot be expanded ({other})."),
+                ));
             }
         }
     }
@@ -191,29 +253,55 @@ async fn update_subscription(
         Some("true") => Some(true),
         Some("false") => Some(false),
         None => None,
-        Some(other) => return Err(StripeError::invalid("cancel_at_period_end", format!("Invalid boolean: {other}"))),
+        Some(other) => {
+            return Err(StripeError::invalid(
+                "cancel_at_period_end",
+                format!("Invalid boolean: {other}"),
+            ));
+        }
     };
     sb.with_books(|books, out| {
-        let sub = books.subscriptions.get_mut(&id).ok_or_else(|| missing("subscription", &id, "id"))?;
+        let sub = books
+            .subscriptions
+            .get_mut(&id)
+            .ok_or_else(|| missing("subscription", &id, "id"))?;
         if sub.status == SubStatus::Canceled {
-            return Err(StripeError::invalid("subscription", "A canceled subscription can only update its cancellation_details and metadata.".into()));
+            return Err(StripeError::invalid(
+                "subscription",
+                "A canceled subscription can only update its cancellation_details and metadata."
+                    .into(),
+            ));
         }
         if let Some(cancel) = cancel.filter(|c| *c != sub.cancel_at_period_end) {
             let previous = json!({"cancel_at_period_end": sub.cancel_at_period_end});
             sub.cancel_at_period_end = cancel;
             let sub = sub.clone();
             let now = books.time_of(&sub.customer);
-            out.push(super::Pending { event_type: "customer.subscription.updated", object: render::subscription(books, &sub), created: now, previous: Some(previous) });
+            out.push(super::Pending {
+                event_type: "customer.subscription.updated",
+                object: render::subscription(books, &sub),
+                created: now,
+                previous: Some(previous),
+            });
         }
         Ok(())
     })?;
     subscription_json(&sb, &id, None)
 }
 
-async fn cancel_subscription(State(sb): State<Sandbox>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+async fn cancel_subscription(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
     authorize(&headers)?;
     sb.with_books(|books, out| {
-        let customer = books.subscriptions.get(&id).ok_or_else(|| missing("subscription", &id, "id"))?.customer.clone();
+        let customer = books
+            .subscriptions
+            .get(&id)
+            .ok_or_else(|| missing("subscription", &id, "id"))?
+            .customer
+            .clone();
         let now = books.time_of(&customer);
         let sub = books.subscriptions.get_mut(&id).expect("just found");
         if sub.status != SubStatus::Canceled {
@@ -221,121 +309,30 @@ async fn cancel_subscription(State(sb): State<Sandbox>, headers: HeaderMap, Path
             sub.canceled_at = Some(now);
             sub.ended_at = Some(now);
             let sub = sub.clone();
-            out.push(super::Pending { event_type: "customer.subscription.deleted", object: render::subscription(books, &sub), created: now, previous: None });
+            out.push(super::Pending {
+                event_type: "customer.subscription.deleted",
+                object: render::subscription(books, &sub),
+                created: now,
+                previous: None,
+            });
         }
         Ok(())
     })?;
     subscription_json(&sb, &id, None)
 }
 
-async fn retrieve_invoice(State(sb): State<Sandbox>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+async fn retrieve_invoice(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
     authorize(&headers)?;
     let books = sb.books();
-    let inv = books.invoices.get(&id).ok_or_else(|| missing("invoice", &id, "id"))?;
+    let inv = books
+        .invoices
+        .get(&id)
+        .ok_or_else(|| missing("invoice", &id, "id"))?;
     Ok(Json(render::invoice(inv)))
-}
-
-/// Newest first, filtered by `type` / `types[]` and `created[gte|gt|lte|lt]`, `limit` (1 to 100,
-/// default 10) and `starting_after`, as Stripe lists them.
-async fn list_events(State(sb): State<Sandbox>, headers: HeaderMap, RawQuery(query): RawQuery) -> Answer {
-    authorize(&headers)?;
-    let p = params(query.unwrap_or_default().as_bytes())?;
-    let mut types: Vec<String> = p
-        .get("types")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-        .unwrap_or_default();
-    types.extend(text(&p, "type"));
-    let limit = integer(&p, "limit")?.unwrap_or(10);
-    if !(1..=100).contains(&limit) {
-        return Err(StripeError::invalid("limit", "This value must be between 1 and 100.".into()));
-    }
-    let created = p.get("created").cloned().unwrap_or(Value::Null);
-    let bound = |op: &str| created.get(op).and_then(Value::as_str).and_then(|t| t.parse::<i64>().ok());
-    let (gte, gt, lte, lt) = (bound("gte"), bound("gt"), bound("lte"), bound("lt"));
-    let after = text(&p, "starting_after");
-    let events = sb.events();
-    let mut newest_first = events.iter().rev().filter(|e| {
-        (types.is_empty() || types.iter().any(|t| t == &e.event_type))
-            && gte.is_none_or(|b| e.created >= b)
-            && gt.is_none_or(|b| e.created > b)
-            && lte.is_none_or(|b| e.created <= b)
-            && lt.is_none_or(|b| e.created < b)
-    });
-    if let Some(after) = &after {
-        if !events.iter().any(|e| &e.id == after) {
-            return Err(missing("event", after, "starting_after"));
-        }
-        newest_first.by_ref().find(|e| &e.id == after);
-    }
-    let page: Vec<Value> = newest_first
-        .by_ref()
-        .take(limit as usize)
-        .map(|e| serde_json::from_str(&e.body).unwrap_or(Value::Null))
-        .collect();
-    let has_more = newest_first.next().is_some();
-    Ok(Json(json!({"object": "list", "url": "/v1/events", "has_more": has_more, "data": page})))
-}
-
-async fn retrieve_event(State(sb): State<Sandbox>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
-    authorize(&headers)?;
-    sb.events()
-        .into_iter()
-        .find(|e| e.id == id)
-        .map(|e| Json(serde_json::from_str(&e.body).unwrap_or(Value::Null)))
-        .ok_or_else(|| missing("event", &id, "id"))
-}
-
-async fn create_clock(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Answer {
-    authorize(&headers)?;
-    let p = params(&body)?;
-    let frozen_time = integer(&p, "frozen_time")?
-        .ok_or_else(|| StripeError::missing("frozen_time", "Missing required param: frozen_time."))?;
-    let clock = TestClock {
-        id: format!("clock_{}", crate::random_id(24)),
-        name: text(&p, "name"),
-        frozen_time,
-        advancing: false,
-        created: crate::now(),
-    };
-    let json = render::test_clock(&clock);
-    sb.books().clocks.insert(clock.id.clone(), clock);
-    Ok(Json(json))
-}
-
-async fn retrieve_clock(State(sb): State<Sandbox>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
-    authorize(&headers)?;
-    let books = sb.books();
-    let clock = books.clocks.get(&id).ok_or_else(|| missing("test_helpers.test_clock", &id, "id"))?;
-    Ok(Json(render::test_clock(clock)))
-}
-
-/// Answers at once with status `advancing`; the clock is `ready` once every renewal, retry and
-/// cancellation up to `frozen_time` has run and its events are sent.
-async fn advance_clock(State(sb): State<Sandbox>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> Answer {
-    authorize(&headers)?;
-    let target = integer(&params(&body)?, "frozen_time")?
-        .ok_or_else(|| StripeError::missing("frozen_time", "Missing required param: frozen_time."))?;
-    let json = {
-        let mut books = sb.books();
-        let clock = books.clocks.get_mut(&id).ok_or_else(|| missing("test_helpers.test_clock", &id, "id"))?;
-        if clock.advancing {
-            return Err(StripeError::invalid("test_clock", "The test clock is already advancing.".into()));
-        }
-        if target <= clock.frozen_time {
-            return Err(StripeError::invalid("frozen_time", "The frozen time must be after the current frozen time of the test clock.".into()));
-        }
-        clock.advancing = true;
-        render::test_clock(clock)
-    };
-    let sandbox = sb.clone();
-    tokio::spawn(async move {
-        sandbox.with_books(|books, out| books.advance(&id, target, out));
-        if let Some(clock) = sandbox.books().clocks.get_mut(&id) {
-            clock.advancing = false;
-        }
-    });
-    Ok(Json(json))
 }
 
 #[derive(serde::Deserialize)]
@@ -345,10 +342,17 @@ struct CardChange {
 
 /// Sandbox only: the customer's card becomes `number` (4242… pays, 0341 declines every charge);
 /// an open invoice is charged to it at once.
-async fn replace_card(State(sb): State<Sandbox>, Path(id): Path<String>, Json(change): Json<CardChange>) -> Answer {
+async fn replace_card(
+    State(sb): State<Sandbox>,
+    Path(id): Path<String>,
+    Json(change): Json<CardChange>,
+) -> Answer {
     let number: String = change.number.chars().filter(char::is_ascii_digit).collect();
     if number != CARD_PAYS && number != CARD_DECLINES_LATER {
-        return Err(StripeError::invalid("number", format!("Use a test card: {CARD_PAYS} or {CARD_DECLINES_LATER}.")));
+        return Err(StripeError::invalid(
+            "number",
+            format!("Use a test card: {CARD_PAYS} or {CARD_DECLINES_LATER}."),
+        ));
     }
     if !sb.with_books(|books, out| books.replace_card(&id, &number, out)) {
         return Err(missing("customer", &id, "id"));

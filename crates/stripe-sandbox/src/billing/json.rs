@@ -66,7 +66,10 @@ fn plan(s: &Subscription) -> Value {
 }
 
 pub fn subscription(books: &Books, s: &Subscription) -> Value {
-    let default_pm = books.customers.get(&s.customer).and_then(|c| c.payment_method.clone());
+    let default_pm = books
+        .customers
+        .get(&s.customer)
+        .and_then(|c| c.payment_method.clone());
     json!({
         "id": s.id, "object": "subscription", "application": null,
         "application_fee_percent": null,
@@ -106,7 +109,8 @@ pub fn invoice(i: &Invoice) -> Value {
         InvoiceStatus::Paid => "paid",
     };
     let paid = i.status == InvoiceStatus::Paid;
-    let hosted = (i.status != InvoiceStatus::Draft).then(|| format!("https://invoice.stripe.com/i/sandbox/{}", i.id));
+    let hosted = (i.status != InvoiceStatus::Draft)
+        .then(|| format!("https://invoice.stripe.com/i/sandbox/{}", i.id));
     json!({
         "id": i.id, "object": "invoice", "account_country": "FR", "account_name": "ERP BTP (sandbox)",
         "account_tax_ids": null, "amount_due": i.amount, "amount_overpaid": 0,

@@ -9,180 +9,16 @@ use std::collections::HashSet;
 
 use sqlx::AnyConnection;
 
-use crate::billing::BillingApi;
 use crate::db::payments as q;
-use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionState};
+use crate::domain::{PaymentOrigin, SessionFacts, SessionState};
 use crate::plans::Catalogue;
 use crate::renewal::apply::{self as renewal, Effect};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 use crate::rules::{Decision, News, decide};
-use crate::stripe::{StripeFailure, WebhookEvent};
 
-#[derive(Debug, Clone)]
-pub enum Work {
-    Event {
-        event: WebhookEvent,
-        payload: String,
-        /// The subscription the event is about, as read from Stripe just before (see
-        /// [`prepare`]): events about subscriptions are notifications, never the state itself.
-        subscription: Option<SubscriptionFacts>,
-    },
-    /// The success page retrieved this session (and its subscription) from Stripe.
-    Lookup {
-        session: SessionFacts,
-        subscription: Option<SubscriptionFacts>,
-    },
-}
+mod work;
 
-/// Reads from Stripe what an event only notifies: the current state of the subscription of a
-/// `customer.subscription.*` event or of a paid subscription checkout. A subscription Stripe
-/// no longer knows is left out (the event is then ignored).
-pub async fn prepare(
-    billing: &BillingApi,
-    event: WebhookEvent,
-    payload: String,
-) -> Result<Work, StripeFailure> {
-    let id = event.subscription_id.clone().or_else(|| {
-        let paid_checkout = matches!(
-            News::of_event(&event.event_type),
-            Some(News::Completed | News::AsyncSucceeded)
-        );
-        event
-            .session
-            .as_ref()
-            .and_then(|s| s.subscription.clone())
-            .filter(|id| paid_checkout && !id.is_empty())
-    });
-    let subscription = match id {
-        Some(id) => fetch_subscription(billing, &id).await?,
-        None => None,
-    };
-    Ok(Work::Event {
-        event,
-        payload,
-        subscription,
-    })
-}
-
-pub async fn fetch_subscription(
-    billing: &BillingApi,
-    id: &str,
-) -> Result<Option<SubscriptionFacts>, StripeFailure> {
-    match billing.subscription(id).await {
-        Ok(sub) => Ok(Some(sub)),
-        Err(StripeFailure::NotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-impl Work {
-    fn facts(&self) -> Option<&SessionFacts> {
-        match self {
-            Work::Event { event, .. } => event.session.as_ref(),
-            Work::Lookup { session, .. } => Some(session),
-        }
-    }
-
-    fn subscription(&self) -> Option<&SubscriptionFacts> {
-        match self {
-            Work::Event { subscription, .. } | Work::Lookup { subscription, .. } => {
-                subscription.as_ref()
-            }
-        }
-    }
-
-    fn is_session_event(&self) -> bool {
-        matches!(self, Work::Event { event, .. } if event.event_type.starts_with("checkout.session."))
-    }
-
-    /// Client the work is about, to order a batch's row locks the same way on every instance.
-    pub fn sort_key(&self) -> &str {
-        let invoice = match self {
-            Work::Event { event, .. } => event.invoice.as_ref().and_then(|i| i.client_id.as_deref()),
-            Work::Lookup { .. } => None,
-        };
-        self.facts()
-            .and_then(|f| f.client_id.as_deref())
-            .or(invoice)
-            .or(self.subscription().and_then(|s| s.client_id.as_deref()))
-            .unwrap_or("")
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Fulfilled {
-        client: ClientId,
-        plan: String,
-        expires_at: i64,
-        version: i64,
-    },
-    /// The session moved to `to` (pending, failed, expired); `change` is the client whose
-    /// visible state changed and its new version.
-    Moved {
-        to: SessionState,
-        change: Option<(String, i64)>,
-    },
-    Rejected(String),
-    /// A renewal event changed the company's renewal.
-    Renewal {
-        client: ClientId,
-        effect: Effect,
-        version: i64,
-    },
-    /// The session had already left `open`/`pending`; its current state.
-    AlreadyHandled(SessionState),
-    Ignored(String),
-    Duplicate,
-}
-
-impl Outcome {
-    /// What the event did, as journalled and answered to Stripe.
-    pub fn label(&self) -> String {
-        match self {
-            Outcome::Fulfilled { .. } => "fulfilled".into(),
-            Outcome::Moved { to, .. } if *to == SessionState::Failed => "payment failed".into(),
-            Outcome::Moved { to, .. } => to.to_string(),
-            Outcome::Rejected(reason) => format!("rejected: {reason}"),
-            Outcome::Renewal { effect, .. } => effect.label(),
-            Outcome::AlreadyHandled(state) => format!("already {state}"),
-            Outcome::Ignored(reason) => format!("ignored: {reason}"),
-            Outcome::Duplicate => "duplicate".into(),
-        }
-    }
-
-    /// The session's state after this work, when the work was about a session's payment.
-    pub fn session_state(&self) -> Option<SessionState> {
-        match self {
-            Outcome::Fulfilled { .. } => Some(SessionState::Fulfilled),
-            Outcome::Moved { to, .. } | Outcome::AlreadyHandled(to) => Some(*to),
-            Outcome::Rejected(_) => Some(SessionState::Rejected),
-            Outcome::Renewal {
-                effect: Effect::Linked,
-                ..
-            } => Some(SessionState::Fulfilled),
-            Outcome::Renewal { .. } | Outcome::Ignored(_) | Outcome::Duplicate => None,
-        }
-    }
-
-    /// The client whose visible state changed, and its new version.
-    pub fn change(&self) -> Option<(&str, i64)> {
-        match self {
-            Outcome::Fulfilled {
-                client, version, ..
-            }
-            | Outcome::Renewal {
-                client, version, ..
-            } => Some((client.as_str(), *version)),
-            Outcome::Moved {
-                change: Some((client, version)),
-                ..
-            } => Some((client, *version)),
-            _ => None,
-        }
-    }
-}
-
+pub use work::{Outcome, Work, fetch_subscription, prepare};
 /// Applies a batch in the caller's transaction: decide, claim the payments, apply, journal.
 /// Returns one outcome per work, in order.
 pub async fn apply_batch(
@@ -215,7 +51,11 @@ pub async fn apply_batch(
             Ok(Step::Session(facts, decision)) => {
                 let origin = PaymentOrigin::of(facts.livemode, origin);
                 let subscription = work.subscription();
-                let claim = Claim { claimed: &mut claimed, origin, now };
+                let claim = Claim {
+                    claimed: &mut claimed,
+                    origin,
+                    now,
+                };
                 apply(conn, facts, decision, subscription, plans, claim).await?
             }
         });
@@ -241,7 +81,9 @@ fn decide_work<'w, 'p>(work: &'w Work, plans: &'p Catalogue) -> Result<Step<'w, 
         Work::Lookup { .. } => Some(News::LookedUp),
         Work::Event { event, .. } => {
             match (event.event_type.as_str(), event.invoice.as_ref()) {
-                ("invoice.paid", Some(inv)) => return Ok(Step::Renewal(RenewalNews::InvoicePaid(inv))),
+                ("invoice.paid", Some(inv)) => {
+                    return Ok(Step::Renewal(RenewalNews::InvoicePaid(inv)));
+                }
                 ("invoice.payment_failed", Some(inv)) => {
                     return Ok(Step::Renewal(RenewalNews::PaymentFailed(inv)));
                 }
@@ -277,7 +119,9 @@ async fn renew(
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
     let applied = match news {
-        RenewalNews::InvoicePaid(inv) => renewal::invoice_paid(conn, inv, plans, origin, now).await?,
+        RenewalNews::InvoicePaid(inv) => {
+            renewal::invoice_paid(conn, inv, plans, origin, now).await?
+        }
         RenewalNews::PaymentFailed(inv) => renewal::payment_failed(conn, inv, now).await?,
         RenewalNews::Subscription => {
             let sub = work.subscription().expect("decided on it");
@@ -285,7 +129,11 @@ async fn renew(
         }
     };
     Ok(match applied {
-        Ok((client, effect, version)) => Outcome::Renewal { client, effect, version },
+        Ok((client, effect, version)) => Outcome::Renewal {
+            client,
+            effect,
+            version,
+        },
         Err(reason) => match reason.strip_prefix("rejected: ") {
             Some(reason) => Outcome::Rejected(reason.to_owned()),
             None => Outcome::Ignored(reason),
@@ -310,7 +158,11 @@ async fn apply(
     plans: &Catalogue,
     claim: Claim<'_>,
 ) -> Result<Outcome, sqlx::Error> {
-    let Claim { claimed, origin, now } = claim;
+    let Claim {
+        claimed,
+        origin,
+        now,
+    } = claim;
     match decision {
         Decision::Ignore(reason) => Ok(Outcome::Ignored(reason)),
         Decision::Link { client } => {
@@ -318,7 +170,9 @@ async fn apply(
                 return already(conn, facts).await;
             }
             let synced = match subscription {
-                Some(sub) => renewal::subscription(conn, sub, Some(&client), plans, origin, now).await?.ok(),
+                Some(sub) => renewal::subscription(conn, sub, Some(&client), plans, origin, now)
+                    .await?
+                    .ok(),
                 None => None,
             };
             let version = match synced {
@@ -326,7 +180,11 @@ async fn apply(
                 None => q::bump_version(conn, client.as_str(), now).await?,
             };
             Ok(match version {
-                Some(version) => Outcome::Renewal { client, effect: Effect::Linked, version },
+                Some(version) => Outcome::Renewal {
+                    client,
+                    effect: Effect::Linked,
+                    version,
+                },
                 None => {
                     let reason = format!("unknown client {client}");
                     q::set_state(conn, &facts.id, SessionState::Rejected, &reason, now).await?;

@@ -1,0 +1,176 @@
+//! What the writer applies: a verified webhook event (with what Stripe was asked about it) or a
+//! session the success page looked up, and what applying it did.
+
+use crate::billing::BillingApi;
+use crate::domain::{ClientId, SessionFacts, SessionState};
+use crate::renewal::apply::Effect;
+use crate::renewal::facts::SubscriptionFacts;
+use crate::rules::News;
+use crate::stripe::{StripeFailure, WebhookEvent};
+
+#[derive(Debug, Clone)]
+pub enum Work {
+    Event {
+        event: WebhookEvent,
+        payload: String,
+        /// The subscription the event is about, as read from Stripe just before (see
+        /// [`prepare`]): events about subscriptions are notifications, never the state itself.
+        subscription: Option<SubscriptionFacts>,
+    },
+    /// The success page retrieved this session (and its subscription) from Stripe.
+    Lookup {
+        session: SessionFacts,
+        subscription: Option<SubscriptionFacts>,
+    },
+}
+
+/// Reads from Stripe what an event only notifies: the current state of the subscription of a
+/// `customer.subscription.*` event or of a paid subscription checkout. A subscription Stripe
+/// no longer knows is left out (the event is then ignored).
+pub async fn prepare(
+    billing: &BillingApi,
+    event: WebhookEvent,
+    payload: String,
+) -> Result<Work, StripeFailure> {
+    let id = event.subscription_id.clone().or_else(|| {
+        let paid_checkout = matches!(
+            News::of_event(&event.event_type),
+            Some(News::Completed | News::AsyncSucceeded)
+        );
+        event
+            .session
+            .as_ref()
+            .and_then(|s| s.subscription.clone())
+            .filter(|id| paid_checkout && !id.is_empty())
+    });
+    let subscription = match id {
+        Some(id) => fetch_subscription(billing, &id).await?,
+        None => None,
+    };
+    Ok(Work::Event {
+        event,
+        payload,
+        subscription,
+    })
+}
+
+pub async fn fetch_subscription(
+    billing: &BillingApi,
+    id: &str,
+) -> Result<Option<SubscriptionFacts>, StripeFailure> {
+    match billing.subscription(id).await {
+        Ok(sub) => Ok(Some(sub)),
+        Err(StripeFailure::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl Work {
+    pub(super) fn facts(&self) -> Option<&SessionFacts> {
+        match self {
+            Work::Event { event, .. } => event.session.as_ref(),
+            Work::Lookup { session, .. } => Some(session),
+        }
+    }
+
+    pub(super) fn subscription(&self) -> Option<&SubscriptionFacts> {
+        match self {
+            Work::Event { subscription, .. } | Work::Lookup { subscription, .. } => {
+                subscription.as_ref()
+            }
+        }
+    }
+
+    pub(super) fn is_session_event(&self) -> bool {
+        matches!(self, Work::Event { event, .. } if event.event_type.starts_with("checkout.session."))
+    }
+
+    /// Client the work is about, to order a batch's row locks the same way on every instance.
+    pub fn sort_key(&self) -> &str {
+        let invoice = match self {
+            Work::Event { event, .. } => {
+                event.invoice.as_ref().and_then(|i| i.client_id.as_deref())
+            }
+            Work::Lookup { .. } => None,
+        };
+        self.facts()
+            .and_then(|f| f.client_id.as_deref())
+            .or(invoice)
+            .or(self.subscription().and_then(|s| s.client_id.as_deref()))
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Fulfilled {
+        client: ClientId,
+        plan: String,
+        expires_at: i64,
+        version: i64,
+    },
+    /// The session moved to `to` (pending, failed, expired); `change` is the client whose
+    /// visible state changed and its new version.
+    Moved {
+        to: SessionState,
+        change: Option<(String, i64)>,
+    },
+    Rejected(String),
+    /// A renewal event changed the company's renewal.
+    Renewal {
+        client: ClientId,
+        effect: Effect,
+        version: i64,
+    },
+    /// The session had already left `open`/`pending`; its current state.
+    AlreadyHandled(SessionState),
+    Ignored(String),
+    Duplicate,
+}
+
+impl Outcome {
+    /// What the event did, as journalled and answered to Stripe.
+    pub fn label(&self) -> String {
+        match self {
+            Outcome::Fulfilled { .. } => "fulfilled".into(),
+            Outcome::Moved { to, .. } if *to == SessionState::Failed => "payment failed".into(),
+            Outcome::Moved { to, .. } => to.to_string(),
+            Outcome::Rejected(reason) => format!("rejected: {reason}"),
+            Outcome::Renewal { effect, .. } => effect.label(),
+            Outcome::AlreadyHandled(state) => format!("already {state}"),
+            Outcome::Ignored(reason) => format!("ignored: {reason}"),
+            Outcome::Duplicate => "duplicate".into(),
+        }
+    }
+
+    /// The session's state after this work, when the work was about a session's payment.
+    pub fn session_state(&self) -> Option<SessionState> {
+        match self {
+            Outcome::Fulfilled { .. } => Some(SessionState::Fulfilled),
+            Outcome::Moved { to, .. } | Outcome::AlreadyHandled(to) => Some(*to),
+            Outcome::Rejected(_) => Some(SessionState::Rejected),
+            Outcome::Renewal {
+                effect: Effect::Linked,
+                ..
+            } => Some(SessionState::Fulfilled),
+            Outcome::Renewal { .. } | Outcome::Ignored(_) | Outcome::Duplicate => None,
+        }
+    }
+
+    /// The client whose visible state changed, and its new version.
+    pub fn change(&self) -> Option<(&str, i64)> {
+        match self {
+            Outcome::Fulfilled {
+                client, version, ..
+            }
+            | Outcome::Renewal {
+                client, version, ..
+            } => Some((client.as_str(), *version)),
+            Outcome::Moved {
+                change: Some((client, version)),
+                ..
+            } => Some((client, *version)),
+            _ => None,
+        }
+    }
+}
