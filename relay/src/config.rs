@@ -190,10 +190,15 @@ impl Settings {
             Some(text) if text.trim() == "off" => None,
             Some(text) => Some(
                 crate::renewal::parse_duration(&text)
-                    .filter(|s| *s >= 60)
+                    .filter(|s| *s >= 1)
                     .map(|s| Duration::from_secs(s as u64))
                     .ok_or_else(|| {
-                        err("RELAY_RECONCILE_EVERY", format!("vaut « {text} » : une durée d'au moins une minute est attendue (ex. 15m, 1h) ou off"))
+                        err(
+                            "RELAY_RECONCILE_EVERY",
+                            format!(
+                                "vaut « {text} » : une durée est attendue (ex. 15m, 1h) ou off"
+                            ),
+                        )
                     })?,
             ),
         };

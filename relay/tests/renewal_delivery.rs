@@ -130,6 +130,81 @@ async fn a_month_of_lost_webhooks_is_restored_by_reconciliation_once(backend: Ba
     );
 }
 
+async fn reconciliation_and_live_webhooks_at_the_same_moment_apply_each_event_once(
+    backend: Backend,
+) {
+    let w = start(backend).await;
+    let (clock, t0) = subscribed(&w, "mensuel").await;
+    w.sandbox.set_delivery_options(DeliveryOptions {
+        hold: true,
+        duplicates: 1,
+        ..Default::default()
+    });
+    w.advance(&clock, months_after(t0, 1) + 2 * HOUR).await;
+    let (report, _) = tokio::join!(
+        relay::reconcile::run(&w.state, 72 * HOUR),
+        w.sandbox.flush(FlushOrder::Forward)
+    );
+    let report = report.unwrap();
+    assert_eq!(report.rejected, 0, "{:?}", report.lines);
+    assert_eq!(report.applied + report.already, 2, "{:?}", report.lines);
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 2)));
+    assert_eq!(w.paid_invoices().await, 2);
+    let journalled = "SELECT COUNT(*) FROM stripe_events WHERE event_type = 'invoice.paid'";
+    assert_eq!(w.count(journalled).await, 2, "each event journalled once");
+}
+
+/// `relay reconcile` as an operator runs it, then `serve`'s own schedule.
+async fn the_reconcile_command_and_the_schedule_restore_lost_webhooks(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = subscribed(&w, "mensuel").await;
+    w.sandbox.set_delivery_options(DeliveryOptions {
+        drop: true,
+        ..Default::default()
+    });
+    w.advance(&clock, months_after(t0, 1) + 2 * HOUR).await;
+    let vars = common::env(&w.db.url, &w.base, &w.sandbox_base);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["reconcile", "--since", "72h"])
+        .env_clear()
+        .envs(&vars)
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(printed.contains("invoice.paid : appliqué"), "{printed}");
+    assert!(
+        printed.contains(" 2 appliqué(s), 3 déjà appliqué(s), 0 rejeté(s)"),
+        "{printed}"
+    );
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 2)));
+    // A second month lost, repaired by the schedule of a relay started with it.
+    let scheduled = common::start_relay_with(
+        &w.db.url,
+        &w.sandbox_base,
+        &[("RELAY_RECONCILE_EVERY", "1s")],
+    )
+    .await;
+    w.advance(&clock, months_after(t0, 2) + 2 * HOUR).await;
+    scheduled.state.clock.set(w.state.clock.now());
+    for _ in 0..50 {
+        if w.paid_until().await == Some(months_after(t0, 3)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        w.paid_until().await,
+        Some(months_after(t0, 3)),
+        "the schedule ran"
+    );
+    scheduled.stop();
+}
+
 async fn an_invoice_in_the_pre_2025_03_31_shape_counts_the_same(backend: Backend) {
     let w = start(backend).await;
     let (clock, t0) = subscribed(&w, "mensuel").await;
@@ -226,4 +301,6 @@ on_both_backends!(
     invoice_paid_alone_or_before_the_checkout_counts_once,
     a_month_of_lost_webhooks_is_restored_by_reconciliation_once,
     an_invoice_in_the_pre_2025_03_31_shape_counts_the_same,
+    reconciliation_and_live_webhooks_at_the_same_moment_apply_each_event_once,
+    the_reconcile_command_and_the_schedule_restore_lost_webhooks,
 );

@@ -60,14 +60,7 @@ pub async fn invoice_paid(
         Ok(checked) => checked,
         Err(reason) => return Ok(Err(format!("rejected: {reason}"))),
     };
-    let Some(client) = owner(
-        conn,
-        inv.client_id.as_deref(),
-        inv.subscription.as_deref(),
-        inv.customer.as_deref(),
-    )
-    .await?
-    else {
+    let Some(client) = invoice_owner(conn, inv).await? else {
         return Ok(Err("rejected: no client for this invoice".into()));
     };
     let period = inv.line_period.expect("checked");
@@ -94,14 +87,7 @@ pub async fn payment_failed(
     inv: &InvoiceFacts,
     now: i64,
 ) -> Result<Applied, sqlx::Error> {
-    let Some(client) = owner(
-        conn,
-        inv.client_id.as_deref(),
-        inv.subscription.as_deref(),
-        inv.customer.as_deref(),
-    )
-    .await?
-    else {
+    let Some(client) = invoice_owner(conn, inv).await? else {
         return Ok(Err("rejected: no client for this invoice".into()));
     };
     let Some((_, end)) = inv.line_period else {
@@ -124,7 +110,8 @@ pub async fn subscription(
     now: i64,
 ) -> Result<Applied, sqlx::Error> {
     let named = client.map(ClientId::as_str).or(sub.client_id.as_deref());
-    let Some(client) = owner(conn, named, Some(&sub.id), sub.customer.as_deref()).await? else {
+    let Some(client) = q::client_for(conn, named, Some(&sub.id), sub.customer.as_deref()).await?
+    else {
         return Ok(Err("rejected: no client for this subscription".into()));
     };
     if let Some(inv) = sub
@@ -140,11 +127,12 @@ pub async fn subscription(
     })
 }
 
-async fn owner(
+/// The company an invoice is for: named in its subscription's metadata, else the holder of its
+/// subscription or customer.
+async fn invoice_owner(
     conn: &mut AnyConnection,
-    named: Option<&str>,
-    subscription: Option<&str>,
-    customer: Option<&str>,
+    inv: &InvoiceFacts,
 ) -> Result<Option<ClientId>, sqlx::Error> {
-    q::client_for(conn, named, subscription, customer).await
+    let (named, sub, customer) = (&inv.client_id, &inv.subscription, &inv.customer);
+    q::client_for(conn, named.as_deref(), sub.as_deref(), customer.as_deref()).await
 }

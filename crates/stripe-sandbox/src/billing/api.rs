@@ -50,6 +50,19 @@ pub(super) fn text(p: &Value, name: &str) -> Option<String> {
     p.get(name).and_then(Value::as_str).map(str::to_owned)
 }
 
+/// A list parameter (`expand[]=a&expand[]=b`).
+pub(super) fn strings(p: &Value, name: &str) -> Vec<String> {
+    p.get(name)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub(super) fn integer(p: &Value, name: &str) -> Result<Option<i64>, StripeError> {
     match text(p, name) {
         None => Ok(None),
@@ -84,14 +97,7 @@ async fn create_customer(State(sb): State<Sandbox>, headers: HeaderMap, body: By
         .as_ref()
         .and_then(|c| books.clocks.get(c))
         .map_or_else(crate::now, |c| c.frozen_time);
-    let locales = match p.get("preferred_locales") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    };
+    let locales = strings(&p, "preferred_locales");
     let metadata = p
         .get("metadata")
         .and_then(Value::as_object)
@@ -183,16 +189,7 @@ async fn retrieve_customer(
 
 /// The subscription, with `expand[]=default_payment_method` and `expand[]=latest_invoice`.
 fn subscription_json(sb: &Sandbox, id: &str, query: Option<&str>) -> Answer {
-    let expand: Vec<String> = params(query.unwrap_or_default().as_bytes())?
-        .get("expand")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let expand = strings(&params(query.unwrap_or_default().as_bytes())?, "expand");
     let books = sb.books();
     let sub = books
         .subscriptions

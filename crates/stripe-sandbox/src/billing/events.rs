@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::api::{Answer, integer, missing, params, text};
+use super::api::{Answer, integer, missing, params, strings, text};
 use crate::Sandbox;
 use crate::api::{StripeError, authorize};
 
@@ -19,16 +19,7 @@ pub(super) async fn list(
 ) -> Answer {
     authorize(&headers)?;
     let p = params(query.unwrap_or_default().as_bytes())?;
-    let mut types: Vec<String> = p
-        .get("types")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut types = strings(&p, "types");
     types.extend(text(&p, "type"));
     let limit = integer(&p, "limit")?.unwrap_or(10);
     if !(1..=100).contains(&limit) {
