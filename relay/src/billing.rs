@@ -18,6 +18,14 @@ pub struct BillingApi {
     key: crate::config::Secret,
 }
 
+fn id_of(body: &Value, prefix: &str) -> Result<String, StripeFailure> {
+    body.get("id")
+        .and_then(Value::as_str)
+        .filter(|id| id.starts_with(prefix))
+        .map(str::to_owned)
+        .ok_or_else(|| StripeFailure::BadAnswer(format!("answer has no {prefix} id")))
+}
+
 /// One page of `GET /v1/events`, newest first.
 pub struct EventPage {
     pub events: Vec<Value>,
@@ -88,11 +96,45 @@ impl BillingApi {
                     .form(&form),
             )
             .await?;
-        body.get("id")
+        id_of(&body, "cus_")
+    }
+
+    /// The relay's portal configuration: the card can be replaced, renewal stopped at the
+    /// period's end and resumed; no invoice history (the factures are the relay's).
+    pub async fn create_portal_configuration(&self) -> Result<String, StripeFailure> {
+        let form = [
+            ("features[payment_method_update][enabled]", "true"),
+            ("features[subscription_cancel][enabled]", "true"),
+            ("features[subscription_cancel][mode]", "at_period_end"),
+            ("features[subscription_cancel][proration_behavior]", "none"),
+            ("features[invoice_history][enabled]", "false"),
+            ("features[customer_update][enabled]", "false"),
+            ("features[subscription_update][enabled]", "false"),
+        ];
+        let url = format!("{}/billing_portal/configurations", self.base);
+        let body = self.call(self.http.post(url).form(&form)).await?;
+        id_of(&body, "bpc_")
+    }
+
+    /// A portal session for `customer`, in French, returning to `return_url`; its URL.
+    pub async fn portal_session(
+        &self,
+        customer: &str,
+        configuration: &str,
+        return_url: &str,
+    ) -> Result<String, StripeFailure> {
+        let form = [
+            ("customer", customer),
+            ("configuration", configuration),
+            ("return_url", return_url),
+            ("locale", "fr"),
+        ];
+        let url = format!("{}/billing_portal/sessions", self.base);
+        let body = self.call(self.http.post(url).form(&form)).await?;
+        body.get("url")
             .and_then(Value::as_str)
-            .filter(|id| id.starts_with("cus_"))
             .map(str::to_owned)
-            .ok_or_else(|| StripeFailure::BadAnswer("customer has no cus_ id".into()))
+            .ok_or_else(|| StripeFailure::BadAnswer("portal session has no url".into()))
     }
 
     /// The subscription as Stripe holds it now, with its card and latest invoice expanded.

@@ -172,6 +172,12 @@ pub struct RenewLinkResponse {
     pub url: String,
 }
 
+/// Answer of `POST /api/billing-portal`: the company's Stripe customer portal session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BillingPortalResponse {
+    pub url: String,
+}
+
 /// The one JSON error shape of the relay: `{"error": {"code", "message"}}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {

@@ -190,6 +190,32 @@ impl Db {
         Ok(kept.map_or_else(|| customer.to_owned(), |(id, _)| id))
     }
 
+    pub async fn stripe_setting(&self, key: &str) -> Result<Option<String>, sqlx::Error> {
+        let row = sqlx::query("SELECT value FROM stripe_settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    pub async fn set_stripe_setting(
+        &self,
+        key: &str,
+        value: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO stripe_settings (key, value, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, created_at = excluded.created_at",
+        )
+        .bind(key)
+        .bind(value)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Companies by renewal state, `none` for those without automatic renewal.
     pub async fn renewal_states(&self) -> Result<Vec<(String, i64)>, sqlx::Error> {
         let rows = sqlx::query(

@@ -4,6 +4,7 @@ pub mod api;
 pub mod checkout;
 pub mod ops;
 pub mod pages;
+pub mod portal;
 pub mod subscription;
 pub mod success;
 pub mod webhook;
@@ -33,6 +34,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/payment-success", get(success::success))
         .route("/payment-cancelled", get(pages::cancelled))
+        .route("/portal-return", get(portal::returned))
         .route("/static/app.css", get(ops::stylesheet))
         .route(
             "/",
@@ -64,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/stripe/webhook", post(webhook::receive))
         .route("/api/entitlement/public-key", get(subscription::public_key))
         .route("/api/renew-link", post(subscription::renew_link))
+        .route("/api/billing-portal", post(portal::create))
         .route("/healthz", get(ops::healthz))
         .merge(pages)
         .route_layer(axum::middleware::from_fn_with_state(

@@ -10,13 +10,22 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::{CARD_DECLINES_LATER, CARD_PAYS, Customer, SubStatus, json as render};
+use super::{CARD_DECLINES_LATER, CARD_PAYS, Customer, Refusal, SubStatus, json as render};
 use crate::api::{StripeError, authorize};
 use crate::{Sandbox, form};
 
 pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/v1/customers", post(create_customer).get(list_customers))
+        .route(
+            "/v1/billing_portal/configurations",
+            post(super::portal::create_configuration),
+        )
+        .route(
+            "/v1/billing_portal/sessions",
+            post(super::portal::create_session),
+        )
+        .merge(super::portal_page::routes())
         .route("/v1/subscriptions", get(list_subscriptions))
         .route("/v1/customers/{id}", get(retrieve_customer))
         .route(
@@ -257,31 +266,20 @@ async fn update_subscription(
             ));
         }
     };
-    sb.with_books(|books, out| {
-        let sub = books
+    sb.with_books(|books, out| match cancel {
+        Some(cancel) => books.cancel_at_period_end(&id, cancel, out),
+        None => books
             .subscriptions
-            .get_mut(&id)
-            .ok_or_else(|| missing("subscription", &id, "id"))?;
-        if sub.status == SubStatus::Canceled {
-            return Err(StripeError::invalid(
-                "subscription",
-                "A canceled subscription can only update its cancellation_details and metadata."
-                    .into(),
-            ));
-        }
-        if let Some(cancel) = cancel.filter(|c| *c != sub.cancel_at_period_end) {
-            let previous = json!({"cancel_at_period_end": sub.cancel_at_period_end});
-            sub.cancel_at_period_end = cancel;
-            let sub = sub.clone();
-            let now = books.time_of(&sub.customer);
-            out.push(super::Pending {
-                event_type: "customer.subscription.updated",
-                object: render::subscription(books, &sub),
-                created: now,
-                previous: Some(previous),
-            });
-        }
-        Ok(())
+            .get(&id)
+            .map(|_| ())
+            .ok_or(Refusal::Missing),
+    })
+    .map_err(|refusal| match refusal {
+        Refusal::Missing => missing("subscription", &id, "id"),
+        Refusal::Canceled => StripeError::invalid(
+            "subscription",
+            "A canceled subscription can only update its cancellation_details and metadata.".into(),
+        ),
     })?;
     subscription_json(&sb, &id, None)
 }

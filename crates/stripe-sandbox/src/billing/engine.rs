@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{
-    Books, CARD_PAYS, DAY, FINALIZE_AFTER, InvoiceStatus, Pending, RETRY_DAYS, SubStatus,
+    Books, CARD_PAYS, DAY, FINALIZE_AFTER, InvoiceStatus, Pending, RETRY_DAYS, Refusal, SubStatus,
     json as render,
 };
 
@@ -188,6 +188,30 @@ impl Books {
                 Some(previous),
             ));
         }
+    }
+
+    /// Stops renewing at the period's end (`true`) or resumes (`false`), as
+    /// `POST /v1/subscriptions/{id}` and the portal do; `customer.subscription.updated` when it
+    /// changed.
+    pub fn cancel_at_period_end(
+        &mut self,
+        id: &str,
+        cancel: bool,
+        out: &mut Vec<Pending>,
+    ) -> Result<(), Refusal> {
+        let sub = self.subscriptions.get_mut(id).ok_or(Refusal::Missing)?;
+        if sub.status == SubStatus::Canceled {
+            return Err(Refusal::Canceled);
+        }
+        if sub.cancel_at_period_end != cancel {
+            let previous = json!({"cancel_at_period_end": sub.cancel_at_period_end});
+            sub.cancel_at_period_end = cancel;
+            let sub = sub.clone();
+            let now = self.time_of(&sub.customer);
+            let object = render::subscription(self, &sub);
+            out.push(self.pending("customer.subscription.updated", object, now, Some(previous)));
+        }
+        Ok(())
     }
 
     /// Replaces the customer's card; an open invoice of a live subscription is charged to the

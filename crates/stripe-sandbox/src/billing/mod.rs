@@ -9,6 +9,8 @@ mod clocks;
 mod engine;
 mod events;
 pub mod json;
+pub mod portal;
+mod portal_page;
 
 use std::collections::BTreeMap;
 
@@ -182,7 +184,16 @@ pub struct Books {
     pub clocks: BTreeMap<String, TestClock>,
     pub subscriptions: BTreeMap<String, Subscription>,
     pub invoices: BTreeMap<String, Invoice>,
+    pub portal_configurations: BTreeMap<String, portal::Configuration>,
+    pub portal_sessions: BTreeMap<String, portal::PortalSession>,
     invoice_count: u64,
+}
+
+/// Why a change to a subscription was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Missing,
+    Canceled,
 }
 
 /// An event to emit once the lock is released: type, object, clock time, previous attributes.
