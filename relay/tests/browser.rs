@@ -69,6 +69,21 @@ async fn a_subscription_in_chromium_pays_with_4242_and_says_it_renews_automatica
     assert!(
         row.renewal.subscription_id.is_some() && row.renewal.paid_until.unwrap() > now() + 27 * DAY
     );
+    // « Gérer le paiement »: the portal in the same browser, each action seen by the relay.
+    let (_, portal) = w.post_json("/api/billing-portal", Some(&w.token), "").await;
+    let url = portal["url"].as_str().unwrap().to_owned();
+    tokio::task::spawn_blocking(move || node("portal.mjs", &[&url]))
+        .await
+        .unwrap();
+    w.sandbox.idle().await;
+    let renewal = w.status().await["renewal"].clone();
+    assert_eq!(
+        (
+            renewal["cancel_at_period_end"].as_bool(),
+            renewal["card_last4"].as_str()
+        ),
+        (Some(false), Some("0341"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

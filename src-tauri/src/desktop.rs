@@ -282,6 +282,15 @@ impl Desktop {
     }
 
     /// Opens the relay's web renewal page through a short-lived link (never the token in a URL).
+    /// Opens the company's Stripe customer portal (card, stop or resume renewal) in the browser;
+    /// the window refreshes the status when the admin comes back to it.
+    pub async fn open_billing_portal(&self) -> Result<(), DesktopError> {
+        let (_, login, client) = self.logged_in()?;
+        let portal = client.billing_portal(&login.token).await?;
+        let url = openable(&portal, client.base())?;
+        (self.opener)(url.as_str()).map_err(|_| DesktopError::BrowserUnavailable(portal))
+    }
+
     pub async fn open_web_renewal(&self) -> Result<(), DesktopError> {
         let (_, login, client) = self.logged_in()?;
         let link = client.renew_link(&login.token).await?;

@@ -41,6 +41,10 @@ pub enum DesktopError {
         "Votre abonnement se renouvelle déjà automatiquement : rien à payer ici. Pour changer de carte ou arrêter le renouvellement, passez par « Gérer le paiement »."
     )]
     SubscriptionLive,
+    #[error(
+        "Aucune carte n'est enregistrée chez Stripe pour votre entreprise : choisissez d'abord le renouvellement automatique."
+    )]
+    NoPaymentMethod,
     #[error("Le navigateur n'a pas pu être ouvert : ouvrez vous-même ce lien pour payer : {0}")]
     BrowserUnavailable(String),
     #[error(
@@ -66,6 +70,7 @@ impl DesktopError {
             Self::CacheTampered => "cache_tampered",
             Self::UnknownPlan(_) => "unknown_plan",
             Self::SubscriptionLive => "subscription_live",
+            Self::NoPaymentMethod => "no_payment_method",
             Self::BrowserUnavailable(_) => "browser_unavailable",
             Self::UnsafeUrl(_) => "unsafe_url",
             Self::Storage(_) => "storage",

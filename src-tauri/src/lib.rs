@@ -33,6 +33,7 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::renew::wait_for_payment,
             commands::renew::cancel_wait,
             commands::renew::open_web_renewal,
+            commands::renew::open_billing_portal,
         ])
 }
 

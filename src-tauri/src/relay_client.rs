@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use erp_btp_protocol::{
-    CheckoutResponse, ErrorBody, Plan, PlansResponse, PublicKeyResponse, RenewLinkResponse,
-    RenewalChoice, SubscriptionStatus,
+    BillingPortalResponse, CheckoutResponse, ErrorBody, Plan, PlansResponse, PublicKeyResponse,
+    RenewLinkResponse, RenewalChoice, SubscriptionStatus,
 };
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -125,6 +125,25 @@ impl RelayClient {
             }
             other => other,
         }
+    }
+
+    pub async fn billing_portal(&self, token: &str) -> Result<String, DesktopError> {
+        let portal: BillingPortalResponse = Self::read(
+            self.http
+                .post(self.url("/api/billing-portal"))
+                .bearer_auth(token)
+                .timeout(Duration::from_secs(30))
+                .send()
+                .await,
+        )
+        .await
+        .map_err(|e| match e {
+            DesktopError::RelayError(code) if code == "no_customer" => {
+                DesktopError::NoPaymentMethod
+            }
+            other => other,
+        })?;
+        Ok(portal.url)
     }
 
     pub async fn renew_link(&self, token: &str) -> Result<String, DesktopError> {

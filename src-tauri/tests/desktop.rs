@@ -352,3 +352,45 @@ async fn a_renewal_does_not_start_on_an_answer_the_pinned_key_did_not_sign() {
         .get(0);
     assert_eq!(created, 0, "no checkout created");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automatic_renewal_shows_its_sentence_and_manage_payment_opens_the_portal() {
+    secret_store();
+    let w = start().await;
+    w.desktop.login(&w.base, &w.token).await.unwrap();
+    assert!(matches!(
+        w.desktop.open_billing_portal().await,
+        Err(DesktopError::NoPaymentMethod)
+    ));
+    let started = w
+        .desktop
+        .start_renewal("mensuel", RenewalChoice::Auto)
+        .await
+        .unwrap();
+    pay(&started.checkout_url).await;
+    w.desktop
+        .wait_for_payment(started.since_version)
+        .await
+        .unwrap();
+    // The subscription's events arrive in any order: the card comes with the last of them.
+    w.sandbox.idle().await;
+    let view = w.desktop.status().await.unwrap();
+    let line = view.renewal.expect("a renewal sentence");
+    assert!(line.live && line.tone == "ok", "{line:?}");
+    assert!(
+        line.text.starts_with("Renouvellement automatique le ")
+            && line.text.ends_with("carte •••• 4242"),
+        "{}",
+        line.text
+    );
+    assert!(matches!(
+        w.desktop.start_renewal("annuel", RenewalChoice::Once).await,
+        Err(DesktopError::SubscriptionLive)
+    ));
+    w.desktop.open_billing_portal().await.unwrap();
+    let opened = w.opened.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        opened.starts_with(&format!("{}/sandbox-stripe/p/session/bps_", w.base)),
+        "{opened}"
+    );
+}

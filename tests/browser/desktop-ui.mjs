@@ -42,6 +42,9 @@ function fakeBackend() {
           if (args.token !== 'erpbtp_bon') return fail('token_refused', "Le relais refuse ce jeton d'API : il est erroné ou a été révoqué. Demandez un nouveau jeton à votre administrateur.");
           s.loggedIn = true;
           return Promise.resolve(s.view);
+        case 'open_billing_portal':
+          s.portalOpened = true;
+          return Promise.resolve(null);
         case 'start_renewal':
           s.renewals = [...(s.renewals || []), args.renewal];
           return Promise.resolve({ session_id: 'cs_test_1', checkout_url: 'https://checkout.stripe.com/c/pay/cs_test_1', since_version: s.view.version });
@@ -109,6 +112,25 @@ try {
   check((await page.innerText('#sync')).includes('hors ligne, données en cache'), 'offline marker');
   check((await page.innerText('#warning')).includes('dans 5 jours'), '7-day warning');
   await page.screenshot({ path: `${shots}/desktop-offline.png` });
+
+  // Automatic renewal: its sentence, no pay button, « Gérer le paiement » opens the portal and
+  // coming back to the window refreshes the status.
+  await page.evaluate(() => {
+    window.__fake.offline = false;
+    window.__fake.view = { ...window.__fake.view, days_remaining: 30, expiring_soon: false,
+      renewal: { text: 'Renouvellement automatique le 24 mars 2026 — carte •••• 4242', tone: 'ok', live: true } };
+  });
+  await page.click('#refresh');
+  await page.waitForSelector('#portal');
+  check((await page.innerText('#renewal')).includes('carte •••• 4242'), 'renewal sentence');
+  check(await page.locator('#pay').count() === 0, 'no checkout while the subscription is live');
+  await page.screenshot({ path: `${shots}/desktop-renewal.png` });
+  await page.click('#portal');
+  await page.waitForSelector('#message');
+  check(await page.evaluate(() => window.__fake.portalOpened === true), 'portal command called');
+  const before = await page.evaluate(() => window.__fake.calls.filter((c) => c === 'status').length);
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await page.waitForFunction((n) => window.__fake.calls.filter((c) => c === 'status').length > n, before);
 
   await page.click('#logout');
   await page.waitForSelector('#login-form');

@@ -13,6 +13,7 @@ export const api = {
   waitForPayment: (sinceVersion: number) => invoke<WaitOutcome>('wait_for_payment', { sinceVersion }),
   cancelWait: () => invoke<void>('cancel_wait'),
   openWebRenewal: () => invoke<void>('open_web_renewal'),
+  openBillingPortal: () => invoke<void>('open_billing_portal'),
 };
 
 /** The French sentence of an error from a command (or of anything unexpected). */

@@ -74,16 +74,22 @@ function button(text: string, id: string, cls: string, onClick: () => void): HTM
 }
 
 function autoNote(tone: string): string {
-  if (tone === 'bad') return "Stripe réessaiera le prélèvement dans les prochains jours. Mettez à jour votre carte dans le portail de paiement Stripe pour garder l'accès sans interruption.";
-  if (tone === 'warn') return "Le renouvellement est arrêté : l'accès continue jusqu'à l'échéance. Vous pouvez le reprendre dans le portail de paiement Stripe, ou vous réabonner ensuite.";
-  return "Stripe débite la carte enregistrée à chaque échéance : vous n'avez rien à faire. Pour changer de carte ou arrêter le renouvellement, utilisez le portail de paiement Stripe.";
+  if (tone === 'bad') return "Stripe réessaiera le prélèvement dans les prochains jours. Remplacez la carte avec « Gérer le paiement » pour garder l'accès sans interruption.";
+  if (tone === 'warn') return "Le renouvellement est arrêté : l'accès continue jusqu'à l'échéance. Vous pouvez le reprendre avec « Gérer le paiement », ou vous réabonner ensuite.";
+  return "Stripe débite la carte enregistrée à chaque échéance : vous n'avez rien à faire. Pour changer de carte ou arrêter le renouvellement : « Gérer le paiement ».";
 }
 
 function renewCard(view: StatusView): HTMLElement {
   if (view.renewal?.live) {
     return h('section', { class: 'card', id: 'renew-card' },
       h('h2', {}, 'Renouvellement'),
-      h('p', { class: 'muted', id: 'auto-note' }, autoNote(view.renewal.tone)));
+      h('p', { class: 'muted', id: 'auto-note' }, autoNote(view.renewal.tone)),
+      h('div', { class: 'row' }, button('Gérer le paiement', 'portal', view.renewal.tone === 'bad' ? 'primary' : 'secondary', async () => {
+        try {
+          await api.openBillingPortal();
+          showStatus(view, alert("Le portail de paiement Stripe s'est ouvert dans le navigateur. Revenez ici ensuite : l'abonnement s'actualisera.", 'ok'));
+        } catch (e) { showStatus(view, alert(errorOf(e).message, 'bad')); }
+      })));
   }
   const renewable = view.plans.some((p) => p.renewable);
   const modes = renewable ? h('div', { class: 'modes', id: 'renewal-modes' },
@@ -147,5 +153,10 @@ async function refresh() {
 async function logout() {
   try { await api.logout(); } finally { showLogin(); }
 }
+
+// Back from the browser (Checkout, the portal): show what changed meanwhile.
+window.addEventListener('focus', () => {
+  if (current && !document.getElementById('waiting')) refresh();
+});
 
 refresh();

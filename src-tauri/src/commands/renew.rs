@@ -31,6 +31,11 @@ pub fn cancel_wait(desktop: State<'_, Desktop>) {
 }
 
 #[tauri::command]
+pub async fn open_billing_portal(desktop: State<'_, Desktop>) -> Result<(), DesktopError> {
+    desktop.open_billing_portal().await
+}
+
+#[tauri::command]
 pub async fn open_web_renewal(desktop: State<'_, Desktop>) -> Result<(), DesktopError> {
     desktop.open_web_renewal().await
 }

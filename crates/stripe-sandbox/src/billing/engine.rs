@@ -221,8 +221,22 @@ impl Books {
             return false;
         };
         c.card = Some(number.to_owned());
-        c.payment_method = Some(format!("pm_{}", crate::random_id(24)));
+        let previous = c
+            .payment_method
+            .replace(format!("pm_{}", crate::random_id(24)));
         let now = self.time_of(customer);
+        // The subscriptions bill the new card from now on: Stripe says so with an update.
+        let live: Vec<_> = self
+            .subscriptions
+            .values()
+            .filter(|s| s.customer == customer && s.status != SubStatus::Canceled)
+            .cloned()
+            .collect();
+        for sub in live.iter().filter(|_| previous.is_some()) {
+            let object = render::subscription(self, sub);
+            let before = json!({ "default_payment_method": previous });
+            out.push(self.pending("customer.subscription.updated", object, now, Some(before)));
+        }
         let open: Vec<String> = self
             .invoices
             .values()
