@@ -18,6 +18,9 @@ pub struct Session {
     /// Unix seconds of the last successful read from the relay.
     pub last_sync: Option<i64>,
     pub plans: Vec<Plan>,
+    /// Key of the last system notification shown (see `reminders`).
+    #[serde(default)]
+    pub notified: Option<String>,
 }
 
 fn path(dir: &Path) -> PathBuf {

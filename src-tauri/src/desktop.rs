@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use crate::cache::{Session, effective_now, trusted};
 use crate::error::DesktopError;
 use crate::relay_client::RelayClient;
+use crate::reminders::{Notifier, reminder};
 use crate::secrets::{self, Login};
 use crate::urls::{openable, parse_relay_url};
 use crate::view::{StatusView, status_view};
@@ -59,6 +60,7 @@ pub struct Desktop {
     account: String,
     http: reqwest::Client,
     opener: Opener,
+    notifier: Notifier,
     cancel: watch::Sender<u64>,
 }
 
@@ -85,8 +87,15 @@ impl Desktop {
             account,
             http: reqwest::Client::new(),
             opener,
+            notifier: crate::reminders::silent(),
             cancel: watch::channel(0).0,
         }
+    }
+
+    /// Shows reminders through `notifier` (the system's notifications in the app).
+    pub fn with_notifier(mut self, notifier: Notifier) -> Self {
+        self.notifier = notifier;
+        self
     }
 
     fn logged_in(&self) -> Result<(Session, Login, RelayClient), DesktopError> {
@@ -128,6 +137,7 @@ impl Desktop {
             entitlement: Some(status.entitlement),
             last_sync: Some(clock()),
             plans,
+            notified: None,
         };
         self.finish(&mut session, &mut login, &payload, false)
     }
@@ -210,8 +220,12 @@ impl Desktop {
             login.max_seen = seen;
             secrets::save_max_seen(&self.account, seen)?;
         }
-        session.save(&self.dir)?;
         let mut view = status_view(payload, &session.plans, seen, session.last_sync, offline);
+        if let Some(r) = reminder(&view).filter(|r| session.notified.as_ref() != Some(&r.key)) {
+            (self.notifier)(&r.title, &r.body);
+            session.notified = Some(r.key);
+        }
+        session.save(&self.dir)?;
         view.notice = if now + 300 < seen {
             Some("L'horloge de cet ordinateur retarde : les jours restants sont comptés à partir de la date la plus récente déjà vue.".into())
         } else if offline {

@@ -9,20 +9,38 @@ pub mod commands;
 pub mod desktop;
 pub mod error;
 pub mod relay_client;
+pub mod reminders;
 pub mod secrets;
 pub mod urls;
 pub mod view;
 
+use std::sync::Arc;
+
 use tauri::{Manager, Runtime};
 
 use crate::desktop::{Desktop, system_opener};
+use crate::reminders::Notifier;
 
 /// Adds the app's state and commands to `builder`; tests pass Tauri's mock builder.
 pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let dir = app.path().app_data_dir()?;
-            app.manage(Desktop::new(dir, system_opener()));
+            let handle = app.handle().clone();
+            let notifier: Notifier = Arc::new(move |title: &str, body: &str| {
+                use tauri_plugin_notification::NotificationExt;
+                if let Err(e) = handle
+                    .notification()
+                    .builder()
+                    .title(title)
+                    .body(body)
+                    .show()
+                {
+                    eprintln!("notification not shown: {e}");
+                }
+            });
+            app.manage(Desktop::new(dir, system_opener()).with_notifier(notifier));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -394,3 +394,37 @@ async fn automatic_renewal_shows_its_sentence_and_manage_payment_opens_the_porta
         "{opened}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_week_before_an_expiry_that_will_not_renew_a_notification_is_shown_once() {
+    secret_store();
+    let w = start().await;
+    w.desktop.login(&w.base, &w.token).await.unwrap();
+    let started = w
+        .desktop
+        .start_renewal("mensuel", RenewalChoice::Once)
+        .await
+        .unwrap();
+    pay(&started.checkout_url).await;
+    w.desktop
+        .wait_for_payment(started.since_version)
+        .await
+        .unwrap();
+    assert!(
+        w.notified.lock().unwrap().is_empty(),
+        "30 days left: nothing to say"
+    );
+    w.state.clock.advance(24 * DAY);
+    w.desktop.status().await.unwrap();
+    w.desktop.status().await.unwrap();
+    let shown = w.notified.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "once, whatever the refreshes: {shown:?}");
+    assert_eq!(shown[0].0, "ERP BTP : abonnement bientôt expiré");
+    assert!(
+        shown[0]
+            .1
+            .contains("(6 jours) et ne se renouvellera pas tout seul"),
+        "{}",
+        shown[0].1
+    );
+}

@@ -154,6 +154,12 @@ async function logout() {
   try { await api.logout(); } finally { showLogin(); }
 }
 
+// An app left open on the site laptop refreshes every half hour: the relay's news, and the
+// system notifications of an expiry or a failed renewal, reach the admin without a click.
+setInterval(() => {
+  if (current && !document.getElementById('waiting')) refresh();
+}, 30 * 60 * 1000);
+
 // Back from the browser (Checkout, the portal): show what changed meanwhile.
 window.addEventListener('focus', () => {
   if (current && !document.getElementById('waiting')) refresh();

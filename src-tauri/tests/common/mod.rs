@@ -22,6 +22,8 @@ pub struct World {
     pub sandbox: Sandbox,
     pub dir: PathBuf,
     pub opened: Arc<Mutex<Vec<String>>>,
+    /// The system notifications shown: (title, body).
+    pub notified: Arc<Mutex<Vec<(String, String)>>>,
     pub desktop: Desktop,
     relay: Running,
 }
@@ -64,7 +66,16 @@ pub async fn start() -> World {
         record.lock().unwrap().push(url.to_owned());
         Ok(())
     });
-    let desktop = Desktop::new(dir.join("app"), opener);
+    let notified = Arc::new(Mutex::new(Vec::new()));
+    let shown = notified.clone();
+    let notifier: erp_btp_desktop::reminders::Notifier =
+        Arc::new(move |title: &str, body: &str| {
+            shown
+                .lock()
+                .unwrap()
+                .push((title.to_owned(), body.to_owned()));
+        });
+    let desktop = Desktop::new(dir.join("app"), opener).with_notifier(notifier);
     World {
         base,
         token,
@@ -72,6 +83,7 @@ pub async fn start() -> World {
         sandbox,
         dir,
         opened,
+        notified,
         desktop,
         relay,
     }
