@@ -12,7 +12,8 @@ use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     CreateCheckoutSessionLineItemsPriceDataRecurring,
     CreateCheckoutSessionLineItemsPriceDataRecurringInterval,
-    CreateCheckoutSessionSubscriptionData, ProductData, RetrieveCheckoutSession,
+    CreateCheckoutSessionSubscriptionData, ExpireCheckoutSession, ProductData,
+    RetrieveCheckoutSession,
 };
 use stripe_shared::{CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode};
 
@@ -126,6 +127,19 @@ impl StripeApi {
             .url
             .ok_or_else(|| StripeFailure::BadAnswer("session has no url".into()))?;
         Ok((id, url))
+    }
+
+    /// Expires an open session; `Ok(false)` when Stripe says it is no longer open (completed
+    /// meanwhile, or expired already).
+    pub async fn expire_session(&self, id: &SessionId) -> Result<bool, StripeFailure> {
+        match ExpireCheckoutSession::new(id.as_str())
+            .send(&self.client)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(stripe::StripeError::Stripe(_, 400)) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn retrieve_session(&self, id: &SessionId) -> Result<SessionFacts, StripeFailure> {

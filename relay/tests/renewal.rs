@@ -258,7 +258,50 @@ async fn prepaid_time_is_used_up_before_the_first_automatic_charge(backend: Back
     );
 }
 
+async fn open_checkout(w: &World, clock: &str) -> (u16, serde_json::Value) {
+    let body = format!(r#"{{"plan":"mensuel","renewal":"auto","test_clock":"{clock}"}}"#);
+    w.post_json("/api/stripe/create-checkout-session", Some(&w.token), &body)
+        .await
+}
+
+async fn only_the_latest_subscription_checkout_can_be_paid(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, _) = w.new_clock().await;
+    let (_, first) = open_checkout(&w, &clock).await;
+    let (code, second) = open_checkout(&w, &clock).await;
+    assert_eq!(code, 200, "{second}");
+    w.sandbox.idle().await;
+    let first_id = first["session_id"].as_str().unwrap();
+    assert_eq!(
+        w.session_state(first_id).await,
+        "expired",
+        "the earlier tab's checkout"
+    );
+    let (status, _) = w.pay_card(first["url"].as_str().unwrap(), CARD_PAYS).await;
+    assert_eq!(status, 410, "an expired checkout cannot be paid");
+    let (status, _) = w.pay_card(second["url"].as_str().unwrap(), CARD_PAYS).await;
+    assert_eq!(status, 303);
+    w.sandbox.idle().await;
+    assert_eq!(w.count("SELECT COUNT(*) FROM invoices").await, 1);
+    // Paid a moment ago, its webhook not in yet: a new checkout waits for it.
+    let w = start(backend).await;
+    let (clock, _) = w.new_clock().await;
+    let (_, paid) = open_checkout(&w, &clock).await;
+    w.sandbox
+        .set_delivery_options(stripe_sandbox::DeliveryOptions {
+            hold: true,
+            ..Default::default()
+        });
+    w.pay_card(paid["url"].as_str().unwrap(), CARD_PAYS).await;
+    let (code, body) = open_checkout(&w, &clock).await;
+    assert_eq!(
+        (code, body["error"]["code"].as_str()),
+        (409, Some("subscription_pending"))
+    );
+}
+
 on_both_backends!(
+    only_the_latest_subscription_checkout_can_be_paid,
     prepaid_time_is_used_up_before_the_first_automatic_charge,
     a_year_of_monthly_renewals_keeps_access_exact_and_uninterrupted,
     a_yearly_plan_renews_over_two_years,

@@ -6,7 +6,7 @@
 use sqlx::{AnyConnection, Row};
 
 use super::Db;
-use crate::domain::{ClientId, PaymentOrigin};
+use crate::domain::{ClientId, PaymentOrigin, SessionId};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 use crate::renewal::{state_of, state_word};
 
@@ -214,6 +214,23 @@ impl Db {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The company's subscription checkouts still open in the relay's record.
+    pub async fn open_recurring_sessions(
+        &self,
+        client: &ClientId,
+    ) -> Result<Vec<SessionId>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT session_id FROM checkout_sessions WHERE client_id = $1 AND state = 'open' AND recurring = 1",
+        )
+        .bind(client.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| SessionId::parse(r.get(0)))
+            .collect())
     }
 
     /// Companies by renewal state, `none` for those without automatic renewal.

@@ -70,6 +70,7 @@ pub async fn start_checkout(
                 )
             })?;
             customer = company_customer(state, client, request.test_clock.as_deref()).await?;
+            close_earlier_checkouts(state, client).await?;
             // Prepaid time left: the first automatic charge waits for it to run out.
             let now = state.clock.now();
             let first_charge_at = row.expires_at.filter(|e| *e >= now + MIN_DEFERRAL);
@@ -112,6 +113,21 @@ async fn record(
         )
         .await?;
     tracing::info!(target: "stripe_service", "Checkout session created: {session} for client {client}, plan {}", plan.id);
+    Ok(())
+}
+
+/// One subscription at a time: a subscription checkout opened earlier (another tab, another
+/// admin) is expired at Stripe before a new one opens, so that two cannot both be paid. One that
+/// Stripe says is no longer open may just have been paid: its webhook is on its way.
+async fn close_earlier_checkouts(state: &AppState, client: &ClientId) -> Result<(), AppError> {
+    for session in state.db.open_recurring_sessions(client).await? {
+        if !state.stripe.expire_session(&session).await? {
+            return Err(AppError::Conflict(
+                "subscription_pending",
+                "Un abonnement vient d'être payé pour votre entreprise : attendez quelques instants que le paiement soit confirmé.".into(),
+            ));
+        }
+    }
     Ok(())
 }
 
