@@ -8,7 +8,7 @@ mod common;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use common::{DAY, edit_login, edit_session, go_offline, pay, session_file, start};
+use common::{DAY, edit_login, edit_session, go_offline, pay, renew_and_wait, session_file, start};
 use erp_btp_desktop::desktop::{Desktop, WaitEnd};
 use erp_btp_desktop::error::DesktopError;
 use erp_btp_protocol::RenewalChoice;
@@ -362,16 +362,7 @@ async fn automatic_renewal_shows_its_sentence_and_manage_payment_opens_the_porta
         w.desktop.open_billing_portal().await,
         Err(DesktopError::NoPaymentMethod)
     ));
-    let started = w
-        .desktop
-        .start_renewal("mensuel", RenewalChoice::Auto)
-        .await
-        .unwrap();
-    pay(&started.checkout_url).await;
-    w.desktop
-        .wait_for_payment(started.since_version)
-        .await
-        .unwrap();
+    renew_and_wait(&w, "mensuel", RenewalChoice::Auto).await;
     // The subscription's events arrive in any order: the card comes with the last of them.
     w.sandbox.idle().await;
     let view = w.desktop.status().await.unwrap();
@@ -400,16 +391,7 @@ async fn a_week_before_an_expiry_that_will_not_renew_a_notification_is_shown_onc
     secret_store();
     let w = start().await;
     w.desktop.login(&w.base, &w.token).await.unwrap();
-    let started = w
-        .desktop
-        .start_renewal("mensuel", RenewalChoice::Once)
-        .await
-        .unwrap();
-    pay(&started.checkout_url).await;
-    w.desktop
-        .wait_for_payment(started.since_version)
-        .await
-        .unwrap();
+    renew_and_wait(&w, "mensuel", RenewalChoice::Once).await;
     assert!(
         w.notified.lock().unwrap().is_empty(),
         "30 days left: nothing to say"

@@ -114,6 +114,20 @@ pub fn edit_session(path: &Path, change: impl FnOnce(&mut serde_json::Value)) {
     std::fs::write(path, json.to_string()).unwrap();
 }
 
+/// Starts a renewal from the app, pays it with 4242 and waits for the relay to apply it.
+pub async fn renew_and_wait(
+    w: &World,
+    plan: &str,
+    renewal: erp_btp_protocol::RenewalChoice,
+) -> erp_btp_desktop::desktop::WaitOutcome {
+    let started = w.desktop.start_renewal(plan, renewal).await.unwrap();
+    pay(&started.checkout_url).await;
+    w.desktop
+        .wait_for_payment(started.since_version)
+        .await
+        .unwrap()
+}
+
 /// Pays the checkout page at `url` with the test card, as the browser would.
 pub async fn pay(url: &str) {
     let http = reqwest::Client::builder()

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use erp_btp_protocol::fr;
 use serde::Deserialize;
 
 use super::{Books, CARD_DECLINES_LATER, CARD_PAYS, InvoiceStatus, SubStatus};
@@ -45,28 +46,6 @@ struct PortalPage {
     bad: bool,
 }
 
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
-/// « 2 janvier 2027 ».
-fn french_date(ts: i64) -> String {
-    use chrono::Datelike;
-    let d = chrono::DateTime::from_timestamp(ts, 0).unwrap_or_default();
-    format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
-}
-
 fn sub_view(books: &Books, customer: &str) -> Option<(String, SubView)> {
     let s = books
         .subscriptions
@@ -81,7 +60,7 @@ fn sub_view(books: &Books, customer: &str) -> Option<(String, SubView)> {
     let state = match (s.status, s.cancel_at_period_end) {
         (_, true) => format!(
             "Renouvellement arrêté : l'abonnement prend fin le {}.",
-            french_date(s.period_end)
+            fr::date(s.period_end)
         ),
         (SubStatus::PastDue, _) => {
             "Le dernier prélèvement a échoué : remplacez la carte pour régler l'échéance."
@@ -89,7 +68,7 @@ fn sub_view(books: &Books, customer: &str) -> Option<(String, SubView)> {
         }
         _ => format!(
             "Prochain prélèvement de {price} le {}.",
-            french_date(s.period_end)
+            fr::date(s.period_end)
         ),
     };
     let view = SubView {
