@@ -479,6 +479,32 @@ mod tests {
     }
 
     #[test]
+    fn renewal_settings_default_to_the_contract_and_refuse_nonsense() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(
+            (s.renewal.margin, s.renewal.grace),
+            (2 * 86_400, 7 * 86_400)
+        );
+        assert_eq!(s.reconcile_every, None);
+        let s = settings(&[
+            ("RELAY_RENEWAL_MARGIN", "36h"),
+            ("RELAY_GRACE_DAYS", "3"),
+            ("RELAY_RECONCILE_EVERY", "15m"),
+        ])
+        .unwrap();
+        assert_eq!((s.renewal.margin, s.renewal.grace), (36 * 3600, 3 * 86_400));
+        assert_eq!(s.reconcile_every, Some(Duration::from_secs(900)));
+        for (var, value) in [
+            ("RELAY_GRACE_DAYS", "-1"),
+            ("RELAY_RENEWAL_MARGIN", "2 jours"),
+            ("RELAY_RECONCILE_EVERY", "souvent"),
+        ] {
+            let e = settings(&[(var, value)]).unwrap_err();
+            assert_eq!(e.var, var, "{e}");
+        }
+    }
+
+    #[test]
     fn errors_never_contain_the_secret_value() {
         let e = settings(&[("STRIPE_SECRET_KEY", "xk_verysecret_value")]).unwrap_err();
         assert!(!e.to_string().contains("verysecret"));
