@@ -9,6 +9,7 @@ use crate::config::{Settings, mode_name};
 use crate::db::Db;
 use crate::domain::ClientId;
 use crate::serve::serve;
+use crate::siren::Siren;
 use crate::startup::{init_logging, open_database};
 
 #[derive(Parser)]
@@ -58,6 +59,17 @@ enum ClientsAction {
         id: String,
         #[arg(long)]
         name: String,
+        /// SIREN de l'entreprise (9 chiffres), pour ses factures.
+        #[arg(long)]
+        siren: Option<String>,
+    },
+    /// Complète la fiche d'une entreprise déjà enregistrée.
+    Set {
+        #[arg(long)]
+        id: String,
+        /// SIREN de l'entreprise (9 chiffres).
+        #[arg(long)]
+        siren: String,
     },
     /// Liste les entreprises (jamais les jetons).
     List,
@@ -194,14 +206,23 @@ fn client_id(text: &str) -> anyhow::Result<ClientId> {
 
 async fn clients(db: &Db, action: ClientsAction) -> anyhow::Result<ExitCode> {
     match action {
-        ClientsAction::Add { id, name } => {
+        ClientsAction::Add { id, name, siren } => {
             let id = client_id(&id)?;
             let name = name.trim();
             anyhow::ensure!(
                 !name.is_empty() && name.len() <= 200,
                 "--name doit contenir 1 à 200 caractères"
             );
+            // Checked before anything is stored.
+            let siren = siren
+                .as_deref()
+                .map(Siren::parse)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
             let token = db.add_client(&id, name).await?;
+            if let Some(siren) = &siren {
+                db.set_siren(&id, siren).await?;
+            }
             println!("Client {id} ({name}) enregistré. Son jeton d'API, affiché une seule fois :");
             println!("{token}");
         }
@@ -216,8 +237,19 @@ async fn clients(db: &Db, action: ClientsAction) -> anyhow::Result<ExitCode> {
                     Some(t) => format!("révoqué le {}", crate::routes::subscription::rfc3339(t)),
                     None => "actif".into(),
                 };
-                println!("{}\t{}\tcréé le {created}\t{state}", c.id, c.name);
+                let siren = c
+                    .siren
+                    .as_deref()
+                    .map(|s| format!("SIREN {s}"))
+                    .unwrap_or_else(|| "SIREN —".into());
+                println!("{}\t{}\t{siren}\tcréé le {created}\t{state}", c.id, c.name);
             }
+        }
+        ClientsAction::Set { id, siren } => {
+            let id = client_id(&id)?;
+            let siren = Siren::parse(&siren).map_err(anyhow::Error::msg)?;
+            db.set_siren(&id, &siren).await?;
+            println!("SIREN {siren} enregistré pour le client {id}.");
         }
         ClientsAction::Revoke { id } => {
             let id = client_id(&id)?;

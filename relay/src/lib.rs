@@ -25,6 +25,7 @@ pub mod rules;
 pub mod serve;
 pub mod signature;
 pub mod simulate;
+pub mod siren;
 pub mod startup;
 pub mod state;
 pub mod stripe;

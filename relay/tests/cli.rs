@@ -158,10 +158,64 @@ async fn the_clients_commands_add_list_and_revoke(backend: Backend) {
     let bad = relay(&["clients", "add", "--id", "a b", "--name", "X"], &vars);
     assert!(!bad.status.success());
 
+    // A SIREN with a wrong check digit is refused, and nothing is stored.
+    let typo = relay(
+        &[
+            "clients",
+            "add",
+            "--id",
+            "40",
+            "--name",
+            "Charpente Martin",
+            "--siren",
+            "732 829 321",
+        ],
+        &vars,
+    );
+    assert!(!typo.status.success());
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("clé de contrôle ne correspond pas"));
+    let refused = relay(&["clients", "set", "--id", "39", "--siren", "12345"], &vars);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("9 chiffres attendus"));
+    let set = relay(
+        &["clients", "set", "--id", "39", "--siren", "732 829 320"],
+        &vars,
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let added = relay(
+        &[
+            "clients",
+            "add",
+            "--id",
+            "41",
+            "--name",
+            "Plâtrerie Roux",
+            "--siren",
+            "552100554",
+        ],
+        &vars,
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+
     let list = String::from_utf8(relay(&["clients", "list"], &vars).stdout).unwrap();
     assert!(
-        list.contains("39\tMaçonnerie Dupont") && list.contains("actif"),
+        list.contains("39\tMaçonnerie Dupont\tSIREN 732829320") && list.contains("actif"),
         "{list}"
+    );
+    assert!(
+        list.contains("41\tPlâtrerie Roux\tSIREN 552100554"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("\n40\t") && !list.starts_with("40\t"),
+        "nothing stored for the typo: {list}"
     );
     assert!(!list.contains(&token[7..]), "list never shows tokens");
 
@@ -196,7 +250,7 @@ async fn migrate_and_doctor_report_on_the_database(backend: Backend) {
     let text = String::from_utf8_lossy(&before.stdout).to_string();
     assert_eq!(before.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("✘ 5 migration(s) en attente") && text.contains("relay migrate"),
+        text.contains("✘ 6 migration(s) en attente") && text.contains("relay migrate"),
         "{text}"
     );
     assert!(

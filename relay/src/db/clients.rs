@@ -9,6 +9,7 @@ use sqlx::Row;
 
 use super::Db;
 use crate::domain::ClientId;
+use crate::siren::Siren;
 
 pub const TOKEN_PREFIX: &str = "erpbtp_";
 
@@ -16,6 +17,7 @@ pub const TOKEN_PREFIX: &str = "erpbtp_";
 pub struct ClientRecord {
     pub id: ClientId,
     pub name: String,
+    pub siren: Option<String>,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
 }
@@ -86,7 +88,7 @@ impl Db {
 
     pub async fn list_clients(&self) -> Result<Vec<ClientRecord>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT id, name, created_at, revoked_at FROM clients ORDER BY created_at, id",
+            "SELECT id, name, created_at, revoked_at, siren FROM clients ORDER BY created_at, id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -98,6 +100,7 @@ impl Db {
                 name: r.get(1),
                 created_at: r.get(2),
                 revoked_at: r.get(3),
+                siren: r.get(4),
             })
             .collect())
     }
@@ -140,6 +143,19 @@ impl Db {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())
+    }
+
+    /// Records the company's SIREN (already checked).
+    pub async fn set_siren(&self, id: &ClientId, siren: &Siren) -> Result<(), ClientError> {
+        let done = sqlx::query("UPDATE clients SET siren = $2 WHERE id = $1")
+            .bind(id.as_str())
+            .bind(siren.as_str())
+            .execute(&self.pool)
+            .await?;
+        match done.rows_affected() {
+            0 => Err(ClientError::Unknown(id.clone())),
+            _ => Ok(()),
+        }
     }
 
     pub async fn client_name(&self, id: &ClientId) -> Result<Option<String>, sqlx::Error> {
