@@ -82,26 +82,7 @@ fn serve_sandbox_takes_a_newcomer_from_the_renew_link_to_an_applied_renewal() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let simulate = Command::new(env!("CARGO_BIN_EXE_relay"))
-        .args([
-            "simulate",
-            "--relay",
-            &server.base,
-            "--token",
-            &server.token,
-            "--plan",
-            "annuel",
-            "--outcome",
-            "sepa-ok",
-        ])
-        .output()
-        .unwrap();
-    let printed = String::from_utf8_lossy(&simulate.stdout).to_string();
-    assert!(
-        simulate.status.success(),
-        "{printed}{}",
-        String::from_utf8_lossy(&simulate.stderr)
-    );
+    let printed = simulate(&server, &["--plan", "annuel", "--outcome", "sepa-ok"]);
     assert!(
         printed.contains("Abonnement mis à jour : statut active, plan annuel"),
         "{printed}"

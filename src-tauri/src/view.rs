@@ -3,8 +3,7 @@
 //! figures come from the relay or from the offline cache.
 
 use erp_btp_protocol::{
-    EntitlementPayload, Plan, RenewalMode, RenewalState, RenewalStatus, StripeMode,
-    SubscriptionState, fr,
+    EntitlementPayload, Plan, RenewalMode, RenewalStatus, StripeMode, SubscriptionState, fr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -77,35 +76,12 @@ pub fn renewal_line(
     expires_on: Option<&str>,
 ) -> Option<RenewalLine> {
     let r = renewal?;
-    let line = |text: String, tone: &str| RenewalLine {
+    let next = date_of(r.next_charge_at.as_deref()).map(fr::date);
+    let (text, tone) = fr::renewal_sentence(r, next.as_deref(), expires_on.unwrap_or("—"))?;
+    Some(RenewalLine {
         text,
         tone: tone.to_owned(),
         live: r.mode == RenewalMode::Auto,
-    };
-    let until = expires_on.unwrap_or("—");
-    if r.mode == RenewalMode::Auto && r.payment_failed {
-        return Some(line(
-            format!("Le prélèvement a échoué : mettez à jour votre carte avant le {until}."),
-            "bad",
-        ));
-    }
-    if let (RenewalMode::Auto, Some(next)) = (r.mode, date_of(r.next_charge_at.as_deref())) {
-        let card = r
-            .card_last4
-            .as_deref()
-            .map(|l| format!(" — carte •••• {l}"))
-            .unwrap_or_default();
-        return Some(line(
-            format!("Renouvellement automatique le {}{card}", fr::date(next)),
-            "ok",
-        ));
-    }
-    let stopped = r.mode == RenewalMode::Auto || r.state == Some(RenewalState::Canceled);
-    stopped.then(|| {
-        line(
-            format!("Renouvellement automatique désactivé — accès jusqu'au {until}."),
-            "warn",
-        )
     })
 }
 
@@ -187,6 +163,7 @@ pub fn status_view(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use erp_btp_protocol::RenewalState;
 
     const NOW: i64 = 1_771_666_200; // 2026-02-21T09:30:00Z
 

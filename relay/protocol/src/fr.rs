@@ -1,5 +1,8 @@
 //! French formatting shared by the relay's pages and the desktop app: dates as a French reader
-//! writes them (« 1er août 2026 », « 21 février 2026 »), from Unix seconds, in UTC, and amounts.
+//! writes them (« 1er août 2026 », « 21 février 2026 »), from Unix seconds, in UTC, amounts, and
+//! the one sentence on automatic renewal.
+
+use crate::{RenewalMode, RenewalState, RenewalStatus};
 
 const MONTHS: [&str; 12] = [
     "janvier",
@@ -43,6 +46,34 @@ pub fn date(ts: i64) -> String {
 }
 
 /// « 49 € », « 49,90 € » (no-break space before the sign).
+/// The sentence on automatic renewal and its tone (`ok`, `warn` or `bad`), with the dates
+/// already written in French: the next charge, and `until`, the end of access. `None` for a
+/// company that never renewed automatically.
+pub fn renewal_sentence(
+    r: &RenewalStatus,
+    next_charge_on: Option<&str>,
+    until: &str,
+) -> Option<(String, &'static str)> {
+    let auto = r.mode == RenewalMode::Auto;
+    if auto && r.payment_failed {
+        let text = format!("Le prélèvement a échoué : mettez à jour votre carte avant le {until}.");
+        return Some((text, "bad"));
+    }
+    if let (true, Some(next)) = (auto, next_charge_on) {
+        let card = r
+            .card_last4
+            .as_deref()
+            .map(|l| format!(" — carte •••• {l}"))
+            .unwrap_or_default();
+        return Some((format!("Renouvellement automatique le {next}{card}"), "ok"));
+    }
+    let stopped = auto || r.state == Some(RenewalState::Canceled);
+    stopped.then(|| {
+        let text = format!("Renouvellement automatique désactivé — accès jusqu'au {until}.");
+        (text, "warn")
+    })
+}
+
 pub fn euros(cents: i64) -> String {
     if cents % 100 == 0 {
         format!("{}\u{a0}€", cents / 100)

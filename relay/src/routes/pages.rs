@@ -68,22 +68,8 @@ fn renewal_note(status: &SubscriptionStatus) -> Option<String> {
             .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
             .map(|d| fr::date(d.timestamp()))
     };
-    let card = r
-        .card_last4
-        .as_deref()
-        .map(|l| format!(" — carte •••• {l}"))
-        .unwrap_or_default();
-    Some(match date(&r.next_charge_at) {
-        Some(next) if !r.payment_failed => format!("Renouvellement automatique le {next}{card}."),
-        _ if r.payment_failed => format!(
-            "Le prélèvement a échoué : mettez à jour votre carte avant le {}.",
-            date(&status.expires_at).unwrap_or_default()
-        ),
-        _ => format!(
-            "Renouvellement automatique désactivé — accès jusqu'au {}.",
-            date(&status.expires_at).unwrap_or_default()
-        ),
-    })
+    let until = date(&status.expires_at).unwrap_or_default();
+    fr::renewal_sentence(r, date(&r.next_charge_at).as_deref(), &until).map(|(text, _)| text)
 }
 
 pub(crate) fn page(t: impl Template, status: StatusCode) -> Response {

@@ -298,19 +298,7 @@ async fn cancel_subscription(
             .customer
             .clone();
         let now = books.time_of(&customer);
-        let sub = books.subscriptions.get_mut(&id).expect("just found");
-        if sub.status != SubStatus::Canceled {
-            sub.status = SubStatus::Canceled;
-            sub.canceled_at = Some(now);
-            sub.ended_at = Some(now);
-            let sub = sub.clone();
-            out.push(super::Pending {
-                event_type: "customer.subscription.deleted",
-                object: render::subscription(books, &sub),
-                created: now,
-                previous: None,
-            });
-        }
+        books.cancel_now(&id, now, out);
         Ok(())
     })?;
     subscription_json(&sb, &id, None)

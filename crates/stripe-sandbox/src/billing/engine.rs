@@ -57,16 +57,7 @@ impl Books {
             return;
         };
         if sub.cancel_at_period_end {
-            sub.status = SubStatus::Canceled;
-            sub.ended_at = Some(now);
-            sub.canceled_at.get_or_insert(now);
-            self.subscriptions.insert(id.to_owned(), sub.clone());
-            out.push(self.pending(
-                "customer.subscription.deleted",
-                render::subscription(self, &sub),
-                now,
-                None,
-            ));
+            self.cancel_now(id, now, out);
             return;
         }
         let previous = json!({"current_period_start": sub.period_start, "current_period_end": sub.period_end, "status": sub.status.as_str()});
@@ -168,16 +159,7 @@ impl Books {
             None,
         ));
         if retry.is_none() {
-            sub.status = SubStatus::Canceled;
-            sub.canceled_at = Some(now);
-            sub.ended_at = Some(now);
-            self.subscriptions.insert(sub.id.clone(), sub.clone());
-            out.push(self.pending(
-                "customer.subscription.deleted",
-                render::subscription(self, &sub),
-                now,
-                None,
-            ));
+            self.cancel_now(&sub.id, now, out);
         } else if sub.status != SubStatus::PastDue {
             sub.status = SubStatus::PastDue;
             self.subscriptions.insert(sub.id.clone(), sub.clone());
@@ -188,6 +170,23 @@ impl Books {
                 Some(previous),
             ));
         }
+    }
+
+    /// Ends a subscription now (at its period's end, after the last failed retry, or on
+    /// `DELETE`), with the `customer.subscription.deleted` Stripe sends; a no-op once ended.
+    pub fn cancel_now(&mut self, id: &str, now: i64, out: &mut Vec<Pending>) {
+        let Some(sub) = self.subscriptions.get_mut(id) else {
+            return;
+        };
+        if sub.status == SubStatus::Canceled {
+            return;
+        }
+        sub.status = SubStatus::Canceled;
+        sub.ended_at = Some(now);
+        sub.canceled_at.get_or_insert(now);
+        let sub = sub.clone();
+        let object = render::subscription(self, &sub);
+        out.push(self.pending("customer.subscription.deleted", object, now, None));
     }
 
     /// Stops renewing at the period's end (`true`) or resumes (`false`), as
