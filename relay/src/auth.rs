@@ -2,6 +2,7 @@
 //! checked against the database on every request so a revocation takes effect at once.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
@@ -16,9 +17,8 @@ pub struct BearerClient(pub ClientId);
 /// (to read again, revocation included, after a long poll).
 pub struct BearerSubscription(pub ClientId, pub SubscriptionRow, pub String);
 
-fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
-    parts
-        .headers
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, AppError> {
+    headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
@@ -31,7 +31,7 @@ impl FromRequestParts<AppState> for BearerClient {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer_token(parts)?;
+        let token = bearer_token(&parts.headers)?;
         state
             .db
             .client_for_token(token)
@@ -45,7 +45,7 @@ impl FromRequestParts<AppState> for BearerSubscription {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer_token(parts)?;
+        let token = bearer_token(&parts.headers)?;
         let (client, row) = state
             .reader
             .subscription_for_token(token)

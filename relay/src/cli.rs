@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `clients add|list|revoke`, `doctor`, `simulate`.
+//! The command line: `serve`, `migrate`, `clients add|set|list|revoke`, `invoices export`, `doctor`,
+//! `simulate`, `reconcile`.
 //! Configuration problems end the process with one plain line naming the variable, exit code 2.
 
 use std::process::ExitCode;
@@ -47,8 +48,26 @@ enum Command {
         #[arg(long, default_value = "72h")]
         since: String,
     },
+    /// Les factures émises par le relais.
+    Invoices {
+        #[command(subcommand)]
+        action: InvoicesAction,
+    },
     /// Interroge /healthz du relais local (RELAY_ADDR) : code 0 si sain (sonde Docker).
     Healthcheck,
+}
+
+#[derive(Subcommand)]
+enum InvoicesAction {
+    /// Écrit les factures d'une année (PDF Factur-X et XML) et leur index CSV pour le comptable.
+    Export {
+        /// Année civile (heure de Paris) des factures, ex. 2026.
+        #[arg(long)]
+        year: i64,
+        /// Dossier où les écrire (créé s'il n'existe pas).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -164,11 +183,54 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let db = open_database(&settings).await?;
             return clients(&db, action).await;
         }
+        Command::Invoices {
+            action: InvoicesAction::Export { year, to },
+        } => {
+            let Ok(settings) = offline(true) else {
+                return Ok(ExitCode::from(2));
+            };
+            return export_invoices(&settings, year, &to).await;
+        }
         Command::Doctor => return Ok(doctor().await),
         Command::Reconcile { since } => return reconcile(&since).await,
         Command::Simulate(args) => return crate::simulate::run(args).await,
         Command::Healthcheck => return Ok(healthcheck().await),
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export_invoices(
+    settings: &Settings,
+    year: i64,
+    to: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let seller = match &settings.seller {
+        Ok(s) => s,
+        Err(problems) => {
+            eprintln!(
+                "Vendeur des factures incomplet : {}",
+                problems.0.join(" ; ")
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let db = open_database(settings).await?;
+    let plans = std::sync::Arc::new(
+        crate::plans::Catalogue::load(settings.plans_file.as_deref())
+            .map_err(anyhow::Error::msg)?,
+    );
+    let renderer = crate::factures::render::Renderer {
+        db: &db,
+        seller,
+        plans: &plans,
+        metrics: &crate::metrics::Metrics::default(),
+    };
+    let count =
+        crate::factures::export::export(&renderer, year, to, crate::clock::system_now()).await?;
+    println!(
+        "{count} facture(s) de {year} écrite(s) dans {} (PDF Factur-X, XML et index factures-{year}.csv).",
+        to.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -350,9 +412,44 @@ async fn doctor() -> ExitCode {
         "Clé de signature des droits (ENTITLEMENT_SIGNING_KEY)",
         "en production, fixez ENTITLEMENT_SIGNING_KEY (32 octets base64url) ou ENTITLEMENT_SIGNING_KEY_FILE (fichier en mode 600) : le relais refuse de démarrer sans, plutôt que de garder une clé en clair dans la base",
     );
+    seller_check(&settings, &mut check);
     if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// The factures' seller: complete, or what is missing (in development, what the demonstration
+/// seller stands in for).
+fn seller_check(settings: &Settings, check: &mut impl FnMut(bool, &str, &str)) {
+    let fix = "renseignez les variables SELLER_* (tableau « Vendeur » du README) : en production, le relais refuse de démarrer sans";
+    match &settings.seller {
+        Err(problems) => check(
+            false,
+            &format!(
+                "Vendeur des factures incomplet : {}",
+                problems.0.join(" ; ")
+            ),
+            fix,
+        ),
+        Ok(seller) => {
+            let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+            if let Err(missing) = crate::factures::Seller::from_lookup(&from_env, false) {
+                println!(
+                    "! Vendeur de démonstration sur les factures (développement) : {}",
+                    missing.0.join(" ; ")
+                );
+            }
+            check(
+                true,
+                &format!(
+                    "Vendeur des factures : {} (SIREN {})",
+                    seller.name,
+                    seller.siren.spaced()
+                ),
+                fix,
+            );
+        }
     }
 }

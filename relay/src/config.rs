@@ -75,6 +75,8 @@ pub struct Settings {
     /// `RELAY_RECONCILE_EVERY`: how often `serve` reconciles with Stripe's event list (off when
     /// not set).
     pub reconcile_every: Option<Duration>,
+    /// `SELLER_*`: who the factures are from; in development, gaps take a demonstration value.
+    pub seller: Result<crate::factures::Seller, crate::factures::seller::SellerProblems>,
     /// Non-fatal remarks for the operator (e.g. a test key in production).
     pub warnings: Vec<String>,
 }
@@ -223,17 +225,28 @@ impl Settings {
             request_timeout,
             renewal,
             reconcile_every,
+            seller: crate::factures::Seller::from_lookup(&get, env == AppEnv::Development),
             warnings,
         })
     }
 
     /// What serving needs beyond reading the settings: in production the entitlement key
-    /// comes from the environment (or its file), never generated and kept in the database.
+    /// comes from the environment (or its file), never generated and kept in the database; and
+    /// the factures' seller is complete (in development, a demonstration seller fills gaps).
     pub fn check_for_serving(&self) -> Result<(), ConfigError> {
         if self.env == AppEnv::Production && self.signing_key.is_none() {
             return Err(err(
                 "ENTITLEMENT_SIGNING_KEY",
                 "est absente : en production, fournissez-la (ou ENTITLEMENT_SIGNING_KEY_FILE) ; 32 octets aléatoires en base64url",
+            ));
+        }
+        if let Err(problems) = &self.seller {
+            return Err(err(
+                "SELLER_*",
+                format!(
+                    "incomplet, les factures ne peuvent pas être émises : {}",
+                    problems.0.join(" ; ")
+                ),
             ));
         }
         Ok(())

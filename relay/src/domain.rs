@@ -150,6 +150,8 @@ pub struct SessionFacts {
     pub livemode: bool,
     /// A session in mode `subscription`: the subscription it started (empty until paid).
     pub subscription: Option<String>,
+    /// The billing address and VAT number the page collected, for the facture.
+    pub buyer: Option<crate::factures::BuyerDetails>,
 }
 
 /// Whole days left before `expires_at`, rounded up, never negative.

@@ -39,6 +39,8 @@ pub enum AppError {
     NotJson,
     #[error("request not served within the deadline")]
     Timeout,
+    #[error("facture not rendered")]
+    Facture(#[from] crate::factures::pdf::PdfError),
     #[error("too many long polls held ({0:?} full)")]
     TooManyWaits(crate::limits::Full),
 }
@@ -83,6 +85,7 @@ impl AppError {
             AppError::Stripe(_) => (StatusCode::BAD_GATEWAY, "stripe_unavailable", "Le service de paiement Stripe n'a pas pu créer la session : réessayez dans quelques minutes.".into()),
             AppError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_unavailable", "La base de données est momentanément indisponible : réessayez.".into()),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Ressource introuvable.".into()),
+            AppError::Facture(_) => (StatusCode::INTERNAL_SERVER_ERROR, "facture_unavailable", "La facture n'a pas pu être produite : réessayez ; si cela dure, prévenez l'exploitant du relais.".into()),
             AppError::Conflict(code, message) => (StatusCode::CONFLICT, code, message.clone()),
             AppError::TooManyWaits(crate::limits::Full::Token) => (StatusCode::TOO_MANY_REQUESTS, "too_many_waits", format!("Trop d'attentes simultanées pour ce jeton : réessayez dans {RETRY_AFTER_SECS} secondes.")),
             AppError::TooManyWaits(crate::limits::Full::Relay) => (StatusCode::TOO_MANY_REQUESTS, "relay_busy", format!("Le relais est très sollicité : réessayez dans {RETRY_AFTER_SECS} secondes.")),
@@ -97,7 +100,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
         // Refusals are counted (and logged within a budget) by `metrics::track`.
-        if let AppError::Stripe(_) | AppError::Storage(_) = &self {
+        if let AppError::Stripe(_) | AppError::Storage(_) | AppError::Facture(_) = &self {
             tracing::error!(error = %chain(&self), code, "request failed")
         }
         let body = ErrorBody {

@@ -107,31 +107,83 @@ impl Keys {
         Ok(Self::from_seed(seed))
     }
 
-    fn link_mac(&self, client: &ClientId, expires: i64) -> Hmac<Sha256> {
+    fn link_mac(&self, message: &str) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.link_key).expect("any key length");
-        mac.update(format!("renew-subscription:{client}:{expires}").as_bytes());
+        mac.update(message.as_bytes());
         mac
     }
 
-    /// `<client>.<expiry>.<hmac>`: opens the renewal page for one client until `expiry`.
-    pub fn renew_token(&self, client: &ClientId, now: i64) -> String {
-        let expires = now + RENEW_LINK_TTL_SECS;
-        let mac = hex::encode(self.link_mac(client, expires).finalize().into_bytes());
+    /// `<client>.<expiry>.<hmac of message(client, expiry)>`.
+    fn link_token(
+        &self,
+        client: &ClientId,
+        expires: i64,
+        message: impl Fn(&ClientId, i64) -> String,
+    ) -> String {
+        let mac = hex::encode(
+            self.link_mac(&message(client, expires))
+                .finalize()
+                .into_bytes(),
+        );
         format!("{client}.{expires}.{mac}")
     }
 
-    /// The client of a valid, unexpired renew token.
-    pub fn check_renew_token(&self, token: &str, now: i64) -> Option<ClientId> {
+    /// The client of a valid token made by [`Self::link_token`], unexpired and no longer-lived
+    /// than `ttl`.
+    fn check_link_token(
+        &self,
+        token: &str,
+        now: i64,
+        ttl: i64,
+        message: impl Fn(&ClientId, i64) -> String,
+    ) -> Option<ClientId> {
         let mut parts = token.splitn(3, '.');
         let client = ClientId::parse(parts.next()?)?;
         let expires: i64 = parts.next()?.parse().ok()?;
         let mac = hex::decode(parts.next()?).ok()?;
-        if expires < now || expires > now + RENEW_LINK_TTL_SECS {
+        if expires < now || expires > now + ttl {
             return None;
         }
-        self.link_mac(&client, expires).verify_slice(&mac).ok()?;
+        self.link_mac(&message(&client, expires))
+            .verify_slice(&mac)
+            .ok()?;
         Some(client)
     }
+
+    /// Opens the renewal page for one client until its expiry.
+    pub fn renew_token(&self, client: &ClientId, now: i64) -> String {
+        self.link_token(client, now + RENEW_LINK_TTL_SECS, renew_message)
+    }
+
+    /// The client of a valid, unexpired renew token.
+    pub fn check_renew_token(&self, token: &str, now: i64) -> Option<ClientId> {
+        self.check_link_token(token, now, RENEW_LINK_TTL_SECS, renew_message)
+    }
+
+    /// Opens one facture's PDF or XML, for the system browser, until its expiry.
+    pub fn facture_token(&self, client: &ClientId, number: &str, now: i64) -> String {
+        self.link_token(client, now + FACTURE_LINK_TTL_SECS, |c, e| {
+            facture_message(number, c, e)
+        })
+    }
+
+    /// The client of a valid, unexpired link to facture `number`.
+    pub fn check_facture_token(&self, token: &str, number: &str, now: i64) -> Option<ClientId> {
+        self.check_link_token(token, now, FACTURE_LINK_TTL_SECS, |c, e| {
+            facture_message(number, c, e)
+        })
+    }
+}
+
+/// How long a facture link opens it: enough to click it from the desktop app's list.
+pub const FACTURE_LINK_TTL_SECS: i64 = 15 * 60;
+
+fn renew_message(client: &ClientId, expires: i64) -> String {
+    format!("renew-subscription:{client}:{expires}")
+}
+
+fn facture_message(number: &str, client: &ClientId, expires: i64) -> String {
+    format!("facture:{number}:{client}:{expires}")
 }
 
 #[cfg(test)]
@@ -169,5 +221,26 @@ mod tests {
         for bad in ["", "39", "39.1", "39.x.00", "..", "39.2000.zz"] {
             assert_eq!(keys.check_renew_token(bad, 1000), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_facture_link_opens_that_facture_only_and_is_no_renew_link() {
+        let keys = Keys::from_seed([7; 32]);
+        let client = ClientId::parse("39").unwrap();
+        let link = keys.facture_token(&client, "FA-2026-000001", 1000);
+        assert_eq!(
+            keys.check_facture_token(&link, "FA-2026-000001", 1000),
+            Some(client)
+        );
+        assert_eq!(
+            keys.check_facture_token(&link, "FA-2026-000002", 1000),
+            None
+        );
+        assert_eq!(keys.check_renew_token(&link, 1000), None);
+        let late = 1001 + FACTURE_LINK_TTL_SECS;
+        assert_eq!(
+            keys.check_facture_token(&link, "FA-2026-000001", late),
+            None
+        );
     }
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod factures;
 pub mod fulfil;
 pub mod http_server;
 pub mod keys;

@@ -41,6 +41,8 @@ struct Inner {
     refused: Mutex<BTreeMap<&'static str, u64>>,
     renewals_paid: AtomicU64,
     renewals_failed: AtomicU64,
+    factures_rendered: AtomicU64,
+    buyer_vat_left_out: AtomicU64,
     /// Start of the current second and the refused requests logged in it.
     log_window: Mutex<Option<(Instant, u32)>>,
 }
@@ -88,6 +90,16 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A facture's document made; `vat_left_out` when the buyer's VAT number was not put on it.
+    pub fn observe_facture(&self, vat_left_out: bool) {
+        self.inner.factures_rendered.fetch_add(1, Ordering::Relaxed);
+        if vat_left_out {
+            self.inner
+                .buyer_vat_left_out
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     pub fn observe_batch(&self, jobs: usize) {
         self.inner.batches.fetch_add(1, Ordering::Relaxed);
         self.inner
@@ -116,6 +128,12 @@ impl Metrics {
             "# HELP relay_renewals_total Renewal invoices applied, by result.\n# TYPE relay_renewals_total counter\nrelay_renewals_total{{result=\"paid\"}} {}\nrelay_renewals_total{{result=\"failed\"}} {}",
             self.inner.renewals_paid.load(Ordering::Relaxed),
             self.inner.renewals_failed.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP relay_factures_rendered_total Facture documents made (each once).\n# TYPE relay_factures_rendered_total counter\nrelay_factures_rendered_total {}\n# HELP relay_facture_buyer_vat_left_out_total Buyer VAT numbers collected by Stripe that do not match the company's SIREN (or are malformed), left out of its facture.\n# TYPE relay_facture_buyer_vat_left_out_total counter\nrelay_facture_buyer_vat_left_out_total {}",
+            self.inner.factures_rendered.load(Ordering::Relaxed),
+            self.inner.buyer_vat_left_out.load(Ordering::Relaxed)
         );
         out.push_str("# HELP relay_subscriptions Companies by automatic renewal state.\n# TYPE relay_subscriptions gauge\n");
         for (state, n) in by_state {

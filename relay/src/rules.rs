@@ -159,6 +159,7 @@ mod tests {
             status: Some(CheckoutStatus::Complete),
             livemode: false,
             subscription: None,
+            buyer: None,
         }
     }
 

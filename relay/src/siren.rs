@@ -1,6 +1,7 @@
 //! The SIREN, France's 9-digit company number, as `relay clients add|set --siren` takes it: the
 //! digits (spaces allowed, as it is printed: « 732 829 320 ») with a Luhn check digit, so that a
-//! mistyped number is refused before anything is stored.
+//! mistyped number is refused before anything is stored. Also the French VAT number built on it:
+//! `FR` + a two-digit key + the SIREN, key = (12 + 3 × (SIREN mod 97)) mod 97.
 
 use std::fmt;
 
@@ -27,6 +28,23 @@ impl Siren {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// « 732 829 320 », as printed.
+    pub fn spaced(&self) -> String {
+        format!("{} {} {}", &self.0[0..3], &self.0[3..6], &self.0[6..9])
+    }
+
+    /// The French VAT number of this company: « FR44732829320 ».
+    pub fn vat_number(&self) -> String {
+        let n: u64 = self.0.parse().expect("nine digits");
+        format!("FR{:02}{}", (12 + 3 * (n % 97)) % 97, self.0)
+    }
+
+    /// Whether `vat` (spaces allowed) is this company's French VAT number.
+    pub fn owns_vat(&self, vat: &str) -> bool {
+        let vat: String = vat.chars().filter(|c| !c.is_whitespace()).collect();
+        vat.eq_ignore_ascii_case(&self.vat_number())
+    }
 }
 
 impl fmt::Display for Siren {
@@ -50,7 +68,7 @@ fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
@@ -65,5 +83,19 @@ mod tests {
         assert!(wrong.contains("clé de contrôle"), "{wrong}");
         assert!(Siren::parse("73282932").unwrap_err().contains("9 chiffres"));
         assert!(Siren::parse("73282932A").is_err());
+    }
+
+    #[test]
+    fn the_vat_key_follows_from_the_siren() {
+        let siren = Siren::parse("732829320").unwrap();
+        assert_eq!(siren.vat_number(), "FR44732829320");
+        assert_eq!(siren.spaced(), "732 829 320");
+        assert!(siren.owns_vat("FR 44 732829320"));
+        assert!(!siren.owns_vat("FR45732829320"));
+        assert!(!siren.owns_vat("FR44552100554"));
+        assert_eq!(
+            Siren::parse("552100554").unwrap().vat_number(),
+            "FR96552100554"
+        );
     }
 }

@@ -9,16 +9,19 @@ use erp_btp_protocol::Interval;
 use erp_btp_protocol::Plan;
 use serde::Deserialize;
 use stripe_checkout::checkout_session::{
-    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    CreateCheckoutSession, CreateCheckoutSessionCustomerUpdate,
+    CreateCheckoutSessionCustomerUpdateAddress, CreateCheckoutSessionCustomerUpdateName,
+    CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     CreateCheckoutSessionLineItemsPriceDataRecurring,
     CreateCheckoutSessionLineItemsPriceDataRecurringInterval,
-    CreateCheckoutSessionSubscriptionData, ExpireCheckoutSession, ProductData,
-    RetrieveCheckoutSession,
+    CreateCheckoutSessionSubscriptionData, CreateCheckoutSessionTaxIdCollection,
+    ExpireCheckoutSession, ProductData, RetrieveCheckoutSession,
 };
 use stripe_shared::{CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode};
 
 use crate::config::StripeSettings;
 use crate::domain::{CheckoutStatus, ClientId, PaymentStatus, SessionFacts, SessionId};
+use crate::factures::BuyerDetails;
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 
 /// Why Stripe could not be used; never carries the key.
@@ -107,11 +110,23 @@ impl StripeApi {
             let mut data = CreateCheckoutSessionSubscriptionData::new();
             data.metadata = Some(metadata.clone());
             data.trial_end = renew.first_charge_at;
+            // The billing address and VAT number collected go onto the company's customer,
+            // so that its renewal invoices carry them too.
+            let mut update = CreateCheckoutSessionCustomerUpdate::new();
+            update.name = Some(CreateCheckoutSessionCustomerUpdateName::Auto);
+            update.address = Some(CreateCheckoutSessionCustomerUpdateAddress::Auto);
             request = request
                 .mode(CheckoutSessionMode::Subscription)
                 .customer(renew.customer)
+                .customer_update(update)
                 .subscription_data(data);
         }
+        // The facture names the buyer's billing address and, for a business, its VAT number.
+        request = request
+            .billing_address_collection(
+                stripe_shared::CheckoutSessionBillingAddressCollection::Required,
+            )
+            .tax_id_collection(CreateCheckoutSessionTaxIdCollection::new(true));
         let session = request
             .line_items(vec![item])
             .client_reference_id(client.as_str())
@@ -182,7 +197,24 @@ fn facts_from_api(s: &CheckoutSession) -> SessionFacts {
                 .map(|x| x.id().as_str().to_owned())
                 .unwrap_or_default()
         }),
+        buyer: s.customer_details.as_ref().and_then(buyer_of_api),
     }
+}
+
+/// The typed session's `customer_details`, read as the webhook's are (one shape for both).
+fn buyer_of_api(
+    d: &stripe_shared::PaymentPagesCheckoutSessionCustomerDetails,
+) -> Option<BuyerDetails> {
+    let address = d.address.as_ref().map(|a| {
+        serde_json::json!({"line1": a.line1, "line2": a.line2, "postal_code": a.postal_code,
+                           "city": a.city, "country": a.country})
+    });
+    let tax_ids = d.tax_ids.as_ref().map(|ids| {
+        ids.iter()
+            .map(|t| serde_json::json!({"type": t.type_.as_str(), "value": t.value}))
+            .collect::<serde_json::Value>()
+    });
+    BuyerDetails::from_stripe(address.as_ref(), tax_ids.as_ref())
 }
 
 /// A verified webhook event, read leniently.
@@ -230,6 +262,7 @@ struct RawSession {
     livemode: Option<bool>,
     mode: Option<String>,
     subscription: Option<serde_json::Value>,
+    customer_details: Option<serde_json::Value>,
 }
 
 /// Parses an event body. Errors only when it is not an event at all (no `id`/`type`).
@@ -288,6 +321,10 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
                         .unwrap_or_default()
                         .to_owned()
                 }),
+                buyer: o
+                    .customer_details
+                    .as_ref()
+                    .and_then(|d| BuyerDetails::from_stripe(d.get("address"), d.get("tax_ids"))),
             })
         })
     } else {

@@ -1,6 +1,7 @@
 //! The pages in headless Chromium (Debian's `chromium`, driven by playwright-core from
 //! `tests/browser`): the pricing page renders both plans without console errors, and a renewal
-//! goes from the renew link through the sandbox checkout to the success page.
+//! goes from the renew link through the sandbox checkout to the success page, whose facture then
+//! downloads as a PDF.
 
 mod common;
 
@@ -105,6 +106,16 @@ async fn a_one_off_renewal_in_chromium_types_the_card_pays_and_lands_on_the_succ
     .unwrap();
     w.sandbox.idle().await;
     assert!((w.expiry().await.unwrap() - (now() + 30 * DAY)).abs() <= 5);
+    // Its facture, by the signed link the desktop app opens in the browser.
+    let (_, list) = w.get_json("/api/invoices", Some(&w.token)).await;
+    let facture = &list["invoices"][0];
+    let (url, number) = (
+        facture["pdf_url"].as_str().unwrap().to_owned(),
+        facture["number"].as_str().unwrap().to_owned(),
+    );
+    tokio::task::spawn_blocking(move || node("facture.mjs", &[&url, &number]))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

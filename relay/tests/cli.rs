@@ -250,7 +250,7 @@ async fn migrate_and_doctor_report_on_the_database(backend: Backend) {
     let text = String::from_utf8_lossy(&before.stdout).to_string();
     assert_eq!(before.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("✘ 6 migration(s) en attente") && text.contains("relay migrate"),
+        text.contains("✘ 7 migration(s) en attente") && text.contains("relay migrate"),
         "{text}"
     );
     assert!(
@@ -414,6 +414,20 @@ async fn production_refuses_to_keep_the_signing_key_in_the_database() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("chmod 600"), "{stderr}");
+    // With its key, production still needs the factures' seller, and lists what is missing.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    vars.push(("SELLER_NAME", "ERP BTP SAS"));
+    let out = relay(&["serve"], &vars);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.trim().lines().count() == 1 && stderr.contains("SELLER_* incomplet"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("SELLER_SIREN manquant") && !stderr.contains("SELLER_NAME"),
+        "{stderr}"
+    );
     std::fs::remove_file(&file).unwrap();
 }
 

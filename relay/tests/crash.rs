@@ -1,7 +1,8 @@
 //! Crash safety of the real binary: `kill -9` the relay at a random moment while signed webhooks
 //! pour in, restart it, and check that every acknowledged event and its fulfilment survived;
 //! then redeliver everything as Stripe would (unacknowledged events come back) and check the
-//! set is complete, each session fulfilled once, expiries exact. 3 rounds here;
+//! set is complete, each session fulfilled once with exactly one facture, the factures numbered
+//! without a gap or a duplicate whatever the kills interrupted, expiries exact. 3 rounds here;
 //! `CRASH_ROUNDS=20 cargo test -p relay --test crash` for the long run.
 
 mod common;
@@ -115,6 +116,15 @@ async fn acknowledged_webhooks_survive_kill_9_and_redelivery_completes_the_set()
                 (row.get::<String, _>(0), row.get::<String, _>(1)),
                 ("fulfilled".to_owned(), "fulfilled".to_owned())
             );
+            let facture = sqlx::query("SELECT 1 FROM factures WHERE source = $1")
+                .bind(format!("cs_crash_{i}"))
+                .fetch_optional(&db.pool)
+                .await
+                .unwrap();
+            assert!(
+                facture.is_some(),
+                "round {round}: the facture of acknowledged cs_crash_{i}"
+            );
         }
     }
     // Stripe redelivers what was not acknowledged: send everything again to a fresh instance.
@@ -144,6 +154,16 @@ async fn acknowledged_webhooks_survive_kill_9_and_redelivery_completes_the_set()
         total
     );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM (SELECT session_id FROM stripe_events WHERE outcome = 'fulfilled' GROUP BY session_id HAVING COUNT(*) > 1) AS d").await, 0);
+    assert_eq!(
+        count(&db, "SELECT COUNT(DISTINCT source) FROM factures").await,
+        total,
+        "one facture per payment"
+    );
+    // Each year's series runs 1..n: as many numbers as factures, none missing, none twice.
+    let gaps = "SELECT COUNT(*) FROM (SELECT year FROM factures GROUP BY year
+                HAVING MIN(seq) <> 1 OR MAX(seq) <> COUNT(*) OR COUNT(DISTINCT seq) <> COUNT(*)) AS g";
+    assert_eq!(count(&db, gaps).await, 0, "gap-free series");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM factures").await, total);
     let end = relay::clock::system_now();
     for row in sqlx::query("SELECT client_id, expires_at FROM subscriptions")
         .fetch_all(&db.pool)
@@ -161,7 +181,7 @@ async fn acknowledged_webhooks_survive_kill_9_and_redelivery_completes_the_set()
         );
     }
     eprintln!(
-        "{rounds} kill -9 rounds: {acked_total} webhooks acknowledged before the kills, all present; 0 double fulfilments"
+        "{rounds} kill -9 rounds: {acked_total} webhooks acknowledged before the kills, all present; 0 double fulfilments; {total} factures, gap-free"
     );
     db.pool.close().await;
     for suffix in ["", "-wal", "-shm"] {

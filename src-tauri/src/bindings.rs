@@ -8,6 +8,7 @@ use ts_rs::{Config, TS};
 
 use crate::desktop::{RenewalStarted, WaitEnd, WaitOutcome};
 use crate::error::ErrorBody;
+use crate::invoices::InvoiceView;
 use crate::view::{PlanOption, RenewalLine, StatusView};
 
 fn check<T: TS + 'static>(name: &str, stale: &mut Vec<String>) {
@@ -34,6 +35,7 @@ fn the_ui_types_match_the_rust_types() {
     check::<RenewalStarted>("RenewalStarted", &mut stale);
     check::<WaitEnd>("WaitEnd", &mut stale);
     check::<WaitOutcome>("WaitOutcome", &mut stale);
+    check::<InvoiceView>("InvoiceView", &mut stale);
     assert!(
         stale.is_empty(),
         "stale TypeScript bindings (rerun with UPDATE_BINDINGS=1): {stale:?}"

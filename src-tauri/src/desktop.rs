@@ -62,6 +62,8 @@ pub struct Desktop {
     opener: Opener,
     notifier: Notifier,
     cancel: watch::Sender<u64>,
+    /// Where « Enregistrer » puts a facture's PDF.
+    downloads: PathBuf,
 }
 
 pub fn system_opener() -> Opener {
@@ -83,6 +85,7 @@ impl Desktop {
     pub fn new(dir: PathBuf, opener: Opener) -> Self {
         let account = dir.display().to_string();
         Self {
+            downloads: dir.join("factures"),
             dir,
             account,
             http: reqwest::Client::new(),
@@ -98,7 +101,22 @@ impl Desktop {
         self
     }
 
-    fn logged_in(&self) -> Result<(Session, Login, RelayClient), DesktopError> {
+    /// Saves factures into `dir` (the user's downloads folder in the app).
+    pub fn with_downloads(mut self, dir: PathBuf) -> Self {
+        self.downloads = dir;
+        self
+    }
+
+    pub(crate) fn downloads(&self) -> &std::path::Path {
+        &self.downloads
+    }
+
+    /// Opens `url` (already checked by [`openable`]) in the system browser.
+    pub(crate) fn open(&self, url: &str) -> Result<(), DesktopError> {
+        (self.opener)(url).map_err(|_| DesktopError::LinkNotOpened(url.to_owned()))
+    }
+
+    pub(crate) fn logged_in(&self) -> Result<(Session, Login, RelayClient), DesktopError> {
         let login = secrets::load_login(&self.account)?.ok_or(DesktopError::NotLoggedIn)?;
         let session = Session::load(&self.dir)?.unwrap_or_default();
         let url = parse_relay_url(&login.relay_url)?;

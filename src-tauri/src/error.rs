@@ -55,6 +55,10 @@ pub enum DesktopError {
         "Impossible d'enregistrer les données de l'application ({0}) : vérifiez l'espace disque."
     )]
     Storage(String),
+    #[error("La facture {0} est introuvable : actualisez la liste des factures.")]
+    UnknownInvoice(String),
+    #[error("Le navigateur n'a pas pu être ouvert : ouvrez vous-même ce lien : {0}")]
+    LinkNotOpened(String),
 }
 
 impl DesktopError {
@@ -74,6 +78,8 @@ impl DesktopError {
             Self::BrowserUnavailable(_) => "browser_unavailable",
             Self::UnsafeUrl(_) => "unsafe_url",
             Self::Storage(_) => "storage",
+            Self::UnknownInvoice(_) => "unknown_invoice",
+            Self::LinkNotOpened(_) => "link_not_opened",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod commands;
 pub mod desktop;
 pub mod error;
+pub mod invoices;
 pub mod relay_client;
 pub mod reminders;
 pub mod secrets;
@@ -40,7 +41,11 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                     eprintln!("notification not shown: {e}");
                 }
             });
-            app.manage(Desktop::new(dir, system_opener()).with_notifier(notifier));
+            let mut desktop = Desktop::new(dir, system_opener()).with_notifier(notifier);
+            if let Ok(downloads) = app.path().download_dir() {
+                desktop = desktop.with_downloads(downloads);
+            }
+            app.manage(desktop);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -52,6 +57,9 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::renew::cancel_wait,
             commands::renew::open_web_renewal,
             commands::renew::open_billing_portal,
+            commands::invoices::list_invoices,
+            commands::invoices::open_invoice,
+            commands::invoices::save_invoice,
         ])
 }
 

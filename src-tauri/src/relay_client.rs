@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use erp_btp_protocol::{
-    BillingPortalResponse, CheckoutResponse, ErrorBody, Plan, PlansResponse, PublicKeyResponse,
-    RenewLinkResponse, RenewalChoice, SubscriptionStatus,
+    BillingPortalResponse, CheckoutResponse, ErrorBody, InvoiceSummary, InvoicesResponse, Plan,
+    PlansResponse, PublicKeyResponse, RenewLinkResponse, RenewalChoice, SubscriptionStatus,
 };
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -33,6 +33,17 @@ impl RelayClient {
     async fn read<T: DeserializeOwned>(
         response: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<T, DesktopError> {
+        Self::checked(response)
+            .await?
+            .json()
+            .await
+            .map_err(|_| DesktopError::RelayError("réponse illisible".into()))
+    }
+
+    /// The answer if it is a success, else the error the admin reads.
+    async fn checked(
+        response: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<reqwest::Response, DesktopError> {
         let response = response.map_err(|_| DesktopError::RelayUnreachable)?;
         let status = response.status();
         if status == reqwest::StatusCode::UNAUTHORIZED {
@@ -46,10 +57,7 @@ impl RelayClient {
                 .unwrap_or_else(|_| format!("HTTP {}", status.as_u16()));
             return Err(DesktopError::RelayError(code));
         }
-        response
-            .json()
-            .await
-            .map_err(|_| DesktopError::RelayError("réponse illisible".into()))
+        Ok(response)
     }
 
     pub async fn public_key(&self) -> Result<PublicKeyResponse, DesktopError> {
@@ -144,6 +152,43 @@ impl RelayClient {
             other => other,
         })?;
         Ok(portal.url)
+    }
+
+    pub async fn invoices(&self, token: &str) -> Result<Vec<InvoiceSummary>, DesktopError> {
+        let list: InvoicesResponse = Self::read(
+            self.http
+                .get(self.url("/api/invoices"))
+                .bearer_auth(token)
+                .timeout(Duration::from_secs(30))
+                .send()
+                .await,
+        )
+        .await?;
+        Ok(list.invoices)
+    }
+
+    /// A facture's PDF (`number` already checked to be one).
+    pub async fn invoice_pdf(&self, token: &str, number: &str) -> Result<Vec<u8>, DesktopError> {
+        let answer = Self::checked(
+            self.http
+                .get(self.url(&format!("/api/invoices/{number}/pdf")))
+                .bearer_auth(token)
+                .timeout(Duration::from_secs(60))
+                .send()
+                .await,
+        )
+        .await
+        .map_err(|e| match e {
+            DesktopError::RelayError(code) if code == "not_found" => {
+                DesktopError::UnknownInvoice(number.to_owned())
+            }
+            other => other,
+        })?;
+        let pdf = answer
+            .bytes()
+            .await
+            .map_err(|_| DesktopError::RelayUnreachable)?;
+        Ok(pdf.to_vec())
     }
 
     pub async fn renew_link(&self, token: &str) -> Result<String, DesktopError> {

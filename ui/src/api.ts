@@ -1,6 +1,7 @@
 // Typed calls to the Rust commands (src-tauri/src/commands). Types come from generated/.
 import { invoke } from '@tauri-apps/api/core';
 import type { ErrorBody } from './generated/ErrorBody';
+import type { InvoiceView } from './generated/InvoiceView';
 import type { RenewalStarted } from './generated/RenewalStarted';
 import type { StatusView } from './generated/StatusView';
 import type { WaitOutcome } from './generated/WaitOutcome';
@@ -14,6 +15,9 @@ export const api = {
   cancelWait: () => invoke<void>('cancel_wait'),
   openWebRenewal: () => invoke<void>('open_web_renewal'),
   openBillingPortal: () => invoke<void>('open_billing_portal'),
+  listInvoices: () => invoke<InvoiceView[]>('list_invoices'),
+  openInvoice: (number: string) => invoke<void>('open_invoice', { number }),
+  saveInvoice: (number: string) => invoke<string>('save_invoice', { number }),
 };
 
 /** The French sentence of an error from a command (or of anything unexpected). */

@@ -64,7 +64,38 @@ function showStatus(view: StatusView, note: HTMLElement | null = null) {
     view.notice ? alert(view.notice, 'warn', 'notice') : null,
     h('p', { class: `muted${view.offline ? ' offline' : ''}`, id: 'sync' }, syncText),
     h('div', { class: 'row' }, button('Actualiser', 'refresh', 'secondary', refresh), button('Se déconnecter', 'logout', 'secondary', logout)));
-  app.replaceChildren(status, renewCard(view), ...(note ? [note] : []));
+  const factures = h('section', { class: 'card', id: 'invoices-card' }, h('h2', {}, 'Factures'), h('p', { class: 'muted' }, 'Chargement…'));
+  app.replaceChildren(status, renewCard(view), factures, ...(note ? [note] : []));
+  if (!view.offline) fillInvoices(factures);
+  else factures.replaceChildren(h('h2', {}, 'Factures'), h('p', { class: 'muted', id: 'invoices-offline' }, 'Les factures se consultent quand le relais est joignable.'));
+}
+
+/** The factures the relay issued: one row each, opened in the browser or saved as PDF. */
+async function fillInvoices(card: HTMLElement) {
+  const title = h('h2', {}, 'Factures');
+  try {
+    const list = await api.listInvoices();
+    if (list.length === 0) {
+      card.replaceChildren(title, h('p', { class: 'muted', id: 'no-invoices' }, 'Aucune facture pour le moment : chaque paiement en produit une, au format Factur-X.'));
+      return;
+    }
+    const result = h('p', { class: 'muted', id: 'invoice-result' });
+    const rows = list.map((f) => h('tr', {},
+      h('td', {}, h('b', {}, f.number), h('br'), h('span', { class: 'muted' }, `émise le ${f.issued_on}`)),
+      h('td', {}, f.period, h('br'), h('span', { class: 'muted' }, f.amounts)),
+      h('td', { class: 'actions' },
+        button('Ouvrir', `open-${f.number}`, 'secondary small', async () => {
+          try { await api.openInvoice(f.number); result.textContent = `La facture ${f.number} s'est ouverte dans le navigateur.`; } catch (e) { result.textContent = errorOf(e).message; }
+        }),
+        button('Enregistrer', `save-${f.number}`, 'secondary small', async () => {
+          try { result.textContent = `Facture enregistrée : ${await api.saveInvoice(f.number)}`; } catch (e) { result.textContent = errorOf(e).message; }
+        }))));
+    card.replaceChildren(title,
+      h('p', { class: 'muted' }, 'Factures électroniques Factur-X (PDF lisible par votre logiciel comptable), une par paiement.'),
+      h('table', { class: 'invoices', id: 'invoices' }, h('tbody', {}, ...rows)), result);
+  } catch (e) {
+    card.replaceChildren(title, alert(errorOf(e).message, 'bad', 'invoices-error'));
+  }
 }
 
 function button(text: string, id: string, cls: string, onClick: () => void): HTMLElement {

@@ -67,6 +67,8 @@ pub fn paid_session(session_id: &str, client: &str, plan: &str, amount_cents: i6
         subscription: None,
         subscription_metadata: BTreeMap::new(),
         trial_end: None,
+        collection: Default::default(),
+        details: None,
     }
 }
 

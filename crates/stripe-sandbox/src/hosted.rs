@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::details::BillingDetails;
 use crate::session::{Session, Status};
 use crate::{IBAN_FAILS, IBAN_SUCCEEDS, Sandbox, format_eur};
 
@@ -35,6 +36,8 @@ struct CheckoutPage<'a> {
     method: &'a str,
     iban_ok: &'a str,
     iban_ko: &'a str,
+    /// The billing fields as first shown: the customer's, else a test address.
+    prefill: BillingDetails,
 }
 
 #[derive(Template)]
@@ -70,6 +73,15 @@ fn checkout_page(sandbox: &Sandbox, s: &Session, error: Option<&str>, method: &s
             method,
             iban_ok: IBAN_SUCCEEDS,
             iban_ko: IBAN_FAILS,
+            prefill: s
+                .details
+                .clone()
+                .or_else(|| {
+                    s.customer
+                        .as_deref()
+                        .and_then(|c| sandbox.customer_details(c))
+                })
+                .unwrap_or_else(BillingDetails::test_address),
         },
         StatusCode::OK,
     )
@@ -129,6 +141,18 @@ struct PayForm {
     cvc: String,
     #[serde(default)]
     iban: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    line1: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    tax_id: String,
 }
 
 async fn pay(
@@ -140,6 +164,20 @@ async fn pay(
         Ok(s) => s,
         Err(page) => return page,
     };
+    let fields = [
+        &f.name,
+        &f.line1,
+        &f.postal_code,
+        &f.city,
+        &f.country,
+        &f.tax_id,
+    ]
+    .map(String::as_str);
+    let details = match BillingDetails::from_form(&s.collection, fields) {
+        Ok(d) => d,
+        Err(problem) => return checkout_page(&sandbox, &s, Some(problem), &f.method),
+    };
+    let s = sandbox.update_session(&id, |s| s.details = Some(details));
     if f.method == "sepa" && s.mode == "subscription" {
         return checkout_page(
             &sandbox,

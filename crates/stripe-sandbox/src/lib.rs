@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod billing;
+pub mod details;
 pub mod fixtures;
 pub mod form;
 mod hosted;
@@ -161,6 +162,7 @@ impl Sandbox {
         sepa_succeeds: Option<bool>,
     ) -> Session {
         let session = self.session(id).expect("open sessions exist");
+        self.update_customer(&session);
         let subscription = match (&session.customer, session.mode.as_str()) {
             (Some(customer), "subscription") => Some(self.with_books(|books, out| {
                 books.replace_card(customer, card.unwrap_or(billing::CARD_PAYS), out);
@@ -205,6 +207,41 @@ impl Sandbox {
             });
         }
         done
+    }
+
+    /// `customer_update[name|address]=auto`: what the page collected goes onto the customer.
+    fn update_customer(&self, session: &Session) {
+        let (Some(customer), Some(details)) = (&session.customer, &session.details) else {
+            return;
+        };
+        let c = &session.collection;
+        if let Some(cus) = self.books().customers.get_mut(customer) {
+            if c.update_name && details.name.is_some() {
+                cus.name = details.name.clone();
+            }
+            if c.update_address || c.update_name {
+                let mut kept = cus.details.clone().unwrap_or_default();
+                if c.update_address {
+                    kept = crate::details::BillingDetails {
+                        name: kept.name,
+                        tax_id: kept.tax_id,
+                        ..details.clone()
+                    };
+                }
+                if details.tax_id.is_some() {
+                    kept.tax_id = details.tax_id.clone();
+                }
+                cus.details = Some(kept);
+            }
+        }
+    }
+
+    /// The customer's billing details, to prefill the page as Stripe does for a known customer.
+    pub fn customer_details(&self, customer: &str) -> Option<crate::details::BillingDetails> {
+        self.books()
+            .customers
+            .get(customer)
+            .and_then(|c| c.details.clone())
     }
 
     /// Settles a pending SEPA debit now. Returns false when there is none for this session.

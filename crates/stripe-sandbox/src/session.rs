@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::api::StripeError;
 use crate::billing::Interval;
+use crate::details::{BillingDetails, Collection};
 
 /// Top-level parameters Stripe accepts on `POST /v1/checkout/sessions`. Anything else is
 /// `parameter_unknown`, as on Stripe.
@@ -112,6 +113,9 @@ pub struct Session {
     pub subscription_metadata: BTreeMap<String, String>,
     /// `subscription_data[trial_end]`: the first charge waits until then.
     pub trial_end: Option<i64>,
+    /// What the page collects about the buyer, and what it collected.
+    pub collection: Collection,
+    pub details: Option<BillingDetails>,
 }
 
 impl Session {
@@ -233,6 +237,8 @@ impl Session {
             Some(v) => Some(integer(Some(v), "subscription_data[trial_end]")?),
         };
         let metadata = string_map(params.get("metadata"), "metadata")?;
+        let customer = optional_str(params, "customer");
+        let collection = Collection::from_params(params, customer.as_deref())?;
         Ok(Session {
             id,
             mode,
@@ -250,10 +256,12 @@ impl Session {
             payment_intent: None,
             payment_method: None,
             url,
-            customer: optional_str(params, "customer"),
+            customer,
             subscription: None,
             subscription_metadata,
             trial_end,
+            collection,
+            details: None,
         })
     }
 
@@ -265,13 +273,15 @@ impl Session {
             "adaptive_pricing": null, "after_expiration": null, "allow_promotion_codes": null,
             "amount_subtotal": total, "amount_total": total,
             "automatic_tax": {"enabled": false, "liability": null, "provider": null, "status": null},
-            "billing_address_collection": null, "cancel_url": self.cancel_url,
+            "billing_address_collection": if self.collection.address_required { "required" } else { "auto" },
+            "cancel_url": self.cancel_url,
             "client_reference_id": self.client_reference_id, "client_secret": null,
             "collected_information": null, "consent": null, "consent_collection": null,
             "created": self.created, "currency": self.currency, "currency_conversion": null,
             "custom_fields": [],
             "custom_text": {"after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null},
-            "customer": self.customer, "customer_creation": "if_required", "customer_details": null,
+            "customer": self.customer, "customer_creation": "if_required",
+            "customer_details": self.details.as_ref().map(BillingDetails::customer_details_json),
             "customer_email": null, "discounts": [], "expires_at": self.expires_at,
             "invoice": null, "invoice_creation": null, "livemode": false, "locale": self.locale,
             "metadata": self.metadata, "mode": self.mode, "payment_intent": self.payment_intent,
@@ -284,6 +294,7 @@ impl Session {
             "shipping_address_collection": null, "shipping_cost": null, "shipping_options": [],
             "status": match self.status { Status::Open => "open", Status::Complete => "complete", Status::Expired => "expired" },
             "submit_type": null, "subscription": self.subscription, "success_url": self.success_url,
+            "tax_id_collection": {"enabled": self.collection.tax_id, "required": "never"},
             "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
             "ui_mode": "hosted",
             "url": if self.status == Status::Open { Some(&self.url) } else { None },

@@ -178,6 +178,34 @@ pub struct BillingPortalResponse {
     pub url: String,
 }
 
+/// Answer of `GET /api/invoices`: the company's factures, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoicesResponse {
+    pub invoices: Vec<InvoiceSummary>,
+}
+
+/// One facture issued by the relay (Factur-X), as it was stored when issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceSummary {
+    /// « FA-2026-000001 ».
+    pub number: String,
+    /// Date of issue, RFC 3339 UTC.
+    pub created: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub amount_excl_tax_cents: i64,
+    pub tax_cents: i64,
+    pub amount_cents: i64,
+    pub currency: String,
+    /// `paid`: every facture the relay issues is for a payment already made.
+    pub status: String,
+    /// Short signed links (a quarter of an hour), for the system browser.
+    pub pdf_url: String,
+    pub xml_url: String,
+    /// Stripe's own page for the payment (« reçu Stripe »), when there is one.
+    pub hosted_url: Option<String>,
+}
+
 /// The one JSON error shape of the relay: `{"error": {"code", "message"}}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {

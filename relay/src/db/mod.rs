@@ -3,6 +3,7 @@
 //! (`$n` placeholders, `ON CONFLICT`, `RETURNING`); migrations are per backend.
 
 pub mod clients;
+pub mod factures;
 pub mod payments;
 pub mod renewals;
 pub mod subscriptions;

@@ -258,7 +258,8 @@ impl Db {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM checkout_sessions WHERE origin IS NULL OR origin <> 'sandbox')
                   + (SELECT COUNT(*) FROM stripe_events WHERE origin IS NULL OR origin <> 'sandbox')
-                  + (SELECT COUNT(*) FROM invoices WHERE origin IS NULL OR origin <> 'sandbox')",
+                  + (SELECT COUNT(*) FROM invoices WHERE origin IS NULL OR origin <> 'sandbox')
+                  + (SELECT COUNT(*) FROM factures WHERE origin IS NULL OR origin <> 'sandbox')",
         )
         .fetch_one(&self.pool)
         .await?;

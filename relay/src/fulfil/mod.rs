@@ -11,6 +11,7 @@ use sqlx::AnyConnection;
 
 use crate::db::payments as q;
 use crate::domain::{PaymentOrigin, SessionFacts, SessionState};
+use crate::factures::{BuyerDetails, FactureDraft};
 use crate::plans::Catalogue;
 use crate::renewal::apply::{self as renewal, Effect};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
@@ -43,16 +44,20 @@ pub async fn apply_batch(
         .map(|facts| (facts, PaymentOrigin::of(facts.livemode, origin)))
         .collect();
     let mut claimed = q::claim_for_fulfilment(conn, &paid, now).await?;
+    let mut factures = Vec::new();
     let mut outcomes = Vec::with_capacity(works.len());
     for (work, decision) in works.iter().zip(decisions) {
         outcomes.push(match decision {
             Err(outcome) => outcome,
-            Ok(Step::Renewal(news)) => renew(conn, news, work, plans, origin, now).await?,
+            Ok(Step::Renewal(news)) => {
+                renew(conn, news, work, plans, (origin, now), &mut factures).await?
+            }
             Ok(Step::Session(facts, decision)) => {
                 let origin = PaymentOrigin::of(facts.livemode, origin);
                 let subscription = work.subscription();
                 let claim = Claim {
                     claimed: &mut claimed,
+                    factures: &mut factures,
                     origin,
                     now,
                 };
@@ -60,6 +65,7 @@ pub async fn apply_batch(
             }
         });
     }
+    crate::db::factures::issue(conn, &factures, origin, now).await?;
     journal(conn, works, &mut outcomes, origin, now).await?;
     Ok(outcomes)
 }
@@ -115,17 +121,17 @@ async fn renew(
     news: RenewalNews<'_>,
     work: &Work,
     plans: &Catalogue,
-    origin: PaymentOrigin,
-    now: i64,
+    (origin, now): (PaymentOrigin, i64),
+    factures: &mut Vec<FactureDraft>,
 ) -> Result<Outcome, sqlx::Error> {
     let applied = match news {
         RenewalNews::InvoicePaid(inv) => {
-            renewal::invoice_paid(conn, inv, plans, origin, now).await?
+            renewal::invoice_paid(conn, inv, plans, origin, now, factures).await?
         }
         RenewalNews::PaymentFailed(inv) => renewal::payment_failed(conn, inv, now).await?,
         RenewalNews::Subscription => {
             let sub = work.subscription().expect("decided on it");
-            renewal::subscription(conn, sub, None, plans, origin, now).await?
+            renewal::subscription(conn, sub, None, plans, origin, now, factures).await?
         }
     };
     Ok(match applied {
@@ -144,6 +150,8 @@ async fn renew(
 /// This batch's claims, and what applying one needs.
 struct Claim<'c> {
     claimed: &'c mut HashSet<String>,
+    /// A draft per payment applied, numbered at the end of the batch.
+    factures: &'c mut Vec<FactureDraft>,
     origin: PaymentOrigin,
     now: i64,
 }
@@ -160,6 +168,7 @@ async fn apply(
 ) -> Result<Outcome, sqlx::Error> {
     let Claim {
         claimed,
+        factures,
         origin,
         now,
     } = claim;
@@ -170,9 +179,11 @@ async fn apply(
                 return already(conn, facts).await;
             }
             let synced = match subscription {
-                Some(sub) => renewal::subscription(conn, sub, Some(&client), plans, origin, now)
-                    .await?
-                    .ok(),
+                Some(sub) => {
+                    renewal::subscription(conn, sub, Some(&client), plans, origin, now, factures)
+                        .await?
+                        .ok()
+                }
                 None => None,
             };
             let version = match synced {
@@ -197,12 +208,25 @@ async fn apply(
                 return already(conn, facts).await;
             }
             match q::extend_subscription(conn, &client, &plan.id, plan.duration_days, now).await? {
-                Some((expires_at, version)) => Ok(Outcome::Fulfilled {
-                    client,
-                    plan: plan.id.clone(),
-                    expires_at,
-                    version,
-                }),
+                Some((expires_at, version)) => {
+                    factures.push(FactureDraft {
+                        client: client.clone(),
+                        source: facts.id.to_string(),
+                        plan: plan.id.clone(),
+                        period: (expires_at - plan.duration_days * 86_400, expires_at),
+                        total_cents: plan.price_cents,
+                        currency: plan.currency.clone(),
+                        paid_at: now,
+                        hosted_url: None,
+                        buyer_details: facts.buyer.as_ref().map(BuyerDetails::to_json),
+                    });
+                    Ok(Outcome::Fulfilled {
+                        client,
+                        plan: plan.id.clone(),
+                        expires_at,
+                        version,
+                    })
+                }
                 None => {
                     // Undo the claim in the same transaction: the session is recorded as rejected.
                     let reason = format!("unknown client {client}");

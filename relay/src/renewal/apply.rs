@@ -10,6 +10,7 @@ use super::facts::{InvoiceFacts, SubscriptionFacts};
 use super::{check_invoice, state_of};
 use crate::db::renewals as q;
 use crate::domain::{ClientId, PaymentOrigin};
+use crate::factures::FactureDraft;
 use crate::plans::Catalogue;
 
 /// What a renewal event did to the company's renewal.
@@ -49,6 +50,7 @@ pub async fn invoice_paid(
     plans: &Catalogue,
     origin: PaymentOrigin,
     now: i64,
+    factures: &mut Vec<FactureDraft>,
 ) -> Result<Applied, sqlx::Error> {
     if inv.status.as_deref().is_some_and(|s| s != "paid") {
         return Ok(Err(format!(
@@ -71,6 +73,26 @@ pub async fn invoice_paid(
     let (paid_until, version) = q::extend_paid(conn, &client, inv, &plan.id, end, now)
         .await?
         .expect("the owner's row exists");
+    // A zero invoice (the first charge deferred to the end of prepaid time) bills nothing.
+    if inv.amount_paid > 0 {
+        factures.push(FactureDraft {
+            client: client.clone(),
+            source: inv.id.clone(),
+            plan: plan.id.clone(),
+            period,
+            total_cents: inv.amount_paid,
+            currency: inv
+                .currency
+                .clone()
+                .unwrap_or_else(|| plan.currency.clone()),
+            paid_at: inv.paid_at.unwrap_or(now),
+            hosted_url: inv.hosted_url.clone(),
+            buyer_details: inv
+                .buyer
+                .as_ref()
+                .map(crate::factures::BuyerDetails::to_json),
+        });
+    }
     Ok(Ok((
         client,
         Effect::InvoicePaid {
@@ -108,6 +130,7 @@ pub async fn subscription(
     plans: &Catalogue,
     origin: PaymentOrigin,
     now: i64,
+    factures: &mut Vec<FactureDraft>,
 ) -> Result<Applied, sqlx::Error> {
     let named = client.map(ClientId::as_str).or(sub.client_id.as_deref());
     let Some(client) = q::client_for(conn, named, Some(&sub.id), sub.customer.as_deref()).await?
@@ -119,7 +142,9 @@ pub async fn subscription(
         .as_ref()
         .filter(|i| i.status.as_deref() == Some("paid"))
     {
-        invoice_paid(conn, inv, plans, origin, now).await?.ok();
+        invoice_paid(conn, inv, plans, origin, now, factures)
+            .await?
+            .ok();
     }
     Ok(match q::sync_subscription(conn, &client, sub, now).await? {
         Some(version) => Ok((client, Effect::Synced(state_of(&sub.status)), version)),

@@ -265,6 +265,7 @@ mod tests {
             hosted_url: None,
             paid_at: None,
             livemode: false,
+            buyer: None,
         };
         assert_eq!(check_invoice(&inv, &plans).unwrap().1, P + 30 * DAY);
         inv.amount_paid = 100;

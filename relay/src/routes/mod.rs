@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod checkout;
+pub mod invoices;
 pub mod ops;
 pub mod pages;
 pub mod portal;
@@ -67,6 +68,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/entitlement/public-key", get(subscription::public_key))
         .route("/api/renew-link", post(subscription::renew_link))
         .route("/api/billing-portal", post(portal::create))
+        .route("/api/invoices", get(invoices::list))
+        .route("/api/invoices/{number}/pdf", get(invoices::pdf))
+        .route("/api/invoices/{number}/xml", get(invoices::xml))
         .route("/healthz", get(ops::healthz))
         .merge(pages)
         .route_layer(axum::middleware::from_fn_with_state(

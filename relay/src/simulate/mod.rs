@@ -76,8 +76,17 @@ impl PaymentOutcome {
         }
     }
 
-    /// The checkout form as a browser posts it (none for a cancellation).
+    /// The checkout form as a browser posts it, with the test billing address the page shows
+    /// (none for a cancellation).
     fn form(self) -> Vec<(&'static str, &'static str)> {
+        let mut form = self.payment_fields();
+        if !form.is_empty() {
+            form.extend(stripe_sandbox::details::TEST_BILLING_FORM);
+        }
+        form
+    }
+
+    fn payment_fields(self) -> Vec<(&'static str, &'static str)> {
         let card = |n| {
             vec![
                 ("method", "card"),

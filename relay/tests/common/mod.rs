@@ -254,8 +254,15 @@ impl World {
     }
 
     /// Submits the sandbox's hosted form as a browser would; returns status and redirect target.
+    /// The page's test billing address goes with the fields, unless they give their own.
     pub async fn pay(&self, url: &str, fields: &[(&str, &str)]) -> (u16, Option<String>) {
-        let resp = self.http.post(url).form(fields).send().await.unwrap();
+        let mut form = fields.to_vec();
+        for (k, v) in stripe_sandbox::details::TEST_BILLING_FORM {
+            if !fields.iter().any(|(f, _)| *f == k) {
+                form.push((k, v));
+            }
+        }
+        let resp = self.http.post(url).form(&form).send().await.unwrap();
         let location = resp
             .headers()
             .get("location")

@@ -75,7 +75,9 @@ pub async fn start() -> World {
                 .unwrap()
                 .push((title.to_owned(), body.to_owned()));
         });
-    let desktop = Desktop::new(dir.join("app"), opener).with_notifier(notifier);
+    let desktop = Desktop::new(dir.join("app"), opener)
+        .with_notifier(notifier)
+        .with_downloads(dir.join("Téléchargements"));
     World {
         base,
         token,
@@ -136,12 +138,17 @@ pub async fn pay(url: &str) {
         .unwrap();
     let resp = http
         .post(url)
-        .form(&[
-            ("method", "card"),
-            ("card_number", "4242424242424242"),
-            ("expiry", "12/34"),
-            ("cvc", "123"),
-        ])
+        .form(
+            &[
+                ("method", "card"),
+                ("card_number", "4242424242424242"),
+                ("expiry", "12/34"),
+                ("cvc", "123"),
+            ]
+            .into_iter()
+            .chain(stripe_sandbox::details::TEST_BILLING_FORM)
+            .collect::<Vec<_>>(),
+        )
         .send()
         .await
         .unwrap();

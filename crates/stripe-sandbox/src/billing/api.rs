@@ -125,6 +125,7 @@ async fn create_customer(State(sb): State<Sandbox>, headers: HeaderMap, body: By
         test_clock,
         card: None,
         payment_method: None,
+        details: None,
         created,
     };
     let json = render::customer(&customer);

@@ -8,7 +8,8 @@ use super::{Books, Customer, Invoice, InvoiceStatus, Subscription, TestClock};
 
 pub fn customer(c: &Customer) -> Value {
     json!({
-        "id": c.id, "object": "customer", "address": null, "balance": 0, "created": c.created,
+        "id": c.id, "object": "customer", "balance": 0, "created": c.created,
+        "address": c.details.as_ref().map(crate::details::BillingDetails::address_json),
         "currency": "eur", "default_source": null, "delinquent": false, "description": null,
         "discount": null, "email": c.email, "invoice_prefix": "SBX", "livemode": false,
         "invoice_settings": {"custom_fields": null, "default_payment_method": c.payment_method, "footer": null, "rendering_options": null},
@@ -121,9 +122,11 @@ pub fn invoice(i: &Invoice) -> Value {
         "automatically_finalizes_at": i.next_action_at.filter(|_| i.status == InvoiceStatus::Draft),
         "billing_reason": i.billing_reason, "collection_method": "charge_automatically",
         "created": i.created, "currency": i.currency, "custom_fields": null, "customer": i.customer,
-        "customer_address": null, "customer_email": null, "customer_name": null,
+        "customer_address": i.buyer.as_ref().map(crate::details::BillingDetails::address_json),
+        "customer_email": null, "customer_name": i.customer_name,
         "customer_phone": null, "customer_shipping": null, "customer_tax_exempt": "none",
-        "customer_tax_ids": [], "default_payment_method": null, "default_source": null,
+        "customer_tax_ids": i.buyer.as_ref().map_or(json!([]), crate::details::BillingDetails::tax_ids_json),
+        "default_payment_method": null, "default_source": null,
         "default_tax_rates": [], "description": null, "discounts": [], "due_date": null,
         "effective_at": i.finalized_at, "ending_balance": if i.finalized_at.is_some() { Some(0) } else { None },
         "footer": null, "from_invoice": null, "hosted_invoice_url": hosted,

@@ -42,6 +42,8 @@ pub struct Customer {
     pub card: Option<String>,
     /// Payment method id of that card.
     pub payment_method: Option<String>,
+    /// Billing address and tax ID, copied from a checkout with `customer_update[…]=auto`.
+    pub details: Option<crate::details::BillingDetails>,
     pub created: i64,
 }
 
@@ -169,6 +171,10 @@ pub struct Invoice {
     /// The line's period: the service paid for.
     pub line_start: i64,
     pub line_end: i64,
+    /// The customer's name and billing details when the invoice was made (Stripe keeps them
+    /// as they were once the invoice is finalised).
+    pub customer_name: Option<String>,
+    pub buyer: Option<crate::details::BillingDetails>,
     pub attempt_count: u32,
     /// When the engine acts on it next: finalise a draft, or retry an open invoice.
     pub next_action_at: Option<i64>,
@@ -260,6 +266,14 @@ impl Books {
             },
             line_start: line.0,
             line_end: line.1,
+            customer_name: self
+                .customers
+                .get(&sub.customer)
+                .and_then(|c| c.name.clone()),
+            buyer: self
+                .customers
+                .get(&sub.customer)
+                .and_then(|c| c.details.clone()),
             attempt_count: 0,
             next_action_at: None,
             finalized_at: None,

@@ -1,0 +1,161 @@
+//! The company's factures: `GET /api/invoices` lists them as stored, `GET
+//! /api/invoices/{number}/pdf` and `/xml` give one (rendered at its first download and kept, so
+//! every later download is the same file). Bearer, or a short signed link for the system
+//! browser; never another company's facture (it is simply not found).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use erp_btp_protocol::{InvoiceSummary, InvoicesResponse};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{BearerClient, bearer_token};
+use crate::domain::ClientId;
+use crate::error::AppError;
+use crate::factures::{Facture, parse_number, render};
+use crate::routes::subscription::rfc3339;
+
+pub async fn list(
+    State(state): State<AppState>,
+    BearerClient(client): BearerClient,
+) -> Result<Json<InvoicesResponse>, AppError> {
+    let now = state.clock.now();
+    let invoices = state
+        .db
+        .factures_of(&client)
+        .await?
+        .iter()
+        .map(|f| summary(&state, f, now))
+        .collect();
+    Ok(Json(InvoicesResponse { invoices }))
+}
+
+fn summary(state: &AppState, f: &Facture, now: i64) -> InvoiceSummary {
+    let number = f.number();
+    let (net, tax) = f.split();
+    let link = state.keys.facture_token(&f.client, &number, now);
+    let url = |kind: &str| {
+        state
+            .settings
+            .public_url(&format!("/api/invoices/{number}/{kind}?link={link}"))
+    };
+    InvoiceSummary {
+        created: rfc3339(f.issued_at),
+        period_start: rfc3339(f.period.0),
+        period_end: rfc3339(f.period.1),
+        amount_excl_tax_cents: net,
+        tax_cents: tax,
+        amount_cents: f.total_cents,
+        currency: f.currency.clone(),
+        status: "paid".into(),
+        pdf_url: url("pdf"),
+        xml_url: url("xml"),
+        hosted_url: f.hosted_url.clone(),
+        number,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    link: Option<String>,
+}
+
+pub async fn pdf(
+    state: State<AppState>,
+    number: Path<String>,
+    query: Query<LinkQuery>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    download(state, number, query, headers, Kind::Pdf).await
+}
+
+pub async fn xml(
+    state: State<AppState>,
+    number: Path<String>,
+    query: Query<LinkQuery>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    download(state, number, query, headers, Kind::Xml).await
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Pdf,
+    Xml,
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    Query(query): Query<LinkQuery>,
+    headers: HeaderMap,
+    kind: Kind,
+) -> Result<Response, AppError> {
+    let key = parse_number(&number).ok_or(AppError::NotFound)?;
+    let client = reader(&state, &number, query.link.as_deref(), &headers).await?;
+    let f = state
+        .db
+        .facture(&client, key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let seller = state.settings.seller.as_ref().map_err(|p| {
+        crate::factures::pdf::PdfError::new(format!("seller incomplete: {}", p.0.join("; ")))
+    })?;
+    let renderer = render::Renderer {
+        db: &state.db,
+        seller,
+        plans: &state.plans,
+        metrics: &state.metrics,
+    };
+    let doc = render::document(&renderer, &f, state.clock.now()).await?;
+    let (body, content_type, name) = match kind {
+        Kind::Pdf => (doc.pdf, "application/pdf", format!("{number}.pdf")),
+        Kind::Xml => (
+            doc.xml.into_bytes(),
+            "application/xml",
+            format!("{number}-factur-x.xml"),
+        ),
+    };
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let disposition = format!("inline; filename=\"{name}\"");
+    h.insert(
+        CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).expect("ASCII name"),
+    );
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    let sha = HeaderValue::from_str(&doc.sha256).expect("hex");
+    h.insert("x-facture-sha256", sha);
+    Ok(response)
+}
+
+/// The company asking: the bearer token's, else the signed link's (for this facture only).
+async fn reader(
+    state: &AppState,
+    number: &str,
+    link: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<ClientId, AppError> {
+    if headers.contains_key(AUTHORIZATION) {
+        let token = bearer_token(headers)?;
+        return state
+            .db
+            .client_for_token(token)
+            .await?
+            .ok_or(AppError::Unauthorized);
+    }
+    let link = link.ok_or(AppError::Unauthorized)?;
+    let client = state
+        .keys
+        .check_facture_token(link, number, state.clock.now())
+        .ok_or(AppError::Unauthorized)?;
+    // A revoked company's links stop with its token.
+    match state.db.client_is_active(&client).await? {
+        true => Ok(client),
+        false => Err(AppError::Unauthorized),
+    }
+}

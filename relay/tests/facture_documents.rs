@@ -1,0 +1,280 @@
+//! The factures as the company and its accountant get them: listed by `GET /api/invoices`,
+//! downloaded by signed link or bearer token (the same bytes every time, never another
+//! company's), and accepted by validators independent of the relay (the `factur-x` library's
+//! XSD check, the CEN's EN 16931 Schematron, Factur-X's and the French reform's), all run once
+//! over every facture this test issues, by `tests/validation/validate.py`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::billing::months_after;
+use common::{Backend, World, start};
+use relay::domain::ClientId;
+use relay::siren::Siren;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+const HOUR: i64 = 3600;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs the independent validators over `dir`; (success, what they printed).
+fn validate(dir: &Path) -> (bool, String) {
+    let out = Command::new("python3")
+        .arg(workspace().join("tests/validation/validate.py"))
+        .arg(dir)
+        .output()
+        .expect("python3 runs (tests/setup.sh installs factur-x, Saxon and poppler)");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+async fn invoices(w: &World, token: &str) -> Vec<Value> {
+    let (code, body) = w.get_json("/api/invoices", Some(token)).await;
+    assert_eq!(code, 200, "{body}");
+    body["invoices"].as_array().unwrap().clone()
+}
+
+/// The body of `url`, checking the stored hash the relay sends with it.
+async fn download(w: &World, url: &str, token: Option<&str>) -> (u16, Vec<u8>) {
+    let mut req = w.http.get(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let sha = resp
+        .headers()
+        .get("x-facture-sha256")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = resp.bytes().await.unwrap().to_vec();
+    if status == 200 && url.contains("/pdf") {
+        assert_eq!(
+            sha.unwrap(),
+            hex::encode(Sha256::digest(&body)),
+            "the stored hash"
+        );
+    }
+    (status, body)
+}
+
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", stripe_sandbox::random_id(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accept() {
+    let w = start(Backend::Sqlite).await;
+    let siren = Siren::parse("552 100 554").unwrap();
+    w.state.db.set_siren(&w.client, &siren).await.unwrap();
+    // The one-off payments give their billing address and VAT number on Stripe's page: the
+    // company's own VAT number, then one whose key is wrong.
+    for (plan, vat) in [("mensuel", "FR96552100554"), ("annuel", "FR45552100554")] {
+        let (_, url) = w.checkout(plan).await;
+        let fields = [
+            ("method", "card"),
+            ("card_number", common::billing::CARD_PAYS),
+            ("expiry", "12/34"),
+            ("cvc", "123"),
+            ("line1", "3 rue des Bâtisseurs"),
+            ("postal_code", "69002"),
+            ("city", "Lyon"),
+            ("country", "FR"),
+            ("tax_id", vat),
+        ];
+        assert_eq!(w.pay(&url, &fields).await.0, 303);
+        w.sandbox.idle().await;
+    }
+    let (clock, _) = w.new_clock().await;
+    let prepaid = w.expiry().await.unwrap();
+    w.subscribe("mensuel", &clock).await;
+    for month in 0..2 {
+        w.advance(&clock, months_after(prepaid, month) + 2 * HOUR)
+            .await;
+    }
+    let list = invoices(&w, &w.token).await;
+    let totals: Vec<(i64, i64, i64)> = list
+        .iter()
+        .map(|i| {
+            let cents = |k: &str| i[k].as_i64().unwrap();
+            (
+                cents("amount_excl_tax_cents"),
+                cents("tax_cents"),
+                cents("amount_cents"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            (4083, 817, 4900),
+            (4083, 817, 4900),
+            (41583, 8317, 49900),
+            (4083, 817, 4900)
+        ],
+        "newest first: two renewals, the annual one-off, the monthly one-off"
+    );
+    assert!(
+        list.iter()
+            .all(|i| i["status"] == "paid" && i["currency"] == "eur")
+    );
+    assert!(
+        list[0]["hosted_url"].is_string(),
+        "a renewal links Stripe's receipt"
+    );
+    assert!(
+        list[3]["hosted_url"].is_null(),
+        "a one-off checkout has none"
+    );
+
+    let other = ClientId::parse("40").unwrap();
+    let other_token = w
+        .state
+        .db
+        .add_client(&other, "Charpente Martin")
+        .await
+        .unwrap();
+    assert!(invoices(&w, &other_token).await.is_empty());
+
+    let dir = fresh_dir("factures");
+    let mut xmls = Vec::new();
+    for i in &list {
+        let number = i["number"].as_str().unwrap();
+        let (code, pdf) = download(&w, i["pdf_url"].as_str().unwrap(), None).await;
+        assert_eq!(code, 200, "the signed link opens {number} without a token");
+        assert!(pdf.starts_with(b"%PDF-"));
+        let by_token = format!("{}/api/invoices/{number}/pdf", w.base);
+        assert_eq!(
+            download(&w, &by_token, Some(&w.token)).await,
+            (200, pdf.clone()),
+            "same bytes"
+        );
+        assert_eq!(
+            download(&w, &by_token, Some(&other_token)).await.0,
+            404,
+            "not another company's"
+        );
+        assert_eq!(download(&w, &by_token, None).await.0, 401);
+        let (code, xml) = download(&w, i["xml_url"].as_str().unwrap(), None).await;
+        assert_eq!(code, 200);
+        let xml = String::from_utf8(xml).unwrap();
+        assert!(xml.contains(&format!("<ram:ID>{number}</ram:ID>")));
+        xmls.push(xml);
+        std::fs::write(dir.join(format!("{number}.pdf")), &pdf).unwrap();
+    }
+    // Newest first: two renewals (the address the subscription checkout gave), the annual
+    // one-off (its VAT number left out), the monthly one-off (its VAT number kept).
+    let buyer_vat = "<ram:SpecifiedTaxRegistration><ram:ID schemeID=\"VA\">FR96552100554</ram:ID>";
+    assert!(
+        xmls[3].contains("<ram:LineOne>3 rue des Bâtisseurs</ram:LineOne>")
+            && xmls[3].contains(buyer_vat)
+    );
+    assert!(
+        xmls[2].contains("<ram:CityName>Lyon</ram:CityName>") && !xmls[2].contains("FR45552100554")
+    );
+    assert!(
+        xmls[0].contains("<ram:LineOne>1 rue de la Paix</ram:LineOne>"),
+        "{}",
+        xmls[0]
+    );
+    let metrics = w.metrics().await;
+    assert!(
+        metrics.contains("relay_facture_buyer_vat_left_out_total 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("relay_factures_rendered_total 4"),
+        "{metrics}"
+    );
+    let pdf_url = list[0]["pdf_url"].as_str().unwrap();
+    let other_number = list[1]["number"].as_str().unwrap();
+    let moved = pdf_url.replacen(list[0]["number"].as_str().unwrap(), other_number, 1);
+    assert_eq!(
+        download(&w, &moved, None).await.0,
+        401,
+        "a link opens its own facture only"
+    );
+
+    let (ok, report) = validate(&dir);
+    println!("{report}");
+    assert!(ok, "{report}");
+    assert!(report.contains("4 factures checked"), "{report}");
+
+    // The accountant's export, year by year (the renewals run on the test clock, in later
+    // years): the same files, and an index a French spreadsheet reads.
+    let to = fresh_dir("export");
+    let mut years: Vec<&str> = list
+        .iter()
+        .map(|i| &i["number"].as_str().unwrap()[3..7])
+        .collect();
+    years.dedup();
+    let mut exported = 0;
+    for year in &years {
+        let out = Command::new(env!("CARGO_BIN_EXE_relay"))
+            .args(["invoices", "export", "--year", year, "--to"])
+            .arg(&to)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap())
+            .env("DATABASE_URL", &w.db.url)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let count: usize = said.split(' ').next().unwrap().parse().unwrap();
+        assert!(said.contains(&format!("facture(s) de {year}")), "{said}");
+        exported += count;
+    }
+    assert_eq!(exported, 4);
+    for i in &list {
+        let number = i["number"].as_str().unwrap();
+        let exported = std::fs::read(to.join(format!("{number}.pdf"))).unwrap();
+        assert_eq!(
+            exported,
+            std::fs::read(dir.join(format!("{number}.pdf"))).unwrap(),
+            "{number}"
+        );
+    }
+    let first_year = years.last().unwrap();
+    let csv = std::fs::read_to_string(to.join(format!("factures-{first_year}.csv"))).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(
+        rows[0].starts_with("\u{feff}numéro;date d'émission;"),
+        "{csv}"
+    );
+    assert!(
+        rows[2].contains(";Maçonnerie Dupont;552100554;")
+            && rows[2].contains(";415,83;83,17;499,00;EUR;"),
+        "{csv}"
+    );
+}
+
+/// The validators can fail: a buyer without a SIREN breaks the French reform's rule on the
+/// buyer's identifier (BR-FR-11) and its electronic address, and the run says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_validators_reject_a_facture_whose_buyer_has_no_siren() {
+    let w = start(Backend::Sqlite).await;
+    w.buy("mensuel").await;
+    let list = invoices(&w, &w.token).await;
+    let dir = fresh_dir("factures-no-siren");
+    let (code, pdf) = download(&w, list[0]["pdf_url"].as_str().unwrap(), None).await;
+    assert_eq!(code, 200);
+    std::fs::write(
+        dir.join(format!("{}.pdf", list[0]["number"].as_str().unwrap())),
+        pdf,
+    )
+    .unwrap();
+    let (ok, report) = validate(&dir);
+    assert!(!ok, "{report}");
+    assert!(report.contains("BR-FR"), "{report}");
+}

@@ -1,0 +1,115 @@
+//! The « Factures » view: the company's factures as the relay issued them, each opened in the
+//! system browser (a short signed link of the relay's, fetched fresh at each click) or saved
+//! as a PDF into the downloads folder.
+
+use erp_btp_protocol::{InvoiceSummary, fr};
+use serde::Serialize;
+
+use crate::desktop::Desktop;
+use crate::error::DesktopError;
+use crate::urls::openable;
+
+/// One facture, written for the admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct InvoiceView {
+    /// « FA-2026-000001 ».
+    pub number: String,
+    /// « 2 décembre 2026 ».
+    pub issued_on: String,
+    /// « du 2 décembre 2026 au 2 janvier 2027 ».
+    pub period: String,
+    /// « 49 € TTC (40,83 € HT + 8,17 € TVA) ».
+    pub amounts: String,
+}
+
+fn timestamp(rfc3339: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).map_or(0, |d| d.timestamp())
+}
+
+pub fn invoice_view(i: &InvoiceSummary) -> InvoiceView {
+    InvoiceView {
+        number: i.number.clone(),
+        issued_on: fr::date(timestamp(&i.created)),
+        period: format!(
+            "du {} au {}",
+            fr::date(timestamp(&i.period_start)),
+            fr::date(timestamp(&i.period_end))
+        ),
+        amounts: format!(
+            "{} TTC ({} HT + {} TVA)",
+            fr::euros(i.amount_cents),
+            fr::euros(i.amount_excl_tax_cents),
+            fr::euros(i.tax_cents)
+        ),
+    }
+}
+
+impl Desktop {
+    /// The company's factures, newest first.
+    pub async fn invoices(&self) -> Result<Vec<InvoiceView>, DesktopError> {
+        let (_, login, client) = self.logged_in()?;
+        let list = client.invoices(&login.token).await?;
+        Ok(list.iter().map(invoice_view).collect())
+    }
+
+    /// Opens facture `number`'s PDF in the system browser, by a link made for this click.
+    pub async fn open_invoice(&self, number: &str) -> Result<(), DesktopError> {
+        let (_, login, client) = self.logged_in()?;
+        let list = client.invoices(&login.token).await?;
+        let found = list
+            .iter()
+            .find(|i| i.number == number)
+            .ok_or(DesktopError::UnknownInvoice(number.to_owned()))?;
+        let url = openable(&found.pdf_url, client.base())?;
+        self.open(url.as_str())
+    }
+
+    /// Saves facture `number`'s PDF into the downloads folder; returns where.
+    pub async fn save_invoice(&self, number: &str) -> Result<String, DesktopError> {
+        let valid = number.len() == 14
+            && number.starts_with("FA-")
+            && number[3..].bytes().all(|b| b.is_ascii_digit() || b == b'-');
+        if !valid {
+            return Err(DesktopError::UnknownInvoice(
+                number.chars().take(40).collect(),
+            ));
+        }
+        let (_, login, client) = self.logged_in()?;
+        let pdf = client.invoice_pdf(&login.token, number).await?;
+        let dir = self.downloads();
+        std::fs::create_dir_all(dir).map_err(|e| DesktopError::Storage(e.to_string()))?;
+        let path = dir.join(format!("{number}.pdf"));
+        std::fs::write(&path, pdf).map_err(|e| DesktopError::Storage(e.to_string()))?;
+        Ok(path.display().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_facture_reads_in_french() {
+        let view = invoice_view(&InvoiceSummary {
+            number: "FA-2026-000001".into(),
+            created: "2026-12-02T09:30:00Z".into(),
+            period_start: "2026-12-02T09:30:00Z".into(),
+            period_end: "2027-01-01T09:30:00Z".into(),
+            amount_excl_tax_cents: 4083,
+            tax_cents: 817,
+            amount_cents: 4900,
+            currency: "eur".into(),
+            status: "paid".into(),
+            pdf_url: "https://relais.test/api/invoices/FA-2026-000001/pdf?link=x".into(),
+            xml_url: "https://relais.test/api/invoices/FA-2026-000001/xml?link=x".into(),
+            hosted_url: None,
+        });
+        assert_eq!(view.issued_on, "2 décembre 2026");
+        assert_eq!(view.period, "du 2 décembre 2026 au 1er janvier 2027");
+        assert_eq!(
+            view.amounts,
+            "49\u{a0}€ TTC (40,83\u{a0}€ HT + 8,17\u{a0}€ TVA)"
+        );
+    }
+}
