@@ -4,16 +4,13 @@
 -- and never changes; it names the payment (`source`: cs_… or in_…) and keeps what the facture
 -- bills and to whom. Its document (the Factur-X PDF and its XML) is rendered after the commit,
 -- once, into `facture_documents`, with a SHA-256 that proves a later download is the same.
--- `last_issued` keeps issue dates in the numbers' order.
-CREATE TABLE facture_series (
-    year         BIGINT PRIMARY KEY,
-    last         BIGINT NOT NULL,
-    last_issued  BIGINT NOT NULL
-);
-
+-- A facture's key is one integer, year × 1,000,000 + its number in the year (FA-2026-000001
+-- is 2026000001): the next number is read from the end of that one B-tree, where new factures
+-- append, so that the payment's path writes no other page for them (no series table, no second
+-- index: a company's factures are listed by scanning, a rare request). Issue dates never go
+-- back from one number to the next.
 CREATE TABLE factures (
-    year          BIGINT NOT NULL,
-    seq           BIGINT NOT NULL,
+    id            BIGINT PRIMARY KEY,
     client_id     TEXT NOT NULL,
     source        TEXT NOT NULL,
     plan          TEXT NOT NULL,
@@ -28,17 +25,13 @@ CREATE TABLE factures (
     -- What Stripe collected at checkout, as JSON: {"line1","line2","postal_code","city","country","vat"}.
     buyer_details TEXT,
     issued_at     BIGINT NOT NULL,
-    origin        TEXT,
-    PRIMARY KEY (year, seq)
+    origin        TEXT
 );
-CREATE INDEX factures_client ON factures (client_id);
 
 CREATE TABLE facture_documents (
-    year         BIGINT NOT NULL,
-    seq          BIGINT NOT NULL,
+    id           BIGINT PRIMARY KEY,
     xml          TEXT NOT NULL,
     pdf          BYTEA NOT NULL,
     sha256       TEXT NOT NULL,
-    rendered_at  BIGINT NOT NULL,
-    PRIMARY KEY (year, seq)
+    rendered_at  BIGINT NOT NULL
 );

@@ -16,8 +16,8 @@ type Row = (String, i64, String, i64, i64, i64, i64, i64, i64);
 async fn factures(w: &World) -> Vec<Row> {
     use sqlx::Row;
     let rows = sqlx::query(
-        "SELECT year, seq, source, period_start, period_end, total_cents FROM factures
-         ORDER BY year, seq",
+        "SELECT id / 1000000, id % 1000000, source, period_start, period_end, total_cents
+         FROM factures ORDER BY id",
     )
     .fetch_all(&w.state.db.pool)
     .await

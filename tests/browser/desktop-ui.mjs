@@ -53,6 +53,13 @@ function fakeBackend() {
         case 'cancel_wait':
           if (s.wait) s.wait({ outcome: 'cancelled', status: s.view });
           return Promise.resolve(null);
+        case 'list_invoices':
+          return Promise.resolve(s.invoices || []);
+        case 'open_invoice':
+          s.openedInvoice = args.number;
+          return Promise.resolve(null);
+        case 'save_invoice':
+          return Promise.resolve(`/home/admin/Téléchargements/${args.number}.pdf`);
         case 'logout':
           s.loggedIn = false;
           return Promise.resolve(null);
@@ -131,6 +138,24 @@ try {
   const before = await page.evaluate(() => window.__fake.calls.filter((c) => c === 'status').length);
   await page.evaluate(() => window.dispatchEvent(new Event('focus')));
   await page.waitForFunction((n) => window.__fake.calls.filter((c) => c === 'status').length > n, before);
+
+  // « Factures »: none at first, then one per payment, opened or saved.
+  check((await page.innerText('#no-invoices')).includes('Aucune facture'), 'no facture yet');
+  await page.evaluate(() => {
+    window.__fake.invoices = [
+      { number: 'FA-2026-000002', issued_on: '24 février 2026', period: 'du 24 février 2026 au 24 mars 2026', amounts: '49\u00a0€ TTC (40,83\u00a0€ HT + 8,17\u00a0€ TVA)' },
+      { number: 'FA-2026-000001', issued_on: '21 janvier 2026', period: 'du 21 janvier 2026 au 21 février 2026', amounts: '49\u00a0€ TTC (40,83\u00a0€ HT + 8,17\u00a0€ TVA)' },
+    ];
+  });
+  await page.click('#refresh');
+  await page.waitForSelector('#invoices');
+  check(await page.locator('#invoices tr').count() === 2, 'two factures listed');
+  await page.locator('#invoices-card').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${shots}/desktop-invoices.png`, fullPage: true });
+  await page.click('#open-FA-2026-000001');
+  await page.waitForFunction(() => window.__fake.openedInvoice === 'FA-2026-000001');
+  await page.click('#save-FA-2026-000002');
+  await page.waitForFunction(() => document.getElementById('invoice-result').innerText.includes('Téléchargements/FA-2026-000002.pdf'));
 
   await page.click('#logout');
   await page.waitForSelector('#login-form');

@@ -1,19 +1,35 @@
-//! Issuing a batch's factures inside the payment transaction, in two statements: one reserves
-//! the batch's numbers in the year's series (the row lock orders instances on PostgreSQL, the
-//! single writer on SQLite), one stores the factures with their buyer's name and SIREN as they
+//! Issuing a batch's factures inside the payment transaction, in two statements of fixed text: one
+//! reads the year's last number (an advisory lock orders instances on PostgreSQL, the single
+//! writer on SQLite), one stores the factures with their buyer's name and SIREN as they
 //! are now. A rollback gives the numbers back, so the series has no gap; the payment's own claim
 //! (its session or invoice, in the same transaction) keeps it from being billed twice. Then
 //! reading them back, and keeping each one's document once it is rendered.
 
 use sqlx::{AnyConnection, Row};
 
-use super::{Db, placeholder_rows};
+use super::Db;
 use crate::domain::{ClientId, PaymentOrigin};
 use crate::factures::render::Rendered;
 use crate::factures::{Facture, FactureDraft, number, paris_year};
 
-/// Values bound per facture in the insert.
-const PER_ROW: usize = 11;
+/// The batch's factures from one JSON array (`$5`) in a statement whose text never changes, so
+/// that it is prepared once per connection and binds five values whatever the batch's size.
+const INSERT_SQLITE: &str = "INSERT INTO factures (id, client_id, source, plan, period_start,
+        period_end, total_cents, currency, paid_at, hosted_url, buyer_details, buyer_name,
+        buyer_siren, issued_at, origin)
+    SELECT $1 * 1000000 + $2 + j.key, j.value ->> 'client', j.value ->> 'source', j.value ->> 'plan',
+        j.value ->> 'start', j.value ->> 'end', j.value ->> 'total', j.value ->> 'currency',
+        j.value ->> 'paid_at', j.value ->> 'hosted_url', j.value ->> 'buyer', c.name, c.siren, $3, $4
+    FROM json_each($5) AS j JOIN clients c ON c.id = j.value ->> 'client'";
+const INSERT_POSTGRES: &str = "INSERT INTO factures (id, client_id, source, plan,
+        period_start, period_end, total_cents, currency, paid_at, hosted_url, buyer_details,
+        buyer_name, buyer_siren, issued_at, origin)
+    SELECT $1 * 1000000 + $2 + j.ord - 1, j.v ->> 'client', j.v ->> 'source', j.v ->> 'plan',
+        (j.v ->> 'start')::bigint, (j.v ->> 'end')::bigint, (j.v ->> 'total')::bigint,
+        j.v ->> 'currency', (j.v ->> 'paid_at')::bigint, j.v ->> 'hosted_url', j.v ->> 'buyer',
+        c.name, c.siren, $3, $4
+    FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS j(v, ord)
+    JOIN clients c ON c.id = j.v ->> 'client'";
 
 /// Numbers and stores `drafts` (in order), issued at `now` or later than the series' last
 /// facture; returns their numbers.
@@ -27,55 +43,45 @@ pub async fn issue(
         return Ok(Vec::new());
     }
     let year = paris_year(now);
-    let row = sqlx::query(
-        "INSERT INTO facture_series (year, last, last_issued) VALUES ($1, $2, $3)
-         ON CONFLICT (year) DO UPDATE SET last = facture_series.last + excluded.last,
-             last_issued = CASE WHEN facture_series.last_issued > excluded.last_issued
-                 THEN facture_series.last_issued ELSE excluded.last_issued END
-         RETURNING last, last_issued",
-    )
-    .bind(year)
-    .bind(drafts.len() as i64)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    let (last, issued_at): (i64, i64) = (row.get(0), row.get(1));
-    let first = last - drafts.len() as i64 + 1;
-    let values: Vec<String> = placeholder_rows(drafts.len(), PER_ROW, 4)
-        .iter()
-        .map(|p| format!("({p})"))
-        .collect();
-    // VALUES names its columns column1… on both SQLite and PostgreSQL.
-    let sql = format!(
-        "INSERT INTO factures (year, seq, client_id, source, plan, period_start, period_end,
-             total_cents, currency, paid_at, hosted_url, buyer_details, buyer_name, buyer_siren,
-             issued_at, origin)
-         SELECT $1, v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7,
-             v.column8, v.column9, v.column10, v.column11, c.name, c.siren, $2, $3
-         FROM (VALUES {}) AS v JOIN clients c ON c.id = v.column2",
-        values.join(", ")
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(year)
-        .bind(issued_at)
-        .bind(origin.as_str());
-    let mut numbers = Vec::with_capacity(drafts.len());
-    for (i, d) in drafts.iter().enumerate() {
-        let seq = first + i as i64;
-        numbers.push(number(year, seq));
-        query = query
-            .bind(seq)
-            .bind(d.client.as_str())
-            .bind(d.source.as_str())
-            .bind(d.plan.as_str())
-            .bind(d.period.0)
-            .bind(d.period.1)
-            .bind(d.total_cents)
-            .bind(d.currency.as_str())
-            .bind(d.paid_at)
-            .bind(d.hosted_url.as_deref())
-            .bind(d.buyer_details.as_deref());
+    // Two instances on PostgreSQL take turns here; SQLite has one writer already.
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(2026000001)")
+            .execute(&mut *conn)
+            .await?;
     }
+    let last = sqlx::query(
+        "SELECT id, issued_at FROM factures WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(key((year, 0)))
+    .bind(key((year + 1, 0)))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (first, issued_at) = match last {
+        Some(r) => (r.get::<i64, _>(0) % 1_000_000 + 1, now.max(r.get(1))),
+        None => (1, now),
+    };
+    let rows: Vec<serde_json::Value> = drafts
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "client": d.client.as_str(), "source": d.source, "plan": d.plan,
+                "start": d.period.0, "end": d.period.1, "total": d.total_cents,
+                "currency": d.currency, "paid_at": d.paid_at, "hosted_url": d.hosted_url,
+                "buyer": d.buyer_details,
+            })
+        })
+        .collect();
+    let sql = match conn.backend_name() {
+        "PostgreSQL" => INSERT_POSTGRES,
+        _ => INSERT_SQLITE,
+    };
+    let query = sqlx::query(sql)
+        .bind(year)
+        .bind(first)
+        .bind(issued_at)
+        .bind(origin.as_str())
+        .bind(serde_json::Value::Array(rows).to_string());
+    let numbers = (0..drafts.len() as i64).map(|i| number(year, first + i)).collect();
     let stored = query.execute(&mut *conn).await?.rows_affected();
     if stored != drafts.len() as u64 {
         // A draft's company vanished inside the transaction: fail it rather than leave a gap.
@@ -88,7 +94,12 @@ pub async fn issue(
     Ok(numbers)
 }
 
-const COLUMNS: &str = "year, seq, client_id, source, plan, period_start, period_end, total_cents,
+/// A facture's key: FA-2026-000001 is 2026000001.
+fn key((year, seq): (i64, i64)) -> i64 {
+    year * 1_000_000 + seq
+}
+
+const COLUMNS: &str = "id / 1000000, id % 1000000, client_id, source, plan, period_start, period_end, total_cents,
     currency, paid_at, hosted_url, buyer_name, buyer_siren, buyer_details, issued_at";
 
 fn facture(r: &sqlx::any::AnyRow) -> Facture {
@@ -117,7 +128,7 @@ impl Db {
     /// A company's factures, newest first.
     pub async fn factures_of(&self, client: &ClientId) -> Result<Vec<Facture>, sqlx::Error> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM factures WHERE client_id = $1 ORDER BY year DESC, seq DESC"
+            "SELECT {COLUMNS} FROM factures WHERE client_id = $1 ORDER BY id DESC"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(client.as_str())
@@ -128,9 +139,12 @@ impl Db {
 
     /// Every facture of a calendar year, in number order.
     pub async fn factures_of_year(&self, year: i64) -> Result<Vec<Facture>, sqlx::Error> {
-        let sql = format!("SELECT {COLUMNS} FROM factures WHERE year = $1 ORDER BY seq");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM factures WHERE id > $1 AND id < $2 ORDER BY id"
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(year)
+            .bind(key((year, 0)))
+            .bind(key((year + 1, 0)))
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.iter().map(facture).collect())
@@ -143,11 +157,10 @@ impl Db {
         (year, seq): (i64, i64),
     ) -> Result<Option<Facture>, sqlx::Error> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM factures WHERE year = $1 AND seq = $2 AND client_id = $3"
+            "SELECT {COLUMNS} FROM factures WHERE id = $1 AND client_id = $2"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(year)
-            .bind(seq)
+            .bind(key((year, seq)))
             .bind(client.as_str())
             .fetch_optional(&self.pool)
             .await?;
@@ -160,10 +173,9 @@ impl Db {
         (year, seq): (i64, i64),
     ) -> Result<Option<Rendered>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT xml, pdf, sha256 FROM facture_documents WHERE year = $1 AND seq = $2",
+            "SELECT xml, pdf, sha256 FROM facture_documents WHERE id = $1",
         )
-        .bind(year)
-        .bind(seq)
+        .bind(key((year, seq)))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| Rendered {
@@ -182,11 +194,10 @@ impl Db {
         now: i64,
     ) -> Result<Rendered, sqlx::Error> {
         sqlx::query(
-            "INSERT INTO facture_documents (year, seq, xml, pdf, sha256, rendered_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (year, seq) DO NOTHING",
+            "INSERT INTO facture_documents (id, xml, pdf, sha256, rendered_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
         )
-        .bind(year)
-        .bind(seq)
+        .bind(key((year, seq)))
         .bind(doc.xml.as_str())
         .bind(doc.pdf.as_slice())
         .bind(doc.sha256.as_str())
