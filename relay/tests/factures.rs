@@ -113,16 +113,7 @@ async fn two_instances_share_one_gap_free_series() {
             4900,
         );
         for base in [&w.base, &other.base] {
-            let request = w
-                .http
-                .post(format!("{base}/api/stripe/webhook"))
-                .header(
-                    "stripe-signature",
-                    stripe_sandbox::fixtures::sign_now(common::SECRET, &body),
-                )
-                .header("content-type", "application/json")
-                .body(body.clone())
-                .send();
+            let request = w.send_webhook(base, &body);
             sent.push(tokio::spawn(request));
         }
     }

@@ -269,14 +269,7 @@ async fn two_instances_receiving_every_renewal_event_apply_each_once() {
     let mut sent = Vec::new();
     for body in &events {
         for base in [&w.base, &other.base] {
-            let header = stripe_sandbox::fixtures::sign_now(common::SECRET, body);
-            let request = w
-                .http
-                .post(format!("{base}/api/stripe/webhook"))
-                .header("stripe-signature", header)
-                .header("content-type", "application/json")
-                .body(body.clone())
-                .send();
+            let request = w.send_webhook(base, body);
             sent.push(tokio::spawn(request));
         }
     }

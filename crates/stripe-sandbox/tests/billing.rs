@@ -19,18 +19,6 @@ fn typed<T: miniserde::Deserialize>(json: &Value) -> T {
 }
 
 impl World {
-    async fn get(&self, path: &str) -> Value {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "{path}");
-        resp.json().await.unwrap()
-    }
-
     async fn ok(&self, path: &str, body: &str) -> Value {
         let (status, json) = self.post_form(path, Some(KEY), body).await;
         assert_eq!(status, StatusCode::OK, "{path}: {json}");

@@ -7,22 +7,8 @@ mod common;
 
 use common::{CREATE, KEY, SECRET, World, start};
 use reqwest::StatusCode;
-use serde_json::Value;
 
 const COLLECT: &str = "&billing_address_collection=required&tax_id_collection[enabled]=true";
-
-impl World {
-    async fn get_json(&self, path: &str) -> Value {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap();
-        resp.json().await.unwrap()
-    }
-}
 
 fn card_with(fields: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
     let mut form = World::card("4242 4242 4242 4242").to_vec();
@@ -78,7 +64,7 @@ async fn a_required_address_is_asked_for_and_lands_in_customer_details_with_the_
         .await;
     assert!(body.contains("Numéro de TVA non reconnu"), "{body}");
     assert_eq!(
-        w.get_json(&format!("/v1/checkout/sessions/{id}")).await["status"],
+        w.get(&format!("/v1/checkout/sessions/{id}")).await["status"],
         "open"
     );
 
@@ -93,7 +79,7 @@ async fn a_required_address_is_asked_for_and_lands_in_customer_details_with_the_
     ];
     let (status, _, _) = w.pay(id, &card_with(&fields)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let done = w.get_json(&format!("/v1/checkout/sessions/{id}")).await;
+    let done = w.get(&format!("/v1/checkout/sessions/{id}")).await;
     let d = &done["customer_details"];
     assert_eq!(d["address"]["line1"], "3 rue des Bâtisseurs");
     assert_eq!(d["address"]["country"], "FR");
@@ -138,23 +124,23 @@ async fn customer_update_copies_the_address_onto_the_customer_and_its_invoices()
     ];
     let (status, _, _) = w.pay(s["id"].as_str().unwrap(), &card_with(&fields)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let customer = w.get_json(&format!("/v1/customers/{cus}")).await;
+    let customer = w.get(&format!("/v1/customers/{cus}")).await;
     assert_eq!(customer["name"], "Maçonnerie Dupont SARL");
     assert_eq!(customer["address"]["postal_code"], "69002");
     let session = w
-        .get_json(&format!(
+        .get(&format!(
             "/v1/checkout/sessions/{}",
             s["id"].as_str().unwrap()
         ))
         .await;
     let sub = w
-        .get_json(&format!(
+        .get(&format!(
             "/v1/subscriptions/{}",
             session["subscription"].as_str().unwrap()
         ))
         .await;
     let first = &w
-        .get_json(&format!(
+        .get(&format!(
             "/v1/invoices/{}",
             sub["latest_invoice"].as_str().unwrap()
         ))

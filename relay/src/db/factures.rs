@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, Row};
 use super::Db;
 use crate::domain::{ClientId, PaymentOrigin};
 use crate::factures::render::Rendered;
-use crate::factures::{Facture, FactureDraft, number, paris_year};
+use crate::factures::{Facture, FactureDraft, paris_year};
 
 /// The batch's factures from one JSON array (`$5`) in a statement whose text never changes, so
 /// that it is prepared once per connection and binds five values whatever the batch's size.
@@ -32,15 +32,15 @@ const INSERT_POSTGRES: &str = "INSERT INTO factures (id, client_id, source, plan
     JOIN clients c ON c.id = j.v ->> 'client'";
 
 /// Numbers and stores `drafts` (in order), issued at `now` or later than the series' last
-/// facture; returns their numbers.
+/// facture.
 pub async fn issue(
     conn: &mut AnyConnection,
     drafts: &[FactureDraft],
     origin: PaymentOrigin,
     now: i64,
-) -> Result<Vec<String>, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     if drafts.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let year = paris_year(now);
     // Two instances on PostgreSQL take turns here; SQLite has one writer already.
@@ -81,7 +81,6 @@ pub async fn issue(
         .bind(issued_at)
         .bind(origin.as_str())
         .bind(serde_json::Value::Array(rows).to_string());
-    let numbers = (0..drafts.len() as i64).map(|i| number(year, first + i)).collect();
     let stored = query.execute(&mut *conn).await?.rows_affected();
     if stored != drafts.len() as u64 {
         // A draft's company vanished inside the transaction: fail it rather than leave a gap.
@@ -91,7 +90,7 @@ pub async fn issue(
             drafts.len()
         )));
     }
-    Ok(numbers)
+    Ok(())
 }
 
 /// A facture's key: FA-2026-000001 is 2026000001.
@@ -99,7 +98,8 @@ fn key((year, seq): (i64, i64)) -> i64 {
     year * 1_000_000 + seq
 }
 
-const COLUMNS: &str = "id / 1000000, id % 1000000, client_id, source, plan, period_start, period_end, total_cents,
+const COLUMNS: &str =
+    "id / 1000000, id % 1000000, client_id, source, plan, period_start, period_end, total_cents,
     currency, paid_at, hosted_url, buyer_name, buyer_siren, buyer_details, issued_at";
 
 fn facture(r: &sqlx::any::AnyRow) -> Facture {
@@ -127,9 +127,7 @@ fn facture(r: &sqlx::any::AnyRow) -> Facture {
 impl Db {
     /// A company's factures, newest first.
     pub async fn factures_of(&self, client: &ClientId) -> Result<Vec<Facture>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM factures WHERE client_id = $1 ORDER BY id DESC"
-        );
+        let sql = format!("SELECT {COLUMNS} FROM factures WHERE client_id = $1 ORDER BY id DESC");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(client.as_str())
             .fetch_all(&self.pool)
@@ -139,9 +137,7 @@ impl Db {
 
     /// Every facture of a calendar year, in number order.
     pub async fn factures_of_year(&self, year: i64) -> Result<Vec<Facture>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM factures WHERE id > $1 AND id < $2 ORDER BY id"
-        );
+        let sql = format!("SELECT {COLUMNS} FROM factures WHERE id > $1 AND id < $2 ORDER BY id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key((year, 0)))
             .bind(key((year + 1, 0)))
@@ -156,9 +152,7 @@ impl Db {
         client: &ClientId,
         (year, seq): (i64, i64),
     ) -> Result<Option<Facture>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM factures WHERE id = $1 AND client_id = $2"
-        );
+        let sql = format!("SELECT {COLUMNS} FROM factures WHERE id = $1 AND client_id = $2");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key((year, seq)))
             .bind(client.as_str())
@@ -172,12 +166,10 @@ impl Db {
         &self,
         (year, seq): (i64, i64),
     ) -> Result<Option<Rendered>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT xml, pdf, sha256 FROM facture_documents WHERE id = $1",
-        )
-        .bind(key((year, seq)))
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query("SELECT xml, pdf, sha256 FROM facture_documents WHERE id = $1")
+            .bind(key((year, seq)))
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| Rendered {
             xml: r.get(0),
             pdf: r.get(1),

@@ -63,37 +63,24 @@ pub struct LinkQuery {
     link: Option<String>,
 }
 
-pub async fn pdf(
-    state: State<AppState>,
-    number: Path<String>,
-    query: Query<LinkQuery>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    download(state, number, query, headers, Kind::Pdf).await
-}
-
-pub async fn xml(
-    state: State<AppState>,
-    number: Path<String>,
-    query: Query<LinkQuery>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    download(state, number, query, headers, Kind::Xml).await
-}
-
 #[derive(Clone, Copy)]
 enum Kind {
     Pdf,
     Xml,
 }
 
-async fn download(
+/// `GET /api/invoices/{number}/pdf` and `/xml`.
+pub async fn download(
     State(state): State<AppState>,
-    Path(number): Path<String>,
+    Path((number, kind)): Path<(String, String)>,
     Query(query): Query<LinkQuery>,
     headers: HeaderMap,
-    kind: Kind,
 ) -> Result<Response, AppError> {
+    let kind = match kind.as_str() {
+        "pdf" => Kind::Pdf,
+        "xml" => Kind::Xml,
+        _ => return Err(AppError::NotFound),
+    };
     let key = parse_number(&number).ok_or(AppError::NotFound)?;
     let client = reader(&state, &number, query.link.as_deref(), &headers).await?;
     let f = state

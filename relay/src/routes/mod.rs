@@ -69,8 +69,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/renew-link", post(subscription::renew_link))
         .route("/api/billing-portal", post(portal::create))
         .route("/api/invoices", get(invoices::list))
-        .route("/api/invoices/{number}/pdf", get(invoices::pdf))
-        .route("/api/invoices/{number}/xml", get(invoices::xml))
+        .route("/api/invoices/{number}/{kind}", get(invoices::download))
         .route("/healthz", get(ops::healthz))
         .merge(pages)
         .route_layer(axum::middleware::from_fn_with_state(

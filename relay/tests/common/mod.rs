@@ -343,6 +343,24 @@ impl World {
         req.send().await.unwrap().status().as_u16()
     }
 
+    /// `body`, signed now as Stripe signs it, posted to the webhook of the relay at `base`
+    /// (this world's or another instance on its database); the request, to spawn.
+    pub fn send_webhook(
+        &self,
+        base: &str,
+        body: &str,
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<> {
+        self.http
+            .post(format!("{base}/api/stripe/webhook"))
+            .header(
+                "stripe-signature",
+                stripe_sandbox::fixtures::sign_now(SECRET, body),
+            )
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+    }
+
     pub fn stop(&self) {
         self.relay.stop();
     }

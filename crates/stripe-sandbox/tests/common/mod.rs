@@ -124,6 +124,19 @@ impl World {
         (resp.status(), resp.json().await.unwrap())
     }
 
+    /// `GET path` with the secret key; the answer must be 200.
+    pub async fn get(&self, path: &str) -> Value {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        resp.json().await.unwrap()
+    }
+
     pub async fn create(&self) -> Value {
         let (status, session) = self
             .post_form("/v1/checkout/sessions", Some(KEY), CREATE)
