@@ -1,17 +1,19 @@
 //! Batched status reads: the status endpoint is polled by every desktop app, and each database
 //! round trip costs far more than the row it reads. Concurrent reads are gathered and answered
-//! by one `IN (…)` query, so revocations and payments are still seen on the very next request.
+//! by one `IN (…)` query (a few batches at once), so revocations and payments are still seen on the very next request.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::db::Db;
 use crate::db::subscriptions::SubscriptionRow;
 use crate::domain::ClientId;
 
 const MAX_BATCH: usize = 256;
+/// Batches read at once: one query's round trip to PostgreSQL no longer holds up the next batch.
+const IN_FLIGHT: usize = 4;
 
 /// Why a read failed; shared by every caller of the failed batch.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -33,28 +35,23 @@ impl Reader {
     pub fn spawn(db: Db) -> Self {
         let (tx, mut rx) = mpsc::channel::<(String, oneshot::Sender<Answer>)>(4 * MAX_BATCH);
         tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(MAX_BATCH);
-            while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                let mut hashes: Vec<String> = batch.iter().map(|(h, _)| h.clone()).collect();
-                hashes.sort();
-                hashes.dedup();
-                match db.subscriptions_for_token_hashes(&hashes).await {
-                    Ok(rows) => {
-                        let found: HashMap<String, (ClientId, SubscriptionRow)> = rows
-                            .into_iter()
-                            .map(|(hash, id, row)| (hash, (id, row)))
-                            .collect();
-                        for (hash, reply) in batch.drain(..) {
-                            let _ = reply.send(Ok(found.get(&hash).cloned()));
-                        }
-                    }
-                    Err(e) => {
-                        let e = ReadError::Database(Arc::new(e));
-                        for (_, reply) in batch.drain(..) {
-                            let _ = reply.send(Err(e.clone()));
-                        }
-                    }
+            let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
+            loop {
+                // Gather only once a query may start: what arrives meanwhile joins this batch.
+                let permit = in_flight
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("never closed");
+                let mut batch = Vec::with_capacity(MAX_BATCH);
+                if rx.recv_many(&mut batch, MAX_BATCH).await == 0 {
+                    break;
                 }
+                let db = db.clone();
+                tokio::spawn(async move {
+                    answer(&db, batch).await;
+                    drop(permit);
+                });
             }
         });
         Self { tx }
@@ -69,5 +66,29 @@ impl Reader {
             .await
             .map_err(|_| ReadError::Stopped)?;
         answer.await.map_err(|_| ReadError::Stopped)?
+    }
+}
+
+/// Answers every caller of `batch` from one query.
+async fn answer(db: &Db, batch: Vec<(String, oneshot::Sender<Answer>)>) {
+    let mut hashes: Vec<String> = batch.iter().map(|(h, _)| h.clone()).collect();
+    hashes.sort();
+    hashes.dedup();
+    match db.subscriptions_for_token_hashes(&hashes).await {
+        Ok(rows) => {
+            let found: HashMap<String, (ClientId, SubscriptionRow)> = rows
+                .into_iter()
+                .map(|(hash, id, row)| (hash, (id, row)))
+                .collect();
+            for (hash, reply) in batch {
+                let _ = reply.send(Ok(found.get(&hash).cloned()));
+            }
+        }
+        Err(e) => {
+            let e = ReadError::Database(Arc::new(e));
+            for (_, reply) in batch {
+                let _ = reply.send(Err(e.clone()));
+            }
+        }
     }
 }

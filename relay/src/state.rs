@@ -20,8 +20,19 @@ use crate::renewal::RenewalPolicy;
 use crate::stripe::StripeApi;
 use crate::writer::Writer;
 
+/// Cloned for every request (axum's `State`), hence one `Arc` around the whole.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub settings: Arc<Settings>,
     pub stripe_settings: Arc<StripeSettings>,
     pub db: Db,
@@ -77,7 +88,7 @@ impl AppState {
             clock.clone(),
             origin,
         );
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             settings: Arc::new(settings),
             stripe_settings: Arc::new(stripe_settings),
             db,
@@ -95,7 +106,7 @@ impl AppState {
             long_polls,
             success_lookups,
             shutdown,
-        })
+        })))
     }
 }
 

@@ -185,19 +185,12 @@ async fn notify(conn: &mut sqlx::AnyConnection, outcomes: &[Outcome]) -> Result<
     if payloads.is_empty() {
         return Ok(());
     }
-    let values: Vec<String> = crate::db::placeholder_rows(payloads.len(), 1, 1)
-        .iter()
-        .map(|p| format!("({p})"))
-        .collect();
-    let sql = format!(
-        "SELECT pg_notify('erp_btp_subscription', v) FROM (VALUES {}) AS t(v)",
-        values.join(", ")
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for payload in &payloads {
-        query = query.bind(payload);
-    }
-    query.fetch_all(&mut *conn).await?;
+    sqlx::query(
+        "SELECT pg_notify('erp_btp_subscription', v) FROM jsonb_array_elements_text($1::jsonb) AS t(v)",
+    )
+    .bind(serde_json::json!(payloads).to_string())
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(())
 }
 

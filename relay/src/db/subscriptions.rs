@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::Db;
+use super::{Backend, Db};
 use crate::domain::ClientId;
 use crate::renewal::{RenewalPolicy, RenewalRow, parse_state};
 
@@ -57,17 +57,19 @@ impl Db {
         &self,
         hashes: &[String],
     ) -> Result<Vec<(String, ClientId, SubscriptionRow)>, sqlx::Error> {
-        let placeholders = super::placeholder_rows(hashes.len(), 1, 1);
+        // The hashes travel as one JSON array, so that the statement's text never changes and
+        // is prepared once per connection, whatever the batch's size.
+        let listed = match self.backend {
+            Backend::Sqlite => "(SELECT value FROM json_each($1))",
+            Backend::Postgres => "(SELECT jsonb_array_elements_text($1::jsonb))",
+        };
         let sql = format!(
             "SELECT c.token_hash, c.id, {COLUMNS}
              FROM clients c JOIN subscriptions s ON s.client_id = c.id
-             WHERE c.revoked_at IS NULL AND c.token_hash IN ({})",
-            placeholders.join(", ")
+             WHERE c.revoked_at IS NULL AND c.token_hash IN {listed}"
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for hash in hashes {
-            query = query.bind(hash);
-        }
+        let query =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(serde_json::json!(hashes).to_string());
         let rows = query.fetch_all(&self.pool).await?;
         Ok(rows
             .iter()

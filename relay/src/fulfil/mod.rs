@@ -10,12 +10,13 @@ use std::collections::HashSet;
 use sqlx::AnyConnection;
 
 use crate::db::payments as q;
-use crate::domain::{PaymentOrigin, SessionFacts, SessionState};
+use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionState};
 use crate::factures::{BuyerDetails, FactureDraft};
 use crate::plans::Catalogue;
 use crate::renewal::apply::{self as renewal, Effect};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 use crate::rules::{Decision, News, decide};
+use erp_btp_protocol::Plan;
 
 mod work;
 
@@ -45,14 +46,34 @@ pub async fn apply_batch(
         .collect();
     let mut claimed = q::claim_for_fulfilment(conn, &paid, now).await?;
     let mut factures = Vec::new();
-    let mut outcomes = Vec::with_capacity(works.len());
-    for (work, decision) in works.iter().zip(decisions) {
-        outcomes.push(match decision {
-            Err(outcome) => outcome,
-            Ok(Step::Renewal(news)) => {
+    let mut extensions = Vec::new();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; works.len()];
+    for (index, (work, decision)) in works.iter().zip(decisions).enumerate() {
+        let step = match decision {
+            Err(outcome) => {
+                outcomes[index] = Some(outcome);
+                continue;
+            }
+            Ok(Step::Session(facts, Decision::Fulfil { client, plan }))
+                if claimed.remove(facts.id.as_str()) =>
+            {
+                extensions.push(Extension {
+                    index,
+                    client,
+                    plan,
+                    facts,
+                });
+                continue;
+            }
+            Ok(step) => step,
+        };
+        // What follows may touch a subscription extended earlier in the batch: extend first.
+        extend(conn, &mut extensions, &mut outcomes, &mut factures, now).await?;
+        outcomes[index] = Some(match step {
+            Step::Renewal(news) => {
                 renew(conn, news, work, plans, (origin, now), &mut factures).await?
             }
-            Ok(Step::Session(facts, decision)) => {
+            Step::Session(facts, decision) => {
                 let origin = PaymentOrigin::of(facts.livemode, origin);
                 let subscription = work.subscription();
                 let claim = Claim {
@@ -65,9 +86,85 @@ pub async fn apply_batch(
             }
         });
     }
+    extend(conn, &mut extensions, &mut outcomes, &mut factures, now).await?;
+    let mut outcomes: Vec<Outcome> = outcomes
+        .into_iter()
+        .map(|o| o.expect("every work has its outcome"))
+        .collect();
     crate::db::factures::issue(conn, &factures, origin, now).await?;
     journal(conn, works, &mut outcomes, origin, now).await?;
     Ok(outcomes)
+}
+
+/// A payment this batch claimed, whose subscription is extended together with the others'.
+struct Extension<'w, 'p> {
+    /// Its work's place in the batch.
+    index: usize,
+    client: ClientId,
+    plan: &'p Plan,
+    facts: &'w SessionFacts,
+}
+
+/// Extends the subscriptions of the claimed payments waiting in `pending`, in one statement
+/// (see [`q::extend_subscriptions`]), and drafts their factures in batch order.
+async fn extend(
+    conn: &mut AnyConnection,
+    pending: &mut Vec<Extension<'_, '_>>,
+    outcomes: &mut [Option<Outcome>],
+    factures: &mut Vec<FactureDraft>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<q::Extension> = pending
+        .iter()
+        .map(|p| q::Extension {
+            client: &p.client,
+            plan: &p.plan.id,
+            duration_days: p.plan.duration_days,
+        })
+        .collect();
+    let extended = q::extend_subscriptions(conn, &rows, now).await?;
+    for (
+        Extension {
+            index,
+            client,
+            plan,
+            facts,
+        },
+        result,
+    ) in pending.drain(..).zip(extended)
+    {
+        outcomes[index] = Some(match result {
+            Some((expires_at, version)) => {
+                factures.push(FactureDraft {
+                    client: client.clone(),
+                    source: facts.id.to_string(),
+                    plan: plan.id.clone(),
+                    period: (expires_at - plan.duration_days * 86_400, expires_at),
+                    total_cents: plan.price_cents,
+                    currency: plan.currency.clone(),
+                    paid_at: now,
+                    hosted_url: None,
+                    buyer_details: facts.buyer.as_ref().map(BuyerDetails::to_json),
+                });
+                Outcome::Fulfilled {
+                    client,
+                    plan: plan.id.clone(),
+                    expires_at,
+                    version,
+                }
+            }
+            None => {
+                // Undo the claim in the same transaction: the session is recorded as rejected.
+                let reason = format!("unknown client {client}");
+                q::set_state(conn, &facts.id, SessionState::Rejected, &reason, now).await?;
+                Outcome::Rejected(reason)
+            }
+        });
+    }
+    Ok(())
 }
 
 /// What to do with one work: a session decision, or a renewal event.
@@ -203,38 +300,8 @@ async fn apply(
                 }
             })
         }
-        Decision::Fulfil { client, plan } => {
-            if !claimed.remove(facts.id.as_str()) {
-                return already(conn, facts).await;
-            }
-            match q::extend_subscription(conn, &client, &plan.id, plan.duration_days, now).await? {
-                Some((expires_at, version)) => {
-                    factures.push(FactureDraft {
-                        client: client.clone(),
-                        source: facts.id.to_string(),
-                        plan: plan.id.clone(),
-                        period: (expires_at - plan.duration_days * 86_400, expires_at),
-                        total_cents: plan.price_cents,
-                        currency: plan.currency.clone(),
-                        paid_at: now,
-                        hosted_url: None,
-                        buyer_details: facts.buyer.as_ref().map(BuyerDetails::to_json),
-                    });
-                    Ok(Outcome::Fulfilled {
-                        client,
-                        plan: plan.id.clone(),
-                        expires_at,
-                        version,
-                    })
-                }
-                None => {
-                    // Undo the claim in the same transaction: the session is recorded as rejected.
-                    let reason = format!("unknown client {client}");
-                    q::set_state(conn, &facts.id, SessionState::Rejected, &reason, now).await?;
-                    Ok(Outcome::Rejected(reason))
-                }
-            }
-        }
+        // Claimed payments are extended by the batch (see [`extend`]); this one was not claimed.
+        Decision::Fulfil { .. } => already(conn, facts).await,
         Decision::Move(t) => {
             if !q::claim(conn, facts, t.from, t.to, t.reason.as_deref(), origin, now).await? {
                 return already(conn, facts).await;
