@@ -1,6 +1,6 @@
 //! Batched status reads: the status endpoint is polled by every desktop app, and each database
 //! round trip costs far more than the row it reads. Concurrent reads are gathered and answered
-//! by one `IN (…)` query (a few batches at once), so revocations and payments are still seen on the very next request.
+//! by one query (two batches at once), so revocations and payments are still seen on the very next request.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,8 +12,9 @@ use crate::db::subscriptions::SubscriptionRow;
 use crate::domain::ClientId;
 
 const MAX_BATCH: usize = 256;
-/// Batches read at once: one query's round trip to PostgreSQL no longer holds up the next batch.
-const IN_FLIGHT: usize = 4;
+/// Batches read at once: the next batch gathers while one is at the database. More only splits
+/// the same reads into more queries (measured: 2 ≈ 1 ≥ 4 on PostgreSQL here).
+const IN_FLIGHT: usize = 2;
 
 /// Why a read failed; shared by every caller of the failed batch.
 #[derive(Debug, Clone, thiserror::Error)]

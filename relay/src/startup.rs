@@ -120,6 +120,7 @@ impl Application {
         if let Some(every) = state.settings.reconcile_every {
             crate::reconcile::spawn_schedule(state.clone(), every);
         }
+        state.db.spawn_wal_checkpoints(Duration::from_millis(50));
         if state.db.backend == Backend::Postgres {
             let url = state.settings.database_url.expose().to_owned();
             listen_for_changes(url, state.changes.clone());

@@ -138,6 +138,29 @@ impl Db {
             .collect())
     }
 
+    /// SQLite: copies the WAL into the database file every `every`, from a pooled connection
+    /// and without blocking the writer (PASSIVE). Otherwise the commit that crosses SQLite's
+    /// auto-checkpoint threshold (1,000 pages, several times a second under webhook load) copies
+    /// them itself and fsyncs the file, and every webhook waiting on that commit waits too.
+    pub fn spawn_wal_checkpoints(&self, every: Duration) {
+        if self.backend != Backend::Sqlite {
+            return;
+        }
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            while !pool.is_closed() {
+                tick.tick().await;
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&pool)
+                    .await
+                {
+                    tracing::debug!(error = %e, "background WAL checkpoint failed");
+                }
+            }
+        });
+    }
+
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

