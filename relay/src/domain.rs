@@ -1,7 +1,7 @@
 //! Domain types and the pure rules of the status: identifiers that cannot be mixed up, the
 //! states a Checkout Session goes through, what the payment rules know of a session, days left
 //! and the subscription state. (The renewal rule runs in the database: see
-//! `db::payments::extend_subscription`.)
+//! `db::batch::extend_subscriptions`.)
 
 use std::fmt;
 

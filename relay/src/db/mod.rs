@@ -2,6 +2,7 @@
 //! `synchronous=FULL`), PostgreSQL for several relay instances. One set of queries serves both
 //! (`$n` placeholders, `ON CONFLICT`, `RETURNING`); migrations are per backend.
 
+pub mod batch;
 pub mod clients;
 pub mod factures;
 pub mod payments;
@@ -23,6 +24,39 @@ mod tests {
     fn placeholders_number_rows_in_order() {
         assert_eq!(super::placeholder_rows(2, 2, 3), ["$3, $4", "$5, $6"]);
         assert_eq!(super::placeholder_rows(3, 1, 1).join(", "), "$1, $2, $3");
+    }
+
+    #[tokio::test]
+    async fn the_wal_is_copied_into_the_database_file_in_the_background() {
+        let path = std::env::temp_dir().join(format!("wal_checkpoints_{}.db", std::process::id()));
+        let db = super::Db::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (v TEXT)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let file_size = || std::fs::metadata(&path).unwrap().len();
+        // Well below SQLite's own threshold of 1,000 pages: only a checkpoint moves them.
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+             INSERT INTO t SELECT hex(randomblob(2000)) FROM n",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        let before = file_size();
+        db.spawn_wal_checkpoints(std::time::Duration::from_millis(20));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let after = file_size();
+        db.pool.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        assert!(
+            after > before + 100 * 4000,
+            "the rows reached the database file ({before} → {after} bytes)"
+        );
     }
 }
 

@@ -1,117 +1,13 @@
-//! Statements of the payment loop, each run inside the caller's transaction: the event journal,
-//! Checkout Session states, and the subscription extension. A session leaves `open`/`pending`
+//! Statements of the payment loop about one session or company, each run inside the caller's
+//! transaction (the ones over a whole batch are in `batch.rs`). A session leaves `open`/`pending`
 //! at most once: the conditional upsert `… DO UPDATE … WHERE state IN (…)` is the claim,
 //! serialised by the row lock on PostgreSQL and by the single writer on SQLite. Few statements
 //! per payment, since each costs a round trip to the database.
-
-use std::collections::{HashMap, HashSet};
 
 use sqlx::{AnyConnection, Row};
 
 use super::Db;
 use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionId, SessionState};
-
-/// A verified event to journal with what it did.
-pub struct EventRow<'a> {
-    pub id: &'a str,
-    pub event_type: &'a str,
-    pub session: Option<&'a SessionId>,
-    pub payload: &'a str,
-    pub outcome: String,
-    pub origin: PaymentOrigin,
-}
-
-/// Statements over a batch's rows take them as one JSON array ($2), so that their text never
-/// changes and each is prepared once per connection, whatever the batch's size (`WHERE true`
-/// lets SQLite parse `ON CONFLICT` after a `SELECT`). Raw events on SQLite are bound instead
-/// (see [`insert_events_bound`]).
-/// `json`, not `jsonb`, for the raw events: PostgreSQL then only checks the array's syntax
-/// (0.1 ms for 64 events of 2 KB here) instead of building it as a tree (0.7 ms).
-const INSERT_EVENTS_POSTGRES: &str = "INSERT INTO stripe_events
-        (event_id, event_type, session_id, outcome, payload, origin, received_at)
-    SELECT j.v ->> 'id', j.v ->> 'type', j.v ->> 'session', j.v ->> 'outcome',
-        j.v ->> 'payload', j.v ->> 'origin', $1
-    FROM json_array_elements($2::json) AS j(v)
-    ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
-const CLAIM_PAID_SQLITE: &str = "INSERT INTO checkout_sessions
-        (session_id, client_id, plan, amount_cents, currency, origin, state, reason, created_at, updated_at)
-    SELECT j.value ->> 'id', j.value ->> 'client', j.value ->> 'plan', j.value ->> 'amount',
-        j.value ->> 'currency', j.value ->> 'origin', 'fulfilled', NULL, $1, $1
-    FROM json_each($2) AS j WHERE true
-    ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
-        updated_at = excluded.updated_at
-    WHERE checkout_sessions.state IN ('open', 'pending')
-    RETURNING session_id";
-const CLAIM_PAID_POSTGRES: &str = "INSERT INTO checkout_sessions
-        (session_id, client_id, plan, amount_cents, currency, origin, state, reason, created_at, updated_at)
-    SELECT j.v ->> 'id', j.v ->> 'client', j.v ->> 'plan', (j.v ->> 'amount')::bigint,
-        j.v ->> 'currency', j.v ->> 'origin', 'fulfilled', NULL, $1, $1
-    FROM jsonb_array_elements($2::jsonb) AS j(v)
-    ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
-        updated_at = excluded.updated_at
-    WHERE checkout_sessions.state IN ('open', 'pending')
-    RETURNING session_id";
-
-/// Journals a batch of events in one statement; returns the ids that were new. An id already
-/// stored (or twice in the batch) is a duplicate delivery, whose effect was a no-op: every
-/// transition is guarded by state.
-pub async fn insert_events(
-    conn: &mut AnyConnection,
-    rows: &[EventRow<'_>],
-    now: i64,
-) -> Result<HashSet<String>, sqlx::Error> {
-    if rows.is_empty() {
-        return Ok(HashSet::new());
-    }
-    if conn.backend_name() != "PostgreSQL" {
-        return insert_events_bound(conn, rows, now).await;
-    }
-    let rows: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "id": r.id, "type": r.event_type, "session": r.session.map(SessionId::as_str),
-                "outcome": r.outcome, "payload": r.payload, "origin": r.origin.as_str(),
-            })
-        })
-        .collect();
-    let query = sqlx::query(INSERT_EVENTS_POSTGRES)
-        .bind(now)
-        .bind(serde_json::Value::Array(rows).to_string());
-    let inserted = query.fetch_all(&mut *conn).await?;
-    Ok(inserted.iter().map(|r| r.get::<String, _>(0)).collect())
-}
-
-/// [`insert_events`] on SQLite: every value bound, in a text made for the batch's size. SQLite
-/// prepares it in-process in microseconds, whereas carrying the raw events through JSON would
-/// escape and parse every payload twice.
-async fn insert_events_bound(
-    conn: &mut AnyConnection,
-    rows: &[EventRow<'_>],
-    now: i64,
-) -> Result<HashSet<String>, sqlx::Error> {
-    let values: Vec<String> = super::placeholder_rows(rows.len(), 6, 2)
-        .iter()
-        .map(|p| format!("({p}, $1)"))
-        .collect();
-    let sql = format!(
-        "INSERT INTO stripe_events (event_id, event_type, session_id, outcome, payload, origin, received_at)
-         VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-        values.join(", ")
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-    for row in rows {
-        query = query
-            .bind(row.id)
-            .bind(row.event_type)
-            .bind(row.session.map(SessionId::as_str))
-            .bind(row.outcome.as_str())
-            .bind(row.payload)
-            .bind(row.origin.as_str());
-    }
-    let inserted = query.fetch_all(&mut *conn).await?;
-    Ok(inserted.iter().map(|r| r.get::<String, _>(0)).collect())
-}
 
 /// Moves the session to `to` if it is unknown (taken as `open`) or in one of `from` (one or two
 /// states); true when this call made the move. This is the at-most-once claim.
@@ -154,37 +50,6 @@ pub async fn claim(
     Ok(row.is_some())
 }
 
-/// Claims many paid sessions for fulfilment in one statement (ids must be distinct); returns the
-/// ids this call moved to `fulfilled` (unknown ones count as `open`, as in [`claim`]).
-pub async fn claim_for_fulfilment(
-    conn: &mut AnyConnection,
-    sessions: &[(&SessionFacts, PaymentOrigin)],
-    now: i64,
-) -> Result<HashSet<String>, sqlx::Error> {
-    if sessions.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let rows: Vec<serde_json::Value> = sessions
-        .iter()
-        .map(|(f, origin)| {
-            serde_json::json!({
-                "id": f.id.as_str(), "client": f.client_id.as_deref().unwrap_or(""),
-                "plan": f.plan.as_deref().unwrap_or(""), "amount": f.amount_total,
-                "currency": f.currency.as_deref(), "origin": origin.as_str(),
-            })
-        })
-        .collect();
-    let sql = match conn.backend_name() {
-        "PostgreSQL" => CLAIM_PAID_POSTGRES,
-        _ => CLAIM_PAID_SQLITE,
-    };
-    let query = sqlx::query(sql)
-        .bind(now)
-        .bind(serde_json::Value::Array(rows).to_string());
-    let claimed = query.fetch_all(&mut *conn).await?;
-    Ok(claimed.iter().map(|r| r.get::<String, _>(0)).collect())
-}
-
 /// Sets a session's state unconditionally (to undo a claim within its transaction).
 pub async fn set_state(
     conn: &mut AnyConnection,
@@ -218,85 +83,6 @@ pub async fn session_state(
 fn stored_state(text: String) -> Result<SessionState, sqlx::Error> {
     SessionState::parse(&text)
         .ok_or_else(|| sqlx::Error::Decode(format!("unknown session state {text:?}").into()))
-}
-
-/// One payment's extension of its company's subscription.
-pub struct Extension<'a> {
-    pub client: &'a ClientId,
-    pub plan: &'a str,
-    pub duration_days: i64,
-}
-
-/// The renewal rule `new_expiry = max(now, current_expiry) + duration`, the current expiry being
-/// the later of prepaid time and a period paid by a subscription that has stopped renewing (an
-/// early renewal adds to the current expiry, an expired one restarts from now), computed by the
-/// database in the statement that writes it so that concurrent instances always extend the
-/// latest value. The extensions travel as one JSON array in a statement of fixed text ($2).
-const EXTEND_SQLITE: &str = "UPDATE subscriptions
-    SET plan = j.value ->> 'plan', version = version + 1, updated_at = $1,
-        expires_at = CASE
-            WHEN paid_until IS NOT NULL AND paid_until > $1 AND (expires_at IS NULL OR paid_until > expires_at) THEN paid_until
-            WHEN expires_at IS NOT NULL AND expires_at > $1 THEN expires_at
-            ELSE $1 END + (j.value ->> 'secs')
-    FROM json_each($2) AS j WHERE subscriptions.client_id = j.value ->> 'client'
-    RETURNING client_id, expires_at, version";
-const EXTEND_POSTGRES: &str = "UPDATE subscriptions s
-    SET plan = j.v ->> 'plan', version = s.version + 1, updated_at = $1,
-        expires_at = CASE
-            WHEN s.paid_until IS NOT NULL AND s.paid_until > $1 AND (s.expires_at IS NULL OR s.paid_until > s.expires_at) THEN s.paid_until
-            WHEN s.expires_at IS NOT NULL AND s.expires_at > $1 THEN s.expires_at
-            ELSE $1 END + (j.v ->> 'secs')::bigint
-    FROM jsonb_array_elements($2::jsonb) AS j(v) WHERE s.client_id = j.v ->> 'client'
-    RETURNING s.client_id, s.expires_at, s.version";
-
-/// Extends each company's subscription by its payment, in order, in as few statements as a
-/// company's payments in this batch (one, unless a company paid twice): the k-th payment of a
-/// company goes in the k-th statement, so it extends what the one before left. Returns each
-/// payment's new expiry and version, `None` when its company does not exist.
-pub async fn extend_subscriptions(
-    conn: &mut AnyConnection,
-    extensions: &[Extension<'_>],
-    now: i64,
-) -> Result<Vec<Option<(i64, i64)>>, sqlx::Error> {
-    let mut rounds: Vec<Vec<usize>> = Vec::new();
-    let mut paid_before: HashMap<&str, usize> = HashMap::new();
-    for (i, e) in extensions.iter().enumerate() {
-        let k = paid_before.entry(e.client.as_str()).or_default();
-        if rounds.len() == *k {
-            rounds.push(Vec::new());
-        }
-        rounds[*k].push(i);
-        *k += 1;
-    }
-    let sql = match conn.backend_name() {
-        "PostgreSQL" => EXTEND_POSTGRES,
-        _ => EXTEND_SQLITE,
-    };
-    let mut results = vec![None; extensions.len()];
-    for round in rounds {
-        let rows: Vec<serde_json::Value> = round
-            .iter()
-            .map(|&i| {
-                let e = &extensions[i];
-                serde_json::json!({
-                    "client": e.client.as_str(), "plan": e.plan, "secs": e.duration_days * 86_400,
-                })
-            })
-            .collect();
-        let returned = sqlx::query(sql)
-            .bind(now)
-            .bind(serde_json::Value::Array(rows).to_string())
-            .fetch_all(&mut *conn)
-            .await?;
-        let extended: HashMap<String, (i64, i64)> = returned
-            .iter()
-            .map(|r| (r.get(0), (r.get(1), r.get(2))))
-            .collect();
-        for i in round {
-            results[i] = extended.get(extensions[i].client.as_str()).copied();
-        }
-    }
-    Ok(results)
 }
 
 /// Marks a visible change (e.g. a payment now pending) without touching the expiry.
@@ -384,77 +170,5 @@ impl Db {
             })
         })
         .transpose()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::Db;
-
-    fn ext<'a>(client: &'a ClientId, plan: &'a str, duration_days: i64) -> Extension<'a> {
-        Extension {
-            client,
-            plan,
-            duration_days,
-        }
-    }
-
-    #[tokio::test]
-    async fn renewal_adds_to_a_running_subscription_and_restarts_an_expired_one() {
-        let path = std::env::temp_dir().join(format!("renewal_rule_{}.db", std::process::id()));
-        let db = Db::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
-        let (client, other) = (
-            ClientId::parse("39").unwrap(),
-            ClientId::parse("41").unwrap(),
-        );
-        db.add_client(&client, "X").await.unwrap();
-        db.add_client(&other, "Y").await.unwrap();
-        let (now, day) = (1_771_666_200, 86_400);
-        let mut conn = db.pool.acquire().await.unwrap();
-        let first = extend_subscriptions(&mut conn, &[ext(&client, "mensuel", 30)], now)
-            .await
-            .unwrap();
-        assert_eq!(
-            first,
-            [Some((now + 30 * day, 1))],
-            "a first payment starts now"
-        );
-        let early = extend_subscriptions(&mut conn, &[ext(&client, "annuel", 365)], now + 10 * day)
-            .await
-            .unwrap();
-        assert_eq!(
-            early,
-            [Some((now + 395 * day, 2))],
-            "an early renewal adds to the current expiry"
-        );
-        let unknown = ClientId::parse("40").unwrap();
-        let batch = [
-            ext(&client, "mensuel", 30),
-            ext(&unknown, "mensuel", 30),
-            ext(&other, "annuel", 365),
-            ext(&client, "mensuel", 30),
-        ];
-        let late = extend_subscriptions(&mut conn, &batch, now + 400 * day)
-            .await
-            .unwrap();
-        assert_eq!(
-            late,
-            [
-                Some((now + 430 * day, 3)),
-                None,
-                Some((now + 765 * day, 1)),
-                Some((now + 460 * day, 4)),
-            ],
-            "an expired subscription restarts from now; a second payment in the batch adds to the first; an unknown company is none"
-        );
-        drop(conn);
-        db.pool.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
     }
 }

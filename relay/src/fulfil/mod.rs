@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use sqlx::AnyConnection;
 
+use crate::db::batch;
 use crate::db::payments as q;
 use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionState};
 use crate::factures::{BuyerDetails, FactureDraft};
@@ -44,7 +45,7 @@ pub async fn apply_batch(
         .filter(|facts| seen.insert(facts.id.as_str()))
         .map(|facts| (facts, PaymentOrigin::of(facts.livemode, origin)))
         .collect();
-    let mut claimed = q::claim_for_fulfilment(conn, &paid, now).await?;
+    let mut claimed = batch::claim_for_fulfilment(conn, &paid, now).await?;
     let mut factures = Vec::new();
     let mut extensions = Vec::new();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; works.len()];
@@ -106,7 +107,7 @@ struct Extension<'w, 'p> {
 }
 
 /// Extends the subscriptions of the claimed payments waiting in `pending`, in one statement
-/// (see [`q::extend_subscriptions`]), and drafts their factures in batch order.
+/// (see [`batch::extend_subscriptions`]), and drafts their factures in batch order.
 async fn extend(
     conn: &mut AnyConnection,
     pending: &mut Vec<Extension<'_, '_>>,
@@ -117,15 +118,15 @@ async fn extend(
     if pending.is_empty() {
         return Ok(());
     }
-    let rows: Vec<q::Extension> = pending
+    let rows: Vec<batch::Extension> = pending
         .iter()
-        .map(|p| q::Extension {
+        .map(|p| batch::Extension {
             client: &p.client,
             plan: &p.plan.id,
             duration_days: p.plan.duration_days,
         })
         .collect();
-    let extended = q::extend_subscriptions(conn, &rows, now).await?;
+    let extended = batch::extend_subscriptions(conn, &rows, now).await?;
     for (
         Extension {
             index,
@@ -336,11 +337,11 @@ async fn journal(
     origin: PaymentOrigin,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let rows: Vec<q::EventRow> = works
+    let rows: Vec<batch::EventRow> = works
         .iter()
         .zip(outcomes.iter())
         .filter_map(|(work, outcome)| match work {
-            Work::Event { event, payload, .. } => Some(q::EventRow {
+            Work::Event { event, payload, .. } => Some(batch::EventRow {
                 id: &event.id,
                 event_type: &event.event_type,
                 session: event.session.as_ref().map(|s| &s.id),
@@ -351,7 +352,7 @@ async fn journal(
             Work::Lookup { .. } => None,
         })
         .collect();
-    let new = q::insert_events(conn, &rows, now).await?;
+    let new = batch::insert_events(conn, &rows, now).await?;
     let mut journalled = HashSet::new();
     for (work, outcome) in works.iter().zip(outcomes.iter_mut()) {
         if let Work::Event { event, .. } = work {
