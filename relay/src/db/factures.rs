@@ -1,7 +1,7 @@
-//! Issuing a batch's factures inside the payment transaction, in two statements of fixed text: one
-//! reads the year's last number (an advisory lock orders instances on PostgreSQL, the single
-//! writer on SQLite), one stores the factures with their buyer's name and SIREN as they
-//! are now. A rollback gives the numbers back, so the series has no gap; the payment's own claim
+//! Issuing a batch's factures inside the payment transaction, in one statement of fixed text that
+//! reads the year's last number and stores the factures after it, with their buyer's name and
+//! SIREN as they are now (an advisory lock orders instances on PostgreSQL, the single writer does
+//! on SQLite). A rollback gives the numbers back, so the series has no gap; the payment's own claim
 //! (its session or invoice, in the same transaction) keeps it from being billed twice. Then
 //! reading them back, and keeping each one's document once it is rendered.
 
@@ -12,23 +12,32 @@ use crate::domain::{ClientId, PaymentOrigin};
 use crate::factures::render::Rendered;
 use crate::factures::{Facture, FactureDraft, paris_year};
 
-/// The batch's factures from one JSON array (`$5`) in a statement whose text never changes, so
-/// that it is prepared once per connection and binds five values whatever the batch's size.
-const INSERT_SQLITE: &str = "INSERT INTO factures (id, client_id, source, plan, period_start,
+/// The batch's factures from one JSON array (`$4`) in a statement whose text never changes, so
+/// that it is prepared once per connection and binds four values whatever the batch's size. The
+/// year's last facture (`$1`) is read by the same statement: its number is followed, its date of
+/// issue never preceded.
+const INSERT_SQLITE: &str = "WITH last AS (SELECT id, issued_at FROM factures
+        WHERE id > $1 * 1000000 AND id < ($1 + 1) * 1000000 ORDER BY id DESC LIMIT 1)
+    INSERT INTO factures (id, client_id, source, plan, period_start,
         period_end, total_cents, currency, paid_at, hosted_url, buyer_details, buyer_name,
         buyer_siren, issued_at, origin)
-    SELECT $1 * 1000000 + $2 + j.key, j.value ->> 'client', j.value ->> 'source', j.value ->> 'plan',
+    SELECT $1 * 1000000 + COALESCE((SELECT id % 1000000 FROM last), 0) + 1 + j.key,
+        j.value ->> 'client', j.value ->> 'source', j.value ->> 'plan',
         j.value ->> 'start', j.value ->> 'end', j.value ->> 'total', j.value ->> 'currency',
-        j.value ->> 'paid_at', j.value ->> 'hosted_url', j.value ->> 'buyer', c.name, c.siren, $3, $4
-    FROM json_each($5) AS j JOIN clients c ON c.id = j.value ->> 'client'";
-const INSERT_POSTGRES: &str = "INSERT INTO factures (id, client_id, source, plan,
+        j.value ->> 'paid_at', j.value ->> 'hosted_url', j.value ->> 'buyer', c.name, c.siren,
+        max($2, COALESCE((SELECT issued_at FROM last), $2)), $3
+    FROM json_each($4) AS j JOIN clients c ON c.id = j.value ->> 'client'";
+const INSERT_POSTGRES: &str = "WITH last AS (SELECT id, issued_at FROM factures
+        WHERE id > $1 * 1000000 AND id < ($1 + 1) * 1000000 ORDER BY id DESC LIMIT 1)
+    INSERT INTO factures (id, client_id, source, plan,
         period_start, period_end, total_cents, currency, paid_at, hosted_url, buyer_details,
         buyer_name, buyer_siren, issued_at, origin)
-    SELECT $1 * 1000000 + $2 + j.ord - 1, j.v ->> 'client', j.v ->> 'source', j.v ->> 'plan',
+    SELECT $1 * 1000000 + COALESCE((SELECT id % 1000000 FROM last), 0) + j.ord,
+        j.v ->> 'client', j.v ->> 'source', j.v ->> 'plan',
         (j.v ->> 'start')::bigint, (j.v ->> 'end')::bigint, (j.v ->> 'total')::bigint,
         j.v ->> 'currency', (j.v ->> 'paid_at')::bigint, j.v ->> 'hosted_url', j.v ->> 'buyer',
-        c.name, c.siren, $3, $4
-    FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS j(v, ord)
+        c.name, c.siren, GREATEST($2, COALESCE((SELECT issued_at FROM last), $2)), $3
+    FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS j(v, ord)
     JOIN clients c ON c.id = j.v ->> 'client'";
 
 /// Numbers and stores `drafts` (in order), issued at `now` or later than the series' last
@@ -42,24 +51,15 @@ pub async fn issue(
     if drafts.is_empty() {
         return Ok(());
     }
-    let year = paris_year(now);
-    // Two instances on PostgreSQL take turns here; SQLite has one writer already.
-    if conn.backend_name() == "PostgreSQL" {
+    // Two instances on PostgreSQL take turns here (the insert reads the last number after the
+    // lock is held: each statement sees what was committed before it began); SQLite has one
+    // writer already.
+    let postgres = conn.backend_name() == "PostgreSQL";
+    if postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(2026000001)")
             .execute(&mut *conn)
             .await?;
     }
-    let last = sqlx::query(
-        "SELECT id, issued_at FROM factures WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(key((year, 0)))
-    .bind(key((year + 1, 0)))
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (first, issued_at) = match last {
-        Some(r) => (r.get::<i64, _>(0) % 1_000_000 + 1, now.max(r.get(1))),
-        None => (1, now),
-    };
     let rows: Vec<serde_json::Value> = drafts
         .iter()
         .map(|d| {
@@ -71,16 +71,15 @@ pub async fn issue(
             })
         })
         .collect();
-    let sql = match conn.backend_name() {
-        "PostgreSQL" => INSERT_POSTGRES,
-        _ => INSERT_SQLITE,
-    };
-    let query = sqlx::query(sql)
-        .bind(year)
-        .bind(first)
-        .bind(issued_at)
-        .bind(origin.as_str())
-        .bind(serde_json::Value::Array(rows).to_string());
+    let query = sqlx::query(if postgres {
+        INSERT_POSTGRES
+    } else {
+        INSERT_SQLITE
+    })
+    .bind(paris_year(now))
+    .bind(now)
+    .bind(origin.as_str())
+    .bind(serde_json::Value::Array(rows).to_string());
     let stored = query.execute(&mut *conn).await?.rows_affected();
     if stored != drafts.len() as u64 {
         // A draft's company vanished inside the transaction: fail it rather than leave a gap.
