@@ -1,7 +1,8 @@
 //! The payment rules applied, top-down. For a batch of work (verified webhook events, or sessions
 //! the success page looked up), [`apply_batch`] decides what each piece means
 //! ([`crate::rules::decide`], pure), claims
-//! every paid session of the batch in one statement, applies each decision, then journals the
+//! every paid session of the batch in one statement, extends the claimed payments' subscriptions
+//! together in one more, applies each other decision, then issues the factures and journals the
 //! events; all inside the caller's transaction. One fulfilment path keyed on the Checkout Session
 //! id serves the webhook and the success page; a session leaves `open`/`pending` at most once.
 
@@ -22,6 +23,7 @@ use erp_btp_protocol::Plan;
 mod work;
 
 pub use work::{Outcome, Work, fetch_subscription, prepare};
+
 /// Applies a batch in the caller's transaction: decide, claim the payments, apply, journal.
 /// Returns one outcome per work, in order.
 pub async fn apply_batch(
