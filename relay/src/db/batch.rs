@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::{AnyConnection, Row};
 
+use super::Backend;
 use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionId};
 
 /// A verified event to journal with what it did.
@@ -58,7 +59,7 @@ pub async fn insert_events(
     if rows.is_empty() {
         return Ok(HashSet::new());
     }
-    if conn.backend_name() != "PostgreSQL" {
+    if Backend::of(conn) == Backend::Sqlite {
         return insert_events_bound(conn, rows, now).await;
     }
     let rows: Vec<serde_json::Value> = rows
@@ -128,9 +129,9 @@ pub async fn claim_for_fulfilment(
             })
         })
         .collect();
-    let sql = match conn.backend_name() {
-        "PostgreSQL" => CLAIM_PAID_POSTGRES,
-        _ => CLAIM_PAID_SQLITE,
+    let sql = match Backend::of(conn) {
+        Backend::Postgres => CLAIM_PAID_POSTGRES,
+        Backend::Sqlite => CLAIM_PAID_SQLITE,
     };
     let query = sqlx::query(sql)
         .bind(now)
@@ -187,9 +188,9 @@ pub async fn extend_subscriptions(
         rounds[*k].push(i);
         *k += 1;
     }
-    let sql = match conn.backend_name() {
-        "PostgreSQL" => EXTEND_POSTGRES,
-        _ => EXTEND_SQLITE,
+    let sql = match Backend::of(conn) {
+        Backend::Postgres => EXTEND_POSTGRES,
+        Backend::Sqlite => EXTEND_SQLITE,
     };
     let mut results = vec![None; extensions.len()];
     for round in rounds {

@@ -7,7 +7,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::Db;
+use super::{Backend, Db};
 use crate::domain::{ClientId, PaymentOrigin};
 use crate::factures::render::Rendered;
 use crate::factures::{Facture, FactureDraft, paris_year};
@@ -54,8 +54,8 @@ pub async fn issue(
     // Two instances on PostgreSQL take turns here (the insert reads the last number after the
     // lock is held: each statement sees what was committed before it began); SQLite has one
     // writer already.
-    let postgres = conn.backend_name() == "PostgreSQL";
-    if postgres {
+    let backend = Backend::of(conn);
+    if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(2026000001)")
             .execute(&mut *conn)
             .await?;
@@ -71,15 +71,15 @@ pub async fn issue(
             })
         })
         .collect();
-    let query = sqlx::query(if postgres {
-        INSERT_POSTGRES
-    } else {
-        INSERT_SQLITE
-    })
-    .bind(paris_year(now))
-    .bind(now)
-    .bind(origin.as_str())
-    .bind(serde_json::Value::Array(rows).to_string());
+    let sql = match backend {
+        Backend::Postgres => INSERT_POSTGRES,
+        Backend::Sqlite => INSERT_SQLITE,
+    };
+    let query = sqlx::query(sql)
+        .bind(paris_year(now))
+        .bind(now)
+        .bind(origin.as_str())
+        .bind(serde_json::Value::Array(rows).to_string());
     let stored = query.execute(&mut *conn).await?.rows_affected();
     if stored != drafts.len() as u64 {
         // A draft's company vanished inside the transaction: fail it rather than leave a gap.

@@ -66,6 +66,16 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// What `conn` speaks: statements run inside a transaction have only the connection.
+    pub fn of(conn: &sqlx::AnyConnection) -> Self {
+        match conn.backend_name() {
+            "PostgreSQL" => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Db {
     pub pool: AnyPool,

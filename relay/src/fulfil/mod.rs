@@ -49,7 +49,7 @@ pub async fn apply_batch(
         .collect();
     let mut claimed = batch::claim_for_fulfilment(conn, &paid, now).await?;
     let mut factures = Vec::new();
-    let mut extensions = Vec::new();
+    let mut to_extend = Vec::new();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; works.len()];
     for (index, (work, decision)) in works.iter().zip(decisions).enumerate() {
         let step = match decision {
@@ -60,7 +60,7 @@ pub async fn apply_batch(
             Ok(Step::Session(facts, Decision::Fulfil { client, plan }))
                 if claimed.remove(facts.id.as_str()) =>
             {
-                extensions.push(Extension {
+                to_extend.push(ClaimedPayment {
                     index,
                     client,
                     plan,
@@ -71,7 +71,7 @@ pub async fn apply_batch(
             Ok(step) => step,
         };
         // What follows may touch a subscription extended earlier in the batch: extend first.
-        extend(conn, &mut extensions, &mut outcomes, &mut factures, now).await?;
+        extend(conn, &mut to_extend, &mut outcomes, &mut factures, now).await?;
         outcomes[index] = Some(match step {
             Step::Renewal(news) => {
                 renew(conn, news, work, plans, (origin, now), &mut factures).await?
@@ -89,7 +89,7 @@ pub async fn apply_batch(
             }
         });
     }
-    extend(conn, &mut extensions, &mut outcomes, &mut factures, now).await?;
+    extend(conn, &mut to_extend, &mut outcomes, &mut factures, now).await?;
     let mut outcomes: Vec<Outcome> = outcomes
         .into_iter()
         .map(|o| o.expect("every work has its outcome"))
@@ -100,7 +100,7 @@ pub async fn apply_batch(
 }
 
 /// A payment this batch claimed, whose subscription is extended together with the others'.
-struct Extension<'w, 'p> {
+struct ClaimedPayment<'w, 'p> {
     /// Its work's place in the batch.
     index: usize,
     client: ClientId,
@@ -108,11 +108,11 @@ struct Extension<'w, 'p> {
     facts: &'w SessionFacts,
 }
 
-/// Extends the subscriptions of the claimed payments waiting in `pending`, in one statement
+/// Extends the subscriptions of the claimed payments waiting in `pending`, together
 /// (see [`batch::extend_subscriptions`]), and drafts their factures in batch order.
 async fn extend(
     conn: &mut AnyConnection,
-    pending: &mut Vec<Extension<'_, '_>>,
+    pending: &mut Vec<ClaimedPayment<'_, '_>>,
     outcomes: &mut [Option<Outcome>],
     factures: &mut Vec<FactureDraft>,
     now: i64,
@@ -130,7 +130,7 @@ async fn extend(
         .collect();
     let extended = batch::extend_subscriptions(conn, &rows, now).await?;
     for (
-        Extension {
+        ClaimedPayment {
             index,
             client,
             plan,
