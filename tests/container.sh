@@ -61,8 +61,17 @@ finish() {
 
 bash tests/container/base-images.sh > "$work/base-images.log" 2>&1 || { failed=1; echo "✘ base images"; finish; }
 
+# The host's trusted authorities, for cargo's downloads in the build: where egress goes through a
+# proxy with its own certificate authority, the builder image's own list does not know it. Beside
+# the image's list, not over it (the runtime stage installs its own), named in cargo's config.
+ca=()
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  printf '[http]\ncainfo = "/usr/local/share/host-ca.crt"\n' > "$work/cargo-config.toml"
+  ca=(-v /etc/ssl/certs/ca-certificates.crt:/usr/local/share/host-ca.crt:ro
+    -v "$work/cargo-config.toml:/usr/local/cargo/config.toml:ro")
+fi
 started=$(date +%s)
-if ! podman build --isolation=chroot --network=host --format docker \
+if ! podman build "${ca[@]}" --isolation=chroot --network=host --format docker \
   --build-arg RUST_IMAGE=localhost/rust:1.95-bookworm \
   --build-arg BASE_IMAGE=localhost/debian:bookworm-slim \
   -v "$HOME/.cargo/registry:/usr/local/cargo/registry" -v "$work/target:/src/target" \

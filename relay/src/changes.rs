@@ -1,7 +1,8 @@
 //! Wake-ups for long polls: one `watch` channel per client that someone is waiting on, carrying
 //! the highest subscription version committed. Waiting costs a receiver and no CPU; publishing
-//! touches only that client's waiters. With PostgreSQL, a LISTEN task feeds changes committed by
-//! other relay instances into the same channels.
+//! touches only that client's waiters. With PostgreSQL, a LISTEN task feeds the changes its
+//! triggers announce at every commit, whichever process made them, into the same channels and
+//! into the status cache (which it keeps live only while connected).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,17 +10,30 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
+use crate::status_cache::StatusCache;
+
 /// The latest version seen for a client, and when it was published (for wake-up latency).
 pub type Stamp = (i64, Instant);
 
 #[derive(Clone, Default)]
 pub struct Changes {
     channels: Arc<Mutex<HashMap<String, watch::Sender<Stamp>>>>,
+    cache: StatusCache,
 }
 
 impl Changes {
+    /// Changes that also make `cache` forget their client.
+    pub fn new(cache: StatusCache) -> Self {
+        Self {
+            channels: Arc::default(),
+            cache,
+        }
+    }
+
     /// Records that `client` reached `version`; wakes its waiters if that is news.
     pub fn publish(&self, client: &str, version: i64) {
+        // Forgotten before anyone wakes, so that a woken long poll reads the new status.
+        self.cache.forget(client);
         let channels = self.channels.lock().unwrap();
         if let Some(tx) = channels.get(client) {
             tx.send_if_modified(|v| {
@@ -62,32 +76,50 @@ impl Changes {
     }
 }
 
-/// Feeds `pg_notify` payloads committed by any instance into `changes`; reconnects on error.
+/// Announces a subscription's new version (`"<version>:<client>"`).
+const VERSIONS: &str = "erp_btp_subscription";
+/// Announces any change a status read can show (`"<client>"`).
+const CLIENTS: &str = "erp_btp_client";
+
+/// Feeds what the database's triggers announce (`migrations/postgres/0008_status_notify.sql`)
+/// into `changes`, and keeps the status cache live while connected; reconnects on error.
 pub fn listen_for_changes(url: String, changes: Changes) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match sqlx::postgres::PgListener::connect(&url).await {
-                Ok(mut listener) => match listener.listen("erp_btp_subscription").await {
+                Ok(mut listener) => match listener.listen_all([VERSIONS, CLIENTS]).await {
                     Err(e) => tracing::warn!(error = %e, "LISTEN failed"),
-                    Ok(()) => loop {
-                        match listener.recv().await {
-                            Ok(n) => {
-                                if let Some((version, client)) = parse_notification(n.payload()) {
-                                    changes.publish(client, version);
-                                }
+                    Ok(()) => {
+                        changes.cache.set_live(true);
+                        // `try_recv`, not `recv`: a lost connection must be seen (what was
+                        // announced meanwhile is missed), not silently re-established.
+                        let lost = loop {
+                            match listener.try_recv().await {
+                                Ok(Some(n)) => heard(&changes, n.channel(), n.payload()),
+                                Ok(None) => break "closed".to_owned(),
+                                Err(e) => break e.to_string(),
                             }
-                            Err(e) => {
-                                tracing::warn!(error = %e, "LISTEN connection lost; reconnecting");
-                                break;
-                            }
-                        }
-                    },
+                        };
+                        changes.cache.set_live(false);
+                        tracing::warn!(error = %lost, "LISTEN connection lost; reconnecting");
+                    }
                 },
                 Err(e) => tracing::warn!(error = %e, "LISTEN connection failed; retrying"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
     })
+}
+
+fn heard(changes: &Changes, channel: &str, payload: &str) {
+    match channel {
+        VERSIONS => {
+            if let Some((version, client)) = parse_notification(payload) {
+                changes.publish(client, version);
+            }
+        }
+        _ => changes.cache.forget(payload),
+    }
 }
 
 /// Parses a `pg_notify` payload `"<version>:<client>"`.

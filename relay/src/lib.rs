@@ -29,6 +29,7 @@ pub mod simulate;
 pub mod siren;
 pub mod startup;
 pub mod state;
+pub mod status_cache;
 pub mod stripe;
 pub mod writer;
 

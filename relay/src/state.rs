@@ -77,7 +77,7 @@ impl AppState {
         let clock = Clock::default();
         let long_polls = LongPolls::new(settings.max_waits_per_token, settings.max_long_polls);
         let success_lookups = Bucket::new(settings.success_lookups_per_sec);
-        let changes = Changes::default();
+        let changes = Changes::new(db.status_cache.clone());
         let metrics = Metrics::default();
         let reader = Reader::spawn(db.clone());
         let writer = Writer::spawn(

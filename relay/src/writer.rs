@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::changes::Changes;
 use crate::clock::Clock;
-use crate::db::{Backend, Db};
+use crate::db::Db;
 use crate::domain::PaymentOrigin;
 use crate::fulfil::{Outcome, Work, apply_batch};
 use crate::metrics::Metrics;
@@ -167,31 +167,9 @@ pub async fn commit(
     let outcomes = apply_batch(&mut tx, works, plans, origin, now)
         .await
         .map_err(fail)?;
-    if db.backend == Backend::Postgres {
-        notify(&mut tx, &outcomes).await.map_err(fail)?;
-    }
+    // On PostgreSQL the tables' triggers tell the other instances what changed, at this commit.
     tx.commit().await.map_err(fail)?;
     Ok(outcomes)
-}
-
-/// Tells every relay instance listening on the database which clients changed; PostgreSQL
-/// delivers the notifications at commit, and not at all on rollback.
-async fn notify(conn: &mut sqlx::AnyConnection, outcomes: &[Outcome]) -> Result<(), sqlx::Error> {
-    let payloads: Vec<String> = outcomes
-        .iter()
-        .filter_map(|o| o.change())
-        .map(|(client, version)| format!("{version}:{client}"))
-        .collect();
-    if payloads.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "SELECT pg_notify('erp_btp_subscription', v) FROM jsonb_array_elements_text($1::jsonb) AS t(v)",
-    )
-    .bind(serde_json::json!(payloads).to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 fn after_commit(outcome: &Outcome, changes: &Changes, metrics: &Metrics) {

@@ -154,11 +154,7 @@ async fn an_early_renewal_adds_and_an_expired_one_restarts_from_now(backend: Bac
         Some(first + 365 * DAY),
         "early renewal adds to the current expiry"
     );
-    sqlx::query("UPDATE subscriptions SET expires_at = $1")
-        .bind(now() - 10 * DAY)
-        .execute(&w.state.db.pool)
-        .await
-        .unwrap();
+    w.set_expiry(now() - 10 * DAY).await;
     assert_eq!(w.status().await["status"], "expired");
     w.buy("mensuel").await;
     assert!(

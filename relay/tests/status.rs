@@ -45,11 +45,7 @@ async fn each_state_is_reported_with_its_expiry(backend: Backend) {
     assert!(s["expires_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(s["days_remaining"], 30);
     assert_eq!(s["version"], 1);
-    sqlx::query("UPDATE subscriptions SET expires_at = $1")
-        .bind(now() - DAY)
-        .execute(&w.state.db.pool)
-        .await
-        .unwrap();
+    w.set_expiry(now() - DAY).await;
     assert_eq!(w.status().await["status"], "expired");
     let (_, url) = w.checkout("mensuel").await;
     w.pay(
@@ -227,4 +223,88 @@ async fn a_renew_link_opens_the_renewal_page_for_that_client_only() {
     assert!((w.expiry().await.unwrap() - (now() + 365 * DAY)).abs() <= 5);
     let forged = w.renew_form("39.9999999999.00", "annuel").await;
     assert_eq!(forged.status(), 403);
+}
+
+/// The relay's status cache on PostgreSQL, once its LISTEN connection is up.
+async fn start_cached() -> World {
+    let w = start(Backend::Postgres).await;
+    for _ in 0..100 {
+        if w.state.db.status_cache.is_live() {
+            return w;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the LISTEN connection never came up");
+}
+
+/// Waits up to `within` for the status read to answer `want` (HTTP code, `status`).
+async fn seen_within(w: &World, within: Duration, want: (u16, &str)) -> Duration {
+    let started = Instant::now();
+    loop {
+        let (code, body) = w.get_json("/api/subscription", Some(&w.token)).await;
+        if (code, body["status"].as_str().unwrap_or("")) == want {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < within, "{want:?} not seen: {code} {body}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_change_by_another_process_is_read_within_milliseconds_despite_the_cache() {
+    let w = start_cached().await;
+    w.buy("mensuel").await;
+    assert_eq!(w.status().await["status"], "active");
+    // Another process, as `relay clients revoke` is: its own pool, its own (idle) cache.
+    let other = relay::db::Db::connect(&w.db.url).await.unwrap();
+    sqlx::query("UPDATE subscriptions SET expires_at = $1")
+        .bind(now() - DAY)
+        .execute(&other.pool)
+        .await
+        .unwrap();
+    let took = seen_within(&w, Duration::from_millis(300), (200, "expired")).await;
+    eprintln!("expiry moved by another process seen after {took:?}");
+    other.revoke_client(&w.client).await.unwrap();
+    let took = seen_within(&w, Duration::from_millis(300), (401, "")).await;
+    eprintln!("revocation by another process seen after {took:?}");
+}
+
+async fn set_expiry(conn: &mut sqlx::AnyConnection, at: i64) {
+    sqlx::query("UPDATE subscriptions SET expires_at = $1")
+        .bind(at)
+        .execute(conn)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_status_is_served_from_the_cache_only_while_every_change_is_heard() {
+    let w = start_cached().await;
+    w.buy("mensuel").await;
+    // The purchase's own announcements arrive after its commit: let them pass first.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let other = relay::db::Db::connect(&w.db.url).await.unwrap();
+    let mut silent = other.pool.acquire().await.unwrap();
+    // A change no trigger announces (replica role): only the cache can hide it.
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *silent)
+        .await
+        .unwrap();
+    assert_eq!(w.status().await["status"], "active");
+    set_expiry(&mut silent, now() - DAY).await;
+    assert_eq!(w.status().await["status"], "active", "served from the cache");
+    seen_within(&w, relay::status_cache::TTL * 2, (200, "expired")).await;
+    // The LISTEN connection lost: changes may be missed, so the cache is no longer consulted.
+    set_expiry(&mut silent, now() + DAY).await;
+    let started = Instant::now();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query ILIKE '%LISTEN%' AND pid <> pg_backend_pid()",
+    )
+    .execute(&other.pool)
+    .await
+    .unwrap();
+    seen_within(&w, Duration::from_millis(500), (200, "active")).await;
+    assert!(started.elapsed() < relay::status_cache::TTL, "not by ageing out");
+    assert!(!w.state.db.status_cache.is_live());
 }

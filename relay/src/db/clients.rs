@@ -80,6 +80,7 @@ impl Db {
                 .bind(hash_token(&token))
                 .execute(&self.pool)
                 .await?;
+        self.status_cache.forget(id.as_str());
         if done.rows_affected() == 0 {
             return Err(ClientError::Unknown(id.clone()));
         }
@@ -112,6 +113,7 @@ impl Db {
                 .bind(crate::clock::system_now())
                 .execute(&self.pool)
                 .await?;
+        self.status_cache.forget(id.as_str());
         if done.rows_affected() == 0 && !self.client_exists(id).await? {
             return Err(ClientError::Unknown(id.clone()));
         }

@@ -15,6 +15,8 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row};
 
+use crate::status_cache::StatusCache;
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -80,6 +82,8 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// This process's cached status reads, which its own changes to a client forget at once.
+    pub status_cache: StatusCache,
 }
 
 /// Creates the SQLite file of `url` if absent, readable by its owner only (SQLite gives its
@@ -148,7 +152,11 @@ impl Db {
             })
             .connect(&url)
             .await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            status_cache: StatusCache::default(),
+        })
     }
 
     fn migrator(&self) -> &'static Migrator {

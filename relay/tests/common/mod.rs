@@ -201,6 +201,18 @@ pub async fn start(backend: Backend) -> World {
 }
 
 impl World {
+    /// Moves every subscription's expiry to `at` behind the relay's back, as time passing would.
+    /// The relay's cached status is forgotten at once: the trigger's announcement (PostgreSQL)
+    /// would arrive a moment after the test's next read.
+    pub async fn set_expiry(&self, at: i64) {
+        sqlx::query("UPDATE subscriptions SET expires_at = $1")
+            .bind(at)
+            .execute(&self.state.db.pool)
+            .await
+            .unwrap();
+        self.state.db.status_cache.forget(self.client.as_str());
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.base))
