@@ -17,10 +17,13 @@ missing=()
 for p in podman debootstrap runc podman-compose curl; do
   command -v "$p" > /dev/null || missing+=("$p")
 done
+# Podman's CNI networks resolve service names (the stack's `postgres`) only with this plugin.
+[ -x /usr/lib/cni/dnsname ] || missing+=(dnsname)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    podman debootstrap runc podman-compose curl > /dev/null
+    podman debootstrap runc podman-compose curl \
+    golang-github-containernetworking-plugin-dnsname > /dev/null
 fi
 # What these machines accept: no default ulimits, runc with cgroupfs, events in a file.
 cat > "$work/containers.conf" <<'EOF'

@@ -120,8 +120,14 @@ impl Metrics {
             .fetch_add(since_commit.as_micros() as u64, Ordering::Relaxed);
     }
 
-    /// `by_state`: companies by renewal state (`none` for those not renewing automatically).
-    pub fn render(&self, waiting_long_polls: usize, by_state: &[(String, i64)]) -> String {
+    /// `by_state`: companies by renewal state (`none` for those not renewing automatically);
+    /// `status_cache_live`: whether status reads may be answered from the cache.
+    pub fn render(
+        &self,
+        waiting_long_polls: usize,
+        by_state: &[(String, i64)],
+        status_cache_live: bool,
+    ) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -166,6 +172,11 @@ impl Metrics {
         let _ = writeln!(
             out,
             "# HELP relay_write_jobs_total Jobs committed by the writer.\n# TYPE relay_write_jobs_total counter\nrelay_write_jobs_total {jobs}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP relay_status_cache_live Whether status reads are answered from the cache (PostgreSQL, every change heard).\n# TYPE relay_status_cache_live gauge\nrelay_status_cache_live {}",
+            u8::from(status_cache_live)
         );
         let _ = writeln!(
             out,
@@ -233,7 +244,7 @@ mod tests {
         assert_eq!(logged, REFUSED_LOGS_PER_SEC as usize);
         assert!(
             metrics
-                .render(0, &[])
+                .render(0, &[], false)
                 .contains("relay_requests_refused_total{code=\"invalid_signature\"} 100")
         );
     }

@@ -253,6 +253,7 @@ async fn seen_within(w: &World, within: Duration, want: (u16, &str)) -> Duration
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres_a_change_by_another_process_is_read_within_milliseconds_despite_the_cache() {
     let w = start_cached().await;
+    assert!(w.metrics().await.contains("relay_status_cache_live 1"));
     w.buy("mensuel").await;
     assert_eq!(w.status().await["status"], "active");
     // Another process, as `relay clients revoke` is: its own pool, its own (idle) cache.
@@ -307,4 +308,5 @@ async fn on_postgres_a_status_is_served_from_the_cache_only_while_every_change_i
     seen_within(&w, Duration::from_millis(500), (200, "active")).await;
     assert!(started.elapsed() < relay::status_cache::TTL, "not by ageing out");
     assert!(!w.state.db.status_cache.is_live());
+    assert!(w.metrics().await.contains("relay_status_cache_live 0"));
 }

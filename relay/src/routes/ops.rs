@@ -32,6 +32,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         state.metrics.render(
             state.changes.waiting(),
             &state.db.renewal_states().await.unwrap_or_default(),
+            state.db.status_cache.is_live(),
         ),
     )
 }
