@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::changes::Changes;
 use crate::clock::Clock;
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::domain::PaymentOrigin;
 use crate::fulfil::{Outcome, Work, apply_batch};
 use crate::metrics::Metrics;
@@ -20,6 +20,11 @@ use crate::plans::Catalogue;
 use crate::renewal::apply::Effect;
 
 const MAX_BATCH: usize = 512;
+/// Batches committing at once on PostgreSQL: while one waits on the server (a round trip, the
+/// commit's flush), the next one's statements run. Two transactions touching one company take
+/// its row in turn, as two relay instances' do; the facture numbers' lock orders their ends.
+/// SQLite has a single writer: one batch.
+const POSTGRES_IN_FLIGHT: usize = 2;
 /// After the database proved unreachable, how long callers are answered at once with an error.
 const UNREACHABLE_PAUSE: Duration = Duration::from_secs(1);
 
@@ -69,46 +74,31 @@ impl Writer {
         clock: Clock,
         origin: PaymentOrigin,
     ) -> Self {
-        let (tx, mut rx) = mpsc::channel::<Job>(8 * MAX_BATCH);
-        tokio::spawn(async move {
-            let mut batch = Vec::with_capacity(MAX_BATCH);
-            let mut down_until: Option<Instant> = None;
-            while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                metrics.observe_batch(batch.len());
-                batch.sort_by(|a, b| a.work.sort_key().cmp(b.work.sort_key()));
-                let works: Vec<&Work> = batch.iter().map(|j| &j.work).collect();
-                let results = match down_until {
-                    // The database just proved unreachable: answer at once rather than queue
-                    // every caller behind another connection timeout.
-                    Some(until) if Instant::now() < until => {
-                        vec![Err(WriteError::unavailable(Unavailable::Unreachable)); works.len()]
-                    }
-                    _ => match commit(&db, &plans, origin, &works, clock.now()).await {
-                        Ok(outcomes) => {
-                            down_until = None;
-                            outcomes.into_iter().map(Ok).collect()
-                        }
-                        Err(e) if !e.retryable => {
-                            down_until = Some(Instant::now() + UNREACHABLE_PAUSE);
-                            vec![Err(e); works.len()]
-                        }
-                        Err(_) => {
-                            let mut each = Vec::with_capacity(works.len());
-                            for work in &works {
-                                each.push(commit_alone(&db, &plans, origin, work, &clock).await);
-                            }
-                            each
-                        }
-                    },
-                };
-                for (job, result) in batch.drain(..).zip(results) {
-                    if let Ok(outcome) = &result {
-                        after_commit(outcome, &changes, &metrics);
-                    }
-                    let _ = job.reply.send(result);
-                }
-            }
+        let (tx, rx) = mpsc::channel::<Job>(8 * MAX_BATCH);
+        let rx = Arc::new(tokio::sync::Mutex::new(rx));
+        let in_flight = match db.backend {
+            Backend::Postgres => POSTGRES_IN_FLIGHT,
+            Backend::Sqlite => 1,
+        };
+        let task = Arc::new(Task {
+            db,
+            plans,
+            changes,
+            metrics,
+            clock,
+            origin,
         });
+        for _ in 0..in_flight {
+            let (task, rx) = (task.clone(), rx.clone());
+            tokio::spawn(async move {
+                let mut batch = Vec::with_capacity(MAX_BATCH);
+                let mut down_until: Option<Instant> = None;
+                // One batch is gathered at a time; the next gathers while this one commits.
+                while rx.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                    task.write(&mut batch, &mut down_until).await;
+                }
+            });
+        }
         Self { tx }
     }
 
@@ -122,6 +112,56 @@ impl Writer {
         answer
             .await
             .map_err(|_| WriteError::unavailable(Unavailable::Stopped))?
+    }
+}
+
+/// What every batch is written with.
+struct Task {
+    db: Db,
+    plans: Arc<Catalogue>,
+    changes: Changes,
+    metrics: Metrics,
+    clock: Clock,
+    origin: PaymentOrigin,
+}
+
+impl Task {
+    /// Commits `batch` (emptied) and answers each of its callers.
+    async fn write(&self, batch: &mut Vec<Job>, down_until: &mut Option<Instant>) {
+        let Task { db, plans, .. } = self;
+        self.metrics.observe_batch(batch.len());
+        batch.sort_by(|a, b| a.work.sort_key().cmp(b.work.sort_key()));
+        let works: Vec<&Work> = batch.iter().map(|j| &j.work).collect();
+        let results = match *down_until {
+            // The database just proved unreachable: answer at once rather than queue
+            // every caller behind another connection timeout.
+            Some(until) if Instant::now() < until => {
+                vec![Err(WriteError::unavailable(Unavailable::Unreachable)); works.len()]
+            }
+            _ => match commit(db, plans, self.origin, &works, self.clock.now()).await {
+                Ok(outcomes) => {
+                    *down_until = None;
+                    outcomes.into_iter().map(Ok).collect()
+                }
+                Err(e) if !e.retryable => {
+                    *down_until = Some(Instant::now() + UNREACHABLE_PAUSE);
+                    vec![Err(e); works.len()]
+                }
+                Err(_) => {
+                    let mut each = Vec::with_capacity(works.len());
+                    for work in &works {
+                        each.push(commit_alone(db, plans, self.origin, work, &self.clock).await);
+                    }
+                    each
+                }
+            },
+        };
+        for (job, result) in batch.drain(..).zip(results) {
+            if let Ok(outcome) = &result {
+                after_commit(outcome, &self.changes, &self.metrics);
+            }
+            let _ = job.reply.send(result);
+        }
     }
 }
 
