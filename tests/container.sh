@@ -132,6 +132,9 @@ export ENTITLEMENT_SIGNING_KEY
 stack_down() {
   "${compose[@]}" down -v > /dev/null 2>&1
   podman ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r podman rm -f > /dev/null 2>&1
+  # podman-compose 1.0 leaves the network behind; one made before the DNS plugin was installed
+  # would never resolve `postgres`.
+  podman network rm -f "${project}_default" > /dev/null 2>&1
 }
 stack_down
 "${compose[@]}" up -d > "$work/compose.log" 2>&1 || tail -n 20 "$work/compose.log"
@@ -153,8 +156,10 @@ sleep 1
 session=$(curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   -d '{"plan":"mensuel"}' http://127.0.0.1:8080/api/stripe/create-checkout-session)
 url=$(printf '%s' "$session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])' 2> /dev/null)
+# The billing address the checkout asks for (the facture needs it), as the sandbox's test form has it.
 paid=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d method=card -d card_number=4242424242424242 \
-  -d expiry=12/34 -d cvc=123 "$url")
+  -d expiry=12/34 -d cvc=123 -d 'line1=1 rue de la Paix' -d postal_code=75002 -d city=Paris \
+  -d country=FR "$url")
 paid_at=$(date +%s.%N)
 check "the sandbox checkout on replica 1 accepts card 4242 (HTTP $paid)" test "$paid" = 303
 wait "$waiter"
@@ -163,7 +168,7 @@ echo "  long poll on replica 2: $(cat "$poll" 2> /dev/null | head -c 300)"
 check "the long poll held on replica 2 wakes with the new expiry" python3 - "$poll" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["status"] == "active" and s["version"] == 1 and s["expires_at"], s
+assert s["status"] == "active" and s["version"] >= 1 and s["expires_at"], s
 EOF
 echo "  woke $(python3 -c "print(round(($woke_at - $paid_at) * 1000))") ms after the payment"
 check "the webhook landed on replica 1, not on replica 2" bash -c \
