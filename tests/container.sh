@@ -165,6 +165,8 @@ check "the sandbox checkout on replica 1 accepts card 4242 (HTTP $paid)" test "$
 wait "$waiter"
 woke_at=$(date +%s.%N)
 echo "  long poll on replica 2: $(cat "$poll" 2> /dev/null | head -c 300)"
+# The default plan renews automatically: the checkout's subscription, its paid invoice and the
+# link each move the version, and the poll wakes at whichever commit comes first.
 check "the long poll held on replica 2 wakes with the new expiry" python3 - "$poll" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))

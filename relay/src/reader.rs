@@ -66,11 +66,11 @@ impl Reader {
 
     /// The client owning `token` (not revoked) and its subscription.
     pub async fn subscription_for_token(&self, token: &str) -> Answer {
-        let (reply, answer) = oneshot::channel();
         let hash = crate::db::clients::hash_token(token);
         if let Some(hit) = self.cache.get(&hash) {
             return Ok(Some(hit));
         }
+        let (reply, answer) = oneshot::channel();
         self.tx
             .send((hash, reply))
             .await

@@ -49,7 +49,7 @@ struct Entry {
 impl StatusCache {
     /// What a read of `hash` answered less than [`TTL`] ago, if the cache is live.
     pub fn get(&self, hash: &str) -> Option<(ClientId, SubscriptionRow)> {
-        if !self.0.live.load(Ordering::Acquire) {
+        if !self.is_live() {
             return None;
         }
         let entries = self.0.entries.lock().unwrap();
@@ -69,7 +69,7 @@ impl StatusCache {
 
     /// Keeps what a read that began at `epoch` found, unless a change was heard since.
     pub fn keep(&self, epoch: u64, read_at: Instant, rows: &[(String, ClientId, SubscriptionRow)]) {
-        if !self.0.live.load(Ordering::Acquire) || rows.is_empty() {
+        if !self.is_live() || rows.is_empty() {
             return;
         }
         let mut entries = self.0.entries.lock().unwrap();

@@ -245,7 +245,10 @@ async fn seen_within(w: &World, within: Duration, want: (u16, &str)) -> Duration
         if (code, body["status"].as_str().unwrap_or("")) == want {
             return started.elapsed();
         }
-        assert!(started.elapsed() < within, "{want:?} not seen: {code} {body}");
+        assert!(
+            started.elapsed() < within,
+            "{want:?} not seen: {code} {body}"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -293,7 +296,11 @@ async fn on_postgres_a_status_is_served_from_the_cache_only_while_every_change_i
         .unwrap();
     assert_eq!(w.status().await["status"], "active");
     set_expiry(&mut silent, now() - DAY).await;
-    assert_eq!(w.status().await["status"], "active", "served from the cache");
+    assert_eq!(
+        w.status().await["status"],
+        "active",
+        "served from the cache"
+    );
     seen_within(&w, relay::status_cache::TTL * 2, (200, "expired")).await;
     // The LISTEN connection lost: changes may be missed, so the cache is no longer consulted.
     set_expiry(&mut silent, now() + DAY).await;
@@ -306,7 +313,10 @@ async fn on_postgres_a_status_is_served_from_the_cache_only_while_every_change_i
     .await
     .unwrap();
     seen_within(&w, Duration::from_millis(500), (200, "active")).await;
-    assert!(started.elapsed() < relay::status_cache::TTL, "not by ageing out");
+    assert!(
+        started.elapsed() < relay::status_cache::TTL,
+        "not by ageing out"
+    );
     assert!(!w.state.db.status_cache.is_live());
     assert!(w.metrics().await.contains("relay_status_cache_live 0"));
 }
