@@ -42,11 +42,13 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                 ms(d.p99)
             );
             if backend == "postgres" {
-                let url = format!("{}/api/stripe/plans", relay.base);
-                r.plans_per_sec = load::reads(&url, &[], args).await.0;
+                r.plans_per_sec = load::reads(&relay.base, "/api/stripe/plans", &[], args)
+                    .await
+                    .0;
                 let tokens: Vec<String> = relay.clients.iter().map(|(_, t)| t.clone()).collect();
-                let url = format!("{}/api/subscription", relay.base);
-                r.pg_status_per_sec = load::reads(&url, &tokens, args).await.0;
+                r.pg_status_per_sec = load::reads(&relay.base, "/api/subscription", &tokens, args)
+                    .await
+                    .0;
                 println!(
                     "round {round}: GET /api/stripe/plans {:.0}/s, PostgreSQL status reads {:.0}/s",
                     r.plans_per_sec, r.pg_status_per_sec

@@ -11,6 +11,7 @@ use stripe_sandbox::fixtures::{paid_checkout_event, sign_now};
 use tokio::sync::mpsc;
 
 use crate::target::{Relay, SECRET};
+use crate::wire;
 use crate::{Args, Figures};
 
 const DAY: i64 = 86_400;
@@ -61,36 +62,58 @@ pub struct Delivery {
     pub non_200: usize,
 }
 
+/// `http://host:port` → `host:port`.
+fn host_of(base: &str) -> &str {
+    base.trim_start_matches("http://")
+}
+
+/// Every delivery of a load, distinct (its own event and session), signed and framed before
+/// the clock starts: the load generator then only writes bytes and reads answers.
+fn signed_deliveries(host: &str, args: &Args) -> Vec<Vec<u8>> {
+    (0..args.webhooks)
+        .map(|i| {
+            let body = completed_event(
+                &format!("evt_bench_{i}"),
+                &format!("cs_bench_{i}"),
+                &format!("c{}", i % args.clients),
+            );
+            let signature = sign_now(SECRET, &body);
+            let headers = [
+                // As Stripe sends it (express.raw, for one, reads no body without it).
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("Stripe-Signature", signature.as_str()),
+            ];
+            wire::request(
+                "POST",
+                host,
+                "/api/stripe/webhook",
+                &headers,
+                body.as_bytes(),
+            )
+        })
+        .collect()
+}
+
 /// Sends `args.webhooks` distinct signed deliveries of the same real event to `base` over
 /// `args.concurrency` connections.
 pub async fn deliver(base: &str, args: &Args) -> Delivery {
-    let http = http(args.concurrency);
+    let host = host_of(base);
+    let requests = Arc::new(signed_deliveries(host, args));
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..args.concurrency {
-        let (http, next, base, n, clients) = (
-            http.clone(),
-            next.clone(),
-            base.to_owned(),
-            args.webhooks,
-            args.clients,
-        );
+        let (requests, next, mut conn) = (requests.clone(), next.clone(), wire::Conn::new(host));
         workers.spawn(async move {
             let mut latencies = Vec::new();
             let mut failures = 0;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
+                let Some(request) = requests.get(i) else {
                     break;
-                }
-                let body = completed_event(
-                    &format!("evt_bench_{i}"),
-                    &format!("cs_bench_{i}"),
-                    &format!("c{}", i % clients),
-                );
+                };
                 let t = Instant::now();
-                if post_webhook(&http, &base, body).await != 200 {
+                if conn.send(request).await != 200 {
                     failures += 1;
                 }
                 latencies.push(t.elapsed());
@@ -161,35 +184,31 @@ pub async fn check_database(relay: &Relay, args: &Args, f: &mut Figures) -> anyh
 }
 
 pub async fn status_reads(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<()> {
-    let url = format!("{}/api/subscription", relay.base);
     let tokens: Vec<String> = relay.clients.iter().map(|(_, t)| t.clone()).collect();
-    (f.status_per_sec, f.status_p99) = reads(&url, &tokens, args).await;
+    (f.status_per_sec, f.status_p99) = reads(&relay.base, "/api/subscription", &tokens, args).await;
     Ok(())
 }
 
-/// GETs `url` for `args.status_secs` over `args.concurrency` connections, each with one of
-/// `tokens` (none when empty); successful reads per second and their p99.
-pub async fn reads(url: &str, tokens: &[String], args: &Args) -> (f64, Duration) {
-    let http = http(args.concurrency);
+/// GETs `path` on `base` for `args.status_secs` over `args.concurrency` connections, each with
+/// one of `tokens` (none when empty); successful reads per second and their p99.
+pub async fn reads(base: &str, path: &str, tokens: &[String], args: &Args) -> (f64, Duration) {
+    let host = host_of(base);
     let stop = Instant::now() + Duration::from_secs(args.status_secs);
     let mut workers = tokio::task::JoinSet::new();
     for w in 0..args.concurrency {
-        let token = (!tokens.is_empty()).then(|| tokens[w % tokens.len()].clone());
-        let (http, url) = (http.clone(), url.to_owned());
+        let authorization =
+            (!tokens.is_empty()).then(|| format!("Bearer {}", tokens[w % tokens.len()]));
+        let headers: Vec<(&str, &str)> = authorization
+            .iter()
+            .map(|a| ("Authorization", a.as_str()))
+            .collect();
+        let request = wire::request("GET", host, path, &headers, b"");
+        let mut conn = wire::Conn::new(host);
         workers.spawn(async move {
             let mut latencies = Vec::new();
             while Instant::now() < stop {
                 let t = Instant::now();
-                let mut req = http.get(&url);
-                if let Some(token) = &token {
-                    req = req.bearer_auth(token);
-                }
-                let ok = req
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false);
-                if ok {
+                if (200..300).contains(&conn.send(&request).await) {
                     latencies.push(t.elapsed());
                 }
             }

@@ -11,6 +11,7 @@ mod load;
 mod peers;
 mod report;
 mod target;
+mod wire;
 
 use std::time::Duration;
 
