@@ -22,12 +22,14 @@ pub struct EventRow<'a> {
 }
 
 /// `json`, not `jsonb`, for the raw events: PostgreSQL then only checks the array's syntax
-/// (0.1 ms for 64 events of 2 KB here) instead of building it as a tree (0.7 ms).
+/// (0.1 ms for 64 events of 2 KB here) instead of building it as a tree (0.7 ms); and
+/// `json_to_recordset` reads each element once, where `->>` per column read every element (and
+/// unescaped its payload) once for each of the seven columns.
 const INSERT_EVENTS_POSTGRES: &str = "INSERT INTO stripe_events
         (event_id, event_type, session_id, outcome, payload, origin, received_at)
-    SELECT j.v ->> 'id', j.v ->> 'type', j.v ->> 'session', j.v ->> 'outcome',
-        j.v ->> 'payload', j.v ->> 'origin', $1
-    FROM json_array_elements($2::json) AS j(v)
+    SELECT j.id, j.type, j.session, j.outcome, j.payload, j.origin, $1
+    FROM json_to_recordset($2::json)
+        AS j(id text, type text, session text, outcome text, payload text, origin text)
     ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
 const CLAIM_PAID_SQLITE: &str = "INSERT INTO checkout_sessions
         (session_id, client_id, plan, amount_cents, currency, origin, state, reason, created_at, updated_at)

@@ -40,8 +40,14 @@ const INSERT_POSTGRES: &str = "WITH last AS (SELECT id, issued_at FROM factures
     FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS j(v, ord)
     JOIN clients c ON c.id = j.v ->> 'client'";
 
+/// How a transaction that may issue factures begins on PostgreSQL, in one round trip: holding
+/// the numbers' lock until it ends, so that instances take turns and each insert reads the last
+/// number after the other's commit (a statement sees what was committed before it began). SQLite
+/// has one writer already.
+pub const BEGIN_LOCKED: &str = "BEGIN; SELECT pg_advisory_xact_lock(2026000001)";
+
 /// Numbers and stores `drafts` (in order), issued at `now` or later than the series' last
-/// facture.
+/// facture. On PostgreSQL the transaction began with [`BEGIN_LOCKED`].
 pub async fn issue(
     conn: &mut AnyConnection,
     drafts: &[FactureDraft],
@@ -51,15 +57,7 @@ pub async fn issue(
     if drafts.is_empty() {
         return Ok(());
     }
-    // Two instances on PostgreSQL take turns here (the insert reads the last number after the
-    // lock is held: each statement sees what was committed before it began); SQLite has one
-    // writer already.
     let backend = Backend::of(conn);
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(2026000001)")
-            .execute(&mut *conn)
-            .await?;
-    }
     let rows: Vec<serde_json::Value> = drafts
         .iter()
         .map(|d| {

@@ -106,6 +106,29 @@ fn create_private_file(url: &str) {
     let _ = options.open(path);
 }
 
+/// How every pool of the relay connects: at most `connections`, SQLite durable and strict.
+fn pool_options(backend: Backend, connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(3))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // Durable acknowledgements: WAL with a full sync at every commit.
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA synchronous = FULL",
+                        "PRAGMA busy_timeout = 5000",
+                        "PRAGMA foreign_keys = ON",
+                    ] {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+}
+
 impl Db {
     /// Opens the database named by `url`. A SQLite file is created if absent.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
@@ -115,48 +138,39 @@ impl Db {
         } else {
             Backend::Postgres
         };
-        let (url, options) = match backend {
+        let url = match backend {
             Backend::Sqlite => {
                 create_private_file(url);
                 let sep = if url.contains('?') { '&' } else { '?' };
-                let url = if url.contains("mode=") {
+                if url.contains("mode=") {
                     url.to_owned()
                 } else {
                     format!("{url}{sep}mode=rwc")
-                };
-                (url, AnyPoolOptions::new().max_connections(8))
+                }
             }
-            Backend::Postgres => (url.to_owned(), AnyPoolOptions::new().max_connections(16)),
+            Backend::Postgres => url.to_owned(),
         };
-        let pool = options
-            .acquire_timeout(Duration::from_secs(3))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // Durable acknowledgements: WAL with a full sync at every commit.
-                        sqlx::query("PRAGMA journal_mode = WAL")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA synchronous = FULL")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA busy_timeout = 5000")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA foreign_keys = ON")
-                            .execute(&mut *conn)
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
+        let connections = match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        let pool = pool_options(backend, connections).connect(&url).await?;
         Ok(Self {
             pool,
             backend,
             status_cache: StatusCache::default(),
         })
+    }
+
+    /// The same database through a pool of its own with at most `connections`, connected on
+    /// first use: made inside another runtime (the writer's), its connections wake that
+    /// runtime's thread when the database answers.
+    pub fn with_own_pool(&self, connections: u32) -> Self {
+        let options = (*self.pool.connect_options()).clone();
+        Self {
+            pool: pool_options(self.backend, connections).connect_lazy_with(options),
+            ..self.clone()
+        }
     }
 
     fn migrator(&self) -> &'static Migrator {

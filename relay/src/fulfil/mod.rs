@@ -2,8 +2,8 @@
 //! the success page looked up), [`apply_batch`] decides what each piece means
 //! ([`crate::rules::decide`], pure), claims
 //! every paid session of the batch in one statement, extends the claimed payments' subscriptions
-//! together in one more, applies each other decision, then issues the factures and journals the
-//! events; all inside the caller's transaction. One fulfilment path keyed on the Checkout Session
+//! together in one more, applies each other decision, then journals the events and issues the
+//! factures; all inside the caller's transaction. One fulfilment path keyed on the Checkout Session
 //! id serves the webhook and the success page; a session leaves `open`/`pending` at most once.
 
 use std::collections::HashSet;
@@ -94,8 +94,10 @@ pub async fn apply_batch(
         .into_iter()
         .map(|o| o.expect("every work has its outcome"))
         .collect();
-    crate::db::factures::issue(conn, &factures, origin, now).await?;
     journal(conn, works, &mut outcomes, origin, now).await?;
+    // Last: on PostgreSQL the numbers' lock is held from here to the commit, and every other
+    // batch waiting for it waits for whatever statement comes after.
+    crate::db::factures::issue(conn, &factures, origin, now).await?;
     Ok(outcomes)
 }
 
