@@ -76,9 +76,9 @@ impl Changes {
     }
 }
 
-/// Announces a subscription's new version (`"<version>:<client>"`).
+/// Announces a subscription's new version (`"<version>:<client>"`), a change to that client too.
 const VERSIONS: &str = "erp_btp_subscription";
-/// Announces any change a status read can show (`"<client>"`).
+/// Announces any other change a status read can show (`"<client>"`).
 const CLIENTS: &str = "erp_btp_client";
 
 /// Feeds what the database's triggers announce (`migrations/postgres/0008_status_notify.sql`)
@@ -113,6 +113,8 @@ pub fn listen_for_changes(url: String, changes: Changes) -> tokio::task::JoinHan
 
 fn heard(changes: &Changes, channel: &str, payload: &str) {
     match channel {
+        // A moved version is also a change to the client (migration 0010): `publish` forgets
+        // its cached status.
         VERSIONS => {
             if let Some((version, client)) = parse_notification(payload) {
                 changes.publish(client, version);

@@ -268,6 +268,14 @@ async fn on_postgres_a_change_by_another_process_is_read_within_milliseconds_des
         .unwrap();
     let took = seen_within(&w, Duration::from_millis(300), (200, "expired")).await;
     eprintln!("expiry moved by another process seen after {took:?}");
+    // A payment another instance applied moves the version, announced once, as a version.
+    sqlx::query("UPDATE subscriptions SET expires_at = $1, version = version + 1")
+        .bind(now() + DAY)
+        .execute(&other.pool)
+        .await
+        .unwrap();
+    let took = seen_within(&w, Duration::from_millis(300), (200, "active")).await;
+    eprintln!("payment by another process seen after {took:?}");
     other.revoke_client(&w.client).await.unwrap();
     let took = seen_within(&w, Duration::from_millis(300), (401, "")).await;
     eprintln!("revocation by another process seen after {took:?}");
