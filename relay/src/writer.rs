@@ -1,11 +1,13 @@
 //! Group commit: every write of the payment loop goes through one task that takes whatever work
 //! is waiting (up to a batch), applies it in one transaction and commits once, then answers each
-//! caller. The task runs on a thread of its own with its own connections: a batch is a chain of
-//! round trips to the database, and each answer then wakes that thread at once instead of
-//! waiting behind the HTTP work queued on the shared runtime (+15 % webhooks/s on PostgreSQL). Nobody hears "done" before the commit. If the database refuses a batch, each job is
+//! caller. Nobody hears "done" before the commit. If the database refuses a batch, each job is
 //! retried alone (a few times) so one bad job cannot sink the others; if it is unreachable, or a
 //! job still fails, the callers get an error (→ 5xx, and Stripe delivers again), and for a
 //! moment new callers get it at once instead of queueing behind connection timeouts.
+//!
+//! The task runs on a thread of its own with connections of its own: a batch is a chain of
+//! round trips to the database, and each answer then wakes that thread at once instead of
+//! waiting behind the HTTP work queued on the shared runtime (+15 % webhooks/s on PostgreSQL).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -166,8 +168,8 @@ impl Task {
     }
 }
 
-/// Retries one job a few times: with several instances on PostgreSQL, two transactions that
-/// touch the same client can deadlock, and the one PostgreSQL aborts succeeds when run again.
+/// Retries one job a few times: a transaction the database aborted (a deadlock with another
+/// process's transaction touching the same client, say) succeeds when run again.
 async fn commit_alone(
     db: &Db,
     plans: &Catalogue,

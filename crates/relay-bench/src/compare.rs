@@ -114,7 +114,7 @@ fn summary(args: &Args, rounds: &[Round]) -> anyhow::Result<String> {
     writeln!(md, "## Relay against what a user would write instead\n")?;
     writeln!(
         md,
-        "Written by `relay-bench --compare`: {} rounds; in each, every receiver gets {} distinct signed deliveries of the same real `checkout.session.completed` event ({} bytes, the sandbox's complete session object) at {} connections, one receiver after the other, durable storage (SQLite WAL `synchronous=FULL`, PostgreSQL defaults). The peers (crates/relay-bench/peers): schema `events(id primary key)` + `subs(client primary key, plan, expires)`, one transaction per request, the signature checked by Stripe's own library on the raw body, 2 workers. Medians of the rounds; ratios are taken within each round, then their median.\n",
+        "Written by `relay-bench --compare`: {} rounds; in each, every receiver gets {} distinct signed deliveries of the same real `checkout.session.completed` event ({} bytes, the sandbox's complete session object) at {} connections (signed and framed before the clock starts, written on kept-alive connections, as wrk does), one receiver after the other, durable storage (SQLite WAL `synchronous=FULL`, PostgreSQL defaults). The peers (crates/relay-bench/peers): schema `events(id primary key)` + `subs(client primary key, plan, expires)`, one transaction per request, the signature checked by Stripe's own library on the raw body, 2 workers. Medians of the rounds; ratios are taken within each round, then their median.\n",
         args.rounds,
         args.webhooks,
         load::completed_event("evt_bench_0", "cs_bench_0", "c0").len(),

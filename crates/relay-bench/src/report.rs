@@ -66,7 +66,7 @@ pub fn write(args: &Args, all: &[Figures]) -> anyhow::Result<()> {
     writeln!(md, "## Relay\n")?;
     writeln!(
         md,
-        "Written by `relay-bench` (crates/relay-bench): a release `relay` process, real HTTP on loopback, the load generator in a second process on the same machine.\n"
+        "Written by `relay-bench` (crates/relay-bench): a release `relay` process, real HTTP on loopback, the load generator in a second process on the same machine (its requests signed and framed before the clock starts and written on kept-alive connections, as wrk does).\n"
     )?;
     writeln!(md, "- Machine: {}", machine())?;
     writeln!(md, "- Run: {} UTC", chrono_like_now())?;
