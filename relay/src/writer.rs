@@ -74,10 +74,10 @@ impl Writer {
         origin: PaymentOrigin,
     ) -> Self {
         let (tx, mut rx) = mpsc::channel::<Job>(8 * MAX_BATCH);
-        let task = Task {
+        let mut task = Task {
             // One transaction at a time: SQLite has a single writer, and on PostgreSQL every
             // batch takes the facture numbers' lock first (see [`commit`]).
-            db: db.with_own_pool(1),
+            db: db.with_own_pool(1, false),
             plans,
             changes,
             metrics,
@@ -96,7 +96,15 @@ impl Writer {
                     let mut down_until: Option<Instant> = None;
                     // Ends when every sender is gone (the relay stopped).
                     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                        let tested = down_until.is_some();
                         task.write(&mut batch, &mut down_until).await;
+                        // While the database is unreachable, connections are tested before use
+                        // (and replaced, retrying for the acquire timeout), so that the first
+                        // batch after its return succeeds; otherwise the test is a round trip
+                        // more in every batch.
+                        if down_until.is_some() != tested {
+                            task.db = task.db.with_own_pool(1, !tested);
+                        }
                     }
                     task.db.pool.close().await;
                 });
