@@ -95,8 +95,6 @@ pub async fn apply_batch(
         .map(|o| o.expect("every work has its outcome"))
         .collect();
     journal(conn, works, &mut outcomes, origin, now).await?;
-    // Last: on PostgreSQL the numbers' lock is held from here to the commit, and every other
-    // batch waiting for it waits for whatever statement comes after.
     crate::db::factures::issue(conn, &factures, origin, now).await?;
     Ok(outcomes)
 }
