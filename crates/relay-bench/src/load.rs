@@ -37,20 +37,21 @@ pub fn completed_event(event: &str, session: &str, client: &str) -> String {
     paid_checkout_event(event, session, client, "mensuel", 4900)
 }
 
-async fn post_webhook(http: &reqwest::Client, base: &str, body: String) -> u16 {
-    let sig = sign_now(SECRET, &body);
-    match http
-        .post(format!("{base}/api/stripe/webhook"))
+/// `body` signed now and framed as Stripe delivers it to the webhook of `host`.
+fn signed_delivery(host: &str, body: &str) -> Vec<u8> {
+    let signature = sign_now(SECRET, body);
+    let headers = [
         // As Stripe sends it (express.raw, for one, reads no body without it).
-        .header("content-type", "application/json; charset=utf-8")
-        .header("stripe-signature", sig)
-        .body(body)
-        .send()
-        .await
-    {
-        Ok(r) => r.status().as_u16(),
-        Err(_) => 0,
-    }
+        ("Content-Type", "application/json; charset=utf-8"),
+        ("Stripe-Signature", signature.as_str()),
+    ];
+    wire::request(
+        "POST",
+        host,
+        "/api/stripe/webhook",
+        &headers,
+        body.as_bytes(),
+    )
 }
 
 /// What one webhook load measured.
@@ -77,19 +78,7 @@ fn signed_deliveries(host: &str, args: &Args) -> Vec<Vec<u8>> {
                 &format!("cs_bench_{i}"),
                 &format!("c{}", i % args.clients),
             );
-            let signature = sign_now(SECRET, &body);
-            let headers = [
-                // As Stripe sends it (express.raw, for one, reads no body without it).
-                ("Content-Type", "application/json; charset=utf-8"),
-                ("Stripe-Signature", signature.as_str()),
-            ];
-            wire::request(
-                "POST",
-                host,
-                "/api/stripe/webhook",
-                &headers,
-                body.as_bytes(),
-            )
+            signed_delivery(host, &body)
         })
         .collect()
 }
@@ -262,15 +251,14 @@ pub async fn wake_ups(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Re
     tokio::time::sleep(Duration::from_secs(2)).await;
     f.waiters = args.waiters;
     let mut latencies = Vec::with_capacity(args.wakes);
+    let mut conn = wire::Conn::new(host_of(&relay.base));
     for j in 0..args.wakes {
         let i = (j * 7919) % args.waiters;
         let client = relay.clients[i].0.to_string();
         let body = completed_event(&format!("evt_wake_{j}"), &format!("cs_wake_{j}"), &client);
+        let request = signed_delivery(host_of(&relay.base), &body);
         let sent = Instant::now();
-        anyhow::ensure!(
-            post_webhook(&http, &relay.base, body).await == 200,
-            "wake webhook refused"
-        );
+        anyhow::ensure!(conn.send(&request).await == 200, "wake webhook refused");
         loop {
             let (who, at) = tokio::time::timeout(Duration::from_secs(10), woke.recv())
                 .await?
