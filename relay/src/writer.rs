@@ -167,12 +167,17 @@ impl Task {
                 }
             },
         };
+        // Waiters woken and cached statuses forgotten before anyone hears "done"; the log lines
+        // after every answer, so that formatting them does not delay the callers.
+        let mut outcomes = Vec::with_capacity(batch.len());
         for (job, result) in batch.drain(..).zip(results) {
             if let Ok(outcome) = &result {
-                after_commit(outcome, &self.changes, &self.metrics);
+                announce(outcome, &self.changes, &self.metrics);
+                outcomes.push(outcome.clone());
             }
             let _ = job.reply.send(result);
         }
+        outcomes.iter().for_each(log);
     }
 }
 
@@ -227,7 +232,23 @@ pub async fn commit(
     Ok(outcomes)
 }
 
-fn after_commit(outcome: &Outcome, changes: &Changes, metrics: &Metrics) {
+/// Tells the other tasks what a committed outcome changed: its client's waiters and cache, the
+/// metrics.
+fn announce(outcome: &Outcome, changes: &Changes, metrics: &Metrics) {
+    if let Outcome::Renewal {
+        effect: effect @ (Effect::InvoicePaid { .. } | Effect::PaymentFailed),
+        ..
+    } = outcome
+    {
+        metrics.observe_renewal(matches!(effect, Effect::InvoicePaid { .. }));
+    }
+    if let Some((client, version)) = outcome.change() {
+        changes.publish(client, version);
+    }
+}
+
+/// The operator's line for a committed outcome.
+fn log(outcome: &Outcome) {
     match outcome {
         Outcome::Fulfilled {
             client,
@@ -245,7 +266,6 @@ fn after_commit(outcome: &Outcome, changes: &Changes, metrics: &Metrics) {
             effect: Effect::InvoicePaid { plan, paid_until },
             ..
         } => {
-            metrics.observe_renewal(true);
             let date = chrono::DateTime::from_timestamp(*paid_until, 0)
                 .unwrap_or_default()
                 .format("%Y-%m-%d");
@@ -256,7 +276,6 @@ fn after_commit(outcome: &Outcome, changes: &Changes, metrics: &Metrics) {
             effect: Effect::PaymentFailed,
             ..
         } => {
-            metrics.observe_renewal(false);
             tracing::warn!(target: "stripe_service", "Échec du prélèvement de renouvellement pour {client}: abonnement en retard de paiement");
         }
         Outcome::Renewal { client, effect, .. } => {
@@ -266,8 +285,5 @@ fn after_commit(outcome: &Outcome, changes: &Changes, metrics: &Metrics) {
             tracing::warn!(target: "stripe_service", "Payment not applied: {reason}")
         }
         _ => {}
-    }
-    if let Some((client, version)) = outcome.change() {
-        changes.publish(client, version);
     }
 }

@@ -33,12 +33,15 @@ const INSERT_POSTGRES: &str = "WITH last AS (SELECT id, issued_at FROM factures
         period_start, period_end, total_cents, currency, paid_at, hosted_url, buyer_details,
         buyer_name, buyer_siren, issued_at, origin)
     SELECT $1 * 1000000 + COALESCE((SELECT id % 1000000 FROM last), 0) + j.ord,
-        j.v ->> 'client', j.v ->> 'source', j.v ->> 'plan',
-        (j.v ->> 'start')::bigint, (j.v ->> 'end')::bigint, (j.v ->> 'total')::bigint,
-        j.v ->> 'currency', (j.v ->> 'paid_at')::bigint, j.v ->> 'hosted_url', j.v ->> 'buyer',
-        c.name, c.siren, GREATEST($2, COALESCE((SELECT issued_at FROM last), $2)), $3
-    FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS j(v, ord)
-    JOIN clients c ON c.id = j.v ->> 'client'";
+        j.client, j.source, j.plan, j.start, j.\"end\", j.total, j.currency, j.paid_at,
+        j.hosted_url, j.buyer, c.name, c.siren,
+        GREATEST($2, COALESCE((SELECT issued_at FROM last), $2)), $3
+    FROM ROWS FROM (json_to_recordset($4::json) AS (client text, source text, plan text,
+            start bigint, \"end\" bigint, total bigint, currency text, paid_at bigint,
+            hosted_url text, buyer text))
+        WITH ORDINALITY AS j(client, source, plan, start, \"end\", total, currency, paid_at,
+            hosted_url, buyer, ord)
+    JOIN clients c ON c.id = j.client";
 
 /// How a transaction that may issue factures begins on PostgreSQL, in one round trip: holding
 /// the numbers' lock until it ends, so that instances take turns and each insert reads the last
@@ -58,15 +61,32 @@ pub async fn issue(
         return Ok(());
     }
     let backend = Backend::of(conn);
-    let rows: Vec<serde_json::Value> = drafts
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        client: &'a str,
+        source: &'a str,
+        plan: &'a str,
+        start: i64,
+        end: i64,
+        total: i64,
+        currency: &'a str,
+        paid_at: i64,
+        hosted_url: Option<&'a str>,
+        buyer: Option<&'a str>,
+    }
+    let rows: Vec<Row> = drafts
         .iter()
-        .map(|d| {
-            serde_json::json!({
-                "client": d.client.as_str(), "source": d.source, "plan": d.plan,
-                "start": d.period.0, "end": d.period.1, "total": d.total_cents,
-                "currency": d.currency, "paid_at": d.paid_at, "hosted_url": d.hosted_url,
-                "buyer": d.buyer_details,
-            })
+        .map(|d| Row {
+            client: d.client.as_str(),
+            source: &d.source,
+            plan: &d.plan,
+            start: d.period.0,
+            end: d.period.1,
+            total: d.total_cents,
+            currency: &d.currency,
+            paid_at: d.paid_at,
+            hosted_url: d.hosted_url.as_deref(),
+            buyer: d.buyer_details.as_deref(),
         })
         .collect();
     let sql = match backend {
@@ -77,7 +97,7 @@ pub async fn issue(
         .bind(paris_year(now))
         .bind(now)
         .bind(origin.as_str())
-        .bind(serde_json::Value::Array(rows).to_string());
+        .bind(super::batch::json_array(&rows));
     let stored = query.execute(&mut *conn).await?.rows_affected();
     if stored != drafts.len() as u64 {
         // A draft's company vanished inside the transaction: fail it rather than leave a gap.
