@@ -235,12 +235,16 @@ pub async fn commit(
 /// Tells the other tasks what a committed outcome changed: its client's waiters and cache, the
 /// metrics.
 fn announce(outcome: &Outcome, changes: &Changes, metrics: &Metrics) {
-    if let Outcome::Renewal {
-        effect: effect @ (Effect::InvoicePaid { .. } | Effect::PaymentFailed),
-        ..
-    } = outcome
-    {
-        metrics.observe_renewal(matches!(effect, Effect::InvoicePaid { .. }));
+    match outcome {
+        Outcome::Renewal {
+            effect: Effect::InvoicePaid { .. },
+            ..
+        } => metrics.observe_renewal(true),
+        Outcome::Renewal {
+            effect: Effect::PaymentFailed,
+            ..
+        } => metrics.observe_renewal(false),
+        _ => {}
     }
     if let Some((client, version)) = outcome.change() {
         changes.publish(client, version);

@@ -251,12 +251,13 @@ pub async fn wake_ups(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Re
     tokio::time::sleep(Duration::from_secs(2)).await;
     f.waiters = args.waiters;
     let mut latencies = Vec::with_capacity(args.wakes);
-    let mut conn = wire::Conn::new(host_of(&relay.base));
+    let host = host_of(&relay.base);
+    let mut conn = wire::Conn::new(host);
     for j in 0..args.wakes {
         let i = (j * 7919) % args.waiters;
         let client = relay.clients[i].0.to_string();
         let body = completed_event(&format!("evt_wake_{j}"), &format!("cs_wake_{j}"), &client);
-        let request = signed_delivery(host_of(&relay.base), &body);
+        let request = signed_delivery(host, &body);
         let sent = Instant::now();
         anyhow::ensure!(conn.send(&request).await == 200, "wake webhook refused");
         loop {
