@@ -1,7 +1,8 @@
 //! Factures issued by the relay, one per payment, numbered in the payment's own transaction:
 //! a one-off payment and a year of automatic renewals give thirteen factures numbered without a
-//! gap (the zero invoice of a deferred first charge bills nothing), duplicates issue nothing,
-//! and two instances receiving payments at once share one gap-free series.
+//! gap (the zero invoice of a deferred first charge bills nothing), duplicates issue nothing, a
+//! burst of payments for one company chains its periods under consecutive numbers, and two
+//! instances receiving payments at once share one gap-free series.
 
 mod common;
 
@@ -97,6 +98,52 @@ async fn a_one_off_payment_and_a_year_of_renewals_give_thirteen_factures_without
 }
 
 on_both_backends!(a_one_off_payment_and_a_year_of_renewals_give_thirteen_factures_without_a_gap);
+
+/// Payments arriving faster than the writer commits them, each delivered twice, so that batches
+/// hold several payments of one company and copies of payments another batch holds: each
+/// payment extends the company once, from where the one before left it, under the next number.
+async fn a_burst_of_payments_for_one_company_extends_it_once_each_in_one_gap_free_series(
+    backend: Backend,
+) {
+    let w = start(backend).await;
+    let before = common::now();
+    let payments = 150;
+    let mut sent = Vec::new();
+    for i in 0..payments {
+        let body = stripe_sandbox::fixtures::paid_checkout_event(
+            &format!("evt_burst_{i}"),
+            &format!("cs_test_burst_{i}"),
+            "39",
+            "mensuel",
+            4900,
+        );
+        for _ in 0..2 {
+            sent.push(tokio::spawn(w.send_webhook(&w.base, &body)));
+        }
+    }
+    for answer in sent {
+        assert_eq!(answer.await.unwrap().unwrap().status(), 200);
+    }
+    let all = factures(&w).await;
+    let seqs: Vec<i64> = all.iter().map(|f| f.1).collect();
+    assert_eq!(seqs, (1..=payments).collect::<Vec<_>>(), "one each, no gap");
+    assert!(
+        all.windows(2).all(|p| p[1].3 == p[0].4),
+        "each period starts where the one numbered before ends: {all:?}"
+    );
+    let expiry = w.expiry().await.unwrap();
+    assert_eq!(
+        expiry,
+        all[all.len() - 1].4,
+        "the last facture ends at the expiry"
+    );
+    let paid = payments * 30 * common::DAY;
+    assert!((before + paid..=common::now() + paid).contains(&expiry));
+    let version = "SELECT version FROM subscriptions WHERE client_id = '39'";
+    assert_eq!(w.count(version).await, payments, "one version per payment");
+}
+
+on_both_backends!(a_burst_of_payments_for_one_company_extends_it_once_each_in_one_gap_free_series);
 
 /// Two instances on one PostgreSQL, 40 payments each delivered to both at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
