@@ -220,7 +220,7 @@ pub async fn commit(
         }
     };
     let mut tx = match db.backend {
-        Backend::Postgres => db.pool.begin_with(crate::db::factures::BEGIN_LOCKED).await,
+        Backend::Postgres => db.pool.begin_with(crate::db::batch::BEGIN_POSTGRES).await,
         Backend::Sqlite => db.pool.begin().await,
     }
     .map_err(fail)?;

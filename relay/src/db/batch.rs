@@ -13,6 +13,18 @@ use sqlx::{AnyConnection, Row};
 use super::Backend;
 use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionId};
 
+/// How the writer's transaction begins on PostgreSQL, in one round trip.
+/// - It holds the facture numbers' lock until it ends, so that instances take turns and each
+///   facture insert reads the last number after the other's commit (a statement sees what was
+///   committed before it began). SQLite has one writer already.
+/// - It plans joins as index look-ups. Each join of a batch is a few dozen rows of JSON against
+///   a table keyed on them, but PostgreSQL estimates a set-returning function at 100 rows and
+///   then prefers hashing the whole table, every company's row, up to tens of thousands of
+///   companies: for 32 of 1,000 companies the extension and the factures took 0.05–0.17 ms and
+///   0.13–0.16 ms more each (`EXPLAIN ANALYZE`, medians of 35).
+pub const BEGIN_POSTGRES: &str = "BEGIN; SELECT pg_advisory_xact_lock(2026000001);
+    SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
+
 /// A verified event to journal with what it did.
 pub struct EventRow<'a> {
     pub id: &'a str,

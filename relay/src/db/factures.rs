@@ -43,14 +43,9 @@ const INSERT_POSTGRES: &str = "WITH last AS (SELECT id, issued_at FROM factures
             hosted_url, buyer, ord)
     JOIN clients c ON c.id = j.client";
 
-/// How a transaction that may issue factures begins on PostgreSQL, in one round trip: holding
-/// the numbers' lock until it ends, so that instances take turns and each insert reads the last
-/// number after the other's commit (a statement sees what was committed before it began). SQLite
-/// has one writer already.
-pub const BEGIN_LOCKED: &str = "BEGIN; SELECT pg_advisory_xact_lock(2026000001)";
-
 /// Numbers and stores `drafts` (in order), issued at `now` or later than the series' last
-/// facture. On PostgreSQL the transaction began with [`BEGIN_LOCKED`].
+/// facture. On PostgreSQL the transaction began with [`super::batch::BEGIN_POSTGRES`], which
+/// holds the numbers' lock.
 pub async fn issue(
     conn: &mut AnyConnection,
     drafts: &[FactureDraft],
