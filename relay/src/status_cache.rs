@@ -2,11 +2,11 @@
 //! PostgreSQL each read costs the database far more than the relay's own work. It is only
 //! consulted while this instance hears every change a status can show: PostgreSQL's triggers
 //! announce each change to a client, its subscription or its pending sessions at commit
-//! (`migrations/postgres/0008_status_notify.sql`, `0010`), the LISTEN task forgets the client here, and
-//! the writer forgets its own commits before answering. Without a live LISTEN connection (always
-//! on SQLite, where `relay clients revoke` runs in another process and nothing would tell this
-//! one) nothing is served from it; a reconnection starts it empty. An entry also ages out after
-//! [`TTL`], which bounds what a silently dead connection could leave stale.
+//! (`migrations/postgres/0008_status_notify.sql`, `0010`, `0011`), the LISTEN task forgets the
+//! client here, and the writer forgets its own commits before answering. Without a live LISTEN
+//! connection (always on SQLite, where `relay clients revoke` runs in another process and nothing
+//! would tell this one) nothing is served from it; a reconnection starts it empty. An entry also
+//! ages out after [`TTL`], which bounds what a silently dead connection could leave stale.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
