@@ -264,7 +264,8 @@ async fn one_batch_holding_the_same_payment_three_times_fulfils_it_once(backend:
     };
     let works = [work(&body), work(&body), work(&twin)];
     let refs: Vec<&Work> = works.iter().collect();
-    let outcomes = relay::writer::commit(&w.state.db, &w.state.plans, w.state.origin, &refs, now())
+    let mut conn = w.state.db.pool.acquire().await.unwrap();
+    let outcomes = relay::writer::commit(&mut conn, &w.state.plans, w.state.origin, &refs, now())
         .await
         .unwrap();
     assert!(
