@@ -81,7 +81,7 @@ impl Writer {
         let mut task = Task {
             // One transaction at a time: SQLite has a single writer, and on PostgreSQL every
             // batch takes the facture numbers' lock first (see [`commit`]).
-            db: db.with_own_pool(1, false),
+            db: db.with_own_pool(1),
             conn: None,
             plans,
             changes,
@@ -101,16 +101,7 @@ impl Writer {
                     let mut down_until: Option<Instant> = None;
                     // Ends when every sender is gone (the relay stopped).
                     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                        let tested = down_until.is_some();
                         task.write(&mut batch, &mut down_until).await;
-                        // While the database is unreachable, connections are tested before use
-                        // (and replaced, retrying for the acquire timeout), so that the first
-                        // batch after its return succeeds; otherwise the test is a round trip
-                        // more in every batch.
-                        if down_until.is_some() != tested {
-                            task.conn = None;
-                            task.db = task.db.with_own_pool(1, !tested);
-                        }
                     }
                     task.conn = None;
                     task.db.pool.close().await;
@@ -137,7 +128,8 @@ impl Writer {
 struct Task {
     db: Db,
     /// The connection kept between batches; `None` after a failure, so that the next batch
-    /// takes one from the pool, which closes a dead one.
+    /// takes one from the pool, which tests it first (a round trip only then) and replaces a
+    /// dead one, retrying for the acquire timeout while the database is unreachable.
     conn: Option<PoolConnection<sqlx::Any>>,
     plans: Arc<Catalogue>,
     changes: Changes,

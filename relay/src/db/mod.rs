@@ -164,14 +164,12 @@ impl Db {
 
     /// The same database through a pool of its own with at most `connections`, connected on
     /// first use: made inside another runtime (the writer's), its connections wake that
-    /// runtime's thread when the database answers. `tested`: each connection is checked (a round
-    /// trip) before use, and replaced if dead.
-    pub fn with_own_pool(&self, connections: u32, tested: bool) -> Self {
+    /// runtime's thread when the database answers. Each connection is checked (a round trip)
+    /// when taken, and replaced if dead.
+    pub fn with_own_pool(&self, connections: u32) -> Self {
         let options = (*self.pool.connect_options()).clone();
         Self {
-            pool: pool_options(self.backend, connections)
-                .test_before_acquire(tested)
-                .connect_lazy_with(options),
+            pool: pool_options(self.backend, connections).connect_lazy_with(options),
             ..self.clone()
         }
     }
