@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
-use sqlx::{AnyConnection, Connection};
+use sqlx::{AnyConnection, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::changes::Changes;
@@ -81,7 +81,7 @@ impl Writer {
         let mut task = Task {
             // One transaction at a time: SQLite has a single writer, and on PostgreSQL every
             // batch takes the facture numbers' lock first (see [`commit`]).
-            db: db.with_own_pool(1),
+            pool: db.own_pool(1),
             conn: None,
             plans,
             changes,
@@ -104,7 +104,7 @@ impl Writer {
                         task.write(&mut batch, &mut down_until).await;
                     }
                     task.conn = None;
-                    task.db.pool.close().await;
+                    task.pool.close().await;
                 });
             })
             .expect("the writer's thread starts");
@@ -126,7 +126,7 @@ impl Writer {
 
 /// What every batch is written with.
 struct Task {
-    db: Db,
+    pool: AnyPool,
     /// The connection kept between batches; `None` after a failure, so that the next batch
     /// takes one from the pool, which tests it first (a round trip only then) and replaces a
     /// dead one, retrying for the acquire timeout while the database is unreachable.
@@ -204,7 +204,7 @@ impl Task {
             Some(conn) => conn,
             None => self
                 .conn
-                .insert(self.db.pool.acquire().await.map_err(write_failed)?),
+                .insert(self.pool.acquire().await.map_err(write_failed)?),
         };
         let result = commit(conn, &self.plans, self.origin, works, self.clock.now()).await;
         if result.is_err() {

@@ -162,16 +162,13 @@ impl Db {
         })
     }
 
-    /// The same database through a pool of its own with at most `connections`, connected on
-    /// first use: made inside another runtime (the writer's), its connections wake that
-    /// runtime's thread when the database answers. Each connection is checked (a round trip)
-    /// when taken, and replaced if dead.
-    pub fn with_own_pool(&self, connections: u32) -> Self {
+    /// A pool of its own on the same database with at most `connections`, connected on first
+    /// use: made inside another runtime (the writer's), its connections wake that runtime's
+    /// thread when the database answers. Each connection is checked (a round trip) when taken,
+    /// and replaced if dead.
+    pub fn own_pool(&self, connections: u32) -> AnyPool {
         let options = (*self.pool.connect_options()).clone();
-        Self {
-            pool: pool_options(self.backend, connections).connect_lazy_with(options),
-            ..self.clone()
-        }
+        pool_options(self.backend, connections).connect_lazy_with(options)
     }
 
     fn migrator(&self) -> &'static Migrator {
