@@ -7,7 +7,9 @@
 
 pub mod api;
 pub mod billing;
+mod control;
 pub mod details;
+mod events;
 pub mod fixtures;
 pub mod form;
 mod hosted;
@@ -15,16 +17,14 @@ pub mod session;
 pub mod webhook;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{get, post};
 use rand::Rng;
-use serde_json::json;
 use tokio::sync::Notify;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -103,10 +103,7 @@ impl Sandbox {
             )
             .merge(billing::api::routes())
             .merge(hosted::routes())
-            .route("/_sandbox/options", post(set_options))
-            .route("/_sandbox/flush", post(flush_handler))
-            .route("/_sandbox/sessions/{id}/settle", post(settle_handler))
-            .route("/_sandbox/deliveries", get(deliveries_handler))
+            .merge(control::routes())
             // The headers the relay's own pages carry: no script, no framing, no sniffing, no
             // referrer (the pages' one stylesheet is inline).
             .layer(set_header(
@@ -259,106 +256,6 @@ impl Sandbox {
         true
     }
 
-    /// Builds the event for `session` and sends it (or holds it, per the delivery options).
-    pub fn emit(&self, event_type: &str, session: &Session) -> Event {
-        self.emit_object(event_type, session.to_json(), now(), None)
-    }
-
-    /// Builds the event for `object`, happened at `created` on its clock, and sends it (or holds
-    /// or drops it, per the delivery options).
-    pub fn emit_object(
-        &self,
-        event_type: &str,
-        object: serde_json::Value,
-        created: i64,
-        previous: Option<serde_json::Value>,
-    ) -> Event {
-        let id = format!("evt_{}", random_id(24));
-        let body = fixtures::event_json(&id, event_type, object, created, previous).to_string();
-        let event = Event {
-            id,
-            event_type: event_type.to_owned(),
-            body,
-            created,
-        };
-        self.inner.events.lock().unwrap().push(event.clone());
-        let options = self.delivery_options();
-        if options.drop {
-            return event;
-        }
-        if options.hold {
-            self.inner.held.lock().unwrap().push(event.clone());
-        } else {
-            for _ in 0..=options.duplicates {
-                self.spawn_delivery(event.clone(), Duration::from_millis(options.delay_ms));
-            }
-        }
-        event
-    }
-
-    fn spawn_delivery(&self, event: Event, delay: Duration) {
-        let Some(target) = self.inner.config.webhook.clone() else {
-            return;
-        };
-        self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
-        let sandbox = self.clone();
-        tokio::spawn(async move {
-            webhook::deliver(sandbox.clone(), target, event, delay).await;
-            if sandbox.inner.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
-                sandbox.inner.idle.notify_waiters();
-            }
-        });
-    }
-
-    pub fn delivery_options(&self) -> DeliveryOptions {
-        self.inner.options.lock().unwrap().clone()
-    }
-
-    pub fn set_delivery_options(&self, options: DeliveryOptions) {
-        *self.inner.options.lock().unwrap() = options;
-    }
-
-    /// Sends the held events one after the other, each acknowledged (or given up) before the
-    /// next, in creation order or reversed; duplicates apply as when they were emitted.
-    pub async fn flush(&self, order: FlushOrder) -> usize {
-        let mut held = std::mem::take(&mut *self.inner.held.lock().unwrap());
-        if order == FlushOrder::Reverse {
-            held.reverse();
-        }
-        let count = held.len();
-        let duplicates = self.delivery_options().duplicates;
-        for event in held {
-            for _ in 0..=duplicates {
-                self.spawn_delivery(event.clone(), Duration::ZERO);
-            }
-            self.idle().await;
-        }
-        count
-    }
-
-    /// Waits until no delivery is in flight.
-    pub async fn idle(&self) {
-        loop {
-            let notified = self.inner.idle.notified();
-            if self.inner.in_flight.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            notified.await;
-        }
-    }
-
-    pub fn events(&self) -> Vec<Event> {
-        self.inner.events.lock().unwrap().clone()
-    }
-
-    pub fn deliveries(&self) -> Vec<DeliveryRecord> {
-        self.inner.deliveries.lock().unwrap().clone()
-    }
-
-    pub(crate) fn record(&self, record: DeliveryRecord) {
-        self.inner.deliveries.lock().unwrap().push(record);
-    }
-
     pub(crate) fn retry_policy(&self) -> RetryPolicy {
         self.inner.config.retry
     }
@@ -366,39 +263,6 @@ impl Sandbox {
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }
-}
-
-async fn set_options(
-    State(sandbox): State<Sandbox>,
-    axum::Json(options): axum::Json<DeliveryOptions>,
-) -> Result<axum::Json<DeliveryOptions>, api::StripeError> {
-    options.check()?;
-    sandbox.set_delivery_options(options.clone());
-    Ok(axum::Json(options))
-}
-
-#[derive(serde::Deserialize)]
-struct FlushQuery {
-    order: Option<FlushOrder>,
-}
-
-async fn flush_handler(
-    State(sandbox): State<Sandbox>,
-    Query(q): Query<FlushQuery>,
-) -> axum::Json<serde_json::Value> {
-    let sent = sandbox.flush(q.order.unwrap_or(FlushOrder::Forward)).await;
-    axum::Json(json!({ "flushed": sent }))
-}
-
-async fn settle_handler(
-    State(sandbox): State<Sandbox>,
-    Path(id): Path<String>,
-) -> axum::Json<serde_json::Value> {
-    axum::Json(json!({ "settled": sandbox.settle(&id) }))
-}
-
-async fn deliveries_handler(State(sandbox): State<Sandbox>) -> axum::Json<Vec<DeliveryRecord>> {
-    axum::Json(sandbox.deliveries())
 }
 
 fn set_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use relay::AppState;
 use relay::config::Settings;
-use relay::db::Db;
 use relay::domain::ClientId;
 use relay::startup::{Application, Running, StripeChoice};
 use serde_json::Value;
@@ -35,77 +34,6 @@ macro_rules! on_both_backends {
             async fn postgres() { super::$name($crate::common::Backend::Postgres).await }
         }
     )*};
-}
-
-/// A database that exists for one test.
-pub struct TestDb {
-    pub url: String,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    File(std::path::PathBuf),
-    Database(String),
-}
-
-impl TestDb {
-    pub async fn new(backend: Backend) -> Self {
-        let name = format!(
-            "relay_test_{}",
-            stripe_sandbox::random_id(12).to_lowercase()
-        );
-        match backend {
-            Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                TestDb {
-                    url: format!("sqlite://{}", path.display()),
-                    cleanup: Cleanup::File(path),
-                }
-            }
-            Backend::Postgres => {
-                let admin = Db::connect(PG_ADMIN)
-                    .await
-                    .expect("PostgreSQL on 127.0.0.1:5432 (start it: see README)");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&admin.pool)
-                    .await
-                    .unwrap();
-                admin.pool.close().await;
-                TestDb {
-                    url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
-                    cleanup: Cleanup::Database(name),
-                }
-            }
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        match &self.cleanup {
-            Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Cleanup::Database(name) => {
-                let name = name.clone();
-                // Drop runs outside async context: use a short-lived runtime on its own thread.
-                let _ = std::thread::spawn(move || {
-                    tokio::runtime::Runtime::new().unwrap().block_on(async {
-                        if let Ok(admin) = Db::connect(PG_ADMIN).await {
-                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            )))
-                            .execute(&admin.pool)
-                            .await;
-                        }
-                    })
-                })
-                .join();
-            }
-        }
-    }
 }
 
 /// Environment of a relay under test, as `Settings::from_lookup` reads it.
@@ -401,70 +329,6 @@ impl World {
     }
 }
 
-/// A TCP port free on loopback right now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The real `relay serve` binary on `port`, its database at `db_url`, Stripe at `stripe_base`,
-/// webhooks signed with `secret`; its output is discarded.
-pub fn spawn_relay_process(
-    db_url: &str,
-    port: u16,
-    stripe_base: &str,
-    secret: &str,
-) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_relay"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("STRIPE_SECRET_KEY", "sk_test_process_key")
-        .env("STRIPE_PUBLISHABLE_KEY", "pk_test_process_key")
-        .env("STRIPE_WEBHOOK_SECRET", secret)
-        .env("STRIPE_API_BASE", stripe_base)
-        .env("DATABASE_URL", db_url)
-        .env("RELAY_ADDR", format!("127.0.0.1:{port}"))
-        .env("RELAY_METRICS_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-/// Waits until `base` answers `/healthz` with 200 (5 s at most).
-pub async fn wait_healthy(http: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("relay at {base} did not come up");
-}
-
-/// A "Stripe" that accepts connections and never answers; its base URL.
-pub fn silent_stripe() -> String {
-    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", silent.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = silent.accept() {
-            held.push(socket);
-        }
-    });
-    base
-}
-
 /// `POST /api/stripe/create-checkout-session` for `{"plan":"mensuel"}` with `token`.
 pub async fn create_checkout(http: &reqwest::Client, base: &str, token: &str) -> reqwest::Response {
     http.post(format!("{base}/api/stripe/create-checkout-session"))
@@ -477,6 +341,12 @@ pub async fn create_checkout(http: &reqwest::Client, base: &str, token: &str) ->
 }
 
 pub mod billing;
+mod db;
+mod process;
+pub use db::TestDb;
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use process::{free_port, silent_stripe, spawn_relay_process, wait_healthy};
 
 pub const DAY: i64 = 86_400;
 

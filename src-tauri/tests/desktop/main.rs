@@ -1,14 +1,16 @@
 //! The desktop app's behaviour against a real relay (in-process, sandbox Stripe, real HTTP):
-//! login accepted or refused, the offline cache (fallback, tampering, clock set back), renewal
+//! login accepted or refused, the offline cache and what it trusts (`trust`), renewal
 //! woken by the webhook, cancelling the wait, logout; and a command through Tauri's mock runtime.
 //! The OS secret store is keyring-core's in-memory store here.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod trust;
 
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use common::{DAY, edit_login, edit_session, go_offline, pay, renew_and_wait, session_file, start};
+use common::{DAY, pay, renew_and_wait, session_file, start};
 use erp_btp_desktop::desktop::{Desktop, WaitEnd};
 use erp_btp_desktop::error::DesktopError;
 use erp_btp_protocol::RenewalChoice;
@@ -68,100 +70,6 @@ async fn a_refused_token_a_bad_address_or_no_relay_saves_nothing() {
             .unwrap()
             .starts_with("Connectez-vous")
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn offline_the_verified_cache_is_shown_and_marked_as_such() {
-    secret_store();
-    let w = start().await;
-    w.desktop.login(&w.base, &w.token).await.unwrap();
-    let started = w
-        .desktop
-        .start_renewal("annuel", RenewalChoice::Once)
-        .await
-        .unwrap();
-    pay(&started.checkout_url).await;
-    let paid = w
-        .desktop
-        .wait_for_payment(started.since_version)
-        .await
-        .unwrap()
-        .status;
-    go_offline(&w);
-    let offline = w.desktop.status().await.unwrap();
-    assert!(offline.offline);
-    assert_eq!(
-        (offline.status.as_str(), offline.expires_on.clone()),
-        ("active", paid.expires_on.clone())
-    );
-    assert!(offline.notice.unwrap().contains("Relais injoignable"));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_tampered_cache_is_discarded_and_said_so() {
-    use base64::Engine;
-    secret_store();
-    let w = start().await;
-    w.desktop.login(&w.base, &w.token).await.unwrap();
-    let path = session_file(&w);
-    go_offline(&w);
-    edit_session(&path, |s| {
-        let token = s["entitlement"].as_str().unwrap().to_owned();
-        let (head, sig) = token.split_once('.').unwrap();
-        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let forged = String::from_utf8(b64.decode(head).unwrap())
-            .unwrap()
-            .replace("\"status\":\"none\"", "\"status\":\"active\"")
-            .replace(
-                "\"expires_at\":null",
-                "\"expires_at\":\"2099-01-01T00:00:00Z\"",
-            );
-        s["entitlement"] = format!("{}.{sig}", b64.encode(forged)).into();
-    });
-    let err = w.desktop.status().await.unwrap_err();
-    assert!(matches!(err, DesktopError::CacheTampered), "{err:?}");
-    assert!(err.to_string().contains("modifiées sur le disque"));
-    assert!(
-        matches!(
-            w.desktop.status().await,
-            Err(DesktopError::RelayUnreachable)
-        ),
-        "the forged entitlement is gone"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_clock_set_back_does_not_give_days_back() {
-    secret_store();
-    let w = start().await;
-    w.desktop.login(&w.base, &w.token).await.unwrap();
-    let started = w
-        .desktop
-        .start_renewal("mensuel", RenewalChoice::Once)
-        .await
-        .unwrap();
-    pay(&started.checkout_url).await;
-    assert_eq!(
-        w.desktop
-            .wait_for_payment(started.since_version)
-            .await
-            .unwrap()
-            .status
-            .days_remaining,
-        30
-    );
-    // This app already saw a date ten days later than the clock says now.
-    let later = chrono::Utc::now().timestamp() + 10 * DAY;
-    edit_login(&w, |l| l.max_seen = later);
-    go_offline(&w);
-    // The file no longer holds the time seen nor the relay's address: editing it changes neither.
-    edit_session(&session_file(&w), |s| {
-        s["max_seen"] = 0.into();
-        s["relay_url"] = w.base.clone().into();
-    });
-    let view = w.desktop.status().await.unwrap();
-    assert_eq!(view.days_remaining, 20);
-    assert!(view.notice.unwrap().contains("horloge"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -295,62 +203,6 @@ fn a_command_through_the_tauri_mock_runtime_answers_the_error_shape() {
         tauri::test::get_ipc_response(&webview, request("cancel_wait", serde_json::json!({})))
             .is_ok()
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_companys_entitlement_in_the_cache_is_not_trusted() {
-    secret_store();
-    let w = start().await;
-    w.desktop.login(&w.base, &w.token).await.unwrap();
-    // Company 40 of the same relay: its entitlement is genuinely signed, but not ours.
-    let other_token = w
-        .state
-        .db
-        .add_client(
-            &relay::domain::ClientId::parse("40").unwrap(),
-            "Charpentes Martin",
-        )
-        .await
-        .unwrap();
-    let other_dir = w.dir.join("other");
-    let other = Desktop::new(other_dir.clone(), std::sync::Arc::new(|_: &str| Ok(())));
-    other.login(&w.base, &other_token).await.unwrap();
-    let theirs: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(other_dir.join("session.json")).unwrap())
-            .unwrap();
-    go_offline(&w);
-    edit_session(&session_file(&w), |s| {
-        s["entitlement"] = theirs["entitlement"].clone()
-    });
-    assert!(matches!(
-        w.desktop.status().await,
-        Err(DesktopError::CacheTampered)
-    ));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_renewal_does_not_start_on_an_answer_the_pinned_key_did_not_sign() {
-    secret_store();
-    let w = start().await;
-    w.desktop.login(&w.base, &w.token).await.unwrap();
-    // Another key pinned: the relay now answers with entitlements it cannot vouch for.
-    edit_login(&w, |l| {
-        l.public_key = "A".repeat(43);
-    });
-    assert!(matches!(
-        w.desktop
-            .start_renewal("mensuel", RenewalChoice::Once)
-            .await,
-        Err(DesktopError::UntrustedAnswer)
-    ));
-    assert!(w.opened.lock().unwrap().is_empty(), "nothing opened");
-    use sqlx::Row;
-    let created: i64 = sqlx::query("SELECT COUNT(*) FROM checkout_sessions")
-        .fetch_one(&w.state.db.pool)
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(created, 0, "no checkout created");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

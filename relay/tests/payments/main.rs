@@ -1,7 +1,9 @@
 //! The payment loop end to end over real HTTP, relay ⇄ sandbox: each way a checkout can end,
 //! the renewal arithmetic, the success page before and after the webhook, and checkout creation
-//! errors. Expiries are checked exactly, so a double fulfilment cannot hide.
+//! errors (`checkout`). Expiries are checked exactly, so a double fulfilment cannot hide.
 
+mod checkout;
+#[path = "../common/mod.rs"]
 mod common;
 
 use common::{Backend, DAY, World, now, start};
@@ -40,19 +42,23 @@ async fn card_4242_pays_and_extends_the_subscription_once(backend: Backend) {
     );
 }
 
+/// Answers the 3-D Secure step of the checkout page at `url` (`confirm` or `refuse`).
+async fn answer_3ds(w: &World, url: &str, action: &str) -> u16 {
+    let answer = w
+        .http
+        .post(format!("{url}/3ds"))
+        .form(&[("action", action)])
+        .send()
+        .await;
+    answer.unwrap().status().as_u16()
+}
+
 async fn a_declined_card_or_refused_3ds_changes_nothing(backend: Backend) {
     let w = start(backend).await;
     let (id, url) = w.checkout("annuel").await;
     assert_eq!(w.pay_card(&url, "4000000000000002").await, (200, None));
     assert_eq!(w.pay_card(&url, "4000002500003155").await.0, 200);
-    let refused = w
-        .http
-        .post(format!("{url}/3ds"))
-        .form(&[("action", "refuse")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 200);
+    assert_eq!(answer_3ds(&w, &url, "refuse").await, 200);
     w.sandbox.idle().await;
     assert_eq!(w.expiry().await, None);
     assert_eq!(w.session_state(&id).await, "open");
@@ -63,14 +69,7 @@ async fn a_confirmed_3ds_payment_is_applied(backend: Backend) {
     let w = start(backend).await;
     let (_, url) = w.checkout("annuel").await;
     w.pay_card(&url, "4000002500003155").await;
-    let confirm = w
-        .http
-        .post(format!("{url}/3ds"))
-        .form(&[("action", "confirm")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(confirm.status(), 303);
+    assert_eq!(answer_3ds(&w, &url, "confirm").await, 303);
     w.sandbox.idle().await;
     assert!(close_to(w.expiry().await, now() + 365 * DAY));
 }
@@ -320,96 +319,3 @@ async fn a_wrong_amount_currency_or_client_is_recorded_not_applied(backend: Back
 }
 
 on_both_backends!(a_wrong_amount_currency_or_client_is_recorded_not_applied);
-
-#[tokio::test]
-async fn checkout_creation_uses_the_tokens_client_and_refuses_unknown_plans() {
-    let w = start(Backend::Sqlite).await;
-    let (code, body) = w
-        .post_json(
-            "/api/stripe/create-checkout-session",
-            Some(&w.token),
-            r#"{"plan":"mensuel","renewal":"once","client_id":"40"}"#,
-        )
-        .await;
-    assert_eq!(code, 200);
-    let session = w
-        .sandbox
-        .session(body["session_id"].as_str().unwrap())
-        .unwrap();
-    assert_eq!(session.metadata["client_id"], "39");
-    assert_eq!(session.metadata["plan"], "mensuel");
-    assert_eq!(session.client_reference_id.as_deref(), Some("39"));
-    assert_eq!(
-        (
-            session.amount_total(),
-            session.currency.as_str(),
-            session.mode.as_str()
-        ),
-        (4900, "eur", "payment")
-    );
-    assert_eq!(session.locale.as_deref(), Some("fr"));
-    assert_eq!(
-        session.success_url,
-        format!(
-            "{}/payment-success?session_id={{CHECKOUT_SESSION_ID}}",
-            w.base
-        )
-    );
-    assert_eq!(
-        session.cancel_url,
-        Some(format!("{}/payment-cancelled", w.base))
-    );
-    for (body, code) in [
-        (r#"{"plan":"hebdo"}"#, "unknown_plan"),
-        (r#"{"plan":5}"#, "invalid_body"),
-        (r#"{"plan":"mensuel","renewal":"weekly"}"#, "invalid_body"),
-        ("not json", "invalid_body"),
-        ("{}", "invalid_body"),
-    ] {
-        let (status, err) = w
-            .post_json("/api/stripe/create-checkout-session", Some(&w.token), body)
-            .await;
-        assert_eq!(
-            (status, err["error"]["code"].as_str()),
-            (400, Some(code)),
-            "{body}"
-        );
-    }
-    assert_eq!(w.count("SELECT COUNT(*) FROM checkout_sessions").await, 1);
-}
-
-/// A relay on a fresh database whose Stripe is `stripe_base`; creating a session must give 502.
-async fn checkout_fails_with_502_and_stores_nothing(stripe_base: &str) {
-    let db = common::TestDb::new(Backend::Sqlite).await;
-    let running = common::start_relay(&db.url, stripe_base).await;
-    let (base, state) = (&running.base, &running.state);
-    let token = state
-        .db
-        .add_client(&relay::domain::ClientId::parse("39").unwrap(), "X")
-        .await
-        .unwrap();
-    let resp = common::create_checkout(&reqwest::Client::new(), base, &token).await;
-    assert_eq!(resp.status(), 502, "{stripe_base}");
-    let body: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "stripe_unavailable");
-    assert!(!body.to_string().contains("sk_test"));
-    use sqlx::Row;
-    let n: i64 = sqlx::query("SELECT COUNT(*) FROM checkout_sessions")
-        .fetch_one(&state.db.pool)
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(n, 0);
-}
-
-#[tokio::test]
-async fn stripe_unreachable_gives_502_and_stores_nothing() {
-    // Nothing listens on port 9 here.
-    checkout_fails_with_502_and_stores_nothing("http://127.0.0.1:9").await;
-}
-
-#[tokio::test]
-async fn stripe_answering_an_error_gives_502_and_stores_nothing() {
-    let w = start(Backend::Sqlite).await;
-    checkout_fails_with_502_and_stores_nothing(&format!("{}/not-stripe", w.sandbox_base)).await;
-}

@@ -6,8 +6,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use erp_btp_protocol::StripeMode;
 use url::Url;
+
+mod stripe;
+use stripe::stripe_settings;
+pub use stripe::{StripeSettings, mode_name};
 
 /// A secret string whose `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -32,16 +35,6 @@ impl fmt::Debug for Secret {
 pub enum AppEnv {
     Development,
     Production,
-}
-
-#[derive(Debug, Clone)]
-pub struct StripeSettings {
-    pub secret_key: Secret,
-    pub publishable_key: String,
-    pub webhook_secrets: Vec<Secret>,
-    /// Always ends with `/`: async-stripe appends `v1/…`.
-    pub api_base: String,
-    pub mode: StripeMode,
 }
 
 #[derive(Debug, Clone)]
@@ -311,119 +304,13 @@ fn positive(
     }
 }
 
-fn key_mode(value: &str, prefixes: &[(&str, StripeMode)]) -> Option<StripeMode> {
-    prefixes
-        .iter()
-        .find(|(p, _)| value.starts_with(p) && value.len() > p.len() + 3)
-        .map(|(_, m)| *m)
-}
-
-fn stripe_settings(
-    get: &impl Fn(&str) -> Option<String>,
-    env: AppEnv,
-    warnings: &mut Vec<String>,
-) -> Result<StripeSettings, ConfigError> {
-    let missing = |var| err(var, "est absente (requise sauf avec relay serve --sandbox)");
-    let secret = get("STRIPE_SECRET_KEY").ok_or_else(|| missing("STRIPE_SECRET_KEY"))?;
-    let mode = key_mode(
-        secret.trim(),
-        &[
-            ("sk_test_", StripeMode::Test),
-            ("rk_test_", StripeMode::Test),
-            ("sk_live_", StripeMode::Live),
-            ("rk_live_", StripeMode::Live),
-        ],
-    )
-    .ok_or_else(|| {
-        err(
-            "STRIPE_SECRET_KEY",
-            "doit commencer par sk_test_, sk_live_, rk_test_ ou rk_live_",
-        )
-    })?;
-    if mode == StripeMode::Live && env != AppEnv::Production {
-        return Err(err(
-            "STRIPE_SECRET_KEY",
-            "est une clé live : refusée tant que APP_ENV n'est pas production",
-        ));
-    }
-    let publishable =
-        get("STRIPE_PUBLISHABLE_KEY").ok_or_else(|| missing("STRIPE_PUBLISHABLE_KEY"))?;
-    let pk_mode = key_mode(
-        publishable.trim(),
-        &[
-            ("pk_test_", StripeMode::Test),
-            ("pk_live_", StripeMode::Live),
-        ],
-    )
-    .ok_or_else(|| {
-        err(
-            "STRIPE_PUBLISHABLE_KEY",
-            "doit commencer par pk_test_ ou pk_live_",
-        )
-    })?;
-    if pk_mode != mode {
-        return Err(err(
-            "STRIPE_PUBLISHABLE_KEY",
-            format!(
-                "est en mode {} alors que STRIPE_SECRET_KEY est en mode {}",
-                mode_name(pk_mode),
-                mode_name(mode)
-            ),
-        ));
-    }
-    if mode == StripeMode::Test && env == AppEnv::Production {
-        warnings.push("clés Stripe de test alors que APP_ENV=production : aucun paiement réel ne sera encaissé".into());
-    }
-    let secrets_text =
-        get("STRIPE_WEBHOOK_SECRET").ok_or_else(|| missing("STRIPE_WEBHOOK_SECRET"))?;
-    let webhook_secrets: Vec<Secret> = secrets_text
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(Secret::new)
-        .collect();
-    if webhook_secrets.is_empty()
-        || webhook_secrets
-            .iter()
-            .any(|s| !s.expose().starts_with("whsec_") || s.expose().len() < 10)
-    {
-        return Err(err(
-            "STRIPE_WEBHOOK_SECRET",
-            "doit être un secret whsec_… (ou une liste séparée par des virgules pendant un renouvellement)",
-        ));
-    }
-    let base_text = get("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".into());
-    let base = Url::parse(base_text.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| {
-            err(
-                "STRIPE_API_BASE",
-                format!("« {base_text} » n'est pas une URL absolue http(s)://…"),
-            )
-        })?;
-    Ok(StripeSettings {
-        secret_key: Secret::new(secret.trim()),
-        publishable_key: publishable.trim().to_owned(),
-        webhook_secrets,
-        api_base: format!("{}/", base.as_str().trim_end_matches('/')),
-        mode,
-    })
-}
-
-pub fn mode_name(mode: StripeMode) -> &'static str {
-    match mode {
-        StripeMode::Test => "test",
-        StripeMode::Live => "live",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use erp_btp_protocol::StripeMode;
     use std::collections::HashMap;
 
-    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    pub(super) fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let mut env: HashMap<&str, &str> = HashMap::from([
             ("STRIPE_SECRET_KEY", "sk_test_abcdef123456"),
             ("STRIPE_PUBLISHABLE_KEY", "pk_test_abcdef123456"),
@@ -445,50 +332,6 @@ mod tests {
         let stripe = s.stripe.unwrap();
         assert_eq!(stripe.api_base, "https://api.stripe.com/");
         assert_eq!(stripe.mode, StripeMode::Test);
-    }
-
-    #[test]
-    fn a_live_key_needs_production_and_a_test_key_in_production_is_a_warning() {
-        let live = [
-            ("STRIPE_SECRET_KEY", "sk_live_abcdef123456"),
-            ("STRIPE_PUBLISHABLE_KEY", "pk_live_abcdef123456"),
-        ];
-        assert_eq!(settings(&live).unwrap_err().var, "STRIPE_SECRET_KEY");
-        let mut prod = live.to_vec();
-        prod.push(("APP_ENV", "production"));
-        assert_eq!(
-            settings(&prod).unwrap().stripe.unwrap().mode,
-            StripeMode::Live
-        );
-        assert_eq!(
-            settings(&[("APP_ENV", "production")])
-                .unwrap()
-                .warnings
-                .len(),
-            2
-        );
-    }
-
-    #[test]
-    fn mixed_modes_and_rolled_secrets() {
-        assert_eq!(
-            settings(&[("STRIPE_PUBLISHABLE_KEY", "pk_live_abcdef123456")])
-                .unwrap_err()
-                .var,
-            "STRIPE_PUBLISHABLE_KEY"
-        );
-        let s = settings(&[(
-            "STRIPE_WEBHOOK_SECRET",
-            "whsec_old_123456, whsec_new_123456",
-        )])
-        .unwrap();
-        assert_eq!(s.stripe.unwrap().webhook_secrets.len(), 2);
-        assert_eq!(
-            settings(&[("STRIPE_WEBHOOK_SECRET", "whsec_ok_123456,nope")])
-                .unwrap_err()
-                .var,
-            "STRIPE_WEBHOOK_SECRET"
-        );
     }
 
     #[test]
