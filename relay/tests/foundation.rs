@@ -1,5 +1,5 @@
 //! The relay's foundation over real HTTP: plans, config, pages, tokens, operations endpoints,
-//! error shapes and body limits (the binary's own tests are in cli.rs).
+//! error shapes and body limits (the binary's own tests are in the `cli` test).
 
 mod common;
 
