@@ -34,7 +34,23 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         let mut r = Round::default();
         for backend in ["sqlite", "postgres"] {
             let relay = Relay::start(backend, args).await?;
-            let d = load::deliver(&relay.base, args).await;
+            // Checked as the peers are: a fast relay that answered errors or lost a payment
+            // must not count.
+            let mut f = crate::Figures::default();
+            let d = load::webhooks(&relay, args, &mut f).await?;
+            load::check_database(&relay, args, &mut f).await?;
+            anyhow::ensure!(
+                f.non_200 == 0
+                    && f.fulfilled == args.webhooks as i64
+                    && f.double_fulfilled == 0
+                    && f.wrong_expiries == 0,
+                "{}: {} answers other than 200, {} sessions fulfilled, {} twice, {} wrong expiries",
+                relay_label(backend),
+                f.non_200,
+                f.fulfilled,
+                f.double_fulfilled,
+                f.wrong_expiries
+            );
             println!(
                 "round {round}: {:<45} {:>7.0}/s p99 {:.1} ms",
                 relay_label(backend),
@@ -114,7 +130,7 @@ fn summary(args: &Args, rounds: &[Round]) -> anyhow::Result<String> {
     writeln!(md, "## Relay against what a user would write instead\n")?;
     writeln!(
         md,
-        "Written by `relay-bench --compare`: {} rounds; in each, every receiver gets {} distinct signed deliveries of the same real `checkout.session.completed` event ({} bytes, the sandbox's complete session object) at {} connections (signed and framed before the clock starts, written on kept-alive connections, as wrk does), one receiver after the other, durable storage (SQLite WAL `synchronous=FULL`, PostgreSQL defaults). The peers (crates/relay-bench/peers): schema `events(id primary key)` + `subs(client primary key, plan, expires)`, one transaction per request, the signature checked by Stripe's own library on the raw body, 2 workers. Medians of the rounds; ratios are taken within each round, then their median.\n",
+        "Written by `relay-bench --compare`: {} rounds; in each, every receiver gets {} distinct signed deliveries of the same real `checkout.session.completed` event ({} bytes, the sandbox's complete session object) at {} connections (signed and framed before the clock starts, written on kept-alive connections, as wrk does), one receiver after the other, durable storage (SQLite WAL `synchronous=FULL`, PostgreSQL defaults). The peers (crates/relay-bench/peers): schema `events(id primary key)` + `subs(client primary key, plan, expires)`, one transaction per request, the signature checked by Stripe's own library on the raw body, 2 workers. A run stops unless every answer was 200 and every delivery was stored (the relay: every session fulfilled once, every expiry exact). Medians of the rounds; ratios are taken within each round, then their median.\n",
         args.rounds,
         args.webhooks,
         load::completed_event("evt_bench_0", "cs_bench_0", "c0").len(),

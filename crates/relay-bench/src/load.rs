@@ -126,7 +126,7 @@ pub async fn deliver(base: &str, args: &Args) -> Delivery {
     }
 }
 
-pub async fn webhooks(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<()> {
+pub async fn webhooks(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<Delivery> {
     let started = Instant::now();
     let d = deliver(&relay.base, args).await;
     let elapsed = started.elapsed();
@@ -140,7 +140,7 @@ pub async fn webhooks(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Re
         relay::clock::system_now() - elapsed.as_secs() as i64 - 1,
         relay::clock::system_now() + 1,
     );
-    Ok(())
+    Ok(d)
 }
 
 pub async fn check_database(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<()> {
