@@ -42,6 +42,12 @@ async fn card_4242_pays_and_extends_the_subscription_once(backend: Backend) {
     );
 }
 
+/// The text of the success page Stripe sends the buyer back to after session `id`.
+async fn success_page(w: &World, id: &str) -> String {
+    let page = w.get(&format!("/payment-success?session_id={id}")).await;
+    page.text().await.unwrap()
+}
+
 /// Answers the 3-D Secure step of the checkout page at `url` (`confirm` or `refuse`).
 async fn answer_3ds(w: &World, url: &str, action: &str) -> u16 {
     let answer = w
@@ -86,12 +92,7 @@ async fn sepa_is_pending_until_the_funds_arrive(backend: Backend) {
     w.sandbox.idle().await;
     assert_eq!(w.status().await["status"], "pending");
     assert_eq!(w.session_state(&id).await, "pending");
-    let page = w
-        .get(&format!("/payment-success?session_id={id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = success_page(&w, &id).await;
     assert!(page.contains("Paiement en cours"), "{page}");
     assert!(w.sandbox.settle(&id));
     w.sandbox.idle().await;
@@ -110,12 +111,7 @@ async fn a_failed_sepa_debit_leaves_no_subscription(backend: Backend) {
     w.sandbox.idle().await;
     assert_eq!(w.session_state(&id).await, "failed");
     assert_eq!(w.status().await["status"], "none");
-    let page = w
-        .get(&format!("/payment-success?session_id={id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = success_page(&w, &id).await;
     assert!(page.contains("Le prélèvement a échoué"), "{page}");
 }
 
@@ -191,12 +187,7 @@ async fn the_success_page_applies_a_payment_before_its_webhook(backend: Backend)
             .await,
         1
     );
-    let again = w
-        .get(&format!("/payment-success?session_id={id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let again = success_page(&w, &id).await;
     assert!(again.contains("votre paiement est confirmé"));
 }
 
@@ -204,12 +195,7 @@ async fn the_success_page_shows_the_payment_but_not_the_companys_expiry(backend:
     let w = start(backend).await;
     let id = w.buy("annuel").await;
     let expiry = erp_btp_protocol::fr::date(w.expiry().await.unwrap());
-    let html = w
-        .get(&format!("/payment-success?session_id={id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = success_page(&w, &id).await;
     assert!(html.contains("Annuel est prolongé de 365 jours"), "{html}");
     assert!(
         !html.contains(&expiry),
