@@ -152,8 +152,10 @@ impl BillingApi {
                     ]),
             )
             .await?;
-        SubscriptionFacts::read(&body)
-            .ok_or_else(|| StripeFailure::BadAnswer("not a subscription".into()))
+        let mut sub = SubscriptionFacts::read(&body)
+            .ok_or_else(|| StripeFailure::BadAnswer("not a subscription".into()))?;
+        sub.read_at = read_clock();
+        Ok(sub)
     }
 
     /// One page of events of `types` created at or after `since`, after `starting_after`.
@@ -185,4 +187,12 @@ impl BillingApi {
                 .unwrap_or(false),
         })
     }
+}
+
+/// The system clock in microseconds, for ordering reads of one subscription (two reads in one
+/// microsecond are not ordered, and neither is applied over the other: see `sync_subscription`).
+fn read_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
 }

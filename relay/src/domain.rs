@@ -129,13 +129,36 @@ word_enum!(
 );
 
 impl PaymentOrigin {
-    /// The origin of an object Stripe sent: what Stripe says of itself wins, a `livemode`
-    /// object is real money whatever this relay's keys say.
-    pub fn of(livemode: bool, configured: PaymentOrigin) -> PaymentOrigin {
-        if livemode {
-            PaymentOrigin::Live
-        } else {
-            configured
+    /// Whether objects from this Stripe carry `livemode: true`: only a live key's do (the
+    /// sandbox, like Stripe in test mode, answers `false`).
+    pub fn is_live(self) -> bool {
+        self == PaymentOrigin::Live
+    }
+}
+
+/// An object whose `livemode` differs from the relay's keys: test money on a live relay (which
+/// must grant nothing, or a test secret left in the list would give free access), or real money
+/// on a test relay (taken, and to be refunded by hand).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModeMismatch {
+    /// The object said `livemode: true` (real money reached a test relay).
+    pub live_money: bool,
+}
+
+impl ModeMismatch {
+    /// `None` when every `livemode` seen agrees with the relay's origin. Pure.
+    pub fn check(origin: PaymentOrigin, livemodes: &[bool]) -> Option<Self> {
+        livemodes
+            .iter()
+            .find(|live| **live != origin.is_live())
+            .map(|live| Self { live_money: *live })
+    }
+
+    /// The reason journalled with the event.
+    pub fn reason(self) -> &'static str {
+        match self.live_money {
+            true => "livemode true on a test-mode relay (real money taken, nothing granted)",
+            false => "livemode false on a live relay (test money grants nothing)",
         }
     }
 }
@@ -153,7 +176,7 @@ pub struct SessionFacts {
     /// `None` when Stripe sent a value this relay does not know.
     pub payment_status: Option<PaymentStatus>,
     pub status: Option<CheckoutStatus>,
-    /// Stripe's `livemode`: real money, whatever this relay's keys say.
+    /// Stripe's `livemode`; an object of the other mode is refused (see [`ModeMismatch`]).
     pub livemode: bool,
     /// A session in mode `subscription`: the subscription it started (empty until paid).
     pub subscription: Option<String>,
@@ -209,6 +232,27 @@ mod tests {
         assert_eq!(subscription_state(NOW, Some(NOW + 1), true), Active);
         assert_eq!(subscription_state(NOW, Some(NOW), false), Expired);
         assert_eq!(subscription_state(NOW, Some(NOW - 5), true), Pending);
+    }
+
+    #[test]
+    fn an_object_of_the_other_mode_is_a_mismatch_both_ways() {
+        use PaymentOrigin::{Live, Sandbox, Test};
+        assert_eq!(ModeMismatch::check(Live, &[true, true]), None);
+        assert_eq!(ModeMismatch::check(Test, &[false]), None);
+        assert_eq!(ModeMismatch::check(Sandbox, &[]), None);
+        assert_eq!(
+            ModeMismatch::check(Live, &[true, false]),
+            Some(ModeMismatch { live_money: false }),
+            "a test object on a live relay, even inside a live event"
+        );
+        assert_eq!(
+            ModeMismatch::check(Test, &[true]),
+            Some(ModeMismatch { live_money: true })
+        );
+        assert_eq!(
+            ModeMismatch::check(Sandbox, &[false, true]),
+            Some(ModeMismatch { live_money: true })
+        );
     }
 
     #[test]

@@ -115,6 +115,59 @@ impl Bucket {
     }
 }
 
+/// What one session's recent look-up may answer, so that polling a session costs the shared
+/// [`Bucket`] one token per `every` at most: within that time the session's last answer is
+/// given again, or « busy » when it had none (Stripe did not answer).
+#[derive(Debug, Clone)]
+pub struct PerSession<T> {
+    inner: Arc<Mutex<HashMap<String, (Instant, Option<T>)>>>,
+    every: std::time::Duration,
+}
+
+/// What [`PerSession::check`] allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recent<T> {
+    /// Ask Stripe (the shared budget permitting).
+    Ask,
+    /// Asked a moment ago: this was the answer.
+    Answered(T),
+    /// Asked a moment ago, with no answer to give again.
+    Spent,
+}
+
+impl<T: Clone> PerSession<T> {
+    pub fn new(every: std::time::Duration) -> Self {
+        Self {
+            inner: Arc::default(),
+            every,
+        }
+    }
+
+    /// Whether `session` may be looked up now; when it may, its window starts.
+    pub fn check(&self, session: &str) -> Recent<T> {
+        let mut map = self.inner.lock().unwrap();
+        let now = Instant::now();
+        if let Some((at, answer)) = map.get(session) {
+            if now.duration_since(*at) < self.every {
+                return answer.clone().map_or(Recent::Spent, Recent::Answered);
+            }
+        }
+        // Bounded: entries older than the window are worth nothing.
+        if map.len() >= 10_000 {
+            map.retain(|_, (at, _)| now.duration_since(*at) < self.every);
+        }
+        map.insert(session.to_owned(), (now, None));
+        Recent::Ask
+    }
+
+    /// Keeps `answer` for the rest of `session`'s window.
+    pub fn answered(&self, session: &str, answer: T) {
+        if let Some(entry) = self.inner.lock().unwrap().get_mut(session) {
+            entry.1 = Some(answer);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +178,22 @@ mod tests {
         assert_eq!((0..20).filter(|_| bucket.take()).count(), 5);
         std::thread::sleep(std::time::Duration::from_millis(450));
         assert!(bucket.take(), "two tokens came back in 0.45 s");
+    }
+
+    #[test]
+    fn a_session_polled_in_a_loop_is_looked_up_once_a_window() {
+        let recent = PerSession::new(std::time::Duration::from_millis(300));
+        assert_eq!(recent.check("cs_1"), Recent::Ask);
+        assert_eq!(recent.check("cs_1"), Recent::Spent, "no answer yet");
+        recent.answered("cs_1", 7);
+        assert_eq!(recent.check("cs_1"), Recent::Answered(7));
+        assert_eq!(
+            recent.check("cs_2"),
+            Recent::Ask,
+            "another session has its own"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(320));
+        assert_eq!(recent.check("cs_1"), Recent::Ask);
     }
 
     #[test]

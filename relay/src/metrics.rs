@@ -41,6 +41,9 @@ struct Inner {
     refused: Mutex<BTreeMap<&'static str, u64>>,
     renewals_paid: AtomicU64,
     renewals_failed: AtomicU64,
+    /// Events refused for their `livemode`: test money on a live relay, real money on a test one.
+    test_money_refused: AtomicU64,
+    live_money_refused: AtomicU64,
     factures_rendered: AtomicU64,
     buyer_vat_left_out: AtomicU64,
     /// Start of the current second and the refused requests logged in it.
@@ -90,6 +93,14 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub fn observe_mode_mismatch(&self, live_money: bool) {
+        let counter = match live_money {
+            true => &self.inner.live_money_refused,
+            false => &self.inner.test_money_refused,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// A facture's document made; `vat_left_out` when the buyer's VAT number was not put on it.
     pub fn observe_facture(&self, vat_left_out: bool) {
         self.inner.factures_rendered.fetch_add(1, Ordering::Relaxed);
@@ -134,6 +145,12 @@ impl Metrics {
             "# HELP relay_renewals_total Renewal invoices applied, by result.\n# TYPE relay_renewals_total counter\nrelay_renewals_total{{result=\"paid\"}} {}\nrelay_renewals_total{{result=\"failed\"}} {}",
             self.inner.renewals_paid.load(Ordering::Relaxed),
             self.inner.renewals_failed.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP relay_events_wrong_mode_total Events refused because their livemode differs from the Stripe keys' mode, by the money they carried.\n# TYPE relay_events_wrong_mode_total counter\nrelay_events_wrong_mode_total{{money=\"test\"}} {}\nrelay_events_wrong_mode_total{{money=\"live\"}} {}",
+            self.inner.test_money_refused.load(Ordering::Relaxed),
+            self.inner.live_money_refused.load(Ordering::Relaxed)
         );
         let _ = writeln!(
             out,

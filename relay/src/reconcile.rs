@@ -85,6 +85,10 @@ pub async fn run(state: &AppState, since: i64) -> Result<Report, AppError> {
                     report.rejected += 1;
                     format!("rejeté : {reason}")
                 }
+                Ok(Outcome::WrongMode { mismatch, .. }) => {
+                    report.rejected += 1;
+                    format!("rejeté : {}", mismatch.reason())
+                }
                 Ok(_) => {
                     report.applied += 1;
                     "appliqué".to_owned()

@@ -4,6 +4,7 @@
 
 use erp_btp_protocol::Plan;
 
+use crate::db::payments::StoredSession;
 use crate::domain::{CheckoutStatus, ClientId, PaymentStatus, SessionFacts, SessionState};
 use crate::plans::Catalogue;
 
@@ -143,6 +144,28 @@ pub fn check_payment<'a>(
     Ok((client, plan))
 }
 
+/// Whether news about a session is the relay's to apply: only a session it stored when it
+/// created it, for the company and plan stored then (a payer controls a Payment Link's
+/// `client_reference_id` and could forge metadata on sessions of their own). The stored state
+/// when it agrees. Pure.
+pub fn agrees_with_stored(
+    stored: Option<&StoredSession>,
+    facts: &SessionFacts,
+) -> Result<SessionState, String> {
+    let stored = stored.ok_or("session not created by this relay")?;
+    let (client, plan) = (facts.client_id.as_deref(), facts.plan.as_deref());
+    if client != Some(stored.client_id.as_str()) || plan != Some(stored.plan.as_str()) {
+        return Err(format!(
+            "session metadata (client {}, plan {}) disagrees with the session created (client {}, plan {})",
+            client.unwrap_or("?"),
+            plan.unwrap_or("?"),
+            stored.client_id,
+            stored.plan
+        ));
+    }
+    Ok(stored.state)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +257,33 @@ mod tests {
             decide(News::Completed, &once, &plans),
             Decision::Ignore(_)
         ));
+    }
+
+    #[test]
+    fn only_a_session_the_relay_created_for_that_company_and_plan_is_applied() {
+        let paid = facts(4900, "eur", "mensuel", "39");
+        let stored = |client: &str, plan: &str| StoredSession {
+            client_id: client.into(),
+            plan: plan.into(),
+            state: SessionState::Fulfilled,
+            recurring: false,
+        };
+        assert_eq!(
+            agrees_with_stored(Some(&stored("39", "mensuel")), &paid),
+            Ok(SessionState::Fulfilled)
+        );
+        assert!(
+            agrees_with_stored(None, &paid)
+                .unwrap_err()
+                .contains("not created by this relay")
+        );
+        for other in [stored("40", "mensuel"), stored("39", "annuel")] {
+            assert!(
+                agrees_with_stored(Some(&other), &paid)
+                    .unwrap_err()
+                    .contains("disagrees")
+            );
+        }
     }
 
     #[test]

@@ -42,8 +42,12 @@ pub fn init_logging(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
     guard
 }
 
-/// Opens and migrates the configured database, with the variable named in the error.
+/// Opens and migrates the configured database, with the variable named in the error. In
+/// production a SQLite file that others may read is refused, whatever the command.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    if settings.env == AppEnv::Production {
+        refuse_shared_file(settings.database_url.expose())?;
+    }
     let db = Db::connect(settings.database_url.expose())
         .await
         .with_context(|| "DATABASE_URL : base de données injoignable".to_owned())?;
@@ -51,6 +55,28 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
         .await
         .context("migrations de la base de données")?;
     Ok(db)
+}
+
+/// A SQLite file of `url` that its group or others may read or write: it holds every company's
+/// payments and factures.
+fn refuse_shared_file(url: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(path) = url.strip_prefix("sqlite:") else {
+        return Ok(());
+    };
+    let path = path
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        anyhow::ensure!(
+            mode & 0o077 == 0,
+            "DATABASE_URL : le fichier {path} est lisible par d'autres (mode {mode:o}) ; en production, faites chmod 600 {path}"
+        );
+    }
+    Ok(())
 }
 
 /// The origin recorded with payments made through Stripe keys of `mode`.

@@ -12,7 +12,7 @@ use crate::config::{Settings, StripeSettings};
 use crate::db::Db;
 use crate::domain::PaymentOrigin;
 use crate::keys::Keys;
-use crate::limits::{Bucket, LongPolls};
+use crate::limits::{Bucket, LongPolls, PerSession};
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
 use crate::reader::Reader;
@@ -49,8 +49,9 @@ pub struct Shared {
     /// Which Stripe this relay talks to, recorded with every payment.
     pub origin: PaymentOrigin,
     pub long_polls: LongPolls,
-    /// Stripe look-ups left to the public success page.
+    /// Stripe look-ups left to the public success page, shared, and each session's own.
     pub success_lookups: Bucket,
+    pub session_lookups: PerSession<crate::routes::success::PaymentResult>,
     /// Flips to true at shutdown, releasing held long polls.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -64,6 +65,12 @@ impl AppState {
         db: Db,
         shutdown: watch::Receiver<bool>,
     ) -> anyhow::Result<Self> {
+        // Every command that builds the relay's state (serve, reconcile) may sign entitlements
+        // and issue factures: in production never with a seed generated into the database or a
+        // seller missing.
+        if settings.env == crate::config::AppEnv::Production {
+            settings.check_for_serving()?;
+        }
         let plans =
             Arc::new(Catalogue::load(settings.plans_file.as_deref()).map_err(anyhow::Error::msg)?);
         let keys = Arc::new(
@@ -105,6 +112,8 @@ impl AppState {
             origin,
             long_polls,
             success_lookups,
+            // A payer's page reloads every few seconds; one look-up per session serves them all.
+            session_lookups: PerSession::new(std::time::Duration::from_secs(3)),
             shutdown,
         })))
     }

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::changes::Changes;
 use crate::clock::Clock;
 use crate::db::{Backend, Db};
-use crate::domain::PaymentOrigin;
+use crate::domain::{ModeMismatch, PaymentOrigin};
 use crate::fulfil::{Outcome, Work, apply_batch};
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
@@ -253,6 +253,7 @@ fn announce(outcome: &Outcome, changes: &Changes, metrics: &Metrics) {
             effect: Effect::PaymentFailed,
             ..
         } => metrics.observe_renewal(false),
+        Outcome::WrongMode { mismatch, .. } => metrics.observe_mode_mismatch(mismatch.live_money),
         _ => {}
     }
     if let Some((client, version)) = outcome.change() {
@@ -296,6 +297,15 @@ fn log(outcome: &Outcome) {
         }
         Outcome::Rejected(reason) => {
             tracing::warn!(target: "stripe_service", "Payment not applied: {reason}")
+        }
+        Outcome::WrongMode {
+            mismatch: ModeMismatch { live_money: true },
+            object,
+        } => {
+            tracing::error!(target: "stripe_service", "Paiement réel reçu par un relais aux clés de test ({object}) : rien n'a été accordé, paiement à rembourser depuis le Dashboard Stripe");
+        }
+        Outcome::WrongMode { mismatch, object } => {
+            tracing::warn!(target: "stripe_service", "Payment not applied ({object}): {}", mismatch.reason())
         }
         _ => {}
     }

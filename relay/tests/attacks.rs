@@ -202,6 +202,43 @@ async fn success_page_lookups_beyond_five_a_second_wait_for_a_reload() {
     );
 }
 
+/// The look-up budget was shared by everyone: one stored open session polled in a loop kept it
+/// spent, and every other payer got the « busy » page. Each session now has its own first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_one_open_session_leaves_the_lookup_budget_to_other_payers() {
+    let (_db, relay) = relay_without_stripe().await;
+    let client = ClientId::parse("39").unwrap();
+    relay.state.db.add_client(&client, "X").await.unwrap();
+    let http = reqwest::Client::new();
+    let page = |id: &str| http.get(format!("{}/payment-success?session_id={id}", relay.base));
+    for id in ["cs_test_polled", "cs_test_other_payer"] {
+        let id = relay::domain::SessionId::parse(id).unwrap();
+        let db = &relay.state.db;
+        db.record_new_session(&id, &client, "mensuel", 4900, false, relay.state.origin, 0)
+            .await
+            .unwrap();
+    }
+    let mut polled = Vec::new();
+    for _ in 0..30 {
+        polled.push(
+            page("cs_test_polled")
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(polled[0], 502, "asked Stripe once (unreachable here)");
+    assert!(polled[1..].iter().all(|c| *c == 503), "{polled:?}");
+    let other = page("cs_test_other_payer").send().await.unwrap();
+    assert_eq!(
+        other.status(),
+        502,
+        "another payer's page still asks Stripe"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_sends_half_a_request_is_disconnected() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

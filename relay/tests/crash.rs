@@ -86,6 +86,13 @@ async fn acknowledged_webhooks_survive_kill_9_and_redelivery_completes_the_set()
             .await
             .unwrap();
     }
+    let sessions: Vec<(String, String, String)> = (0..rounds * per_round)
+        .map(|i| {
+            let client = format!("c{}", i % CLIENTS);
+            (format!("cs_crash_{i}"), client, "mensuel".to_owned())
+        })
+        .collect();
+    common::created_sessions(&db, &sessions).await;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()

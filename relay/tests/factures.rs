@@ -108,6 +108,10 @@ async fn a_burst_of_payments_for_one_company_extends_it_once_each_in_one_gap_fre
     let w = start(backend).await;
     let before = common::now();
     let payments = 150;
+    let ids: Vec<String> = (0..payments)
+        .map(|i| format!("cs_test_burst_{i}"))
+        .collect();
+    w.created_sessions(&ids, "mensuel").await;
     let mut sent = Vec::new();
     for i in 0..payments {
         let body = stripe_sandbox::fixtures::paid_checkout_event(
@@ -150,6 +154,8 @@ on_both_backends!(a_burst_of_payments_for_one_company_extends_it_once_each_in_on
 async fn two_instances_share_one_gap_free_series() {
     let w = start(Backend::Postgres).await;
     let other = common::start_relay(&w.db.url, &w.sandbox_base).await;
+    let ids: Vec<String> = (0..40).map(|i| format!("cs_test_pair_{i}")).collect();
+    w.created_sessions(&ids, "mensuel").await;
     let mut sent = Vec::new();
     for i in 0..40 {
         let body = stripe_sandbox::fixtures::paid_checkout_event(

@@ -65,6 +65,8 @@ async fn signature_failures_answer_400_and_store_nothing(backend: Backend) {
 
 async fn any_matching_v1_is_accepted_as_during_a_secret_roll(backend: Backend) {
     let w = start(backend).await;
+    w.created_sessions(&["cs_test_roll".into()], "mensuel")
+        .await;
     let body = completed("evt_roll", "cs_test_roll");
     let t = now();
     let rolled = format!(
@@ -121,6 +123,8 @@ async fn reversed_delivery_of_a_sepa_payment_still_ends_active(backend: Backend)
 
 async fn concurrent_copies_of_one_event_and_its_twin_fulfil_once(backend: Backend) {
     let w = start(backend).await;
+    w.created_sessions(&["cs_test_conc".into()], "mensuel")
+        .await;
     let body = completed("evt_conc", "cs_test_conc");
     let twin = body.replace("evt_conc", "evt_twin").replace(
         "checkout.session.completed",
@@ -178,6 +182,8 @@ async fn a_signed_body_that_is_not_an_event_is_refused(backend: Backend) {
 
 async fn a_storage_failure_answers_500_so_stripe_retries(backend: Backend) {
     let w = start(backend).await;
+    w.created_sessions(&["cs_test_down".into()], "mensuel")
+        .await;
     let body = completed("evt_down", "cs_test_down");
     // The writer has connections of its own: the journal is taken away under it instead.
     sqlx::query("ALTER TABLE stripe_events RENAME TO stripe_events_away")
@@ -225,6 +231,8 @@ async fn two_relay_instances_on_one_postgres_database_fulfil_each_session_once()
     let w: World = start(Backend::Postgres).await;
     let second_relay = common::start_relay(&w.db.url, &w.sandbox_base).await;
     let second = &second_relay.base;
+    let ids: Vec<String> = (0..20).map(|i| format!("cs_test_multi_{i}")).collect();
+    w.created_sessions(&ids, "mensuel").await;
     let bodies: Vec<String> = (0..20)
         .map(|i| completed(&format!("evt_multi_{i}"), &format!("cs_test_multi_{i}")))
         .collect();
@@ -252,6 +260,8 @@ async fn one_batch_holding_the_same_payment_three_times_fulfils_it_once(backend:
     use relay::domain::SessionState;
     use relay::fulfil::{Outcome, Work};
     let w = start(backend).await;
+    w.created_sessions(&["cs_test_batch".into()], "mensuel")
+        .await;
     let body = completed("evt_batch", "cs_test_batch");
     let twin = body.replace("evt_batch", "evt_batch_twin").replace(
         "checkout.session.completed",

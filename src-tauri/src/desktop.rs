@@ -149,6 +149,7 @@ impl Desktop {
             relay_url: url.to_string(),
             client_id: payload.client_id.clone(),
             max_seen: 0,
+            max_version: payload.version,
         };
         secrets::save_login(&self.account, &login)?;
         let mut session = Session {
@@ -212,7 +213,15 @@ impl Desktop {
         session: &mut Session,
         login: &mut Login,
     ) -> Result<StatusView, DesktopError> {
-        match session.verified(&login.public_key, &login.client_id) {
+        // A validly signed cache older than what this app has already seen (a `session.json`
+        // restored from a backup) could show access that was since lost: not trusted.
+        let verified = session
+            .verified(&login.public_key, &login.client_id)
+            .and_then(|p| match p.version < login.max_version {
+                true => Err(DesktopError::CacheTampered),
+                false => Ok(p),
+            });
+        match verified {
             Ok(payload) => self.finish(session, login, &payload, true),
             Err(DesktopError::CacheTampered) => {
                 session.entitlement = None;
@@ -237,6 +246,10 @@ impl Desktop {
         if seen > login.max_seen {
             login.max_seen = seen;
             secrets::save_max_seen(&self.account, seen)?;
+        }
+        if payload.version > login.max_version {
+            login.max_version = payload.version;
+            secrets::save_max_version(&self.account, payload.version)?;
         }
         let mut view = status_view(payload, &session.plans, seen, session.last_sync, offline);
         if let Some(r) = reminder(&view).filter(|r| session.notified.as_ref() != Some(&r.key)) {

@@ -1,6 +1,6 @@
 //! The login, kept in the OS secret store (Secret Service on Linux, through keyring-core) and
 //! never in a file: the company's API token, and what editing the app's files must not change
-//! (the relay's address and key, the company, the latest time seen). Tests install
+//! (the relay's address and key, the company, the latest time and entitlement version seen). Tests install
 //! keyring-core's own in-memory store.
 
 use keyring_core::{Entry, Error};
@@ -36,6 +36,9 @@ pub struct Login {
     /// Latest time this app has seen (its clock or a signed `issued_at`): a clock set back
     /// before it does not give days back.
     pub max_seen: i64,
+    /// Highest entitlement version this app has seen: an older, validly signed `session.json`
+    /// restored from a backup is not trusted (0 when logged in by a version that kept none).
+    pub max_version: i64,
 }
 
 const FIELDS: [&str; 5] = [
@@ -71,8 +74,16 @@ pub fn save_login(account: &str, login: &Login) -> Result<(), DesktopError> {
     set(account, "relay-url", &login.relay_url)?;
     set(account, "client-id", &login.client_id)?;
     save_max_seen(account, login.max_seen)?;
+    save_max_version(account, login.max_version)?;
     set(account, "api-token", &login.token)
 }
+
+pub fn save_max_version(account: &str, version: i64) -> Result<(), DesktopError> {
+    set(account, MAX_VERSION, &version.to_string())
+}
+
+/// Kept beside the token, but not required: a login saved before it existed stays valid.
+const MAX_VERSION: &str = "max-version";
 
 pub fn save_max_seen(account: &str, max_seen: i64) -> Result<(), DesktopError> {
     set(account, "max-seen", &max_seen.to_string())
@@ -87,6 +98,7 @@ pub fn load_login(account: &str) -> Result<Option<Login>, DesktopError> {
         Err(e) => Err(unavailable(e)),
     };
     let [token, public_key, relay_url, client_id, max_seen] = FIELDS.map(read);
+    let max_version = read(MAX_VERSION)?.and_then(|v| v.parse().ok()).unwrap_or(0);
     Ok(
         match (token?, public_key?, relay_url?, client_id?, max_seen?) {
             (Some(token), Some(public_key), Some(relay_url), Some(client_id), Some(max_seen)) => {
@@ -96,6 +108,7 @@ pub fn load_login(account: &str) -> Result<Option<Login>, DesktopError> {
                     relay_url,
                     client_id,
                     max_seen: max_seen.parse().unwrap_or(0),
+                    max_version,
                 })
             }
             _ => None,
@@ -104,7 +117,7 @@ pub fn load_login(account: &str) -> Result<Option<Login>, DesktopError> {
 }
 
 pub fn delete_login(account: &str) -> Result<(), DesktopError> {
-    for what in FIELDS {
+    for what in FIELDS.into_iter().chain([MAX_VERSION]) {
         match entry(account, what)?.delete_credential() {
             Ok(()) | Err(Error::NoEntry) => {}
             Err(e) => return Err(unavailable(e)),

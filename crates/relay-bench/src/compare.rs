@@ -75,7 +75,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         }
         for kind in PeerKind::ALL {
             let peer = Peer::start(kind).await?;
-            let d = load::deliver(&peer.base, args).await;
+            let d = load::deliver(&peer.base, &load::peer_sessions(args), args).await;
             let stored = peer.stored_events().await?;
             println!(
                 "round {round}: {:<45} {:>7.0}/s p99 {:.1} ms ({stored} stored)",

@@ -70,24 +70,29 @@ fn host_of(base: &str) -> &str {
 
 /// Every delivery of a load, distinct (its own event and session), signed and framed before
 /// the clock starts: the load generator then only writes bytes and reads answers.
-fn signed_deliveries(host: &str, args: &Args) -> Vec<Vec<u8>> {
-    (0..args.webhooks)
-        .map(|i| {
-            let body = completed_event(
-                &format!("evt_bench_{i}"),
-                &format!("cs_bench_{i}"),
-                &format!("c{}", i % args.clients),
-            );
+fn signed_deliveries(host: &str, sessions: &[(String, String)]) -> Vec<Vec<u8>> {
+    sessions
+        .iter()
+        .enumerate()
+        .map(|(i, (session, client))| {
+            let body = completed_event(&format!("evt_bench_{i}"), session, client);
             signed_delivery(host, &body)
         })
         .collect()
 }
 
-/// Sends `args.webhooks` distinct signed deliveries of the same real event to `base` over
+/// Sessions of the same shape for a peer, which keeps no record of the sessions it creates.
+pub fn peer_sessions(args: &Args) -> Vec<(String, String)> {
+    (0..args.webhooks)
+        .map(|i| (format!("cs_bench_{i}"), format!("c{}", i % args.clients)))
+        .collect()
+}
+
+/// Sends one distinct signed delivery per session to `base` (each paying its session) over
 /// `args.concurrency` connections.
-pub async fn deliver(base: &str, args: &Args) -> Delivery {
+pub async fn deliver(base: &str, sessions: &[(String, String)], args: &Args) -> Delivery {
     let host = host_of(base);
-    let requests = Arc::new(signed_deliveries(host, args));
+    let requests = Arc::new(signed_deliveries(host, sessions));
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
@@ -110,7 +115,7 @@ pub async fn deliver(base: &str, args: &Args) -> Delivery {
             (latencies, failures)
         });
     }
-    let mut all = Vec::with_capacity(args.webhooks);
+    let mut all = Vec::with_capacity(sessions.len());
     let mut non_200 = 0;
     for (latencies, failures) in workers.join_all().await {
         all.extend(latencies);
@@ -119,7 +124,7 @@ pub async fn deliver(base: &str, args: &Args) -> Delivery {
     let elapsed = started.elapsed();
     all.sort();
     Delivery {
-        per_sec: args.webhooks as f64 / elapsed.as_secs_f64(),
+        per_sec: sessions.len() as f64 / elapsed.as_secs_f64(),
         p50: percentile(&all, 0.50),
         p99: percentile(&all, 0.99),
         non_200,
@@ -128,7 +133,7 @@ pub async fn deliver(base: &str, args: &Args) -> Delivery {
 
 pub async fn webhooks(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Result<Delivery> {
     let started = Instant::now();
-    let d = deliver(&relay.base, args).await;
+    let d = deliver(&relay.base, &relay.sessions, args).await;
     let elapsed = started.elapsed();
     f.webhooks = args.webhooks;
     f.webhooks_per_sec = d.per_sec;
@@ -247,16 +252,16 @@ pub async fn wake_ups(relay: &Relay, args: &Args, f: &mut Figures) -> anyhow::Re
             }
         });
     }
+    let payers: Vec<usize> = (0..args.wakes).map(|j| (j * 7919) % args.waiters).collect();
+    let sessions = relay.create_sessions(&payers).await?;
     // Let every waiter take its first answer and settle into a held poll.
     tokio::time::sleep(Duration::from_secs(2)).await;
     f.waiters = args.waiters;
     let mut latencies = Vec::with_capacity(args.wakes);
     let host = host_of(&relay.base);
     let mut conn = wire::Conn::new(host);
-    for j in 0..args.wakes {
-        let i = (j * 7919) % args.waiters;
-        let client = relay.clients[i].0.to_string();
-        let body = completed_event(&format!("evt_wake_{j}"), &format!("cs_wake_{j}"), &client);
+    for (j, (i, (session, client))) in payers.into_iter().zip(&sessions).enumerate() {
+        let body = completed_event(&format!("evt_wake_{j}"), session, client);
         let request = signed_delivery(host, &body);
         let sent = Instant::now();
         anyhow::ensure!(conn.send(&request).await == 200, "wake webhook refused");

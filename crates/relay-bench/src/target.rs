@@ -1,5 +1,7 @@
 //! The relay under load: a fresh database (SQLite file or PostgreSQL database), client companies
-//! registered through the relay's own library, and the release `relay` binary as a child process.
+//! registered through the relay's own library, the release `relay` binary as a child process
+//! talking to an in-process offline Stripe, and the Checkout sessions that the load pays,
+//! created through the relay's own API first (it fulfils no session it did not create).
 
 use std::process::Stdio;
 
@@ -84,8 +86,27 @@ pub struct Relay {
     pub base: String,
     pub db: Db,
     pub clients: Vec<(ClientId, String)>,
+    /// The sessions the load pays, in delivery order: (session id, client id).
+    pub sessions: Vec<(String, String)>,
     child: Child,
     fresh: FreshDb,
+}
+
+/// An offline Stripe on a port of its own (it delivers nothing: the load does); its base URL.
+async fn offline_stripe(relay_base: &str) -> anyhow::Result<String> {
+    use stripe_sandbox::{RetryPolicy, Sandbox, SandboxConfig};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let sandbox = Sandbox::new(SandboxConfig {
+        public_base: base.clone(),
+        webhook: None,
+        retry: RetryPolicy::default(),
+        sepa_settle_after: std::time::Duration::from_secs(3600),
+        return_origin: Some(relay_base.to_owned()),
+    });
+    let router = sandbox.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(base)
 }
 
 fn relay_binary() -> anyhow::Result<std::path::PathBuf> {
@@ -118,6 +139,7 @@ impl Relay {
             .local_addr()?
             .port();
         let base = format!("http://127.0.0.1:{port}");
+        let stripe = offline_stripe(&base).await?;
         let log =
             std::fs::File::create(std::env::temp_dir().join(format!("relay-bench-{port}.log")))?;
         let child = Command::new(relay_binary()?)
@@ -125,7 +147,7 @@ impl Relay {
             .env("STRIPE_SECRET_KEY", "sk_test_bench_key")
             .env("STRIPE_PUBLISHABLE_KEY", "pk_test_bench_key")
             .env("STRIPE_WEBHOOK_SECRET", SECRET)
-            .env("STRIPE_API_BASE", "http://127.0.0.1:9")
+            .env("STRIPE_API_BASE", &stripe)
             .env("DATABASE_URL", &url)
             .env("RELAY_ADDR", format!("127.0.0.1:{port}"))
             .env("RELAY_METRICS_ADDR", "127.0.0.1:0")
@@ -135,13 +157,55 @@ impl Relay {
             .kill_on_drop(true)
             .spawn()?;
         crate::peers::wait_healthy(&base).await?;
-        Ok(Self {
+        let mut relay = Self {
             base,
             db,
             clients,
+            sessions: Vec::new(),
             child,
             fresh,
-        })
+        };
+        let payers: Vec<usize> = (0..args.webhooks).map(|i| i % args.clients).collect();
+        relay.sessions = relay.create_sessions(&payers).await?;
+        Ok(relay)
+    }
+
+    /// Creates one one-off Checkout session per entry of `payers` (an index into `clients`)
+    /// through `POST /api/stripe/create-checkout-session`, 32 at a time; (session, client) in
+    /// the order given.
+    pub async fn create_sessions(&self, payers: &[usize]) -> anyhow::Result<Vec<(String, String)>> {
+        let http = reqwest::Client::new();
+        let url = format!("{}/api/stripe/create-checkout-session", self.base);
+        let mut created = Vec::with_capacity(payers.len());
+        for chunk in payers.chunks(32) {
+            let mut set = tokio::task::JoinSet::new();
+            for (at, &payer) in chunk.iter().enumerate() {
+                let (http, url) = (http.clone(), url.clone());
+                let (client, token) = self.clients[payer].clone();
+                set.spawn(async move {
+                    let answer: serde_json::Value = http
+                        .post(url)
+                        .bearer_auth(token)
+                        .header("content-type", "application/json")
+                        .body(r#"{"plan":"mensuel","renewal":"once"}"#)
+                        .send()
+                        .await?
+                        .error_for_status()?
+                        .json()
+                        .await?;
+                    let id = answer["session_id"].as_str().context("no session_id")?;
+                    anyhow::Ok((at, (id.to_owned(), client.to_string())))
+                });
+            }
+            let mut sessions = set
+                .join_all()
+                .await
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()?;
+            sessions.sort_by_key(|(at, _)| *at);
+            created.extend(sessions.into_iter().map(|(_, s)| s));
+        }
+        Ok(created)
     }
 
     pub async fn stop(mut self) {

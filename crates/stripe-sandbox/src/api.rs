@@ -108,10 +108,12 @@ pub(crate) fn authorize(headers: &HeaderMap) -> Result<(), StripeError> {
         ));
     }
     if !(key.starts_with("sk_test_") || key.starts_with("rk_test_")) || key.len() < 12 {
-        let tail = &key[key.len().saturating_sub(4)..];
+        // Characters, not bytes: the header may hold anything.
+        let chars: Vec<char> = key.chars().collect();
+        let head: String = chars.iter().take(8).collect();
+        let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
         return Err(StripeError::auth(format!(
-            "Invalid API Key provided: {}****{tail} (the Stripe sandbox accepts test-mode keys only)",
-            &key[..key.len().min(8)]
+            "Invalid API Key provided: {head}****{tail} (the Stripe sandbox accepts test-mode keys only)"
         )));
     }
     Ok(())

@@ -106,6 +106,17 @@ pub struct BillingDetails {
     pub tax_id: Option<String>,
 }
 
+/// The shape of an `eu_vat` tax ID, as the page checks it: two capital letters, then 8 to 12
+/// letters or digits. Characters are counted, never bytes: a payer may type `€` first.
+pub fn eu_vat_shape(typed: &str) -> bool {
+    let cut = typed.char_indices().nth(2).map_or(typed.len(), |(i, _)| i);
+    let (prefix, rest) = typed.split_at(cut);
+    prefix.len() == 2
+        && prefix.bytes().all(|b| b.is_ascii_uppercase())
+        && (8..=12).contains(&rest.len())
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 fn filled(v: &str) -> Option<String> {
     Some(v.trim().to_owned()).filter(|v| !v.is_empty())
 }
@@ -140,11 +151,7 @@ impl BillingDetails {
             return Err("Pays : indiquez le code à deux lettres (FR pour la France).");
         }
         if let Some(t) = &d.tax_id {
-            let (prefix, rest) = t.split_at(t.len().min(2));
-            let ok = prefix.bytes().all(|b| b.is_ascii_uppercase())
-                && (8..=12).contains(&rest.len())
-                && rest.bytes().all(|b| b.is_ascii_alphanumeric());
-            if !ok {
+            if !eu_vat_shape(t) {
                 return Err(
                     "Numéro de TVA non reconnu : FR suivi de 11 chiffres (ex. FR44732829320).",
                 );

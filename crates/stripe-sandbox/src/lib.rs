@@ -276,6 +276,12 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+/// The last `n` characters of `text` (never a byte cut inside a character).
+pub fn last_chars(text: &str, n: usize) -> String {
+    let skip = text.chars().count().saturating_sub(n);
+    text.chars().skip(skip).collect()
+}
+
 /// Random alphanumeric id body, like Stripe's object ids.
 pub fn random_id(len: usize) -> String {
     rand::thread_rng()

@@ -220,6 +220,16 @@ async fn a_missing_or_non_test_key_is_refused_with_401() {
         .await
         .unwrap();
     assert_eq!(basic.status(), 200, "curl -u sk_test_…: works as on Stripe");
+    // A non-ASCII key (Basic auth is decoded to text) once panicked the key's echo.
+    let odd = w
+        .http
+        .post(format!("{}/v1/checkout/sessions", w.base))
+        .basic_auth("sk_€€€€€€€€€€", Some(""))
+        .body(CREATE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), 401);
     let resp = w
         .http
         .get(format!("{}/v1/checkout/sessions/cs_test_nope", w.base))

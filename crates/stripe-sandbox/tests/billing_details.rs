@@ -63,6 +63,26 @@ async fn a_required_address_is_asked_for_and_lands_in_customer_details_with_the_
         )
         .await;
     assert!(body.contains("Numéro de TVA non reconnu"), "{body}");
+    // A tax ID typed with a non-ASCII character first once panicked the pay handler.
+    for typed in ["€1234567890", "É€", "€"] {
+        let (status, _, body) = w
+            .pay(
+                id,
+                &card_with(&[
+                    ("line1", "3 rue"),
+                    ("postal_code", "69002"),
+                    ("city", "Lyon"),
+                    ("country", "FR"),
+                    ("tax_id", typed),
+                ]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{typed}");
+        assert!(
+            body.contains("Numéro de TVA non reconnu"),
+            "{typed}: {body}"
+        );
+    }
     assert_eq!(
         w.get(&format!("/v1/checkout/sessions/{id}")).await["status"],
         "open"

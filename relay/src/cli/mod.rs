@@ -81,6 +81,10 @@ async fn reconcile(since: &str) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
+    if let Err(e) = settings.check_for_serving() {
+        eprintln!("{e}");
+        return Ok(ExitCode::from(2));
+    }
     let stripe = settings
         .stripe
         .clone()
@@ -198,13 +202,24 @@ async fn export_invoices(
         plans: &plans,
         metrics: &crate::metrics::Metrics::default(),
     };
-    let count =
+    let report =
         crate::factures::export::export(&renderer, year, to, crate::clock::system_now()).await?;
     println!(
-        "{count} facture(s) de {year} écrite(s) dans {} (PDF Factur-X, XML et index factures-{year}.csv).",
+        "{} facture(s) de {year} écrite(s) dans {} (PDF Factur-X, XML et index factures-{year}.csv).",
+        report.written,
         to.display()
     );
-    Ok(ExitCode::SUCCESS)
+    if report.failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (number, reason) in &report.failed {
+        eprintln!("Facture {number} non exportée : {reason}");
+    }
+    eprintln!(
+        "{} facture(s) non exportée(s) : elles figurent dans l'index avec la raison.",
+        report.failed.len()
+    );
+    Ok(ExitCode::from(1))
 }
 
 /// For container health checks: asks the relay listening on `RELAY_ADDR` for `/healthz`.

@@ -35,24 +35,22 @@ pub struct EventRow<'a> {
     pub origin: PaymentOrigin,
 }
 
-const CLAIM_PAID_SQLITE: &str = "INSERT INTO checkout_sessions
-        (session_id, client_id, plan, amount_cents, currency, origin, state, reason, created_at, updated_at)
-    SELECT j.value ->> 'id', j.value ->> 'client', j.value ->> 'plan', j.value ->> 'amount',
-        j.value ->> 'currency', j.value ->> 'origin', 'fulfilled', NULL, $1, $1
-    FROM json_each($2) AS j WHERE true
-    ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
-        updated_at = excluded.updated_at
-    WHERE checkout_sessions.state IN ('open', 'pending')
-    RETURNING session_id";
-const CLAIM_PAID_POSTGRES: &str = "INSERT INTO checkout_sessions
-        (session_id, client_id, plan, amount_cents, currency, origin, state, reason, created_at, updated_at)
-    SELECT j.id, j.client, j.plan, j.amount, j.currency, j.origin, 'fulfilled', NULL, $1, $1
-    FROM json_to_recordset($2::json)
-        AS j(id text, client text, plan text, amount bigint, currency text, origin text)
-    ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
-        updated_at = excluded.updated_at
-    WHERE checkout_sessions.state IN ('open', 'pending')
-    RETURNING session_id";
+// Only a session the relay stored when it created it, for the company and plan stored then:
+// an unknown one, or one whose metadata disagrees, is left alone (the caller rejects it).
+const CLAIM_PAID_SQLITE: &str = "UPDATE checkout_sessions SET state = 'fulfilled', reason = NULL,
+        updated_at = $1
+    FROM json_each($2) AS j
+    WHERE checkout_sessions.session_id = j.value ->> 'id'
+        AND checkout_sessions.client_id = j.value ->> 'client'
+        AND checkout_sessions.plan = j.value ->> 'plan'
+        AND checkout_sessions.state IN ('open', 'pending')
+    RETURNING checkout_sessions.session_id";
+const CLAIM_PAID_POSTGRES: &str = "UPDATE checkout_sessions AS s SET state = 'fulfilled',
+        reason = NULL, updated_at = $1
+    FROM json_to_recordset($2::json) AS j(id text, client text, plan text)
+    WHERE s.session_id = j.id AND s.client_id = j.client AND s.plan = j.plan
+        AND s.state IN ('open', 'pending')
+    RETURNING s.session_id";
 
 /// Journals a batch of events in one statement; returns the ids that were new. An id already
 /// stored (or twice in the batch) is a duplicate delivery, whose effect was a no-op: every
@@ -93,10 +91,11 @@ pub async fn insert_events(
 }
 
 /// Claims many paid sessions for fulfilment in one statement (ids must be distinct); returns the
-/// ids this call moved to `fulfilled` (unknown ones count as `open`, as in [`super::payments::claim`]).
+/// ids this call moved to `fulfilled`: sessions this relay created, for the same company and
+/// plan, still `open` or `pending`.
 pub async fn claim_for_fulfilment(
     conn: &mut AnyConnection,
-    sessions: &[(&SessionFacts, PaymentOrigin)],
+    sessions: &[&SessionFacts],
     now: i64,
 ) -> Result<HashSet<String>, sqlx::Error> {
     if sessions.is_empty() {
@@ -107,19 +106,13 @@ pub async fn claim_for_fulfilment(
         id: &'a str,
         client: &'a str,
         plan: &'a str,
-        amount: Option<i64>,
-        currency: Option<&'a str>,
-        origin: &'a str,
     }
     let rows: Vec<Row> = sessions
         .iter()
-        .map(|(f, origin)| Row {
+        .map(|f| Row {
             id: f.id.as_str(),
             client: f.client_id.as_deref().unwrap_or(""),
             plan: f.plan.as_deref().unwrap_or(""),
-            amount: f.amount_total,
-            currency: f.currency.as_deref(),
-            origin: origin.as_str(),
         })
         .collect();
     let sql = match Backend::of(conn) {

@@ -9,42 +9,31 @@ use sqlx::{AnyConnection, Row};
 use super::Db;
 use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionId, SessionState};
 
-/// Moves the session to `to` if it is unknown (taken as `open`) or in one of `from` (one or two
-/// states); true when this call made the move. This is the at-most-once claim.
+/// Moves the session to `to` if the relay stored it for the same company and plan and it is in
+/// one of `from` (one or two states); true when this call made the move. This is the at-most-once
+/// claim.
 pub async fn claim(
     conn: &mut AnyConnection,
     facts: &SessionFacts,
     from: &[SessionState],
     to: SessionState,
     reason: Option<&str>,
-    origin: PaymentOrigin,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    debug_assert!(
-        from.contains(&SessionState::Open),
-        "an unknown session counts as open"
-    );
     let (first, second) = (from[0], *from.get(1).unwrap_or(&from[0]));
     let row = sqlx::query(
-        "INSERT INTO checkout_sessions
-             (session_id, client_id, plan, amount_cents, currency, state, reason, created_at, updated_at, origin)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $11)
-         ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
-             updated_at = excluded.updated_at
-         WHERE checkout_sessions.state IN ($9, $10)
+        "UPDATE checkout_sessions SET state = $4, reason = $5, updated_at = $6
+         WHERE session_id = $1 AND client_id = $2 AND plan = $3 AND state IN ($7, $8)
          RETURNING session_id",
     )
     .bind(facts.id.as_str())
     .bind(facts.client_id.as_deref().unwrap_or(""))
     .bind(facts.plan.as_deref().unwrap_or(""))
-    .bind(facts.amount_total)
-    .bind(facts.currency.as_deref())
     .bind(to.as_str())
     .bind(reason)
     .bind(now)
     .bind(first.as_str())
     .bind(second.as_str())
-    .bind(origin.as_str())
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.is_some())
@@ -72,11 +61,31 @@ pub async fn session_state(
     conn: &mut AnyConnection,
     session: &SessionId,
 ) -> Result<Option<SessionState>, sqlx::Error> {
-    let row = sqlx::query("SELECT state FROM checkout_sessions WHERE session_id = $1")
+    Ok(stored(conn, session).await?.map(|s| s.state))
+}
+
+/// The relay's record of a session, read inside the caller's transaction.
+pub async fn stored(
+    conn: &mut AnyConnection,
+    session: &SessionId,
+) -> Result<Option<StoredSession>, sqlx::Error> {
+    let row = sqlx::query(STORED_SESSION)
         .bind(session.as_str())
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|r| stored_state(r.get(0))).transpose()
+    row.map(stored_session).transpose()
+}
+
+const STORED_SESSION: &str =
+    "SELECT client_id, plan, state, recurring FROM checkout_sessions WHERE session_id = $1";
+
+fn stored_session(r: sqlx::any::AnyRow) -> Result<StoredSession, sqlx::Error> {
+    Ok(StoredSession {
+        client_id: r.get(0),
+        plan: r.get(1),
+        state: stored_state(r.get(2))?,
+        recurring: r.get::<i64, _>(3) != 0,
+    })
 }
 
 /// A state read back from the database; only the relay writes it, so anything else is corruption.
@@ -155,20 +164,10 @@ impl Db {
         &self,
         session: &SessionId,
     ) -> Result<Option<StoredSession>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT client_id, plan, state, recurring FROM checkout_sessions WHERE session_id = $1",
-        )
-        .bind(session.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(StoredSession {
-                client_id: r.get(0),
-                plan: r.get(1),
-                state: stored_state(r.get(2))?,
-                recurring: r.get::<i64, _>(3) != 0,
-            })
-        })
-        .transpose()
+        let row = sqlx::query(STORED_SESSION)
+            .bind(session.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(stored_session).transpose()
     }
 }

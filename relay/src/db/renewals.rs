@@ -10,24 +10,19 @@ use crate::domain::{ClientId, PaymentOrigin, SessionId};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 use crate::renewal::{state_of, state_word};
 
-/// The company an invoice or subscription belongs to: the client named in the subscription's
-/// metadata when it exists, else whoever holds this subscription or customer.
-pub async fn client_for(
+/// The company holding this Stripe customer, which the relay created for it: who an invoice or
+/// subscription belongs to, whatever its metadata says (see [`crate::renewal::owner`]).
+pub async fn holder(
     conn: &mut AnyConnection,
-    named: Option<&str>,
-    subscription: Option<&str>,
     customer: Option<&str>,
 ) -> Result<Option<ClientId>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT client_id FROM subscriptions
-         WHERE client_id = $1 OR subscription_id = $2 OR customer_id = $3
-         ORDER BY CASE WHEN client_id = $1 THEN 0 ELSE 1 END LIMIT 1",
-    )
-    .bind(named.unwrap_or(""))
-    .bind(subscription.unwrap_or(""))
-    .bind(customer.unwrap_or(""))
-    .fetch_optional(&mut *conn)
-    .await?;
+    let Some(customer) = customer else {
+        return Ok(None);
+    };
+    let row = sqlx::query("SELECT client_id FROM subscriptions WHERE customer_id = $1")
+        .bind(customer)
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(row.and_then(|r| ClientId::parse(r.get(0))))
 }
 
@@ -129,7 +124,8 @@ pub async fn mark_failed(
 }
 
 /// The subscription as just read from Stripe becomes the company's renewal state, unless the
-/// company has moved on to another live subscription; a cancelled one never comes back.
+/// company has moved on to another live subscription or a later read was applied already; a
+/// cancelled one never comes back.
 pub async fn sync_subscription(
     conn: &mut AnyConnection,
     client: &ClientId,
@@ -142,8 +138,9 @@ pub async fn sync_subscription(
              renewal_state = CASE WHEN renewal_state = 'canceled' AND subscription_id = $2 THEN 'canceled' ELSE $4 END,
              payment_failed = CASE WHEN $4 = 'past_due' THEN 1 WHEN $4 = 'active' THEN 0 ELSE payment_failed END,
              cancel_at_period_end = $5, current_period_end = $6, card_last4 = COALESCE($7, card_last4),
-             version = version + 1, updated_at = $8
+             subscription_read_at = $9, version = version + 1, updated_at = $8
          WHERE client_id = $1 AND (subscription_id IS NULL OR subscription_id = $2 OR renewal_state = 'canceled')
+           AND (subscription_read_at IS NULL OR subscription_read_at < $9)
          RETURNING version",
     )
     .bind(client.as_str())
@@ -154,9 +151,22 @@ pub async fn sync_subscription(
     .bind(sub.current_period_end)
     .bind(sub.card_last4.as_deref())
     .bind(now)
+    .bind(sub.read_at)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|r| r.get(0)))
+}
+
+/// When the subscription last applied to the company was read from Stripe.
+pub async fn subscription_read_at(
+    conn: &mut AnyConnection,
+    client: &ClientId,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("SELECT subscription_read_at FROM subscriptions WHERE client_id = $1")
+        .bind(client.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.and_then(|r| r.get(0)))
 }
 
 impl Db {

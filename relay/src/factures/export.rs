@@ -1,40 +1,82 @@
 //! `relay invoices export --year 2026 --to DIR`: every facture of a year for the accountant, as
 //! the files the companies downloaded (rendered and kept first if never downloaded) and an index
 //! `factures-2026.csv` as a French spreadsheet opens it (UTF-8 with BOM, `;`, decimal comma).
+//! It never stops midway: a facture that cannot be written is listed with the reason (in the
+//! index's last column too) and the others are written all the same. Every file is created
+//! readable by its owner only (`0600`): factures name companies and amounts.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use super::render::{Renderer, document};
 use super::{Facture, short_date};
 
-/// Writes the year's factures and their index into `dir`; returns how many.
-pub async fn export(r: &Renderer<'_>, year: i64, dir: &Path, now: i64) -> anyhow::Result<usize> {
+/// What an export wrote, and what it could not (facture number, reason).
+#[derive(Debug, Default)]
+pub struct Exported {
+    pub written: usize,
+    pub failed: Vec<(String, String)>,
+}
+
+/// Writes the year's factures and their index into `dir`. Errors only when nothing can be
+/// written at all (the database, the folder, the index itself).
+pub async fn export(r: &Renderer<'_>, year: i64, dir: &Path, now: i64) -> anyhow::Result<Exported> {
     let factures = r.db.factures_of_year(year).await?;
     std::fs::create_dir_all(dir)?;
     let mut csv = String::from(
-        "\u{feff}numéro;date d'émission;entreprise;raison sociale;SIREN;début de période;fin de période;HT;TVA;TTC;devise;acquittée le;paiement Stripe;SHA-256 du PDF\r\n",
+        "\u{feff}numéro;date d'émission;entreprise;raison sociale;SIREN;début de période;fin de période;HT;TVA;TTC;devise;acquittée le;paiement Stripe;SHA-256 du PDF;problème\r\n",
     );
+    let mut report = Exported::default();
     for f in &factures {
-        let doc = document(r, f, now)
-            .await
-            .map_err(|e| anyhow::anyhow!("{}: {e}", f.number()))?;
-        std::fs::write(dir.join(format!("{}.pdf", f.number())), &doc.pdf)?;
-        std::fs::write(dir.join(format!("{}.xml", f.number())), &doc.xml)?;
-        row(&mut csv, f, &doc.sha256);
+        let written = match document(r, f, now).await {
+            Ok(doc) => write_private(&dir.join(format!("{}.pdf", f.number())), &doc.pdf)
+                .and_then(|()| {
+                    write_private(&dir.join(format!("{}.xml", f.number())), doc.xml.as_bytes())
+                })
+                .map(|()| doc.sha256)
+                .map_err(|e| format!("écriture impossible : {e}")),
+            Err(e) => Err(format!("document impossible à produire : {e}")),
+        };
+        match written {
+            Ok(sha256) => {
+                report.written += 1;
+                row(&mut csv, f, &sha256, "");
+            }
+            Err(reason) => {
+                row(&mut csv, f, "", &reason);
+                report.failed.push((f.number(), reason));
+            }
+        }
     }
-    std::fs::write(dir.join(format!("factures-{year}.csv")), csv)?;
-    Ok(factures.len())
+    write_private(&dir.join(format!("factures-{year}.csv")), csv.as_bytes())?;
+    Ok(report)
 }
 
-fn row(csv: &mut String, f: &Facture, sha256: &str) {
+/// Creates (or replaces) `path` with mode `0600`, whatever the umask.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    // A file that existed keeps its mode through `open`: narrow it too.
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(bytes)
+}
+
+fn row(csv: &mut String, f: &Facture, sha256: &str, problem: &str) {
     let (net, tax) = f.split();
+    // Text that a payer or an operator typed is neutralised; the relay's own cells are not.
     let cells = [
         f.number(),
         short_date(f.issued_at),
-        f.client.to_string(),
-        f.buyer_name.clone(),
-        f.buyer_siren.clone().unwrap_or_default(),
+        neutral(f.client.as_str()),
+        neutral(&f.buyer_name),
+        neutral(f.buyer_siren.as_deref().unwrap_or_default()),
         short_date(f.period.0),
         short_date(f.period.1),
         decimal(net),
@@ -44,6 +86,7 @@ fn row(csv: &mut String, f: &Facture, sha256: &str) {
         short_date(f.paid_at),
         f.source.clone(),
         sha256.to_owned(),
+        problem.to_owned(),
     ];
     let quoted: Vec<String> = cells.iter().map(|c| cell(c)).collect();
     let _ = write!(csv, "{}\r\n", quoted.join(";"));
@@ -52,6 +95,15 @@ fn row(csv: &mut String, f: &Facture, sha256: &str) {
 /// « 40,83 ».
 fn decimal(cents: i64) -> String {
     format!("{},{:02}", cents / 100, cents % 100)
+}
+
+/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, TAB, CR first) is shown
+/// as text: OWASP's « CSV injection » advice, a leading apostrophe.
+fn neutral(text: &str) -> String {
+    match text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        true => format!("'{text}"),
+        false => text.to_owned(),
+    }
 }
 
 /// A cell quoted when it holds the separator, a quote or a line break.
@@ -76,5 +128,18 @@ mod tests {
             "\"« Le \"\"Bon\"\" Bâtisseur »\""
         );
         assert_eq!(decimal(41583), "415,83");
+    }
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_neutralised() {
+        for formula in ["=1+1", "+33 6", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutral(formula), format!("'{formula}"));
+        }
+        assert_eq!(neutral("Dupont = BTP"), "Dupont = BTP");
+        assert_eq!(neutral(""), "");
+        assert_eq!(
+            cell(&neutral("=HYPERLINK(\"x\";\"y\")")),
+            "\"'=HYPERLINK(\"\"x\"\";\"\"y\"\")\""
+        );
     }
 }

@@ -152,6 +152,11 @@ pub fn short_date(ts: i64) -> String {
     paris_date(ts).format("%d/%m/%Y").to_string()
 }
 
+/// `text` cut after its first `n` characters (not bytes: a payer may type `€` first).
+pub fn split_chars(text: &str, n: usize) -> (&str, &str) {
+    text.split_at(text.char_indices().nth(n).map_or(text.len(), |(i, _)| i))
+}
+
 /// Whether a buyer VAT number collected by Stripe may go on the facture: a French one must be
 /// `FR`, the key of its SIREN, then that SIREN (the company's own, when the relay knows it);
 /// another country's must at least look like a VAT number.
@@ -162,14 +167,15 @@ pub fn acceptable_vat(vat: &str, buyer_siren: Option<&str>) -> bool {
         .collect::<String>()
         .to_uppercase();
     match vat.strip_prefix("FR") {
-        Some(rest) if rest.len() == 11 => {
+        // Byte positions are only taken in ASCII text: a payer may type anything.
+        Some(rest) if rest.len() == 11 && rest.is_ascii() => {
             let embedded = &rest[2..];
             crate::siren::Siren::parse(embedded).is_ok_and(|s| s.owns_vat(&vat))
                 && buyer_siren.is_none_or(|known| known == embedded)
         }
         Some(_) => false,
         None => {
-            let (country, rest) = vat.split_at(vat.len().min(2));
+            let (country, rest) = split_chars(&vat, 2);
             country.bytes().all(|b| b.is_ascii_uppercase())
                 && (8..=12).contains(&rest.len())
                 && rest.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -225,6 +231,23 @@ mod tests {
         ] {
             assert_eq!(parse_number(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_vat_number_typed_with_non_ascii_characters_is_refused_without_a_panic() {
+        for typed in [
+            "€1234567890",
+            "FR€12345678",
+            "FRé234567890",
+            "éé",
+            "€",
+            "",
+            "F€",
+        ] {
+            assert!(!acceptable_vat(typed, None), "{typed}");
+        }
+        assert_eq!(split_chars("€1234", 2), ("€1", "234"));
+        assert_eq!(split_chars("F", 2), ("F", ""));
     }
 
     #[test]

@@ -33,10 +33,18 @@ pub async fn apply_batch(
     origin: PaymentOrigin,
     now: i64,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
-    let decisions: Vec<Result<Step, Outcome>> =
-        works.iter().map(|w| decide_work(w, plans)).collect();
+    let decisions: Vec<Result<Step, Outcome>> = works
+        .iter()
+        .map(|w| match w.mode_mismatch(origin) {
+            Some(mismatch) => Err(Outcome::WrongMode {
+                mismatch,
+                object: w.object_id().to_owned(),
+            }),
+            None => decide_work(w, plans),
+        })
+        .collect();
     let mut seen = HashSet::new();
-    let paid: Vec<(&SessionFacts, PaymentOrigin)> = decisions
+    let paid: Vec<&SessionFacts> = decisions
         .iter()
         .filter_map(|d| match d {
             Ok(Step::Session(facts, Decision::Fulfil { .. } | Decision::Link { .. })) => {
@@ -45,7 +53,6 @@ pub async fn apply_batch(
             _ => None,
         })
         .filter(|facts| seen.insert(facts.id.as_str()))
-        .map(|facts| (facts, PaymentOrigin::of(facts.livemode, origin)))
         .collect();
     let mut claimed = batch::claim_for_fulfilment(conn, &paid, now).await?;
     let mut factures = Vec::new();
@@ -77,7 +84,6 @@ pub async fn apply_batch(
                 renew(conn, news, work, plans, (origin, now), &mut factures).await?
             }
             Step::Session(facts, decision) => {
-                let origin = PaymentOrigin::of(facts.livemode, origin);
                 let subscription = work.subscription();
                 let claim = Claim {
                     claimed: &mut claimed,
@@ -306,7 +312,7 @@ async fn apply(
         // Claimed payments are extended by the batch (see [`extend`]); this one was not claimed.
         Decision::Fulfil { .. } => already(conn, facts).await,
         Decision::Move(t) => {
-            if !q::claim(conn, facts, t.from, t.to, t.reason.as_deref(), origin, now).await? {
+            if !q::claim(conn, facts, t.from, t.to, t.reason.as_deref(), now).await? {
                 return already(conn, facts).await;
             }
             if t.to == SessionState::Rejected {
@@ -324,9 +330,16 @@ async fn apply(
     }
 }
 
+/// A session this batch did not move: already handled, or not the relay's to handle (unknown,
+/// or its metadata disagrees with what the relay stored when it created it).
 async fn already(conn: &mut AnyConnection, facts: &SessionFacts) -> Result<Outcome, sqlx::Error> {
-    let state = q::session_state(conn, &facts.id).await?;
-    Ok(Outcome::AlreadyHandled(state.unwrap_or(SessionState::Open)))
+    let stored = q::stored(conn, &facts.id).await?;
+    Ok(
+        match crate::rules::agrees_with_stored(stored.as_ref(), facts) {
+            Ok(state) => Outcome::AlreadyHandled(state),
+            Err(reason) => Outcome::Rejected(reason),
+        },
+    )
 }
 
 /// Journals the batch's events in one statement with what they did; an event id already
@@ -349,7 +362,7 @@ async fn journal(
                 session: event.session.as_ref().map(|s| &s.id),
                 payload,
                 outcome: outcome.label(),
-                origin: PaymentOrigin::of(event.livemode, origin),
+                origin,
             }),
             Work::Lookup { .. } => None,
         })

@@ -2,7 +2,7 @@
 //! session the success page looked up, and what applying it did.
 
 use crate::billing::BillingApi;
-use crate::domain::{ClientId, SessionFacts, SessionState};
+use crate::domain::{ClientId, ModeMismatch, PaymentOrigin, SessionFacts, SessionState};
 use crate::renewal::apply::Effect;
 use crate::renewal::facts::SubscriptionFacts;
 use crate::rules::News;
@@ -81,6 +81,27 @@ impl Work {
         }
     }
 
+    /// Every `livemode` the work carries (the event's, its object's, and what was read back
+    /// from Stripe for it) checked against the relay's keys.
+    pub(super) fn mode_mismatch(&self, origin: PaymentOrigin) -> Option<ModeMismatch> {
+        let mut modes = Vec::with_capacity(4);
+        if let Work::Event { event, .. } = self {
+            modes.push(event.livemode);
+            modes.extend(event.invoice.as_ref().map(|i| i.livemode));
+        }
+        modes.extend(self.facts().map(|f| f.livemode));
+        modes.extend(self.subscription().map(|s| s.livemode));
+        ModeMismatch::check(origin, &modes)
+    }
+
+    /// The event's id, or the looked-up session's.
+    pub(super) fn object_id(&self) -> &str {
+        match self {
+            Work::Event { event, .. } => &event.id,
+            Work::Lookup { session, .. } => session.id.as_str(),
+        }
+    }
+
     pub(super) fn is_session_event(&self) -> bool {
         matches!(self, Work::Event { event, .. } if event.event_type.starts_with("checkout.session."))
     }
@@ -116,6 +137,12 @@ pub enum Outcome {
         change: Option<(String, i64)>,
     },
     Rejected(String),
+    /// The work's `livemode` differs from the relay's keys: nothing applied. `object` is the
+    /// event's id, or the session's for a look-up.
+    WrongMode {
+        mismatch: ModeMismatch,
+        object: String,
+    },
     /// A renewal event changed the company's renewal.
     Renewal {
         client: ClientId,
@@ -136,6 +163,7 @@ impl Outcome {
             Outcome::Moved { to, .. } if *to == SessionState::Failed => "payment failed".into(),
             Outcome::Moved { to, .. } => to.to_string(),
             Outcome::Rejected(reason) => format!("rejected: {reason}"),
+            Outcome::WrongMode { mismatch, .. } => format!("rejected: {}", mismatch.reason()),
             Outcome::Renewal { effect, .. } => effect.label(),
             Outcome::AlreadyHandled(state) => format!("already {state}"),
             Outcome::Ignored(reason) => format!("ignored: {reason}"),
@@ -153,7 +181,10 @@ impl Outcome {
                 effect: Effect::Linked,
                 ..
             } => Some(SessionState::Fulfilled),
-            Outcome::Renewal { .. } | Outcome::Ignored(_) | Outcome::Duplicate => None,
+            Outcome::Renewal { .. }
+            | Outcome::WrongMode { .. }
+            | Outcome::Ignored(_)
+            | Outcome::Duplicate => None,
         }
     }
 

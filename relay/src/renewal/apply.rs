@@ -62,11 +62,11 @@ pub async fn invoice_paid(
         Ok(checked) => checked,
         Err(reason) => return Ok(Err(format!("rejected: {reason}"))),
     };
-    let Some(client) = invoice_owner(conn, inv).await? else {
-        return Ok(Err("rejected: no client for this invoice".into()));
+    let client = match invoice_owner(conn, inv).await? {
+        Ok(client) => client,
+        Err(reason) => return Ok(Err(format!("rejected: {reason}"))),
     };
     let period = inv.line_period.expect("checked");
-    let origin = PaymentOrigin::of(inv.livemode, origin);
     if !q::record_invoice(conn, &client, inv, &plan.id, period, origin, now).await? {
         return Ok(Err("invoice already applied".into()));
     }
@@ -109,8 +109,9 @@ pub async fn payment_failed(
     inv: &InvoiceFacts,
     now: i64,
 ) -> Result<Applied, sqlx::Error> {
-    let Some(client) = invoice_owner(conn, inv).await? else {
-        return Ok(Err("rejected: no client for this invoice".into()));
+    let client = match invoice_owner(conn, inv).await? {
+        Ok(client) => client,
+        Err(reason) => return Ok(Err(format!("rejected: {reason}"))),
     };
     let Some((_, end)) = inv.line_period else {
         return Ok(Err("invoice line has no period".into()));
@@ -133,9 +134,10 @@ pub async fn subscription(
     factures: &mut Vec<FactureDraft>,
 ) -> Result<Applied, sqlx::Error> {
     let named = client.map(ClientId::as_str).or(sub.client_id.as_deref());
-    let Some(client) = q::client_for(conn, named, Some(&sub.id), sub.customer.as_deref()).await?
-    else {
-        return Ok(Err("rejected: no client for this subscription".into()));
+    let holder = q::holder(conn, sub.customer.as_deref()).await?;
+    let client = match super::owner(holder, named) {
+        Ok(client) => client,
+        Err(reason) => return Ok(Err(format!("rejected: {reason}"))),
     };
     if let Some(inv) = sub
         .latest_invoice
@@ -146,18 +148,22 @@ pub async fn subscription(
             .await?
             .ok();
     }
+    if !super::read_is_newer(q::subscription_read_at(conn, &client).await?, sub.read_at) {
+        return Ok(Err(
+            "older read of the subscription than the one applied".into()
+        ));
+    }
     Ok(match q::sync_subscription(conn, &client, sub, now).await? {
         Some(version) => Ok((client, Effect::Synced(state_of(&sub.status)), version)),
         None => Err("the company has another live subscription".into()),
     })
 }
 
-/// The company an invoice is for: named in its subscription's metadata, else the holder of its
-/// subscription or customer.
+/// The company an invoice is for: the holder of its customer (see [`super::owner`]).
 async fn invoice_owner(
     conn: &mut AnyConnection,
     inv: &InvoiceFacts,
-) -> Result<Option<ClientId>, sqlx::Error> {
-    let (named, sub, customer) = (&inv.client_id, &inv.subscription, &inv.customer);
-    q::client_for(conn, named.as_deref(), sub.as_deref(), customer.as_deref()).await
+) -> Result<Result<ClientId, String>, sqlx::Error> {
+    let holder = q::holder(conn, inv.customer.as_deref()).await?;
+    Ok(super::owner(holder, inv.client_id.as_deref()))
 }

@@ -42,6 +42,10 @@ pub struct SubscriptionFacts {
     pub card_last4: Option<String>,
     /// `latest_invoice`, when it was expanded.
     pub latest_invoice: Option<InvoiceFacts>,
+    pub livemode: bool,
+    /// When the relay had Stripe's answer (Unix microseconds, system clock), 0 when read from an
+    /// event: a read older than the one stored is never applied over it.
+    pub read_at: i64,
 }
 
 fn text(v: &Value, path: &[&str]) -> Option<String> {
@@ -163,6 +167,11 @@ impl SubscriptionFacts {
                 .get("latest_invoice")
                 .filter(|v| v.is_object())
                 .and_then(InvoiceFacts::read),
+            livemode: object
+                .get("livemode")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            read_at: 0,
         })
     }
 }

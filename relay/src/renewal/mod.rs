@@ -9,10 +9,32 @@ pub mod facts;
 use erp_btp_protocol::{Plan, RenewalState};
 
 use crate::config::{ConfigError, err};
+use crate::domain::ClientId;
 use crate::plans::Catalogue;
 use facts::InvoiceFacts;
 
 const DAY: i64 = 86_400;
+
+/// Whether a subscription read at `read_at` may be applied over the one read at `stored`: each
+/// `customer.subscription.*` notification reads the subscription before the writer applies it,
+/// so reads can reach the writer in any order, and only a later one may win (the event's own
+/// `created` cannot order them: the state comes from the read). Pure.
+pub fn read_is_newer(stored: Option<i64>, read_at: i64) -> bool {
+    stored.is_none_or(|stored| read_at > stored)
+}
+
+/// The company an invoice or subscription is for: the holder of its Stripe customer, which the
+/// relay created for that company. Metadata may name it too (a subscription's is set at
+/// checkout), but never decides: a payer can write metadata, not the relay's customers. Pure.
+pub fn owner(holder: Option<ClientId>, named: Option<&str>) -> Result<ClientId, String> {
+    let holder = holder.ok_or("customer not created by this relay")?;
+    match named {
+        Some(named) if named != holder.as_str() => Err(format!(
+            "metadata names client {named} but the customer is client {holder}'s"
+        )),
+        _ => Ok(holder),
+    }
+}
 
 /// `RELAY_RENEWAL_MARGIN` and `RELAY_GRACE_DAYS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +214,35 @@ mod tests {
     use super::*;
 
     const P: i64 = 1_790_000_000;
+
+    #[test]
+    fn only_a_later_read_of_the_subscription_is_applied() {
+        assert!(read_is_newer(None, 5));
+        assert!(read_is_newer(Some(4), 5));
+        assert!(
+            !read_is_newer(Some(5), 5),
+            "two reads in one microsecond: the first stays"
+        );
+        assert!(!read_is_newer(Some(6), 5), "an older read landing last");
+    }
+
+    #[test]
+    fn the_customer_decides_the_company_and_metadata_may_only_agree() {
+        let c39 = ClientId::parse("39");
+        assert_eq!(owner(c39.clone(), None), Ok(c39.clone().unwrap()));
+        assert_eq!(owner(c39.clone(), Some("39")), Ok(c39.clone().unwrap()));
+        assert!(
+            owner(c39, Some("40"))
+                .unwrap_err()
+                .contains("metadata names client 40")
+        );
+        assert!(
+            owner(None, Some("39"))
+                .unwrap_err()
+                .contains("not created by this relay"),
+            "metadata alone names nobody"
+        );
+    }
 
     fn row(state: RenewalState, cancel: bool) -> RenewalRow {
         RenewalRow {

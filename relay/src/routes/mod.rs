@@ -89,8 +89,37 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span `tower_http=debug` logs each request in: its method and its URI with the value of
+/// every `link` parameter hidden (facture and renewal links are 15-minute bearer credentials),
+/// never its headers.
+fn request_span(request: &Request) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        uri = %redacted(request.uri()),
+        version = ?request.version(),
+    )
+}
+
+/// `uri` with the value of each `link` query parameter replaced by `[masqué]`. Pure.
+pub fn redacted(uri: &axum::http::Uri) -> String {
+    let Some(query) = uri.query() else {
+        return uri.to_string();
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("link") => {
+                format!("{key}=[masqué]")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{}?{}", uri.path(), pairs.join("&"))
 }
 
 /// `/metrics` alone, for the operator's own address (`RELAY_METRICS_ADDR`): what it tells
@@ -99,6 +128,26 @@ pub fn metrics_app(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(ops::metrics))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_link_in_the_query_never_reaches_a_log() {
+        let uri = "/api/invoices/F-2026-000001/pdf?link=eyJ0.secret&x=1"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            redacted(&uri),
+            "/api/invoices/F-2026-000001/pdf?link=[masqué]&x=1"
+        );
+        let renew = "/renew-subscription?LINK=abc".parse().unwrap();
+        assert_eq!(redacted(&renew), "/renew-subscription?LINK=[masqué]");
+        let plain = "/payment-success?session_id=cs_test_1".parse().unwrap();
+        assert_eq!(redacted(&plain), "/payment-success?session_id=cs_test_1");
+    }
 }
 
 /// Answers 408 (in the contract's error shape) to a request not served within `limit`.

@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::domain::{SessionId, SessionState};
 use crate::error::AppError;
 use crate::fulfil::Work;
+use crate::limits::Recent;
 use crate::routes::pages::page;
 use crate::stripe::StripeFailure;
 
@@ -110,6 +111,13 @@ async fn payment_result(
     if stored.state == SessionState::Fulfilled {
         return Ok((PaymentResult::Applied, stored.plan, stored.recurring));
     }
+    // Each session has its own budget first, so that one page polled in a loop (or by a
+    // script) cannot spend the shared one that every payer's page draws on.
+    match state.session_lookups.check(id.as_str()) {
+        Recent::Ask => {}
+        Recent::Answered(result) => return Ok((result, stored.plan, stored.recurring)),
+        Recent::Spent => return Ok((PaymentResult::Busy, stored.plan, stored.recurring)),
+    }
     if !state.success_lookups.take() {
         return Ok((PaymentResult::Busy, stored.plan, stored.recurring));
     }
@@ -135,5 +143,6 @@ async fn payment_result(
         Some(SessionState::Rejected) => PaymentResult::Rejected,
         _ => PaymentResult::Unfinished,
     };
+    state.session_lookups.answered(id.as_str(), result);
     Ok((result, stored.plan, stored.recurring))
 }

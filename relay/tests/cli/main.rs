@@ -253,7 +253,7 @@ async fn migrate_and_doctor_report_on_the_database(backend: Backend) {
     let text = String::from_utf8_lossy(&before.stdout).to_string();
     assert_eq!(before.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("✘ 11 migration(s) en attente") && text.contains("relay migrate"),
+        text.contains("✘ 12 migration(s) en attente") && text.contains("relay migrate"),
         "{text}"
     );
     assert!(

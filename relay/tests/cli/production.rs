@@ -121,3 +121,48 @@ async fn a_new_sqlite_database_is_readable_by_its_owner_only() {
     let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{mode:o}");
 }
+
+/// `relay reconcile` used to skip the production checks: without `ENTITLEMENT_SIGNING_KEY` it
+/// wrote a signing seed in clear into the database. Now it refuses, as `serve` does, and any
+/// command refuses a production SQLite file that others may read.
+#[tokio::test]
+async fn reconcile_in_production_without_the_signing_key_refuses_and_writes_no_seed() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let out = relay(&["migrate"], &[("DATABASE_URL", db.url.as_str())]);
+    assert!(out.status.success());
+    let live = format!("{}{}", "sk_live_", stripe_sandbox::random_id(24));
+    let publishable = format!("{}{}", "pk_live_", stripe_sandbox::random_id(24));
+    let vars = [
+        ("APP_ENV", "production"),
+        ("STRIPE_SECRET_KEY", live.as_str()),
+        ("STRIPE_PUBLISHABLE_KEY", publishable.as_str()),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_cli_secret_value"),
+        ("STRIPE_API_BASE", "http://127.0.0.1:9"),
+        ("DATABASE_URL", db.url.as_str()),
+    ];
+    let out = relay(&["reconcile", "--since", "1h"], &vars);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ENTITLEMENT_SIGNING_KEY") && stderr.trim().lines().count() == 1,
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&live));
+    let check = relay::db::Db::connect(&db.url).await.unwrap();
+    let seeds: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys")
+        .fetch_one(&check.pool)
+        .await
+        .unwrap();
+    assert_eq!(seeds, 0, "no seed written in clear");
+    check.pool.close().await;
+    let path = db.url.trim_start_matches("sqlite://");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = relay(
+        &["migrate"],
+        &[("APP_ENV", "production"), ("DATABASE_URL", &db.url)],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+}

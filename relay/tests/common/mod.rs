@@ -52,6 +52,28 @@ pub fn env(db_url: &str, app_url: &str, stripe_base: &str) -> HashMap<String, St
     ])
 }
 
+/// What makes a relay live: live keys in production, with its signing key and its seller (the
+/// rest of [`env`] unchanged), to start one beside a test world on the same database.
+pub const LIVE_ENV: [(&str, &str); 14] = [
+    ("APP_ENV", "production"),
+    ("STRIPE_SECRET_KEY", "sk_live_relay_tests_key"),
+    ("STRIPE_PUBLISHABLE_KEY", "pk_live_relay_tests_key"),
+    (
+        "ENTITLEMENT_SIGNING_KEY",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ),
+    ("SELLER_NAME", "ERP BTP SAS"),
+    ("SELLER_LEGAL_FORM", "SAS"),
+    ("SELLER_CAPITAL", "10 000 €"),
+    ("SELLER_ADDRESS", "1 rue des Tests"),
+    ("SELLER_POSTAL_CODE", "69001"),
+    ("SELLER_CITY", "Lyon"),
+    ("SELLER_SIREN", "732829320"),
+    ("SELLER_RCS", "RCS Lyon"),
+    ("SELLER_VAT", "FR44732829320"),
+    ("SELLER_PENALTY_RATE", "trois fois le taux d'intérêt légal"),
+];
+
 pub struct World {
     pub base: String,
     pub sandbox: Sandbox,
@@ -305,6 +327,16 @@ impl World {
         self.relay.stop();
     }
 
+    /// Records sessions of the test client for `plan` as the relay records those it creates, for
+    /// tests that deliver their own events (the relay applies no other session).
+    pub async fn created_sessions(&self, ids: &[String], plan: &str) {
+        let sessions: Vec<(String, String, String)> = ids
+            .iter()
+            .map(|id| (id.clone(), self.client.to_string(), plan.to_owned()))
+            .collect();
+        created_sessions(&self.state.db, &sessions).await;
+    }
+
     /// Submits the renewal page's form (a plan chosen through a renew `link`).
     pub async fn renew_form(&self, link: &str, plan: &str) -> reqwest::Response {
         self.http
@@ -338,6 +370,30 @@ pub async fn create_checkout(http: &reqwest::Client, base: &str, token: &str) ->
         .send()
         .await
         .unwrap()
+}
+
+/// Records `(session, client, plan)` as the relay records the sessions it creates at Stripe
+/// (open, amount of the plan), in one transaction.
+pub async fn created_sessions(db: &relay::db::Db, sessions: &[(String, String, String)]) {
+    let plans = relay::plans::Catalogue::default();
+    let mut tx = db.pool.begin().await.unwrap();
+    for (id, client, plan) in sessions {
+        let amount = plans.get(plan).map_or(0, |p| p.price_cents);
+        sqlx::query(
+            "INSERT INTO checkout_sessions (session_id, client_id, plan, amount_cents, currency,
+                 state, created_at, updated_at, origin, recurring)
+             VALUES ($1, $2, $3, $4, 'eur', 'open', $5, $5, 'test', 0)",
+        )
+        .bind(id)
+        .bind(client)
+        .bind(plan)
+        .bind(amount)
+        .bind(now())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
 }
 
 pub mod billing;

@@ -234,9 +234,10 @@ on_both_backends!(
     unknown_or_malformed_sessions_get_the_unknown_page,
 );
 
-/// Creates a session directly at the sandbox (not through the relay), as someone could in the
-/// Stripe Dashboard, and pays it.
-async fn pay_foreign_session(
+/// Creates a session directly at the sandbox with these line items and metadata, records it as
+/// the relay's for `client` and `plan`, and pays it: Stripe then reports a payment that the
+/// relay's rules must check.
+async fn pay_recorded_session(
     w: &World,
     client: &str,
     plan: &str,
@@ -259,6 +260,10 @@ async fn pay_foreign_session(
         .await
         .unwrap();
     let session: serde_json::Value = resp.json().await.unwrap();
+    // Recorded as the relay records the sessions it creates (the relay applies no other), so
+    // that what is checked is the payment Stripe reports.
+    let id = session["id"].as_str().unwrap().to_owned();
+    common::created_sessions(&w.state.db, &[(id, client.into(), plan.into())]).await;
     w.pay_card(session["url"].as_str().unwrap(), "4242424242424242")
         .await;
     w.sandbox.idle().await;
@@ -280,7 +285,7 @@ async fn a_wrong_amount_currency_or_client_is_recorded_not_applied(backend: Back
         ),
         ("39", "hebdo", 4900, "eur", "rejected: unknown plan"),
     ] {
-        let id = pay_foreign_session(&w, client, plan, amount, currency).await;
+        let id = pay_recorded_session(&w, client, plan, amount, currency).await;
         assert_eq!(
             w.session_state(&id).await,
             "rejected",

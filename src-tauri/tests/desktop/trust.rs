@@ -114,6 +114,26 @@ async fn another_companys_entitlement_in_the_cache_is_not_trusted() {
     ));
 }
 
+/// An older, validly signed `session.json` restored from a backup used to be trusted offline:
+/// the highest version seen is kept in the keyring, and a cache below it is discarded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_signed_cache_restored_from_a_backup_is_not_trusted() {
+    secret_store();
+    let w = start().await;
+    w.desktop.login(&w.base, &w.token).await.unwrap();
+    let backup = std::fs::read(session_file(&w)).unwrap();
+    let paid = renew_and_wait(&w, "mensuel", RenewalChoice::Once).await;
+    assert_eq!(paid.status.status, "active");
+    go_offline(&w);
+    assert!(
+        w.desktop.status().await.is_ok(),
+        "the current cache is trusted"
+    );
+    std::fs::write(session_file(&w), backup).unwrap();
+    let err = w.desktop.status().await.unwrap_err();
+    assert!(matches!(err, DesktopError::CacheTampered), "{err:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewal_does_not_start_on_an_answer_the_pinned_key_did_not_sign() {
     secret_store();

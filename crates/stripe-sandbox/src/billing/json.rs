@@ -35,7 +35,7 @@ pub fn payment_method(id: &str, number: &str, customer: &str, created: i64) -> V
         "livemode": false, "metadata": {}, "type": "card",
         "billing_details": {"address": null, "email": null, "name": null, "phone": null},
         "card": {"brand": "visa", "country": "FR", "exp_month": 12, "exp_year": 2034,
-                 "funding": "credit", "last4": &number[number.len().saturating_sub(4)..],
+                 "funding": "credit", "last4": crate::last_chars(number, 4),
                  "display_brand": "visa", "networks": {"available": ["visa"], "preferred": null},
                  "checks": null, "wallet": null, "fingerprint": null, "generated_from": null,
                  "regulated_status": "unregulated", "three_d_secure_usage": {"supported": true}},

@@ -132,7 +132,7 @@ async fn show(
         sub: sub_view(&books, &session.customer).map(|(_, v)| v),
         card: customer
             .and_then(|c| c.card.as_deref())
-            .map(|n| n[n.len().saturating_sub(4)..].to_owned()),
+            .map(|n| crate::last_chars(n, 4)),
         can_update_card: config.is_some_and(|c| c.payment_method_update),
         can_cancel: config.is_some_and(|c| c.subscription_cancel),
         history: config.is_some_and(|c| c.invoice_history),
