@@ -75,15 +75,23 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
     let siren = Siren::parse("552 100 554").unwrap();
     w.state.db.set_siren(&w.client, &siren).await.unwrap();
     // The one-off payments give their billing address and VAT number on Stripe's page: the
-    // company's own VAT number, then one whose key is wrong.
-    for (plan, vat) in [("mensuel", "FR96552100554"), ("annuel", "FR45552100554")] {
+    // company's own VAT number, then one whose key is wrong, with an address in several
+    // scripts (it once made the facture unrenderable).
+    for (plan, vat, line1) in [
+        ("mensuel", "FR96552100554", "3 rue des Bâtisseurs"),
+        (
+            "annuel",
+            "FR45552100554",
+            "工地 3 rue Ωμέγα Жилстрой شركة 🏗 Cafe\u{301}",
+        ),
+    ] {
         let (_, url) = w.checkout(plan).await;
         let fields = [
             ("method", "card"),
             ("card_number", common::billing::CARD_PAYS),
             ("expiry", "12/34"),
             ("cvc", "123"),
-            ("line1", "3 rue des Bâtisseurs"),
+            ("line1", line1),
             ("postal_code", "69002"),
             ("city", "Lyon"),
             ("country", "FR"),
@@ -206,6 +214,21 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
     println!("{report}");
     assert!(ok, "{report}");
     assert!(report.contains("4 factures checked"), "{report}");
+    let texts: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .map(|p| {
+            let out = Command::new("pdftotext").arg(&p).arg("-").output().unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("工地 3 rue Ωμέγα Жилстрой")),
+        "the address is printed as typed: {texts:?}"
+    );
 
     // The accountant's export, year by year (the renewals run on the test clock, in later
     // years): the same files, and an index a French spreadsheet reads.

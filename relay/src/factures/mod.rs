@@ -11,6 +11,7 @@ use crate::domain::ClientId;
 
 pub mod cii;
 pub mod export;
+mod fonts;
 pub mod pdf;
 pub mod render;
 pub mod seller;

@@ -1,9 +1,8 @@
 //! The facture a person reads: one A4 page in French with every mention a B2B invoice carries,
-//! written by krilla as PDF/A-3b (fonts embedded and subset, sRGB output intent) with the CII
+//! written by krilla as PDF/A-3b (fonts embedded and subset, with fallbacks so that any text
+//! renders: see [`super::fonts`]; sRGB output intent) with the CII
 //! XML embedded as `factur-x.xml` (relationship `Alternative`, as Factur-X asks in France), then
 //! given Factur-X's XMP metadata by [`super::xmp`].
-
-use std::sync::LazyLock;
 
 use krilla::color::rgb;
 use krilla::configure::{Archival, ConfigurationBuilder};
@@ -13,20 +12,12 @@ use krilla::metadata::{DateTime, Metadata};
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
 use krilla::surface::Surface;
-use krilla::text::{Font, TextDirection};
+use krilla::text::TextDirection;
 use krilla::{Document, SerializeSettings};
-use skrifa::MetadataProvider;
-use skrifa::instance::{LocationRef, Size};
 
 use super::cii::{NO_DISCOUNT, PENALTY_NOTE_FIXED, Wording};
+use super::fonts::{self, Face};
 use super::{Facture, Seller, short_date};
-
-static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
-static FONTS: LazyLock<(Font, Font)> = LazyLock::new(|| {
-    let load = |data: &'static [u8]| Font::new(data.into(), 0).expect("bundled font");
-    (load(REGULAR), load(BOLD))
-});
 
 const WIDTH: f32 = 595.0;
 const HEIGHT: f32 = 842.0;
@@ -91,7 +82,7 @@ pub fn render(
 }
 
 fn draw(s: &mut Surface, f: &Facture, seller: &Seller, plan_name: &str) {
-    let (regular, bold) = (&FONTS.0, &FONTS.1);
+    let (regular, bold) = (Face::Regular, Face::Bold);
     let words = Wording::new(f, seller, plan_name);
     let (net, tax) = f.split();
     // Seller, top left; number and dates, top right.
@@ -268,49 +259,40 @@ fn fill(s: &mut Surface, (r, g, b): (u8, u8, u8)) {
     }));
 }
 
-/// A font at a size and colour.
+/// A face at a size and colour.
 #[derive(Clone, Copy)]
 struct Pen {
-    font: &'static Font,
+    face: Face,
     size: f32,
     color: (u8, u8, u8),
 }
 
 impl Pen {
-    fn new(font: &'static Font, size: f32, color: (u8, u8, u8)) -> Self {
-        Self { font, size, color }
+    fn new(face: Face, size: f32, color: (u8, u8, u8)) -> Self {
+        Self { face, size, color }
     }
 
-    /// The advance width of `t` in points, from the font's own metrics (no kerning: close
-    /// enough to right-align a figure or break a line).
+    /// The advance width of `t` in points (see [`fonts::width`]).
     fn width(self, t: &str) -> f32 {
-        let bytes = if std::ptr::eq(self.font, &FONTS.1) {
-            BOLD
-        } else {
-            REGULAR
-        };
-        let Ok(f) = skrifa::FontRef::new(bytes) else {
-            return 0.0;
-        };
-        let charmap = f.charmap();
-        let metrics = f.glyph_metrics(Size::new(self.size), LocationRef::default());
-        t.chars()
-            .filter_map(|c| charmap.map(c))
-            .filter_map(|g| metrics.advance_width(g))
-            .sum()
+        fonts::width(self.face, self.size, t)
     }
 }
 
+/// `t` from (x, y), each run in the font that has its characters (see [`fonts::runs`]).
 fn text(s: &mut Surface, pen: Pen, x: f32, y: f32, t: &str) {
     fill(s, pen.color);
-    s.draw_text(
-        Point::from_xy(x, y),
-        pen.font.clone(),
-        pen.size,
-        t,
-        false,
-        TextDirection::Auto,
-    );
+    let mut x = x;
+    for (font, run) in fonts::runs(pen.face, t) {
+        s.draw_text(
+            Point::from_xy(x, y),
+            font.font(),
+            pen.size,
+            &run,
+            false,
+            TextDirection::Auto,
+        );
+        x += fonts::width(pen.face, pen.size, &run);
+    }
 }
 
 fn right(s: &mut Surface, pen: Pen, x: f32, y: f32, t: &str) {

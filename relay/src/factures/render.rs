@@ -84,4 +84,32 @@ mod tests {
         assert!(text.trim_end().ends_with("%%EOF"));
         assert_eq!(r.sha256.len(), 64);
     }
+
+    /// A billing address typed with `工地` made the facture unrenderable forever: krilla's
+    /// PDF/A-3b check refuses a glyph the font lacks. Every buyer field now takes any script.
+    #[test]
+    fn a_facture_renders_whatever_the_payer_typed_in_any_buyer_field() {
+        let typed = [
+            "Dupont Ωμέγα",
+            "Жилстрой",
+            "شركة البناء",
+            "工地 北京市",
+            "🏗👷\u{200D}\u{2642}\u{FE0F} 🚧",
+            "Cafe\u{301} n\u{303}",
+            "\u{10000}\u{E000}\ttab",
+        ];
+        let (mut f, seller) = cii::tests::sample();
+        for text in typed {
+            f.buyer_name = text.into();
+            f.buyer.line1 = Some(text.into());
+            f.buyer.line2 = Some(text.into());
+            f.buyer.postal_code = Some(text.into());
+            f.buyer.city = Some(text.into());
+            let r = render(&f, &seller, &Catalogue::default())
+                .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert!(r.pdf.starts_with(b"%PDF-1.7"), "{text:?}");
+            let escaped = text.replace('&', "&amp;").replace('<', "&lt;");
+            assert!(r.xml.contains(&escaped), "the XML keeps {text:?} exactly");
+        }
+    }
 }
