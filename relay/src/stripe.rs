@@ -345,6 +345,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_sandbox_speaks_the_api_version_the_relay_pins() {
+        assert_eq!(
+            stripe_sandbox::webhook::API_VERSION,
+            stripe_shared::version::VERSION.as_str()
+        );
+    }
+
+    #[test]
     fn unknown_fields_and_missing_optionals_are_tolerated() {
         let body = br#"{"id":"evt_1","type":"checkout.session.completed","api_version":"2019-01-01","new_field":{"x":1},
             "data":{"object":{"id":"cs_test_1","object":"checkout.session","metadata":{"client_id":"39","plan":"mensuel","n":3},

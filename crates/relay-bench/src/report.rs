@@ -72,7 +72,7 @@ pub fn write(args: &Args, all: &[Figures]) -> anyhow::Result<()> {
     writeln!(md, "- Run: {} UTC", chrono_like_now())?;
     writeln!(
         md,
-        "- Load: {} signed `checkout.session.completed` deliveries at {} connections over {} client companies; status reads for {} s at {} connections; {} wake-ups with {} idle long polls.",
+        "- Load: {} signed `checkout.session.completed` deliveries at {} connections over {} client companies, each paying a distinct session created through the relay's API before the clock starts (the path real payments take: the relay fulfils only sessions it created); status reads for {} s at {} connections; {} wake-ups with {} idle long polls.",
         args.webhooks,
         args.concurrency,
         args.clients,

@@ -64,6 +64,20 @@ impl StripeError {
     }
 }
 
+/// What Stripe answers to a path or a method it does not serve (both are 404 there).
+pub async fn unrecognized(method: axum::http::Method, uri: axum::http::Uri) -> StripeError {
+    StripeError {
+        status: StatusCode::NOT_FOUND,
+        kind: "invalid_request_error",
+        code: None,
+        message: format!(
+            "Unrecognized request URL ({method}: {}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
+            uri.path()
+        ),
+        param: None,
+    }
+}
+
 impl IntoResponse for StripeError {
     fn into_response(self) -> Response {
         let mut error = json!({"type": self.kind, "message": self.message});

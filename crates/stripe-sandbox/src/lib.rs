@@ -104,6 +104,8 @@ impl Sandbox {
             .merge(billing::api::routes())
             .merge(hosted::routes())
             .merge(control::routes())
+            .fallback(api::unrecognized)
+            .method_not_allowed_fallback(api::unrecognized)
             // The headers the relay's own pages carry: no script, no framing, no sniffing, no
             // referrer (the pages' one stylesheet is inline).
             .layer(set_header(

@@ -10,8 +10,9 @@ use sha2::Sha256;
 
 use crate::Sandbox;
 
-/// API version the sandbox's objects follow.
-pub const API_VERSION: &str = "2025-09-30.clover";
+/// The one API version the sandbox speaks in every object and event: the one the relay pins
+/// (async-stripe's `stripe_shared::version::VERSION`, checked by the relay's tests).
+pub const API_VERSION: &str = "2026-09-30.endive";
 
 /// Hex HMAC-SHA256 of `"<timestamp>.<payload>"`, keyed with the whole `whsec_…` string.
 pub fn sign(secret: &str, timestamp: i64, payload: &[u8]) -> String {

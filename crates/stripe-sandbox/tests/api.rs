@@ -243,3 +243,30 @@ async fn a_missing_or_non_test_key_is_refused_with_401() {
         "resource_missing"
     );
 }
+
+/// Stripe answers an unknown path, or a method a path does not take, with its own 404 error,
+/// never an empty 405 or another server's error shape.
+#[tokio::test]
+async fn unknown_routes_answer_stripes_unrecognized_request_url() {
+    let w = start(&[SECRET]).await;
+    for (method, path) in [
+        (reqwest::Method::GET, "/v1/nope"),
+        (reqwest::Method::DELETE, "/v1/checkout/sessions"),
+    ] {
+        let resp = w
+            .http
+            .request(method.clone(), format!("{}{path}", w.base))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404, "{method} {path}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["type"], "invalid_request_error");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("Unrecognized request URL ({method}: {path})")),
+            "{message}"
+        );
+    }
+}
