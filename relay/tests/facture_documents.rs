@@ -63,6 +63,19 @@ async fn download(w: &World, url: &str, token: Option<&str>) -> (u16, Vec<u8>) {
     (status, body)
 }
 
+/// `relay invoices export --year <year> --to <to>` on the world's database, as the accountant
+/// runs it.
+fn export(w: &World, year: &str, to: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["invoices", "export", "--year", year, "--to"])
+        .arg(to)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("DATABASE_URL", &w.db.url)
+        .output()
+        .unwrap()
+}
+
 fn fresh_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("{name}-{}", stripe_sandbox::random_id(8)));
     std::fs::create_dir_all(&dir).unwrap();
@@ -240,14 +253,7 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
     years.dedup();
     let mut exported = 0;
     for year in &years {
-        let out = Command::new(env!("CARGO_BIN_EXE_relay"))
-            .args(["invoices", "export", "--year", year, "--to"])
-            .arg(&to)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap())
-            .env("DATABASE_URL", &w.db.url)
-            .output()
-            .unwrap();
+        let out = export(&w, year, &to);
         let said = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -321,14 +327,7 @@ async fn the_export_writes_every_facture_it_can_lists_the_others_and_exits_non_z
     let year = &numbers[0][3..7];
     let to = fresh_dir("export-partial");
     std::fs::create_dir_all(to.join(format!("{}.pdf", numbers[1]))).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_relay"))
-        .args(["invoices", "export", "--year", year, "--to"])
-        .arg(&to)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap())
-        .env("DATABASE_URL", &w.db.url)
-        .output()
-        .unwrap();
+    let out = export(&w, year, &to);
     let (said, err) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),

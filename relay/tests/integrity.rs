@@ -22,6 +22,18 @@ async fn outcome(w: &World, event: &str) -> String {
         .get(0)
 }
 
+/// A world whose relay knows a second company, `40`.
+async fn with_a_second_company(backend: Backend) -> (World, relay::domain::ClientId) {
+    let w = start(backend).await;
+    let other = relay::domain::ClientId::parse("40").unwrap();
+    w.state
+        .db
+        .add_client(&other, "Charpente Martin")
+        .await
+        .unwrap();
+    (w, other)
+}
+
 /// Delivers `body` signed, as Stripe would; the answer must be 200 (Stripe must not retry).
 async fn deliver(w: &World, body: &str) {
     assert_eq!(
@@ -131,13 +143,7 @@ async fn a_session_the_relay_never_created_is_rejected_and_changes_nothing(backe
 }
 
 async fn a_session_whose_metadata_disagrees_with_the_one_created_is_rejected(backend: Backend) {
-    let w = start(backend).await;
-    let other = relay::domain::ClientId::parse("40").unwrap();
-    w.state
-        .db
-        .add_client(&other, "Charpente Martin")
-        .await
-        .unwrap();
+    let (w, _) = with_a_second_company(backend).await;
     w.created_sessions(&["cs_test_owned".into()], "mensuel")
         .await;
     let for_40 = paid_checkout_event("evt_40", "cs_test_owned", "40", "mensuel", 4900);
@@ -174,13 +180,7 @@ fn first_invoice_paid(w: &World) -> Value {
 }
 
 async fn an_invoice_is_for_the_holder_of_its_customer_whatever_its_metadata_says(backend: Backend) {
-    let w = start(backend).await;
-    let other = relay::domain::ClientId::parse("40").unwrap();
-    w.state
-        .db
-        .add_client(&other, "Charpente Martin")
-        .await
-        .unwrap();
+    let (w, other) = with_a_second_company(backend).await;
     let (clock, t0) = w.new_clock().await;
     w.subscribe("mensuel", &clock).await;
     let mut forged = first_invoice_paid(&w);
