@@ -18,7 +18,8 @@ relay_pid=$!
 trap 'kill $relay_pid 2>/dev/null || true; rm -rf "$work" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q '^erpbtp_' "$work/relay.out" 2>/dev/null && break; sleep 0.1; done
 token=$(grep '^erpbtp_' "$work/relay.out")
-simulate() { "$relay" simulate --relay "http://127.0.0.1:$port" --token "$token" "$@" >/dev/null; }
+stripe_key=$(sed -n 's/^Clé secrète du Stripe simulé : //p' "$work/relay.out")
+simulate() { "$relay" simulate --relay "http://127.0.0.1:$port" --token "$token" --stripe-key "$stripe_key" "$@" >/dev/null; }
 case "${4:-once}" in
   once) simulate --plan annuel --outcome paid ;;
   auto) simulate subscribe ;;

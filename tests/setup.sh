@@ -39,6 +39,13 @@ if ! python3 -c "import facturx" 2>/dev/null; then
   python3 -m pip install -q --disable-pip-version-check factur-x==7.8
 fi
 
+# The official Stripe library at the API version the relay pins: the sandbox's typed walk
+# (crates/stripe-sandbox/shapes/walk.py) checks every answer against its type annotations.
+if ! python3 -c "import stripe, sys; sys.exit(stripe.VERSION != '16.0.1')" 2>/dev/null; then
+  echo "Installing the stripe Python package"
+  python3 -m pip install -q --disable-pip-version-check stripe==16.0.1
+fi
+
 for dir in tests/browser ui; do
   if [ ! -d "$dir/node_modules" ]; then
     echo "Installing the Node packages of $dir"

@@ -15,8 +15,8 @@ pub async fn serve(settings: Settings, sandbox: bool) -> anyhow::Result<()> {
         StripeChoice::Configured
     };
     let app = Application::build(settings, stripe).await?;
-    if app.sandbox().is_some() {
-        announce_sandbox(app.state()).await?;
+    if let Some(sandbox) = app.sandbox() {
+        announce_sandbox(app.state(), &sandbox.config().secret_key).await?;
     }
     tracing::info!(
         "relay listening on http://{} (APP_URL {}), metrics on http://{}/metrics",
@@ -27,7 +27,7 @@ pub async fn serve(settings: Settings, sandbox: bool) -> anyhow::Result<()> {
     app.run_until(shutdown_signal()).await
 }
 
-async fn announce_sandbox(state: &AppState) -> anyhow::Result<()> {
+async fn announce_sandbox(state: &AppState, stripe_key: &str) -> anyhow::Result<()> {
     let demo = ClientId::parse("demo").expect("valid id");
     let token = match state.db.add_client(&demo, "Entreprise Démo BTP").await {
         Ok(token) => token,
@@ -43,6 +43,8 @@ async fn announce_sandbox(state: &AppState) -> anyhow::Result<()> {
         "Client de démonstration « demo » — page de renouvellement (valable 15 min) :\n  {link}"
     );
     println!("Carte de test : 4242 4242 4242 4242, date future, CVC quelconque.");
+    // Stdout, never the log: a tester needs it for stripe-python, curl or `relay simulate`.
+    println!("Clé secrète du Stripe simulé : {stripe_key}");
     println!("Jeton d'API du client demo (pour l'application de bureau ou relay simulate) :");
     println!("{token}");
     Ok(())

@@ -281,6 +281,13 @@ fn local(addr: SocketAddr) -> SocketAddr {
 fn sandbox_for(settings: &Settings, addr: SocketAddr) -> (StripeSettings, Sandbox) {
     let local = local(addr);
     let webhook_secret = format!("whsec_sandbox_{}", stripe_sandbox::random_id(32));
+    // The simulated Stripe opens its API to one key, as Stripe does: STRIPE_SECRET_KEY when it
+    // is a test key, else a fresh one that `serve --sandbox` prints.
+    let secret_key = settings
+        .sandbox_key
+        .as_ref()
+        .map(|k| k.expose().to_owned())
+        .unwrap_or_else(stripe_sandbox::generate_key);
     let sandbox = Sandbox::new(SandboxConfig {
         public_base: settings.public_url("/sandbox-stripe"),
         webhook: Some(WebhookTarget {
@@ -290,9 +297,10 @@ fn sandbox_for(settings: &Settings, addr: SocketAddr) -> (StripeSettings, Sandbo
         retry: RetryPolicy::default(),
         sepa_settle_after: Duration::from_secs(10),
         return_origin: Some(settings.app_url.origin().ascii_serialization()),
+        secret_key: secret_key.clone(),
     });
     let stripe = StripeSettings {
-        secret_key: Secret::new(format!("sk_test_sandbox_{}", stripe_sandbox::random_id(24))),
+        secret_key: Secret::new(secret_key),
         publishable_key: format!("pk_test_sandbox_{}", stripe_sandbox::random_id(24)),
         webhook_secrets: vec![Secret::new(webhook_secret)],
         api_base: format!("http://{local}/sandbox-stripe/"),

@@ -15,6 +15,8 @@ struct Server {
     base: String,
     token: String,
     link: String,
+    /// The simulated Stripe's secret key, as `serve --sandbox` printed it.
+    stripe_key: String,
 }
 
 fn start_sandbox_relay(db: &std::path::Path) -> Server {
@@ -34,10 +36,14 @@ fn start_sandbox_relay(db: &std::path::Path) -> Server {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut link = String::new();
+    let mut stripe_key = String::new();
     let token = loop {
         let line = lines.next().expect("relay printed its token").unwrap();
         if line.trim_start().starts_with("http") && line.contains("/renew-subscription?link=") {
             link = line.trim().to_owned();
+        }
+        if let Some(key) = line.strip_prefix("Clé secrète du Stripe simulé : ") {
+            stripe_key = key.trim().to_owned();
         }
         if line.starts_with("erpbtp_") {
             break line;
@@ -48,6 +54,7 @@ fn start_sandbox_relay(db: &std::path::Path) -> Server {
         base,
         token,
         link,
+        stripe_key,
     }
 }
 
@@ -126,8 +133,9 @@ fn serve_sandbox_takes_a_newcomer_from_the_renew_link_to_an_applied_renewal() {
     ] {
         assert!(log.contains(line), "missing {line:?} in log:\n{log}");
     }
+    assert!(server.stripe_key.starts_with("sk_test_"), "the key is printed");
     assert!(
-        !log.contains("sk_test_sandbox") && !log.contains("whsec_"),
+        !log.contains(&server.stripe_key) && !log.contains("whsec_"),
         "no secret in the log"
     );
     for suffix in ["", "-wal", "-shm"] {
@@ -143,6 +151,8 @@ fn simulate(server: &Server, args: &[&str]) -> String {
             &server.base,
             "--token",
             &server.token,
+            "--stripe-key",
+            &server.stripe_key,
         ])
         .args(args)
         .output()

@@ -13,6 +13,8 @@ use tokio::process::{Child, Command};
 use crate::Args;
 
 pub const SECRET: &str = "whsec_bench_secret";
+/// The one key the bench's offline Stripe accepts, given to the relay as its secret key.
+const BENCH_STRIPE_KEY: &str = "sk_test_bench_key";
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// A database made for one measurement: a SQLite file, or a PostgreSQL database dropped after.
@@ -103,6 +105,7 @@ async fn offline_stripe(relay_base: &str) -> anyhow::Result<String> {
         retry: RetryPolicy::default(),
         sepa_settle_after: std::time::Duration::from_secs(3600),
         return_origin: Some(relay_base.to_owned()),
+        secret_key: BENCH_STRIPE_KEY.into(),
     });
     let router = sandbox.router();
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -144,7 +147,7 @@ impl Relay {
             std::fs::File::create(std::env::temp_dir().join(format!("relay-bench-{port}.log")))?;
         let child = Command::new(relay_binary()?)
             .arg("serve")
-            .env("STRIPE_SECRET_KEY", "sk_test_bench_key")
+            .env("STRIPE_SECRET_KEY", BENCH_STRIPE_KEY)
             .env("STRIPE_PUBLISHABLE_KEY", "pk_test_bench_key")
             .env("STRIPE_WEBHOOK_SECRET", SECRET)
             .env("STRIPE_API_BASE", &stripe)

@@ -35,6 +35,16 @@ impl StripeError {
             format!("Received unknown parameter: {param}"),
         )
     }
+    /// A 400 with no code or parameter, as Stripe answers a bad `expand`.
+    pub fn request_error(message: String) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            kind: "invalid_request_error",
+            code: None,
+            message,
+            param: None,
+        }
+    }
     fn request(code: Option<&'static str>, param: &str, message: String) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
@@ -44,7 +54,7 @@ impl StripeError {
             param: Some(param.to_owned()),
         }
     }
-    fn no_such_session(id: &str) -> Self {
+    pub(crate) fn no_such_session(id: &str) -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
             kind: "invalid_request_error",
@@ -96,14 +106,35 @@ impl IntoResponse for StripeError {
     }
 }
 
-/// Stripe accepts the key as a bearer token or as the Basic-auth user (`curl -u sk_test_…:`);
-/// the sandbox takes only test-mode keys.
-pub(crate) fn authorize(headers: &HeaderMap) -> Result<(), StripeError> {
+impl Sandbox {
+    /// Stripe accepts the key as a bearer token or as the Basic-auth user (`curl -u sk_test_…:`);
+    /// the sandbox, like Stripe, takes its one secret key and nothing else.
+    pub(crate) fn authorize(&self, headers: &HeaderMap) -> Result<(), StripeError> {
+        let key = presented_key(headers);
+        if key.is_empty() {
+            return Err(StripeError::auth(
+                "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').".into(),
+            ));
+        }
+        let expected = self.config().secret_key.as_bytes();
+        if !constant_time_eq(key.as_bytes(), expected) {
+            // Stripe echoes a masked key; characters, not bytes: the header may hold anything.
+            let head: String = key.chars().take(8).collect();
+            let tail = crate::last_chars(&key, 4);
+            return Err(StripeError::auth(format!(
+                "Invalid API Key provided: {head}****{tail}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn presented_key(headers: &HeaderMap) -> String {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let key = if let Some(bearer) = value.strip_prefix("Bearer ") {
+    if let Some(bearer) = value.strip_prefix("Bearer ") {
         bearer.trim().to_owned()
     } else if let Some(basic) = value.strip_prefix("Basic ") {
         use base64::Engine;
@@ -114,23 +145,12 @@ pub(crate) fn authorize(headers: &HeaderMap) -> Result<(), StripeError> {
         text.split(':').next().unwrap_or_default().to_owned()
     } else {
         String::new()
-    };
-    let key = key.as_str();
-    if key.is_empty() {
-        return Err(StripeError::auth(
-            "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').".into(),
-        ));
     }
-    if !(key.starts_with("sk_test_") || key.starts_with("rk_test_")) || key.len() < 12 {
-        // Characters, not bytes: the header may hold anything.
-        let chars: Vec<char> = key.chars().collect();
-        let head: String = chars.iter().take(8).collect();
-        let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
-        return Err(StripeError::auth(format!(
-            "Invalid API Key provided: {head}****{tail} (the Stripe sandbox accepts test-mode keys only)"
-        )));
-    }
-    Ok(())
+}
+
+/// Equal bytes, compared without an early exit: the key's prefix cannot be found by timing.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub async fn create_session(
@@ -138,7 +158,7 @@ pub async fn create_session(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, StripeError> {
-    authorize(&headers)?;
+    sandbox.authorize(&headers)?;
     let params = form::parse(&body).map_err(|e| StripeError::invalid(&e.param, e.message))?;
     let id = format!("cs_test_{}", crate::random_id(58));
     let url = format!("{}/c/pay/{id}", sandbox.public_base());
@@ -187,7 +207,7 @@ fn check_billing(sandbox: &Sandbox, session: &Session) -> Result<(), StripeError
 }
 
 /// A return URL must be on `origin` (scheme, host and port), the relay's.
-fn check_origin(param: &str, value: &str, origin: &str) -> Result<(), StripeError> {
+pub(crate) fn check_origin(param: &str, value: &str, origin: &str) -> Result<(), StripeError> {
     let same = url::Url::parse(value).is_ok_and(|u| u.origin().ascii_serialization() == origin);
     if same {
         Ok(())
@@ -204,7 +224,7 @@ pub async fn retrieve_session(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, StripeError> {
-    authorize(&headers)?;
+    sandbox.authorize(&headers)?;
     sandbox
         .session(&id)
         .map(|s| Json(s.to_json()))
@@ -216,7 +236,7 @@ pub async fn expire_session(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, StripeError> {
-    authorize(&headers)?;
+    sandbox.authorize(&headers)?;
     let session = sandbox
         .session(&id)
         .ok_or_else(|| StripeError::no_such_session(&id))?;

@@ -26,7 +26,9 @@ impl Sandbox {
         previous: Option<serde_json::Value>,
     ) -> Event {
         let id = format!("evt_{}", random_id(24));
-        let body = fixtures::event_json(&id, event_type, object, created, previous).to_string();
+        let mut event = fixtures::event_json(&id, event_type, object, created, previous);
+        crate::shape::complete(&mut event);
+        let body = event.to_string();
         let event = Event {
             id,
             event_type: event_type.to_owned(),

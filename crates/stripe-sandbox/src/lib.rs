@@ -10,10 +10,14 @@ pub mod billing;
 mod control;
 pub mod details;
 mod events;
+mod expand;
 pub mod fixtures;
 pub mod form;
 mod hosted;
+mod list;
+mod payment_intents;
 pub mod session;
+pub mod shape;
 pub mod webhook;
 
 use std::collections::HashMap;
@@ -44,6 +48,14 @@ pub struct SandboxConfig {
     /// The only origin (`http://host:port`) that `success_url` and `cancel_url` may point to,
     /// the relay's: the hosted page redirects there, so it must not become an open redirect.
     pub return_origin: Option<String>,
+    /// The one secret key the API accepts, as on Stripe: a `sk_test_` key (see
+    /// [`generate_key`]); any other gets 401.
+    pub secret_key: String,
+}
+
+/// A fresh test-mode secret key for a sandbox that was given none.
+pub fn generate_key() -> String {
+    format!("sk_test_{}", random_id(48))
 }
 
 /// Test SEPA IBANs (Stripe's French test numbers): one settles, one fails.
@@ -95,8 +107,19 @@ impl Sandbox {
     /// Stripe's API under `/v1`, the hosted pages under `/c/pay`, test controls under `/_sandbox`.
     pub fn router(&self) -> Router {
         Router::new()
-            .route("/v1/checkout/sessions", post(api::create_session))
+            .route(
+                "/v1/checkout/sessions",
+                post(api::create_session).get(session::list::list),
+            )
             .route("/v1/checkout/sessions/{id}", get(api::retrieve_session))
+            .route(
+                "/v1/checkout/sessions/{id}/line_items",
+                get(session::list::line_items),
+            )
+            .route(
+                "/v1/payment_intents/{id}",
+                get(payment_intents::retrieve),
+            )
             .route(
                 "/v1/checkout/sessions/{id}/expire",
                 post(api::expire_session),
@@ -106,6 +129,10 @@ impl Sandbox {
             .merge(control::routes())
             .fallback(api::unrecognized)
             .method_not_allowed_fallback(api::unrecognized)
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                expand::answers,
+            ))
             // The headers the relay's own pages carry: no script, no framing, no sniffing, no
             // referrer (the pages' one stylesheet is inline).
             .layer(set_header(
@@ -128,6 +155,16 @@ impl Sandbox {
 
     pub fn session(&self, id: &str) -> Option<Session> {
         self.inner.sessions.lock().unwrap().get(id).cloned()
+    }
+
+    pub fn sessions(&self) -> Vec<Session> {
+        self.inner
+            .sessions
+            .lock()
+            .unwrap()
+            .values()
+            .cloned()
+            .collect()
     }
 
     pub(crate) fn insert_session(&self, session: Session) {
@@ -241,6 +278,11 @@ impl Sandbox {
             .customers
             .get(customer)
             .and_then(|c| c.details.clone())
+    }
+
+    /// Whether this session's SEPA debit is still settling.
+    pub(crate) fn sepa_pending(&self, id: &str) -> bool {
+        self.inner.pending_sepa.lock().unwrap().contains_key(id)
     }
 
     /// Settles a pending SEPA debit now. Returns false when there is none for this session.

@@ -4,7 +4,8 @@
 //! stripe-sandbox --listen 127.0.0.1:12111 \
 //!     --webhook-url http://127.0.0.1:8080/api/stripe/webhook --webhook-secret whsec_…
 //! ```
-//! then point the relay at it with `STRIPE_API_BASE=http://127.0.0.1:12111`.
+//! then point the relay at it with `STRIPE_API_BASE=http://127.0.0.1:12111` and the secret key
+//! it prints (or the `sk_test_` key it found in `STRIPE_SECRET_KEY`).
 
 use std::time::Duration;
 
@@ -68,14 +69,22 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
     let public_base = args.public_url.unwrap_or_else(|| format!("http://{addr}"));
+    // As on Stripe, one secret key opens the API: the caller's test key, or a fresh one.
+    let secret_key = std::env::var("STRIPE_SECRET_KEY")
+        .ok()
+        .map(|k| k.trim().to_owned())
+        .filter(|k| k.starts_with("sk_test_"))
+        .unwrap_or_else(stripe_sandbox::generate_key);
     let sandbox = Sandbox::new(SandboxConfig {
         public_base: public_base.trim_end_matches('/').to_owned(),
         webhook,
         retry: RetryPolicy::default(),
         sepa_settle_after: Duration::from_secs(args.sepa_delay_secs),
         return_origin,
+        secret_key: secret_key.clone(),
     });
     println!("Stripe sandbox (mode test, aucun paiement réel) : {public_base}");
+    println!("Clé secrète du Stripe simulé : {secret_key}");
     axum::serve(listener, sandbox.router()).await?;
     Ok(())
 }

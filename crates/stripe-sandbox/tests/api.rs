@@ -199,6 +199,8 @@ async fn a_missing_or_non_test_key_is_refused_with_401() {
         None,
         Some("sk_live_abcdefghijkl"),
         Some("pk_test_abcdefghijkl"),
+        // Another test key of the right shape: Stripe takes the account's key, not any key.
+        Some("sk_test_abcdefghijkl"),
     ] {
         let (status, err) = w.post_form("/v1/checkout/sessions", key, CREATE).await;
         assert_eq!(status, 401, "{key:?}");
@@ -269,4 +271,80 @@ async fn unknown_routes_answer_stripes_unrecognized_request_url() {
             "{message}"
         );
     }
+}
+
+/// A visitor without the key once listed every customer, paid a forged checkout and stopped a
+/// company's renewal: every API route now takes the sandbox's one key, as Stripe does.
+#[tokio::test]
+async fn a_visitor_without_the_sandbox_key_reads_and_changes_nothing() {
+    let w = start(&[SECRET]).await;
+    let (status, customer) = w
+        .post_form(
+            "/v1/customers",
+            Some(KEY),
+            "name=Dupont&metadata[client_id]=39",
+        )
+        .await;
+    assert_eq!(status, 200, "{customer}");
+    let id = customer["id"].as_str().unwrap();
+    for key in [None, Some("sk_test_any_other_test_key")] {
+        for (method, path) in [
+            (reqwest::Method::GET, "/v1/customers".to_owned()),
+            (reqwest::Method::GET, format!("/v1/customers/{id}")),
+            (reqwest::Method::GET, "/v1/subscriptions".to_owned()),
+            (reqwest::Method::GET, "/v1/events".to_owned()),
+            (reqwest::Method::POST, "/v1/checkout/sessions".to_owned()),
+            (
+                reqwest::Method::POST,
+                "/v1/billing_portal/sessions".to_owned(),
+            ),
+        ] {
+            let mut req = w
+                .http
+                .request(method.clone(), format!("{}{path}", w.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("customer={id}"));
+            if let Some(k) = key {
+                req = req.bearer_auth(k);
+            }
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), 401, "{method} {path} with {key:?}");
+            let body: Value = resp.json().await.unwrap();
+            assert_eq!(body["error"]["type"], "invalid_request_error");
+            assert!(!body.to_string().contains("Dupont"), "{body}");
+        }
+    }
+}
+
+/// The portal's « return » link is a redirect like Checkout's: only to the relay's origin.
+#[tokio::test]
+async fn a_portal_session_returning_to_another_site_is_refused() {
+    let w = start(&[SECRET]).await;
+    let (_, customer) = w.post_form("/v1/customers", Some(KEY), "name=Dupont").await;
+    let id = customer["id"].as_str().unwrap();
+    let (status, _) = w
+        .post_form(
+            "/v1/billing_portal/configurations",
+            Some(KEY),
+            "features[invoice_history][enabled]=true",
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, err) = w
+        .post_form(
+            "/v1/billing_portal/sessions",
+            Some(KEY),
+            &format!("customer={id}&return_url=https%3A%2F%2Fevil.test%2F"),
+        )
+        .await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error"]["param"], "return_url");
+    let (status, ok) = w
+        .post_form(
+            "/v1/billing_portal/sessions",
+            Some(KEY),
+            &format!("customer={id}&return_url=http%3A%2F%2Fapp.test%2Fabonnement"),
+        )
+        .await;
+    assert_eq!(status, 200, "{ok}");
 }

@@ -5,77 +5,14 @@
 
 mod common;
 
-use common::{KEY, SECRET, World, start};
+use common::{DAY, KEY, SECRET, T0, start};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-const DAY: i64 = 86_400;
-const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
 /// Parses `json` with async-stripe's own (miniserde) parser into `T`, as its client does.
 fn typed<T: miniserde::Deserialize>(json: &Value) -> T {
     miniserde::json::from_str(&json.to_string())
         .unwrap_or_else(|e| panic!("async-stripe refuses {}: {e}", json["object"]))
-}
-
-impl World {
-    async fn ok(&self, path: &str, body: &str) -> Value {
-        let (status, json) = self.post_form(path, Some(KEY), body).await;
-        assert_eq!(status, StatusCode::OK, "{path}: {json}");
-        json
-    }
-
-    /// A customer on a new clock at `T0`, subscribed monthly to 49 € with `card`.
-    async fn subscribed(&self, card: &str) -> (String, String, String) {
-        let clock = self
-            .ok(
-                "/v1/test_helpers/test_clocks",
-                &format!("frozen_time={T0}&name=annee"),
-            )
-            .await;
-        let clock = clock["id"].as_str().unwrap().to_owned();
-        let customer = self
-            .ok("/v1/customers", &format!("name=Ma%C3%A7onnerie+Dupont&preferred_locales[]=fr&metadata[client_id]=39&test_clock={clock}"))
-            .await;
-        let customer = customer["id"].as_str().unwrap().to_owned();
-        let session = self
-            .ok("/v1/checkout/sessions", &format!("mode=subscription&customer={customer}&line_items[0][quantity]=1\
-&line_items[0][price_data][currency]=eur&line_items[0][price_data][unit_amount]=4900\
-&line_items[0][price_data][product_data][name]=Mensuel&line_items[0][price_data][recurring][interval]=month\
-&subscription_data[metadata][client_id]=39&subscription_data[metadata][plan]=mensuel\
-&metadata[client_id]=39&success_url=http%3A%2F%2Fapp.test%2Fok"))
-            .await;
-        let id = session["id"].as_str().unwrap();
-        let (status, _, _) = self.pay(id, &World::card(card)).await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        let session = self.get(&format!("/v1/checkout/sessions/{id}")).await;
-        (
-            clock,
-            customer,
-            session["subscription"].as_str().unwrap().to_owned(),
-        )
-    }
-
-    async fn advance(&self, clock: &str, to: i64) {
-        let answer = self
-            .ok(
-                &format!("/v1/test_helpers/test_clocks/{clock}/advance"),
-                &format!("frozen_time={to}"),
-            )
-            .await;
-        assert_eq!(answer["status"], "advancing");
-        for _ in 0..100 {
-            if self
-                .get(&format!("/v1/test_helpers/test_clocks/{clock}"))
-                .await["status"]
-                == "ready"
-            {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        panic!("the clock never became ready");
-    }
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ pub(super) async fn doctor() -> ExitCode {
                 false,
                 &e.to_string(),
                 &format!(
-                    "corrigez {} (voir le tableau de configuration du README) ; `relay serve --sandbox` fonctionne sans clés Stripe",
+                    "corrigez {} (voir le tableau de configuration du README) ; `relay serve --sandbox` fonctionne sans clés Stripe (il tire et affiche la clé secrète de son Stripe simulé)",
                     e.var
                 ),
             );
@@ -43,6 +43,13 @@ pub(super) async fn doctor() -> ExitCode {
         &format!("Clés Stripe cohérentes, mode {}", mode_name(stripe.mode)),
         "",
     );
+    if let Some(key) = &settings.sandbox_key {
+        // Masked even here: the operator knows the key, doctor only says which one counts.
+        println!(
+            "ℹ Avec `relay serve --sandbox`, le Stripe simulé n'accepte que STRIPE_SECRET_KEY (sk_test_…{})",
+            stripe_sandbox::last_chars(key.expose(), 4)
+        );
+    }
     check(
         stripe.webhook_secrets.len() == 1,
         &format!(

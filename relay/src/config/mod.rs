@@ -52,6 +52,9 @@ pub struct Settings {
     pub log_json: bool,
     /// A live secret key is in the environment (even when `--sandbox` does not read it).
     pub live_key_configured: bool,
+    /// `STRIPE_SECRET_KEY` when it is a `sk_test_` key: the one key `serve --sandbox`'s
+    /// simulated Stripe accepts (else it generates one at start).
+    pub sandbox_key: Option<Secret>,
     /// `RELAY_MAX_WAITS_PER_TOKEN`: long polls one token may hold at once.
     pub max_waits_per_token: usize,
     /// `RELAY_MAX_LONG_POLLS`: long polls the relay holds at once, all tokens together.
@@ -211,6 +214,10 @@ impl Settings {
                 let k = k.trim();
                 k.starts_with("sk_live_") || k.starts_with("rk_live_")
             }),
+            sandbox_key: get("STRIPE_SECRET_KEY")
+                .map(|k| k.trim().to_owned())
+                .filter(|k| k.starts_with("sk_test_"))
+                .map(Secret::new),
             max_waits_per_token,
             max_long_polls,
             success_lookups_per_sec,

@@ -25,6 +25,10 @@ pub struct SimulateArgs {
     /// Jeton d'API du client (sinon demandé ; `serve --sandbox` l'affiche).
     #[arg(long, env = "RELAY_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Clé secrète du Stripe simulé, pour les étapes du renouvellement automatique
+    /// (`serve --sandbox` l'affiche : « Clé secrète du Stripe simulé : sk_test_… »).
+    #[arg(long, env = "STRIPE_SECRET_KEY", hide_env_values = true)]
+    stripe_key: Option<String>,
     /// mensuel ou annuel (sinon demandé).
     #[arg(long)]
     plan: Option<String>,
@@ -153,10 +157,13 @@ struct Walk {
     http: reqwest::Client,
     relay: String,
     token: String,
+    /// The simulated Stripe's secret key, for the steps that drive its test clock.
+    stripe_key: Option<String>,
 }
 
 pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
-    let walk = Walk::connect(&args.relay, args.token).await?;
+    let mut walk = Walk::connect(&args.relay, args.token).await?;
+    walk.stripe_key = args.stripe_key;
     if let Some(step) = args.step {
         renewal::run(&walk, step, args.plan).await?;
         return Ok(ExitCode::SUCCESS);
@@ -226,7 +233,12 @@ impl Walk {
             Some(t) => t,
             None => ask("Jeton d'API du client :")?,
         };
-        Ok(Self { http, relay, token })
+        Ok(Self {
+            http,
+            relay,
+            token,
+            stripe_key: None,
+        })
     }
 
     /// The subscription, held up to `wait` seconds until its version leaves `since`.

@@ -12,8 +12,6 @@ use serde_json::{Value, json};
 
 use super::{PaymentOutcome, Walk};
 
-/// Any test-mode key: the in-process sandbox only checks that it is one.
-const SANDBOX_KEY: &str = "sk_test_relay_simulate";
 const HOUR: i64 = 3600;
 
 #[derive(Subcommand, Clone, Copy)]
@@ -43,7 +41,10 @@ impl Walk {
     }
 
     async fn stripe(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
-        let resp = request.bearer_auth(SANDBOX_KEY).send().await?;
+        let key = self.stripe_key.as_deref().context(
+            "donnez la clé secrète du Stripe simulé (affichée par `relay serve --sandbox`) : --stripe-key ou STRIPE_SECRET_KEY",
+        )?;
+        let resp = request.bearer_auth(key).send().await?;
         let status = resp.status();
         let body: Value = resp
             .json()

@@ -124,6 +124,7 @@ pub async fn start(backend: Backend) -> World {
         },
         sepa_settle_after: Duration::from_secs(3600),
         return_origin: Some(base.clone()),
+        secret_key: STRIPE_KEY.into(),
     });
     let router = sandbox.router();
     tokio::spawn(async move { axum::serve(sb_listener, router).await });

@@ -8,18 +8,25 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{CARD_DECLINES_LATER, CARD_PAYS, Customer, Refusal, SubStatus, json as render};
-use crate::api::{StripeError, authorize};
+use super::{CARD_DECLINES_LATER, CARD_PAYS, Refusal, SubStatus, json as render};
+use crate::api::StripeError;
 use crate::{Sandbox, form};
 
 pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()
-        .route("/v1/customers", post(create_customer).get(list_customers))
+        .route(
+            "/v1/customers",
+            post(super::customers::create).get(super::customers::list),
+        )
         .route(
             "/v1/billing_portal/configurations",
-            post(super::portal::create_configuration),
+            post(super::portal::create_configuration).get(super::portal::list_configurations),
+        )
+        .route(
+            "/v1/billing_portal/configurations/{id}",
+            get(super::portal::retrieve_configuration),
         )
         .route(
             "/v1/billing_portal/sessions",
@@ -27,17 +34,25 @@ pub(crate) fn routes() -> Router<Sandbox> {
         )
         .merge(super::portal_page::routes())
         .route("/v1/subscriptions", get(list_subscriptions))
-        .route("/v1/customers/{id}", get(retrieve_customer))
+        .route(
+            "/v1/customers/{id}",
+            get(super::customers::retrieve).post(super::customers::update),
+        )
         .route(
             "/v1/subscriptions/{id}",
             get(retrieve_subscription)
                 .post(update_subscription)
                 .delete(cancel_subscription),
         )
-        .route("/v1/invoices/{id}", get(retrieve_invoice))
+        .route("/v1/invoices", get(super::invoices::list))
+        .route("/v1/invoices/{id}", get(super::invoices::retrieve))
+        .route("/v1/invoices/{id}/lines", get(super::invoices::lines))
         .route("/v1/events", get(super::events::list))
         .route("/v1/events/{id}", get(super::events::retrieve))
-        .route("/v1/test_helpers/test_clocks", post(super::clocks::create))
+        .route(
+            "/v1/test_helpers/test_clocks",
+            post(super::clocks::create).get(super::clocks::list),
+        )
         .route(
             "/v1/test_helpers/test_clocks/{id}",
             get(super::clocks::retrieve),
@@ -82,6 +97,31 @@ pub(super) fn integer(p: &Value, name: &str) -> Result<Option<i64>, StripeError>
     }
 }
 
+/// The object `id` of `objects`, rendered, or Stripe's 404 naming `kind`.
+pub(super) fn one<T>(
+    objects: &std::collections::BTreeMap<String, T>,
+    id: &str,
+    kind: &str,
+    render: impl Fn(&T) -> Value,
+) -> Answer {
+    objects
+        .get(id)
+        .map(|o| Json(render(o)))
+        .ok_or_else(|| missing(kind, id, "id"))
+}
+
+/// `found` newest first by `order` (creation time, then a tie-breaker), as one page of a list.
+pub(super) fn newest_first<T>(
+    mut found: Vec<&T>,
+    order: impl Fn(&T) -> (i64, &str),
+    render: impl Fn(&T) -> Value,
+    p: &Value,
+    url: &str,
+) -> Answer {
+    found.sort_by(|a, b| order(b).cmp(&order(a)));
+    crate::list::page(found.into_iter().map(render).collect(), p, url)
+}
+
 pub(super) fn missing(kind: &str, id: &str, param: &str) -> StripeError {
     StripeError {
         status: StatusCode::NOT_FOUND,
@@ -92,159 +132,52 @@ pub(super) fn missing(kind: &str, id: &str, param: &str) -> StripeError {
     }
 }
 
-async fn create_customer(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Answer {
-    authorize(&headers)?;
-    let p = params(&body)?;
-    let test_clock = text(&p, "test_clock");
-    let mut books = sb.books();
-    if let Some(clock) = &test_clock {
-        if !books.clocks.contains_key(clock) {
-            return Err(missing("test_helpers.test_clock", clock, "test_clock"));
-        }
-    }
-    let created = test_clock
-        .as_ref()
-        .and_then(|c| books.clocks.get(c))
-        .map_or_else(crate::now, |c| c.frozen_time);
-    let locales = strings(&p, "preferred_locales");
-    let metadata = p
-        .get("metadata")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let customer = Customer {
-        id: format!("cus_{}", crate::random_id(14)),
-        name: text(&p, "name"),
-        email: text(&p, "email"),
-        metadata,
-        locales,
-        test_clock,
-        card: None,
-        payment_method: None,
-        details: None,
-        created,
-    };
-    let json = render::customer(&customer);
-    books.customers.insert(customer.id.clone(), customer);
-    Ok(Json(json))
-}
-
-fn list(data: Vec<Value>, url: &str) -> Json<Value> {
-    Json(json!({"object": "list", "url": url, "has_more": false, "data": data}))
-}
-
-/// Newest first, optionally those on `test_clock` (at most 100).
-async fn list_customers(
-    State(sb): State<Sandbox>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Answer {
-    authorize(&headers)?;
-    let clock = text(&params(query.unwrap_or_default().as_bytes())?, "test_clock");
-    let books = sb.books();
-    let mut found: Vec<&Customer> = books
-        .customers
-        .values()
-        .filter(|c| clock.is_none() || c.test_clock == clock)
-        .collect();
-    found.sort_by_key(|c| std::cmp::Reverse(c.created));
-    Ok(list(
-        found.into_iter().take(100).map(render::customer).collect(),
-        "/v1/customers",
-    ))
-}
-
 /// The subscriptions of `customer` (any status but cancelled, unless `status=all`).
 async fn list_subscriptions(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Answer {
-    authorize(&headers)?;
+    sb.authorize(&headers)?;
     let p = params(query.unwrap_or_default().as_bytes())?;
     let (customer, all) = (
         text(&p, "customer"),
         text(&p, "status").as_deref() == Some("all"),
     );
     let books = sb.books();
-    let data = books
-        .subscriptions
-        .values()
-        .filter(|s| {
-            customer.as_ref().is_none_or(|c| &s.customer == c)
-                && (all || s.status != SubStatus::Canceled)
-        })
-        .map(|s| render::subscription(&books, s))
-        .collect();
-    Ok(list(data, "/v1/subscriptions"))
+    newest_first(
+        books
+            .subscriptions
+            .values()
+            .filter(|s| {
+                customer.as_ref().is_none_or(|c| &s.customer == c)
+                    && (all || s.status != SubStatus::Canceled)
+            })
+            .collect(),
+        |s: &super::Subscription| (s.created, &s.id),
+        |s| render::subscription(&books, s),
+        &p,
+        "/v1/subscriptions",
+    )
 }
 
-async fn retrieve_customer(
-    State(sb): State<Sandbox>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Answer {
-    authorize(&headers)?;
-    let books = sb.books();
-    let c = books
-        .customers
-        .get(&id)
-        .ok_or_else(|| missing("customer", &id, "id"))?;
-    Ok(Json(render::customer(c)))
-}
-
-/// The subscription, with `expand[]=default_payment_method` and `expand[]=latest_invoice`.
-fn subscription_json(sb: &Sandbox, id: &str, query: Option<&str>) -> Answer {
-    let expand = strings(&params(query.unwrap_or_default().as_bytes())?, "expand");
+/// The subscription as the API serves it (`expand[]` is the middleware's, `crate::expand`).
+fn subscription_json(sb: &Sandbox, id: &str) -> Answer {
     let books = sb.books();
     let sub = books
         .subscriptions
         .get(id)
         .ok_or_else(|| missing("subscription", id, "id"))?;
-    let mut json = render::subscription(&books, sub);
-    for field in &expand {
-        match field.as_str() {
-            "default_payment_method" => {
-                let customer = books.customers.get(&sub.customer);
-                if let Some((pm, number)) =
-                    customer.and_then(|c| c.payment_method.as_ref().zip(c.card.as_ref()))
-                {
-                    json["default_payment_method"] =
-                        render::payment_method(pm, number, &sub.customer, sub.created);
-                }
-            }
-            "latest_invoice" => {
-                if let Some(inv) = sub
-                    .latest_invoice
-                    .as_ref()
-                    .and_then(|i| books.invoices.get(i))
-                {
-                    json["latest_invoice"] = render::invoice(inv);
-                }
-            }
-            other => {
-                return Err(StripeError::invalid(
-                    "expand",
-                    format!("This property cannot be expanded ({other})."),
-                ));
-            }
-        }
-    }
-    Ok(Json(json))
+    Ok(Json(render::subscription(&books, sub)))
 }
 
 async fn retrieve_subscription(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
 ) -> Answer {
-    authorize(&headers)?;
-    subscription_json(&sb, &id, query.as_deref())
+    sb.authorize(&headers)?;
+    subscription_json(&sb, &id)
 }
 
 /// `cancel_at_period_end=true|false`: stop renewing at the period's end, or resume.
@@ -254,7 +187,7 @@ async fn update_subscription(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Answer {
-    authorize(&headers)?;
+    sb.authorize(&headers)?;
     let p = params(&body)?;
     let cancel = match text(&p, "cancel_at_period_end").as_deref() {
         Some("true") => Some(true),
@@ -282,7 +215,7 @@ async fn update_subscription(
             "A canceled subscription can only update its cancellation_details and metadata.".into(),
         ),
     })?;
-    subscription_json(&sb, &id, None)
+    subscription_json(&sb, &id)
 }
 
 async fn cancel_subscription(
@@ -290,7 +223,7 @@ async fn cancel_subscription(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Answer {
-    authorize(&headers)?;
+    sb.authorize(&headers)?;
     sb.with_books(|books, out| {
         let customer = books
             .subscriptions
@@ -302,21 +235,7 @@ async fn cancel_subscription(
         books.cancel_now(&id, now, out);
         Ok(())
     })?;
-    subscription_json(&sb, &id, None)
-}
-
-async fn retrieve_invoice(
-    State(sb): State<Sandbox>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Answer {
-    authorize(&headers)?;
-    let books = sb.books();
-    let inv = books
-        .invoices
-        .get(&id)
-        .ok_or_else(|| missing("invoice", &id, "id"))?;
-    Ok(Json(render::invoice(inv)))
+    subscription_json(&sb, &id)
 }
 
 #[derive(serde::Deserialize)]

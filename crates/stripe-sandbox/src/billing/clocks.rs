@@ -1,19 +1,19 @@
-//! Test clocks (`/v1/test_helpers/test_clocks`): create, retrieve, advance. An advance answers
+//! Test clocks (`/v1/test_helpers/test_clocks`): create, list, retrieve, advance. An advance answers
 //! at once with status `advancing` and runs the engine in the background until `ready`.
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 
 use super::TestClock;
-use super::api::{Answer, integer, missing, params, text};
+use super::api::{Answer, integer, missing, newest_first, one, params, text};
 use super::json as render;
 use crate::Sandbox;
-use crate::api::{StripeError, authorize};
+use crate::api::StripeError;
 
 pub(super) async fn create(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Answer {
-    authorize(&headers)?;
+    sb.authorize(&headers)?;
     let p = params(&body)?;
     let frozen_time = integer(&p, "frozen_time")?.ok_or_else(|| {
         StripeError::missing("frozen_time", "Missing required param: frozen_time.")
@@ -30,18 +30,36 @@ pub(super) async fn create(State(sb): State<Sandbox>, headers: HeaderMap, body: 
     Ok(Json(json))
 }
 
+/// Newest first, paginated.
+pub(super) async fn list(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Answer {
+    sb.authorize(&headers)?;
+    let p = params(query.unwrap_or_default().as_bytes())?;
+    let books = sb.books();
+    newest_first(
+        books.clocks.values().collect(),
+        |c: &TestClock| (c.created, &c.id),
+        render::test_clock,
+        &p,
+        "/v1/test_helpers/test_clocks",
+    )
+}
+
 pub(super) async fn retrieve(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Answer {
-    authorize(&headers)?;
-    let books = sb.books();
-    let clock = books
-        .clocks
-        .get(&id)
-        .ok_or_else(|| missing("test_helpers.test_clock", &id, "id"))?;
-    Ok(Json(render::test_clock(clock)))
+    sb.authorize(&headers)?;
+    one(
+        &sb.books().clocks,
+        &id,
+        "test_helpers.test_clock",
+        render::test_clock,
+    )
 }
 
 /// Answers at once with status `advancing`; the clock is `ready` once every renewal, retry and
@@ -52,7 +70,7 @@ pub(super) async fn advance(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Answer {
-    authorize(&headers)?;
+    sb.authorize(&headers)?;
     let target = integer(&params(&body)?, "frozen_time")?.ok_or_else(|| {
         StripeError::missing("frozen_time", "Missing required param: frozen_time.")
     })?;

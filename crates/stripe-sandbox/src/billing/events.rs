@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::api::{Answer, integer, missing, params, strings, text};
 use crate::Sandbox;
-use crate::api::{StripeError, authorize};
+use crate::api::StripeError;
 
 /// Newest first, filtered by `type` / `types[]` and `created[gte|gt|lte|lt]`, `limit` (1 to 100,
 /// default 10) and `starting_after`, as Stripe lists them.
@@ -17,7 +17,7 @@ pub(super) async fn list(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Answer {
-    authorize(&headers)?;
+    sb.authorize(&headers)?;
     let p = params(query.unwrap_or_default().as_bytes())?;
     let mut types = strings(&p, "types");
     types.extend(text(&p, "type"));
@@ -67,7 +67,7 @@ pub(super) async fn retrieve(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Answer {
-    authorize(&headers)?;
+    sb.authorize(&headers)?;
     sb.events()
         .into_iter()
         .find(|e| e.id == id)

@@ -42,7 +42,7 @@ pub fn payment_method(id: &str, number: &str, customer: &str, created: i64) -> V
     })
 }
 
-fn price(s: &Subscription) -> Value {
+pub fn price(s: &Subscription) -> Value {
     let p = &s.price;
     json!({
         "id": p.id, "object": "price", "active": true, "billing_scheme": "per_unit",
@@ -51,6 +51,18 @@ fn price(s: &Subscription) -> Value {
         "recurring": {"interval": p.interval.as_str(), "interval_count": 1, "meter": null, "usage_type": "licensed"},
         "tiers_mode": null, "transform_quantity": null, "type": "recurring",
         "unit_amount": p.unit_amount, "unit_amount_decimal": p.unit_amount.to_string(),
+    })
+}
+
+/// The product a subscription's price belongs to (named after the checkout's line).
+pub fn product(s: &Subscription) -> Value {
+    let p = &s.price;
+    json!({
+        "id": p.product, "object": "product", "active": true, "created": s.created,
+        "default_price": null, "description": null, "images": [], "livemode": false,
+        "marketing_features": [], "metadata": {}, "name": p.product_name,
+        "package_dimensions": null, "shippable": null, "statement_descriptor": null,
+        "tax_code": null, "type": "service", "unit_label": null, "updated": s.created, "url": null,
     })
 }
 
@@ -104,11 +116,7 @@ pub fn subscription(books: &Books, s: &Subscription) -> Value {
 }
 
 pub fn invoice(i: &Invoice) -> Value {
-    let status = match i.status {
-        InvoiceStatus::Draft => "draft",
-        InvoiceStatus::Open => "open",
-        InvoiceStatus::Paid => "paid",
-    };
+    let status = i.status.as_str();
     let paid = i.status == InvoiceStatus::Paid;
     let hosted = (i.status != InvoiceStatus::Draft)
         .then(|| format!("https://invoice.stripe.com/i/sandbox/{}", i.id));
@@ -142,7 +150,7 @@ pub fn invoice(i: &Invoice) -> Value {
             "period": {"end": i.line_end, "start": i.line_start},
             "pretax_credit_amounts": [],
             "pricing": {"type": "price_details", "price_details": {"price": i.price, "product": i.product}, "unit_amount_decimal": i.amount.to_string()},
-            "quantity": 1, "subtotal": i.amount, "taxes": [],
+            "quantity": 1, "quantity_decimal": "1", "subscription": i.subscription, "subtotal": i.amount, "taxes": [],
         }]},
         "livemode": false, "metadata": {}, "next_payment_attempt": i.next_action_at.filter(|_| i.status == InvoiceStatus::Open),
         "number": (i.status != InvoiceStatus::Draft).then_some(&i.number), "on_behalf_of": null,

@@ -6,8 +6,10 @@
 
 pub mod api;
 mod clocks;
+mod customers;
 mod engine;
 mod events;
+mod invoices;
 pub mod json;
 pub mod portal;
 mod portal_page;
@@ -146,6 +148,16 @@ pub enum InvoiceStatus {
     Draft,
     Open,
     Paid,
+}
+
+impl InvoiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Open => "open",
+            Self::Paid => "paid",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

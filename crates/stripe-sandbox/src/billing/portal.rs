@@ -1,16 +1,16 @@
-//! The customer portal's API: `POST /v1/billing_portal/configurations` (which features the
-//! portal offers) and `POST /v1/billing_portal/sessions` (a short-lived page for one customer),
+//! The customer portal's API: `/v1/billing_portal/configurations` (which features the portal
+//! offers: create, list, retrieve) and `POST /v1/billing_portal/sessions` (a short-lived page for one customer),
 //! with Stripe's shapes and its refusal when no configuration exists. The page is `portal_page`.
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::api::{Answer, missing, params, text};
+use super::api::{Answer, missing, newest_first, one, params, text};
 use crate::Sandbox;
-use crate::api::{StripeError, authorize};
+use crate::api::StripeError;
 
 /// What a portal configuration lets the customer do.
 #[derive(Debug, Clone)]
@@ -62,7 +62,7 @@ pub(super) async fn create_configuration(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    authorize(&headers)?;
+    sb.authorize(&headers)?;
     let p = params(&body)?;
     if p.get("features").is_none() {
         return Err(StripeError::missing(
@@ -92,12 +92,43 @@ pub(super) async fn create_configuration(
     Ok(Json(json))
 }
 
+/// Newest first, paginated.
+pub(super) async fn list_configurations(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Answer {
+    sb.authorize(&headers)?;
+    let p = params(query.unwrap_or_default().as_bytes())?;
+    newest_first(
+        sb.books().portal_configurations.values().collect(),
+        |c: &Configuration| (c.created, &c.id),
+        configuration_json,
+        &p,
+        "/v1/billing_portal/configurations",
+    )
+}
+
+pub(super) async fn retrieve_configuration(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    sb.authorize(&headers)?;
+    one(
+        &sb.books().portal_configurations,
+        &id,
+        "billing_portal.configuration",
+        configuration_json,
+    )
+}
+
 pub(super) async fn create_session(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    authorize(&headers)?;
+    sb.authorize(&headers)?;
     let p = params(&body)?;
     let customer = text(&p, "customer")
         .ok_or_else(|| StripeError::missing("customer", "Missing required param: customer."))?;
@@ -115,13 +146,17 @@ pub(super) async fn create_session(
             )
         })?,
     };
+    let return_url = text(&p, "return_url");
+    if let (Some(url), Some(origin)) = (&return_url, &sb.config().return_origin) {
+        crate::api::check_origin("return_url", url, origin)?;
+    }
     let id = format!("bps_{}", crate::random_id(24));
     let session = PortalSession {
         url: format!("{}/p/session/{id}", sb.public_base()),
         id,
         customer,
         configuration,
-        return_url: text(&p, "return_url"),
+        return_url,
         created: crate::now(),
     };
     let json = json!({

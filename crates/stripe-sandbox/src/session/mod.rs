@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::billing::Interval;
 use crate::details::{BillingDetails, Collection};
 
+pub(crate) mod list;
 mod params;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +134,7 @@ impl Session {
             "submit_type": null, "subscription": self.subscription, "success_url": self.success_url,
             "tax_id_collection": {"enabled": self.collection.tax_id, "required": "never"},
             "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-            "ui_mode": "hosted",
+            "ui_mode": "hosted_page",
             "url": if self.status == Status::Open { Some(&self.url) } else { None },
         })
     }

@@ -14,6 +14,8 @@ use stripe_sandbox::{RetryPolicy, Sandbox, SandboxConfig, WebhookTarget};
 
 pub const KEY: &str = "sk_test_sandbox_key_123";
 pub const SECRET: &str = "whsec_test_secret_abc";
+pub const DAY: i64 = 86_400;
+pub const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
 /// A webhook endpoint that records what it receives and fails the first `fail_first` calls.
 #[derive(Clone, Default)]
@@ -84,6 +86,7 @@ pub async fn start(secrets: &[&str]) -> World {
         sepa_settle_after: Duration::from_secs(3600),
         // The relay these tests stand for lives at http://app.test (see CREATE).
         return_origin: Some("http://app.test".into()),
+        secret_key: KEY.into(),
     });
     let router = sandbox.router();
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -126,6 +129,13 @@ impl World {
 
     /// `GET path` with the secret key; the answer must be 200.
     pub async fn get(&self, path: &str) -> Value {
+        let (status, json) = self.get_status(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {json}");
+        json
+    }
+
+    /// `GET path` with the secret key: its status and JSON body.
+    pub async fn get_status(&self, path: &str) -> (StatusCode, Value) {
         let resp = self
             .http
             .get(format!("{}{path}", self.base))
@@ -133,8 +143,7 @@ impl World {
             .send()
             .await
             .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "{path}");
-        resp.json().await.unwrap()
+        (resp.status(), resp.json().await.unwrap())
     }
 
     pub async fn create(&self) -> Value {
@@ -172,5 +181,65 @@ impl World {
             ("expiry", "12/34"),
             ("cvc", "123"),
         ]
+    }
+}
+
+impl World {
+    pub async fn ok(&self, path: &str, body: &str) -> Value {
+        let (status, json) = self.post_form(path, Some(KEY), body).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {json}");
+        json
+    }
+
+    /// A customer on a new clock at `T0`, subscribed monthly to 49 € with `card`.
+    pub async fn subscribed(&self, card: &str) -> (String, String, String) {
+        let clock = self
+            .ok(
+                "/v1/test_helpers/test_clocks",
+                &format!("frozen_time={T0}&name=annee"),
+            )
+            .await;
+        let clock = clock["id"].as_str().unwrap().to_owned();
+        let customer = self
+            .ok("/v1/customers", &format!("name=Ma%C3%A7onnerie+Dupont&preferred_locales[]=fr&metadata[client_id]=39&test_clock={clock}"))
+            .await;
+        let customer = customer["id"].as_str().unwrap().to_owned();
+        let session = self
+            .ok("/v1/checkout/sessions", &format!("mode=subscription&customer={customer}&line_items[0][quantity]=1\
+&line_items[0][price_data][currency]=eur&line_items[0][price_data][unit_amount]=4900\
+&line_items[0][price_data][product_data][name]=Mensuel&line_items[0][price_data][recurring][interval]=month\
+&subscription_data[metadata][client_id]=39&subscription_data[metadata][plan]=mensuel\
+&metadata[client_id]=39&success_url=http%3A%2F%2Fapp.test%2Fok"))
+            .await;
+        let id = session["id"].as_str().unwrap();
+        let (status, _, _) = self.pay(id, &World::card(card)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let session = self.get(&format!("/v1/checkout/sessions/{id}")).await;
+        (
+            clock,
+            customer,
+            session["subscription"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn advance(&self, clock: &str, to: i64) {
+        let answer = self
+            .ok(
+                &format!("/v1/test_helpers/test_clocks/{clock}/advance"),
+                &format!("frozen_time={to}"),
+            )
+            .await;
+        assert_eq!(answer["status"], "advancing");
+        for _ in 0..100 {
+            if self
+                .get(&format!("/v1/test_helpers/test_clocks/{clock}"))
+                .await["status"]
+                == "ready"
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the clock never became ready");
     }
 }
