@@ -1,6 +1,7 @@
 //! The real binary as a newcomer runs it: `relay serve --sandbox` prints a demo token and renew
 //! link; a renewal through that link in headless Chromium and `relay simulate` both end applied;
-//! the log carries the contract's three `stripe_service` lines; SIGTERM stops it cleanly.
+//! the log carries the contract's three `stripe_service` lines and, with request traces on, no renew link;
+//! SIGTERM stops it cleanly.
 
 mod common;
 
@@ -30,6 +31,8 @@ fn start_sandbox_relay(db: &std::path::Path) -> Server {
         .env("RELAY_METRICS_ADDR", "127.0.0.1:0")
         .env("APP_URL", &base)
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        // Request traces on, as an operator debugging would: links must not reach them.
+        .env("RUST_LOG", "info,sqlx=warn,tower_http=debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -133,6 +136,12 @@ fn serve_sandbox_takes_a_newcomer_from_the_renew_link_to_an_applied_renewal() {
     ] {
         assert!(log.contains(line), "missing {line:?} in log:\n{log}");
     }
+    let link_secret = server.link.split("link=").nth(1).unwrap();
+    assert!(
+        log.contains("/renew-subscription?link=[masqué]"),
+        "the renew page's request is traced, its link hidden:\n{log}"
+    );
+    assert!(!log.contains(link_secret), "a renew link in the log:\n{log}");
     assert!(server.stripe_key.starts_with("sk_test_"), "the key is printed");
     assert!(
         !log.contains(&server.stripe_key) && !log.contains("whsec_"),

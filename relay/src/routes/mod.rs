@@ -97,7 +97,9 @@ pub fn app(state: AppState) -> Router {
 /// every `link` parameter hidden (facture and renewal links are 15-minute bearer credentials),
 /// never its headers.
 fn request_span(request: &Request) -> tracing::Span {
+    // tower_http's own target, so that `tower_http=debug` shows the span as it shows its lines.
     tracing::debug_span!(
+        target: "tower_http::trace::make_span",
         "request",
         method = %request.method(),
         uri = %redacted(request.uri()),
