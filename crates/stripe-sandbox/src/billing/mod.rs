@@ -9,6 +9,7 @@ mod clocks;
 mod customers;
 mod engine;
 mod events;
+mod interval;
 mod invoices;
 pub mod json;
 pub mod portal;
@@ -16,10 +17,10 @@ mod portal_page;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Months};
 use serde_json::{Value, json};
 
 use crate::Sandbox;
+pub use interval::Interval;
 
 /// The card that pays, and the one that attaches to a customer but declines every charge.
 pub const CARD_PAYS: &str = "4242424242424242";
@@ -56,39 +57,6 @@ pub struct TestClock {
     pub frozen_time: i64,
     pub advancing: bool,
     pub created: i64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Interval {
-    Month,
-    Year,
-}
-
-impl Interval {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "month" => Some(Self::Month),
-            "year" => Some(Self::Year),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Month => "month",
-            Self::Year => "year",
-        }
-    }
-    /// `periods` intervals after `anchor`, on the anchor's day of the month when it exists
-    /// (Stripe's billing cycle anchor: 31 January → 28 February → 31 March).
-    pub fn after(self, anchor: i64, periods: u32) -> i64 {
-        let months = match self {
-            Self::Month => periods,
-            Self::Year => 12 * periods,
-        };
-        DateTime::from_timestamp(anchor, 0)
-            .and_then(|d| d.checked_add_months(Months::new(months)))
-            .map_or(anchor, |d| d.timestamp())
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -393,6 +361,7 @@ impl Sandbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::DateTime;
 
     #[test]
     fn monthly_periods_keep_the_anchor_day() {
