@@ -141,8 +141,14 @@ fn serve_sandbox_takes_a_newcomer_from_the_renew_link_to_an_applied_renewal() {
         log.contains("/renew-subscription?link=[masqué]"),
         "the renew page's request is traced, its link hidden:\n{log}"
     );
-    assert!(!log.contains(link_secret), "a renew link in the log:\n{log}");
-    assert!(server.stripe_key.starts_with("sk_test_"), "the key is printed");
+    assert!(
+        !log.contains(link_secret),
+        "a renew link in the log:\n{log}"
+    );
+    assert!(
+        server.stripe_key.starts_with("sk_test_"),
+        "the key is printed"
+    );
     assert!(
         !log.contains(&server.stripe_key) && !log.contains("whsec_"),
         "no secret in the log"

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::api::StripeError;
@@ -16,13 +16,9 @@ pub async fn retrieve(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, StripeError> {
     sb.authorize(&headers)?;
-    sb.payment_intent(&id).map(Json).ok_or_else(|| StripeError {
-        status: StatusCode::NOT_FOUND,
-        kind: "invalid_request_error",
-        code: Some("resource_missing"),
-        message: format!("No such payment_intent: '{id}'"),
-        param: Some("intent".into()),
-    })
+    sb.payment_intent(&id)
+        .map(Json)
+        .ok_or_else(|| crate::billing::api::missing("payment_intent", &id, "intent"))
 }
 
 impl Sandbox {

@@ -66,7 +66,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
 
 pub(super) type Answer = Result<Json<Value>, StripeError>;
 
-pub(super) fn params(body: &[u8]) -> Result<Value, StripeError> {
+pub(crate) fn params(body: &[u8]) -> Result<Value, StripeError> {
     form::parse(body).map_err(|e| StripeError::invalid(&e.param, e.message))
 }
 
@@ -122,7 +122,7 @@ pub(super) fn newest_first<T>(
     crate::list::page(found.into_iter().map(render).collect(), p, url)
 }
 
-pub(super) fn missing(kind: &str, id: &str, param: &str) -> StripeError {
+pub(crate) fn missing(kind: &str, id: &str, param: &str) -> StripeError {
     StripeError {
         status: StatusCode::NOT_FOUND,
         kind: "invalid_request_error",

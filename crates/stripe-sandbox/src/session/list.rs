@@ -5,24 +5,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::{Session, Status};
+use super::Session;
 use crate::Sandbox;
 use crate::api::StripeError;
+use crate::billing::api::params;
 
 type Answer = Result<axum::Json<Value>, StripeError>;
-
-fn query(raw: Option<String>) -> Result<Value, StripeError> {
-    crate::form::parse(raw.unwrap_or_default().as_bytes())
-        .map_err(|e| StripeError::invalid(&e.param, e.message))
-}
-
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Open => "open",
-        Status::Complete => "complete",
-        Status::Expired => "expired",
-    }
-}
 
 pub async fn list(
     State(sb): State<Sandbox>,
@@ -30,7 +18,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Answer {
     sb.authorize(&headers)?;
-    let p = query(raw)?;
+    let p = params(raw.unwrap_or_default().as_bytes())?;
     let wanted = |name: &str| p.get(name).and_then(Value::as_str).map(str::to_owned);
     let (customer, subscription, intent, status) = (
         wanted("customer"),
@@ -53,7 +41,7 @@ pub async fn list(
         .filter(|s| customer.is_none() || s.customer == customer)
         .filter(|s| subscription.is_none() || s.subscription == subscription)
         .filter(|s| intent.is_none() || s.payment_intent == intent)
-        .filter(|s| status.as_deref().is_none_or(|w| status_name(s.status) == w))
+        .filter(|s| status.as_deref().is_none_or(|w| s.status.as_str() == w))
         .collect();
     found.sort_by(|a, b| (b.created, &b.id).cmp(&(a.created, &a.id)));
     let data = found.iter().map(Session::to_json).collect();
@@ -67,7 +55,7 @@ pub async fn line_items(
     RawQuery(raw): RawQuery,
 ) -> Answer {
     sb.authorize(&headers)?;
-    let p = query(raw)?;
+    let p = params(raw.unwrap_or_default().as_bytes())?;
     let session = sb
         .session(&id)
         .ok_or_else(|| StripeError::no_such_session(&id))?;

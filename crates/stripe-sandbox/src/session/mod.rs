@@ -18,6 +18,16 @@ pub enum Status {
     Expired,
 }
 
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Complete => "complete",
+            Self::Expired => "expired",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaymentStatus {
     Paid,
@@ -130,7 +140,7 @@ impl Session {
             "phone_number_collection": {"enabled": false}, "recovered_from": null,
             "saved_payment_method_options": null, "setup_intent": null,
             "shipping_address_collection": null, "shipping_cost": null, "shipping_options": [],
-            "status": match self.status { Status::Open => "open", Status::Complete => "complete", Status::Expired => "expired" },
+            "status": self.status.as_str(),
             "submit_type": null, "subscription": self.subscription, "success_url": self.success_url,
             "tax_id_collection": {"enabled": self.collection.tax_id, "required": "never"},
             "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
