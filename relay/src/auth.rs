@@ -6,10 +6,10 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use crate::AppState;
 use crate::db::subscriptions::SubscriptionRow;
 use crate::domain::ClientId;
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub struct BearerClient(pub ClientId);
 

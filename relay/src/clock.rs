@@ -21,6 +21,11 @@ impl Clock {
         system_now().saturating_add(self.offset.load(Ordering::Relaxed))
     }
 
+    /// The instant the rules in [`crate::core`] are given, read once at the edge.
+    pub fn timestamp(&self) -> crate::core::Timestamp {
+        crate::core::Timestamp::from_unix(self.now())
+    }
+
     /// Moves this clock (and every clone of it) `seconds` forward.
     pub fn advance(&self, seconds: i64) {
         self.offset.fetch_add(seconds, Ordering::Relaxed);

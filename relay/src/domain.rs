@@ -1,13 +1,10 @@
-//! Domain types and the pure rules of the status: identifiers that cannot be mixed up, the
-//! states a Checkout Session goes through, what the payment rules know of a session, days left
-//! and the subscription state. (The renewal rule runs in the database: see
-//! `db::batch::extend_subscriptions`.)
+//! Domain types: identifiers that cannot be mixed up, the states a Checkout Session goes
+//! through, what the payment rules know of a session and of its buyer. The rules over them are
+//! in [`crate::core`].
 
 use std::fmt;
 
-use erp_btp_protocol::SubscriptionState;
-
-const DAY: i64 = 86_400;
+use serde::{Deserialize, Serialize};
 
 macro_rules! string_id {
     ($name:ident, $what:literal) => {
@@ -181,58 +178,86 @@ pub struct SessionFacts {
     /// A session in mode `subscription`: the subscription it started (empty until paid).
     pub subscription: Option<String>,
     /// The billing address and VAT number the page collected, for the facture.
-    pub buyer: Option<crate::factures::BuyerDetails>,
+    pub buyer: Option<BuyerDetails>,
 }
 
-/// Whole days left before `expires_at`, rounded up, never negative.
-pub fn days_remaining(now: i64, expires_at: Option<i64>) -> i64 {
-    match expires_at {
-        Some(e) if e > now => (e - now + DAY - 1) / DAY,
-        _ => 0,
+/// What the relay stored of a session when it created it, and its state since.
+#[derive(Debug, Clone)]
+pub struct StoredSession {
+    pub client_id: String,
+    pub plan: String,
+    pub state: SessionState,
+    /// A session in mode `subscription`.
+    pub recurring: bool,
+}
+
+/// What the payment success page says of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentResult {
+    Applied,
+    Pending,
+    Failed,
+    Rejected,
+    Unfinished,
+    Unknown,
+    /// Stripe could not be asked (unreachable, or the look-up budget is spent).
+    Unverified,
+    Busy,
+}
+
+/// The billing details Stripe collected at checkout (address, VAT number), kept on the facture.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuyerDetails {
+    pub line1: Option<String>,
+    pub line2: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    /// A VAT number that belongs to the buyer's SIREN; one that does not is left out.
+    pub vat: Option<String>,
+}
+
+impl BuyerDetails {
+    /// From Stripe's `address` object and `tax_ids` list (`[{"type": "eu_vat", "value"}]`), as
+    /// a session's `customer_details` or an invoice's `customer_address` / `customer_tax_ids`
+    /// carry them; `None` when Stripe collected nothing.
+    pub fn from_stripe(
+        address: Option<&serde_json::Value>,
+        tax_ids: Option<&serde_json::Value>,
+    ) -> Option<Self> {
+        let field = |k: &str| {
+            address
+                .and_then(|a| a.get(k))
+                .and_then(serde_json::Value::as_str)
+                .map(|v| v.chars().take(200).collect::<String>())
+                .filter(|v| !v.trim().is_empty())
+        };
+        let vat = tax_ids
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|t| t.get("type").and_then(serde_json::Value::as_str) == Some("eu_vat"))
+            .and_then(|t| t.get("value")?.as_str())
+            .map(|v| v.chars().take(40).collect::<String>());
+        let d = Self {
+            line1: field("line1"),
+            line2: field("line2"),
+            postal_code: field("postal_code"),
+            city: field("city"),
+            country: field("country"),
+            vat,
+        };
+        (d != Self::default()).then_some(d)
     }
-}
 
-/// `active` while the expiry is ahead, else `pending` if a delayed payment is on its way,
-/// else `expired` if it was ever paid, else `none`.
-pub fn subscription_state(
-    now: i64,
-    expires_at: Option<i64>,
-    payment_pending: bool,
-) -> SubscriptionState {
-    match expires_at {
-        Some(e) if e > now => SubscriptionState::Active,
-        _ if payment_pending => SubscriptionState::Pending,
-        Some(_) => SubscriptionState::Expired,
-        None => SubscriptionState::None,
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("plain strings")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const NOW: i64 = 1_771_666_200; // 2026-02-21T09:30:00Z
-
-    #[test]
-    fn days_remaining_rounds_up_and_stops_at_zero() {
-        assert_eq!(days_remaining(NOW, Some(NOW + 30 * DAY)), 30);
-        assert_eq!(days_remaining(NOW, Some(NOW + 1)), 1);
-        assert_eq!(days_remaining(NOW, Some(NOW - 1)), 0);
-        assert_eq!(days_remaining(NOW, None), 0);
-    }
-
-    #[test]
-    fn state_follows_expiry_then_pending_payment() {
-        use SubscriptionState::{Active, Expired, Pending};
-        assert_eq!(
-            subscription_state(NOW, None, false),
-            SubscriptionState::None
-        );
-        assert_eq!(subscription_state(NOW, None, true), Pending);
-        assert_eq!(subscription_state(NOW, Some(NOW + 1), true), Active);
-        assert_eq!(subscription_state(NOW, Some(NOW), false), Expired);
-        assert_eq!(subscription_state(NOW, Some(NOW - 5), true), Pending);
-    }
 
     #[test]
     fn an_object_of_the_other_mode_is_a_mismatch_both_ways() {

@@ -40,7 +40,7 @@ pub enum AppError {
     #[error("request not served within the deadline")]
     Timeout,
     #[error("facture not rendered")]
-    Facture(#[from] crate::factures::pdf::PdfError),
+    Facture(#[source] crate::factures::pdf::PdfError),
     #[error("too many long polls held ({0:?} full)")]
     TooManyWaits(crate::limits::Full),
 }
@@ -48,6 +48,16 @@ pub enum AppError {
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         Self::Storage(Box::new(e))
+    }
+}
+
+impl From<crate::factures::render::RenderError> for AppError {
+    fn from(e: crate::factures::render::RenderError) -> Self {
+        use crate::factures::render::RenderError;
+        match e {
+            RenderError::Storage(e) => e.into(),
+            RenderError::Pdf(e) => Self::Facture(e),
+        }
     }
 }
 
@@ -91,7 +101,7 @@ impl AppError {
             AppError::TooManyWaits(crate::limits::Full::Relay) => (StatusCode::TOO_MANY_REQUESTS, "relay_busy", format!("Le relais est très sollicité : réessayez dans {RETRY_AFTER_SECS} secondes.")),
             AppError::Timeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout", "Le relais n'a pas pu répondre à temps : réessayez dans un instant.".into()),
             AppError::NotJson => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Le corps doit être du JSON envoyé avec l'en-tête Content-Type: application/json.".into()),
-            AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("Requête trop volumineuse (maximum {} Kio).", crate::BODY_LIMIT / 1024)),
+            AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("Requête trop volumineuse (maximum {} Kio).", crate::limits::BODY_LIMIT / 1024)),
         }
     }
 }
@@ -99,10 +109,6 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
-        // Refusals are counted (and logged within a budget) by `metrics::track`.
-        if let AppError::Stripe(_) | AppError::Storage(_) | AppError::Facture(_) = &self {
-            tracing::error!(error = %chain(&self), code, "request failed")
-        }
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.into(),
@@ -114,6 +120,14 @@ impl IntoResponse for AppError {
             response
                 .headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        // Logged by the `metrics::track` layer, with the route: failures always, refusals
+        // within a budget.
+        if status.is_server_error() {
+            response.extensions_mut().insert(crate::metrics::Failed {
+                code,
+                error: chain(&self),
+            });
         }
         if status.is_client_error() {
             response.extensions_mut().insert(crate::metrics::Refused {

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod core;
 pub mod db;
 pub mod domain;
 pub mod error;
@@ -22,7 +23,7 @@ pub mod reader;
 pub mod reconcile;
 pub mod renewal;
 pub mod routes;
-pub mod rules;
+
 pub mod serve;
 pub mod signature;
 pub mod simulate;
@@ -33,9 +34,7 @@ pub mod status_cache;
 pub mod stripe;
 pub mod writer;
 
+pub use limits::BODY_LIMIT;
 pub use routes::app;
 pub use startup::Application;
 pub use state::AppState;
-
-/// Largest request body accepted; Stripe's checkout events are a few kilobytes.
-pub const BODY_LIMIT: usize = 256 * 1024;

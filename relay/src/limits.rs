@@ -7,6 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// Largest request body accepted; Stripe's checkout events are a few kilobytes.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
 #[derive(Debug)]
 struct Inner {
     per_token: Mutex<HashMap<String, usize>>,

@@ -24,6 +24,14 @@ pub struct Refused {
     pub reason: String,
 }
 
+/// Set on a response by `AppError`: the request failed on the relay's side (storage, Stripe,
+/// a facture), with this stable code and the error's causes.
+#[derive(Debug, Clone)]
+pub struct Failed {
+    pub code: &'static str,
+    pub error: String,
+}
+
 #[derive(Clone, Default)]
 pub struct Metrics {
     inner: Arc<Inner>,
@@ -234,6 +242,9 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
     let started = Instant::now();
     let response = next.run(request).await;
     metrics.observe_request(&route, response.status().as_u16());
+    if let Some(failed) = response.extensions().get::<Failed>() {
+        tracing::error!(route, code = failed.code, error = %failed.error, "request failed");
+    }
     if let Some(refused) = response.extensions().get::<Refused>() {
         if metrics.observe_refused(refused.code) {
             tracing::info!(route, code = refused.code, error = %refused.reason, "request refused");

@@ -6,23 +6,11 @@
 
 use std::time::Duration;
 
-use crate::AppState;
+use crate::core::event::EventKind;
 use crate::error::AppError;
 use crate::fulfil::{Outcome, prepare};
+use crate::state::AppState;
 use crate::stripe::parse_event;
-
-/// The event types the relay acts on.
-pub const TYPES: &[&str] = &[
-    "checkout.session.completed",
-    "checkout.session.async_payment_succeeded",
-    "checkout.session.async_payment_failed",
-    "checkout.session.expired",
-    "invoice.paid",
-    "invoice.payment_failed",
-    "customer.subscription.created",
-    "customer.subscription.updated",
-    "customer.subscription.deleted",
-];
 
 /// What one run did: a French line per event, and the counts.
 #[derive(Debug, Default)]
@@ -51,7 +39,10 @@ pub async fn run(state: &AppState, since: i64) -> Result<Report, AppError> {
     let mut events = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = state.billing.events(TYPES, from, after.as_deref()).await?;
+        let page = state
+            .billing
+            .events(&EventKind::HANDLED, from, after.as_deref())
+            .await?;
         after = page
             .events
             .last()
@@ -81,7 +72,11 @@ pub async fn run(state: &AppState, since: i64) -> Result<Report, AppError> {
                     report.already += 1;
                     "déjà appliqué".to_owned()
                 }
-                Ok(Outcome::Rejected(reason)) | Err(reason) => {
+                Ok(Outcome::Rejected(rejection)) => {
+                    report.rejected += 1;
+                    format!("rejeté : {}", rejection.message_fr())
+                }
+                Err(reason) => {
                     report.rejected += 1;
                     format!("rejeté : {reason}")
                 }

@@ -1,9 +1,10 @@
 //! `relay serve [--sandbox]`: the application run until SIGTERM or Ctrl-C; in sandbox mode it
 //! registers (or re-keys) the demo client and prints how to try a renewal.
 
+use crate::config::Settings;
 use crate::domain::ClientId;
 use crate::startup::{Application, StripeChoice};
-use crate::{AppState, config::Settings};
+use crate::state::AppState;
 
 pub async fn serve(settings: Settings, sandbox: bool) -> anyhow::Result<()> {
     for warning in &settings.warnings {

@@ -9,6 +9,7 @@ use crate::billing::BillingApi;
 use crate::changes::Changes;
 use crate::clock::Clock;
 use crate::config::{Settings, StripeSettings};
+use crate::core::renewal::RenewalPolicy;
 use crate::db::Db;
 use crate::domain::PaymentOrigin;
 use crate::keys::Keys;
@@ -16,7 +17,6 @@ use crate::limits::{Bucket, LongPolls, PerSession};
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
 use crate::reader::Reader;
-use crate::renewal::RenewalPolicy;
 use crate::stripe::StripeApi;
 use crate::writer::Writer;
 
@@ -51,7 +51,7 @@ pub struct Shared {
     pub long_polls: LongPolls,
     /// Stripe look-ups left to the public success page, shared, and each session's own.
     pub success_lookups: Bucket,
-    pub session_lookups: PerSession<crate::routes::success::PaymentResult>,
+    pub session_lookups: PerSession<crate::domain::PaymentResult>,
     /// Flips to true at shutdown, releasing held long polls.
     pub shutdown: watch::Receiver<bool>,
 }

@@ -20,8 +20,8 @@ use stripe_checkout::checkout_session::{
 use stripe_shared::{CheckoutSession, CheckoutSessionLocale, CheckoutSessionMode};
 
 use crate::config::StripeSettings;
+use crate::domain::BuyerDetails;
 use crate::domain::{CheckoutStatus, ClientId, PaymentStatus, SessionFacts, SessionId};
-use crate::factures::BuyerDetails;
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 
 /// Why Stripe could not be used; never carries the key.

@@ -34,6 +34,9 @@ const UNREACHABLE_PAUSE: Duration = Duration::from_secs(1);
 struct Job {
     work: Work,
     reply: oneshot::Sender<Result<Outcome, WriteError>>,
+    /// The caller's span (a webhook event's: its id, type and company), which the outcome's log
+    /// line is written in, so that one search follows an event from receipt to commit.
+    span: tracing::Span,
 }
 
 /// Why a write was not stored. Cloned to every caller of a failed batch, hence the `Arc`.
@@ -115,7 +118,11 @@ impl Writer {
     pub async fn submit(&self, work: Work) -> Result<Outcome, WriteError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Job { work, reply })
+            .send(Job {
+                work,
+                reply,
+                span: tracing::Span::current(),
+            })
             .await
             .map_err(|_| WriteError::unavailable(Unavailable::Stopped))?;
         answer
@@ -174,11 +181,16 @@ impl Task {
         for (job, result) in batch.drain(..).zip(results) {
             if let Ok(outcome) = &result {
                 announce(outcome, &self.changes, &self.metrics);
-                outcomes.push(outcome.clone());
+                outcomes.push((job.span, outcome.clone()));
             }
             let _ = job.reply.send(result);
         }
-        outcomes.iter().for_each(log);
+        for (span, outcome) in outcomes {
+            if let Some((client, _)) = outcome.change() {
+                span.record("client", tracing::field::display(client));
+            }
+            span.in_scope(|| log(&outcome));
+        }
     }
 
     /// Retries one job a few times: a transaction the database aborted (a deadlock with another

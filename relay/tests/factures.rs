@@ -26,8 +26,9 @@ async fn factures(w: &World) -> Vec<Row> {
     rows.iter()
         .map(|r| {
             let (year, seq, ttc): (i64, i64, i64) = (r.get(0), r.get(1), r.get(5));
-            let (ht, tva) = relay::factures::split_ttc(ttc);
-            let number = relay::factures::number(year, seq);
+            let (ht, tva) = relay::core::amounts::split_ttc(ttc);
+            let number =
+                relay::core::numbering::number(relay::core::numbering::Series::Facture, year, seq);
             (
                 number,
                 seq,

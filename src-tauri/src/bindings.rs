@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use ts_rs::{Config, TS};
 
 use crate::desktop::{RenewalStarted, WaitEnd, WaitOutcome};
-use crate::error::ErrorBody;
+use erp_btp_protocol::fr::Tone;
+use erp_btp_protocol::{RenewalChoice, SubscriptionState};
+
+use crate::error::{ErrorBody, ErrorCode};
 use crate::invoices::InvoiceView;
 use crate::view::{PlanOption, RenewalLine, StatusView};
 
@@ -32,6 +35,10 @@ fn the_ui_types_match_the_rust_types() {
     check::<PlanOption>("PlanOption", &mut stale);
     check::<RenewalLine>("RenewalLine", &mut stale);
     check::<ErrorBody>("ErrorBody", &mut stale);
+    check::<ErrorCode>("ErrorCode", &mut stale);
+    check::<SubscriptionState>("SubscriptionState", &mut stale);
+    check::<Tone>("Tone", &mut stale);
+    check::<RenewalChoice>("RenewalChoice", &mut stale);
     check::<RenewalStarted>("RenewalStarted", &mut stale);
     check::<WaitEnd>("WaitEnd", &mut stale);
     check::<WaitOutcome>("WaitOutcome", &mut stale);

@@ -62,40 +62,66 @@ pub enum DesktopError {
 }
 
 impl DesktopError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::NotLoggedIn => "not_logged_in",
-            Self::InvalidRelayUrl => "invalid_relay_url",
-            Self::RelayUnreachable => "relay_unreachable",
-            Self::TokenRefused => "token_refused",
-            Self::RelayError(_) => "relay_error",
-            Self::UntrustedAnswer => "untrusted_answer",
-            Self::SecretStoreUnavailable(_) => "secret_store_unavailable",
-            Self::CacheTampered => "cache_tampered",
-            Self::UnknownPlan(_) => "unknown_plan",
-            Self::SubscriptionLive => "subscription_live",
-            Self::NoPaymentMethod => "no_payment_method",
-            Self::BrowserUnavailable(_) => "browser_unavailable",
-            Self::UnsafeUrl(_) => "unsafe_url",
-            Self::Storage(_) => "storage",
-            Self::UnknownInvoice(_) => "unknown_invoice",
-            Self::LinkNotOpened(_) => "link_not_opened",
+            Self::NotLoggedIn => ErrorCode::NotLoggedIn,
+            Self::InvalidRelayUrl => ErrorCode::InvalidRelayUrl,
+            Self::RelayUnreachable => ErrorCode::RelayUnreachable,
+            Self::TokenRefused => ErrorCode::TokenRefused,
+            Self::RelayError(_) => ErrorCode::RelayError,
+            Self::UntrustedAnswer => ErrorCode::UntrustedAnswer,
+            Self::SecretStoreUnavailable(_) => ErrorCode::SecretStoreUnavailable,
+            Self::CacheTampered => ErrorCode::CacheTampered,
+            Self::UnknownPlan(_) => ErrorCode::UnknownPlan,
+            Self::SubscriptionLive => ErrorCode::SubscriptionLive,
+            Self::NoPaymentMethod => ErrorCode::NoPaymentMethod,
+            Self::BrowserUnavailable(_) => ErrorCode::BrowserUnavailable,
+            Self::UnsafeUrl(_) => ErrorCode::UnsafeUrl,
+            Self::Storage(_) => ErrorCode::Storage,
+            Self::UnknownInvoice(_) => ErrorCode::UnknownInvoice,
+            Self::LinkNotOpened(_) => ErrorCode::LinkNotOpened,
         }
     }
+}
+
+/// The stable code of every error the UI can receive. `unknown` is the UI's own, for anything
+/// that did not come from a command (it then shows the message it has); a code the relay adds
+/// later reaches the UI as `relay_error` with the relay's own French message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotLoggedIn,
+    InvalidRelayUrl,
+    RelayUnreachable,
+    TokenRefused,
+    RelayError,
+    UntrustedAnswer,
+    SecretStoreUnavailable,
+    CacheTampered,
+    UnknownPlan,
+    SubscriptionLive,
+    NoPaymentMethod,
+    BrowserUnavailable,
+    UnsafeUrl,
+    Storage,
+    UnknownInvoice,
+    LinkNotOpened,
+    Unknown,
 }
 
 /// What the UI receives for an error.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ErrorBody {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl Serialize for DesktopError {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         ErrorBody {
-            code: self.code().into(),
+            code: self.code(),
             message: self.to_string(),
         }
         .serialize(s)
@@ -105,5 +131,25 @@ impl Serialize for DesktopError {
 impl From<std::io::Error> for DesktopError {
     fn from(e: std::io::Error) -> Self {
         Self::Storage(e.kind().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_reaches_the_ui_with_its_code_and_french_message() {
+        let body = serde_json::to_value(DesktopError::NotLoggedIn).unwrap();
+        assert_eq!(body["code"], "not_logged_in");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Connectez-vous")
+        );
+        let relay = serde_json::to_value(DesktopError::RelayError("Plan inconnu.".into())).unwrap();
+        assert_eq!(relay["code"], "relay_error");
+        assert_eq!(serde_json::to_value(ErrorCode::Unknown).unwrap(), "unknown");
     }
 }

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use crate::view::{StatusView, WARN_DAYS};
+use erp_btp_protocol::SubscriptionState;
+
+use crate::view::{StatusView, Tone, WARN_DAYS};
 
 /// Shows a system notification (title, body); failures are the desktop's business, not ours.
 pub type Notifier = Arc<dyn Fn(&str, &str) + Send + Sync>;
@@ -25,7 +27,11 @@ pub struct Reminder {
 /// The reminder `view` calls for, if any.
 pub fn reminder(view: &StatusView) -> Option<Reminder> {
     let until = view.expires_on.as_deref().unwrap_or("—");
-    if let Some(r) = view.renewal.as_ref().filter(|r| r.live && r.tone == "bad") {
+    if let Some(r) = view
+        .renewal
+        .as_ref()
+        .filter(|r| r.live && r.tone == Tone::Bad)
+    {
         return Some(Reminder {
             key: format!("failed:{until}"),
             title: "ERP BTP : prélèvement échoué".into(),
@@ -38,8 +44,8 @@ pub fn reminder(view: &StatusView) -> Option<Reminder> {
     let renews = view
         .renewal
         .as_ref()
-        .is_some_and(|r| r.live && r.tone == "ok");
-    let soon = view.status == "active" && view.days_remaining <= WARN_DAYS;
+        .is_some_and(|r| r.live && r.tone == Tone::Ok);
+    let soon = view.status == SubscriptionState::Active && view.days_remaining <= WARN_DAYS;
     (soon && !renews).then(|| Reminder {
         key: format!("expiry:{until}"),
         title: "ERP BTP : abonnement bientôt expiré".into(),
@@ -56,11 +62,11 @@ mod tests {
     use super::*;
     use crate::view::RenewalLine;
 
-    fn view(days: i64, renewal: Option<(&str, bool)>) -> StatusView {
+    fn view(days: i64, renewal: Option<(Tone, bool)>) -> StatusView {
         StatusView {
             client_id: "39".into(),
             plan: Some("Mensuel".into()),
-            status: "active".into(),
+            status: SubscriptionState::Active,
             status_label: "Actif".into(),
             expires_on: Some("26 février 2026".into()),
             days_remaining: days,
@@ -74,7 +80,7 @@ mod tests {
                 text:
                     "Le prélèvement a échoué : mettez à jour votre carte avant le 26 février 2026."
                         .into(),
-                tone: tone.into(),
+                tone,
                 live,
             }),
             plans: vec![],
@@ -92,19 +98,19 @@ mod tests {
         );
         assert_eq!(reminder(&view(8, None)), None, "not yet");
         assert_eq!(
-            reminder(&view(5, Some(("ok", true)))),
+            reminder(&view(5, Some((Tone::Ok, true)))),
             None,
             "it renews by itself"
         );
         assert!(
-            reminder(&view(5, Some(("warn", true)))).is_some(),
+            reminder(&view(5, Some((Tone::Warn, true)))).is_some(),
             "renewal stopped"
         );
     }
 
     #[test]
     fn a_failed_renewal_is_announced_at_once() {
-        let r = reminder(&view(30, Some(("bad", true)))).unwrap();
+        let r = reminder(&view(30, Some((Tone::Bad, true)))).unwrap();
         assert_eq!(r.key, "failed:26 février 2026");
         assert!(r.body.starts_with("Le prélèvement a échoué"));
     }

@@ -5,6 +5,7 @@
 use erp_btp_protocol::{
     EntitlementPayload, Plan, RenewalMode, RenewalStatus, StripeMode, SubscriptionState, fr,
 };
+pub use fr::Tone;
 use serde::{Deserialize, Serialize};
 
 const DAY: i64 = 86_400;
@@ -30,8 +31,7 @@ pub struct StatusView {
     pub client_id: String,
     /// Plan name (« Mensuel »), if ever paid.
     pub plan: Option<String>,
-    /// `active`, `expired`, `none` or `pending`.
-    pub status: String,
+    pub status: SubscriptionState,
     /// « Actif », « Expiré », « Aucun abonnement », « Paiement en cours ».
     pub status_label: String,
     /// « 21 février 2026 »
@@ -58,8 +58,7 @@ pub struct StatusView {
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct RenewalLine {
     pub text: String,
-    /// `ok`, `warn` or `bad`.
-    pub tone: String,
+    pub tone: Tone,
     /// The subscription is live: Stripe charges by itself and no new checkout can be opened.
     pub live: bool,
 }
@@ -80,7 +79,7 @@ pub fn renewal_line(
     let (text, tone) = fr::renewal_sentence(r, next.as_deref(), expires_on.unwrap_or("—"))?;
     Some(RenewalLine {
         text,
-        tone: tone.to_owned(),
+        tone,
         live: r.mode == RenewalMode::Auto,
     })
 }
@@ -139,11 +138,13 @@ pub fn status_view(
         expires_at.map(fr::date).as_deref(),
     );
     // A subscription that renews by itself is not about to expire.
-    let renews = renewal.as_ref().is_some_and(|r| r.live && r.tone == "ok");
+    let renews = renewal
+        .as_ref()
+        .is_some_and(|r| r.live && r.tone == Tone::Ok);
     StatusView {
         client_id: payload.client_id.clone(),
         plan,
-        status: status.as_str().to_owned(),
+        status,
         status_label: label.to_owned(),
         expires_on: expires_at.map(fr::date),
         days_remaining,
@@ -262,12 +263,13 @@ mod tests {
             line.text,
             "Renouvellement automatique le 24 février 2026 — carte •••• 4242"
         );
-        assert!(line.live && line.tone == "ok");
+        assert!(line.live && line.tone == Tone::Ok);
         assert!(!v.expiring_soon, "it renews by itself");
         p.renewal = Some(renewing(true, Some("2026-02-24T09:30:00Z")));
         let v = status_view(&p, &plans(), NOW, Some(NOW - DAY), true);
         assert_eq!(
-            v.status, "active",
+            v.status,
+            SubscriptionState::Active,
             "a renewal in its grace is access, offline too"
         );
         assert_eq!(
@@ -297,12 +299,12 @@ mod tests {
         );
         assert_eq!(
             (
-                v.status.as_str(),
+                v.status,
                 v.status_label.as_str(),
                 v.days_remaining,
                 v.offline
             ),
-            ("expired", "Expiré", 0, true)
+            (SubscriptionState::Expired, "Expiré", 0, true)
         );
     }
 }

@@ -2,6 +2,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import type { ErrorBody } from './generated/ErrorBody';
 import type { InvoiceView } from './generated/InvoiceView';
+import type { RenewalChoice } from './generated/RenewalChoice';
 import type { RenewalStarted } from './generated/RenewalStarted';
 import type { StatusView } from './generated/StatusView';
 import type { WaitOutcome } from './generated/WaitOutcome';
@@ -10,7 +11,7 @@ export const api = {
   login: (relayUrl: string, token: string) => invoke<StatusView>('login', { relayUrl, token }),
   logout: () => invoke<void>('logout'),
   status: () => invoke<StatusView>('status'),
-  startRenewal: (plan: string, renewal: 'auto' | 'once') => invoke<RenewalStarted>('start_renewal', { plan, renewal }),
+  startRenewal: (plan: string, renewal: RenewalChoice) => invoke<RenewalStarted>('start_renewal', { plan, renewal }),
   waitForPayment: (sinceVersion: number) => invoke<WaitOutcome>('wait_for_payment', { sinceVersion }),
   cancelWait: () => invoke<void>('cancel_wait'),
   openWebRenewal: () => invoke<void>('open_web_renewal'),
@@ -23,5 +24,5 @@ export const api = {
 /** The French sentence of an error from a command (or of anything unexpected). */
 export function errorOf(e: unknown): ErrorBody {
   if (e && typeof e === 'object' && 'code' in e && 'message' in e) return e as ErrorBody;
-  return { code: 'unexpected', message: `Erreur inattendue : ${String(e)}` };
+  return { code: 'unknown', message: `Erreur inattendue : ${String(e)}` };
 }

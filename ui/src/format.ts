@@ -1,5 +1,7 @@
 // Pure formatting and decisions of the UI, unit-tested with Vitest.
 import type { StatusView } from './generated/StatusView';
+import type { SubscriptionState } from './generated/SubscriptionState';
+import type { Tone } from './generated/Tone';
 import type { WaitOutcome } from './generated/WaitOutcome';
 
 /** « à l'instant », « il y a 5 minutes », « il y a 2 heures », « il y a 3 jours ». */
@@ -14,7 +16,7 @@ export function since(lastSync: number | null, nowSeconds: number): string {
 }
 
 /** CSS class of the status badge: green, amber or red. */
-export function badge(status: string): 'ok' | 'warn' | 'bad' {
+export function badge(status: SubscriptionState): Tone {
   if (status === 'active') return 'ok';
   if (status === 'pending') return 'warn';
   return 'bad';
@@ -35,7 +37,7 @@ export function warning(view: StatusView): string | null {
   return null;
 }
 
-export type WaitNext = { message: string; tone: 'ok' | 'warn' | 'bad'; keepWaiting: boolean };
+export type WaitNext = { message: string; tone: Tone; keepWaiting: boolean };
 
 /** What to tell the user when a wait for payment ends, given the status before it began. */
 export function afterWait(before: StatusView, result: WaitOutcome): WaitNext {

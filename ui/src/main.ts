@@ -2,7 +2,9 @@
 import './style.css';
 import { api, errorOf } from './api';
 import { afterWait, badge, daysText, since, warning } from './format';
+import type { RenewalChoice } from './generated/RenewalChoice';
 import type { StatusView } from './generated/StatusView';
+import type { Tone } from './generated/Tone';
 
 const app = document.getElementById('app')!;
 let current: StatusView | null = null;
@@ -14,7 +16,7 @@ function h(tag: string, attrs: Record<string, string> = {}, ...children: (Node |
   return el;
 }
 
-function alert(text: string, tone: 'ok' | 'warn' | 'bad', id = 'message'): HTMLElement {
+function alert(text: string, tone: Tone, id = 'message'): HTMLElement {
   return h('div', { class: `alert ${tone}`, id, role: 'alert' }, text);
 }
 
@@ -59,7 +61,7 @@ function showStatus(view: StatusView, note: HTMLElement | null = null) {
       h('dt', {}, 'Statut'), h('dd', {}, h('span', { class: `badge ${badge(view.status)}`, id: 'status' }, view.status_label)),
       ...fact('Échéance', view.expires_on ?? '—', 'expiry'),
       ...fact('Jours restants', daysText(view), 'days')),
-    view.renewal ? alert(view.renewal.text, view.renewal.tone as 'ok' | 'warn' | 'bad', 'renewal') : null,
+    view.renewal ? alert(view.renewal.text, view.renewal.tone, 'renewal') : null,
     warn ? alert(warn, view.status === 'expired' ? 'bad' : 'warn', 'warning') : null,
     view.notice ? alert(view.notice, 'warn', 'notice') : null,
     h('p', { class: `muted${view.offline ? ' offline' : ''}`, id: 'sync' }, syncText),
@@ -104,7 +106,7 @@ function button(text: string, id: string, cls: string, onClick: () => void): HTM
   return b;
 }
 
-function autoNote(tone: string): string {
+function autoNote(tone: Tone): string {
   if (tone === 'bad') return "Stripe réessaiera le prélèvement dans les prochains jours. Remplacez la carte avec « Gérer le paiement » pour garder l'accès sans interruption.";
   if (tone === 'warn') return "Le renouvellement est arrêté : l'accès continue jusqu'à l'échéance. Vous pouvez le reprendre avec « Gérer le paiement », ou vous réabonner ensuite.";
   return "Stripe débite la carte enregistrée à chaque échéance : vous n'avez rien à faire. Pour changer de carte ou arrêter le renouvellement : « Gérer le paiement ».";
@@ -139,7 +141,7 @@ function renewCard(view: StatusView): HTMLElement {
     h('div', { class: 'row' },
       button('Payer avec Stripe', 'pay', 'primary', () => {
         const chosen = (card.querySelector('input[name=plan]:checked') as HTMLInputElement | null)?.value;
-        const mode = (card.querySelector('input[name=renewal]:checked') as HTMLInputElement | null)?.value === 'auto' ? 'auto' : 'once';
+        const mode: RenewalChoice = (card.querySelector('input[name=renewal]:checked') as HTMLInputElement | null)?.value === 'auto' ? 'auto' : 'once';
         if (chosen) renew(chosen, mode);
       }),
       button('Renouveler sur le web', 'web', 'secondary', async () => {
@@ -148,7 +150,7 @@ function renewCard(view: StatusView): HTMLElement {
   return card;
 }
 
-async function renew(plan: string, mode: 'auto' | 'once') {
+async function renew(plan: string, mode: RenewalChoice) {
   const before = current!;
   try {
     const started = await api.startRenewal(plan, mode);

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
@@ -100,7 +100,7 @@ impl Peer {
             .process_group(0);
         let child = command.spawn().context("starting the peer")?;
         let base = format!("http://127.0.0.1:{port}");
-        wait_healthy(&base).await?;
+        crate::target::wait_healthy(&base).await?;
         Ok(Self { base, child, db })
     }
 
@@ -128,21 +128,5 @@ impl Peer {
         let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
         let _ = self.child.kill().await;
         self.db.drop_it().await;
-    }
-}
-
-pub async fn wait_healthy(base: &str) -> anyhow::Result<()> {
-    let http = reqwest::Client::new();
-    let started = Instant::now();
-    loop {
-        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
-            if r.status().is_success() {
-                return Ok(());
-            }
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("{base} did not become healthy");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -4,6 +4,7 @@
 //! created through the relay's own API first (it fulfils no session it did not create).
 
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use relay::db::Db;
@@ -159,7 +160,7 @@ impl Relay {
             .stderr(log)
             .kill_on_drop(true)
             .spawn()?;
-        crate::peers::wait_healthy(&base).await?;
+        wait_healthy(&base).await?;
         let mut relay = Self {
             base,
             db,
@@ -214,5 +215,21 @@ impl Relay {
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
         self.fresh.drop_it().await;
+    }
+}
+
+pub async fn wait_healthy(base: &str) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
+            if r.status().is_success() {
+                return Ok(());
+            }
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!("{base} did not become healthy");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::api::StripeError;
+use crate::error::StripeError;
 
 /// The test address the page shows at first, as a browser posts it back: for tools and tests
 /// that post the page's form themselves.

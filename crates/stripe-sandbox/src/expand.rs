@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::Sandbox;
-use crate::api::StripeError;
+use crate::error::StripeError;
 
 /// Stripe's limit on a dotted expansion path.
 pub const MAX_LEVELS: usize = 4;

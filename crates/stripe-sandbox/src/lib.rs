@@ -9,6 +9,7 @@ pub mod api;
 pub mod billing;
 mod control;
 pub mod details;
+pub mod error;
 mod events;
 mod expand;
 pub mod fixtures;

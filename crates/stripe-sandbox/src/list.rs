@@ -4,7 +4,7 @@
 use axum::Json;
 use serde_json::{Value, json};
 
-use crate::api::StripeError;
+use crate::error::StripeError;
 
 /// One page of `newest_first` (objects with an `id`), as the query `p` asks.
 pub(crate) fn page(

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::api::StripeError;
+use crate::error::StripeError;
 use crate::{PaymentStatus, Sandbox};
 
 pub async fn retrieve(
@@ -18,7 +18,7 @@ pub async fn retrieve(
     sb.authorize(&headers)?;
     sb.payment_intent(&id)
         .map(Json)
-        .ok_or_else(|| crate::billing::api::missing("payment_intent", &id, "intent"))
+        .ok_or_else(|| crate::billing::answer::missing("payment_intent", &id, "intent"))
 }
 
 impl Sandbox {

@@ -79,15 +79,15 @@ pub const MAX_DELAY_MS: u64 = 3_600_000;
 impl DeliveryOptions {
     /// Bounded, so that the control endpoint cannot be made to flood the relay or hold
     /// deliveries for ever.
-    pub fn check(&self) -> Result<(), crate::api::StripeError> {
+    pub fn check(&self) -> Result<(), crate::error::StripeError> {
         if self.duplicates > MAX_DUPLICATES {
-            return Err(crate::api::StripeError::invalid(
+            return Err(crate::error::StripeError::invalid(
                 "duplicates",
                 format!("At most {MAX_DUPLICATES} duplicates."),
             ));
         }
         if self.delay_ms > MAX_DELAY_MS {
-            return Err(crate::api::StripeError::invalid(
+            return Err(crate::error::StripeError::invalid(
                 "delay_ms",
                 format!("At most {MAX_DELAY_MS} ms (one hour)."),
             ));

@@ -45,19 +45,28 @@ pub fn date(ts: i64) -> String {
     format!("{day} {} {year}", MONTHS[month - 1])
 }
 
-/// « 49 € », « 49,90 € » (no-break space before the sign).
-/// The sentence on automatic renewal and its tone (`ok`, `warn` or `bad`), with the dates
+/// How a sentence reads: good news, a warning, or something to fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Tone {
+    Ok,
+    Warn,
+    Bad,
+}
+
+/// The sentence on automatic renewal and its tone, with the dates
 /// already written in French: the next charge, and `until`, the end of access. `None` for a
 /// company that never renewed automatically.
 pub fn renewal_sentence(
     r: &RenewalStatus,
     next_charge_on: Option<&str>,
     until: &str,
-) -> Option<(String, &'static str)> {
+) -> Option<(String, Tone)> {
     let auto = r.mode == RenewalMode::Auto;
     if auto && r.payment_failed {
         let text = format!("Le prélèvement a échoué : mettez à jour votre carte avant le {until}.");
-        return Some((text, "bad"));
+        return Some((text, Tone::Bad));
     }
     if let (true, Some(next)) = (auto, next_charge_on) {
         let card = r
@@ -65,15 +74,19 @@ pub fn renewal_sentence(
             .as_deref()
             .map(|l| format!(" — carte •••• {l}"))
             .unwrap_or_default();
-        return Some((format!("Renouvellement automatique le {next}{card}"), "ok"));
+        return Some((
+            format!("Renouvellement automatique le {next}{card}"),
+            Tone::Ok,
+        ));
     }
     let stopped = auto || r.state == Some(RenewalState::Canceled);
     stopped.then(|| {
         let text = format!("Renouvellement automatique désactivé — accès jusqu'au {until}.");
-        (text, "warn")
+        (text, Tone::Warn)
     })
 }
 
+/// « 49 € », « 49,90 € » (no-break space before the sign).
 pub fn euros(cents: i64) -> String {
     if cents % 100 == 0 {
         format!("{}\u{a0}€", cents / 100)

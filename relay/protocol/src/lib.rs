@@ -72,6 +72,7 @@ pub struct CheckoutRequest {
 
 /// How a checkout pays: automatic renewal or a one-off payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum RenewalChoice {
     #[default]
@@ -119,6 +120,7 @@ pub struct CheckoutResponse {
 
 /// Subscription state of one client company.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum SubscriptionState {
     /// Never paid.

@@ -73,7 +73,7 @@ enum InvoicesAction {
 }
 
 async fn reconcile(since: &str) -> anyhow::Result<ExitCode> {
-    let Some(since) = crate::renewal::parse_duration(since).filter(|s| *s > 0) else {
+    let Some(since) = crate::config::parse_duration(since).filter(|s| *s > 0) else {
         eprintln!("--since : « {since} » n'est pas une durée (ex. 72h, 7d, 30m)");
         return Ok(ExitCode::from(2));
     };
@@ -92,7 +92,7 @@ async fn reconcile(since: &str) -> anyhow::Result<ExitCode> {
     let db = open_database(&settings).await?;
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     let origin = crate::startup::origin_of(stripe.mode);
-    let state = crate::AppState::build(settings, stripe, origin, db, stopped).await?;
+    let state = crate::state::AppState::build(settings, stripe, origin, db, stopped).await?;
     let report = match crate::reconcile::run(&state, since).await {
         Ok(report) => report,
         Err(e) => {

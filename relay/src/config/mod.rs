@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use url::Url;
 
+mod renewal;
+pub use renewal::parse_duration;
 mod stripe;
 use stripe::stripe_settings;
 pub use stripe::{StripeSettings, mode_name};
@@ -67,7 +69,7 @@ pub struct Settings {
     /// excepted: they end by themselves within their own `wait`).
     pub request_timeout: Duration,
     /// `RELAY_RENEWAL_MARGIN` and `RELAY_GRACE_DAYS`.
-    pub renewal: crate::renewal::RenewalPolicy,
+    pub renewal: crate::core::renewal::RenewalPolicy,
     /// `RELAY_RECONCILE_EVERY`: how often `serve` reconciles with Stripe's event list (off when
     /// not set).
     pub reconcile_every: Option<Duration>,
@@ -182,12 +184,12 @@ impl Settings {
             |var, default| positive(&get, var, default).map(|s| Duration::from_secs(s as u64));
         let header_timeout = seconds("RELAY_HEADER_TIMEOUT_SECS", 30)?;
         let request_timeout = seconds("RELAY_REQUEST_TIMEOUT_SECS", 30)?;
-        let renewal = crate::renewal::RenewalPolicy::from_lookup(&get)?;
+        let renewal = renewal::renewal_policy(&get)?;
         let reconcile_every = match get("RELAY_RECONCILE_EVERY") {
             None => None,
             Some(text) if text.trim() == "off" => None,
             Some(text) => Some(
-                crate::renewal::parse_duration(&text)
+                renewal::parse_duration(&text)
                     .filter(|s| *s >= 1)
                     .map(|s| Duration::from_secs(s as u64))
                     .ok_or_else(|| {

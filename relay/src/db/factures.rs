@@ -8,9 +8,10 @@
 use sqlx::{AnyConnection, Row};
 
 use super::{Backend, Db};
+use crate::core::numbering::paris_year;
 use crate::domain::{ClientId, PaymentOrigin};
 use crate::factures::render::Rendered;
-use crate::factures::{Facture, FactureDraft, paris_year};
+use crate::factures::{Facture, FactureDraft};
 
 /// The batch's factures from one JSON array (`$4`) in a statement whose text never changes, so
 /// that it is prepared once per connection and binds four values whatever the batch's size. The

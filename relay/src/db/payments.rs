@@ -7,7 +7,9 @@
 use sqlx::{AnyConnection, Row};
 
 use super::Db;
-use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionId, SessionState};
+use crate::domain::{
+    ClientId, PaymentOrigin, SessionFacts, SessionId, SessionState, StoredSession,
+};
 
 /// Moves the session to `to` if the relay stored it for the same company and plan and it is in
 /// one of `from` (one or two states); true when this call made the move. This is the at-most-once
@@ -106,16 +108,6 @@ pub async fn bump_version(
         .fetch_optional(&mut *conn)
         .await?;
     Ok(row.map(|r| r.get(0)))
-}
-
-/// What the relay knows of a session, for the success page.
-#[derive(Debug, Clone)]
-pub struct StoredSession {
-    pub client_id: String,
-    pub plan: String,
-    pub state: SessionState,
-    /// A session in mode `subscription`.
-    pub recurring: bool,
 }
 
 impl Db {

@@ -6,12 +6,12 @@
 use sqlx::{AnyConnection, Row};
 
 use super::Db;
+use crate::core::renewal::{state_of, state_word};
 use crate::domain::{ClientId, PaymentOrigin, SessionId};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
-use crate::renewal::{state_of, state_word};
 
 /// The company holding this Stripe customer, which the relay created for it: who an invoice or
-/// subscription belongs to, whatever its metadata says (see [`crate::renewal::owner`]).
+/// subscription belongs to, whatever its metadata says (see [`crate::core::renewal::owner`]).
 pub async fn holder(
     conn: &mut AnyConnection,
     customer: Option<&str>,

@@ -3,8 +3,8 @@
 use sqlx::Row;
 
 use super::{Backend, Db};
+use crate::core::renewal::{RenewalPolicy, RenewalRow, parse_state};
 use crate::domain::ClientId;
-use crate::renewal::{RenewalPolicy, RenewalRow, parse_state};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubscriptionRow {
@@ -19,7 +19,7 @@ pub struct SubscriptionRow {
 impl SubscriptionRow {
     /// End of access: prepaid one-off time or what automatic renewal gives, the later.
     pub fn access_end(&self, policy: &RenewalPolicy) -> Option<i64> {
-        crate::renewal::access_end(self.expires_at, &self.renewal, policy)
+        crate::core::renewal::access_end(self.expires_at, &self.renewal, policy)
     }
 }
 

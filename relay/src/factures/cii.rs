@@ -220,8 +220,8 @@ pub fn esc(text: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::domain::BuyerDetails;
     use crate::domain::ClientId;
-    use crate::factures::BuyerDetails;
 
     pub(crate) fn sample() -> (Facture, Seller) {
         let seller = Seller::from_lookup(&|_: &str| None, true).unwrap();

@@ -5,7 +5,6 @@ use sha2::{Digest, Sha256};
 
 use super::{Facture, Seller, acceptable_vat, cii, pdf};
 use crate::db::Db;
-use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
 
@@ -28,6 +27,15 @@ pub fn render(f: &Facture, seller: &Seller, plans: &Catalogue) -> Result<Rendere
     Ok(Rendered { xml, pdf, sha256 })
 }
 
+/// Why a facture's document could not be given.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("facture storage failed")]
+    Storage(#[from] sqlx::Error),
+    #[error("facture not rendered")]
+    Pdf(#[from] pdf::PdfError),
+}
+
 /// Where a facture's document is made: the database that keeps it, the seller and plans it
 /// names, and the metrics that count it.
 pub struct Renderer<'a> {
@@ -40,7 +48,7 @@ pub struct Renderer<'a> {
 /// The facture's document: the one kept, else rendered now (off the async threads) from what
 /// was stored at issue, and kept. A buyer VAT number that is not the company's is left out
 /// (a VAT number arrives with the payment, too late to refuse), logged and counted.
-pub async fn document(r: &Renderer<'_>, f: &Facture, now: i64) -> Result<Rendered, AppError> {
+pub async fn document(r: &Renderer<'_>, f: &Facture, now: i64) -> Result<Rendered, RenderError> {
     let key = (f.year, f.seq);
     if let Some(doc) = r.db.facture_document(key).await? {
         return Ok(doc);

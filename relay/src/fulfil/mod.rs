@@ -1,6 +1,6 @@
 //! The payment rules applied, top-down. For a batch of work (verified webhook events, or sessions
 //! the success page looked up), [`apply_batch`] decides what each piece means
-//! ([`crate::rules::decide`], pure), claims
+//! ([`crate::core::session::decide`], pure), claims
 //! every paid session of the batch in one statement, extends the claimed payments' subscriptions
 //! together in one more, applies each other decision, then journals the events and issues the
 //! factures; all inside the caller's transaction. One fulfilment path keyed on the Checkout Session
@@ -10,14 +10,17 @@ use std::collections::HashSet;
 
 use sqlx::AnyConnection;
 
+use crate::core::event::EventKind;
+use crate::core::rejection::Rejection;
+use crate::core::session::{Decision, News, OPEN_OR_PENDING, agrees_with_stored, decide};
 use crate::db::batch;
 use crate::db::payments as q;
+use crate::domain::BuyerDetails;
 use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionState};
-use crate::factures::{BuyerDetails, FactureDraft};
+use crate::factures::FactureDraft;
 use crate::plans::Catalogue;
-use crate::renewal::apply::{self as renewal, Effect};
+use crate::renewal::apply::{self as renewal, Effect, NotApplied};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
-use crate::rules::{Decision, News, decide};
 use erp_btp_protocol::Plan;
 
 mod work;
@@ -167,9 +170,10 @@ async fn extend(
             }
             None => {
                 // Undo the claim in the same transaction: the session is recorded as rejected.
-                let reason = format!("unknown client {client}");
+                let rejection = Rejection::UnknownClient(client.to_string());
+                let reason = rejection.to_string();
                 q::set_state(conn, &facts.id, SessionState::Rejected, &reason, now).await?;
-                Outcome::Rejected(reason)
+                Outcome::Rejected(rejection)
             }
         });
     }
@@ -191,27 +195,25 @@ enum RenewalNews<'w> {
 fn decide_work<'w, 'p>(work: &'w Work, plans: &'p Catalogue) -> Result<Step<'w, 'p>, Outcome> {
     let news = match work {
         Work::Lookup { .. } => Some(News::LookedUp),
-        Work::Event { event, .. } => {
-            match (event.event_type.as_str(), event.invoice.as_ref()) {
-                ("invoice.paid", Some(inv)) => {
-                    return Ok(Step::Renewal(RenewalNews::InvoicePaid(inv)));
-                }
-                ("invoice.payment_failed", Some(inv)) => {
-                    return Ok(Step::Renewal(RenewalNews::PaymentFailed(inv)));
-                }
-                ("invoice.paid" | "invoice.payment_failed", None) => {
-                    return Err(Outcome::Ignored("unreadable invoice object".into()));
-                }
-                _ => {}
+        Work::Event { event, .. } => match (EventKind::of(&event.event_type), &event.invoice) {
+            (EventKind::InvoicePaid, Some(inv)) => {
+                return Ok(Step::Renewal(RenewalNews::InvoicePaid(inv)));
             }
-            if event.event_type.starts_with("customer.subscription.") {
+            (EventKind::InvoicePaymentFailed, Some(inv)) => {
+                return Ok(Step::Renewal(RenewalNews::PaymentFailed(inv)));
+            }
+            (EventKind::InvoicePaid | EventKind::InvoicePaymentFailed, None) => {
+                return Err(Outcome::Ignored("unreadable invoice object".into()));
+            }
+            (EventKind::Subscription, _) => {
                 return match work.subscription() {
                     Some(_) => Ok(Step::Renewal(RenewalNews::Subscription)),
                     None => Err(Outcome::Ignored("subscription unknown to Stripe".into())),
                 };
             }
-            News::of_event(&event.event_type)
-        }
+            (EventKind::Session(news), _) => Some(News::from(news)),
+            _ => None,
+        },
     };
     match (news, work.facts()) {
         (Some(news), Some(facts)) => Ok(Step::Session(facts, decide(news, facts, plans))),
@@ -246,10 +248,8 @@ async fn renew(
             effect,
             version,
         },
-        Err(reason) => match reason.strip_prefix("rejected: ") {
-            Some(reason) => Outcome::Rejected(reason.to_owned()),
-            None => Outcome::Ignored(reason),
-        },
+        Err(NotApplied::Rejected(rejection)) => Outcome::Rejected(rejection),
+        Err(NotApplied::Ignored(reason)) => Outcome::Ignored(reason),
     })
 }
 
@@ -303,20 +303,25 @@ async fn apply(
                     version,
                 },
                 None => {
-                    let reason = format!("unknown client {client}");
+                    let rejection = Rejection::UnknownClient(client.to_string());
+                    let reason = rejection.to_string();
                     q::set_state(conn, &facts.id, SessionState::Rejected, &reason, now).await?;
-                    Outcome::Rejected(reason)
+                    Outcome::Rejected(rejection)
                 }
             })
         }
         // Claimed payments are extended by the batch (see [`extend`]); this one was not claimed.
         Decision::Fulfil { .. } => already(conn, facts).await,
+        Decision::Reject(rejection) => {
+            let (to, reason) = (SessionState::Rejected, rejection.to_string());
+            if !q::claim(conn, facts, OPEN_OR_PENDING, to, Some(&reason), now).await? {
+                return already(conn, facts).await;
+            }
+            Ok(Outcome::Rejected(rejection))
+        }
         Decision::Move(t) => {
             if !q::claim(conn, facts, t.from, t.to, t.reason.as_deref(), now).await? {
                 return already(conn, facts).await;
-            }
-            if t.to == SessionState::Rejected {
-                return Ok(Outcome::Rejected(t.reason.unwrap_or_default()));
             }
             let client = facts.client_id.clone().unwrap_or_default();
             let change = match t.visible {
@@ -334,12 +339,10 @@ async fn apply(
 /// or its metadata disagrees with what the relay stored when it created it).
 async fn already(conn: &mut AnyConnection, facts: &SessionFacts) -> Result<Outcome, sqlx::Error> {
     let stored = q::stored(conn, &facts.id).await?;
-    Ok(
-        match crate::rules::agrees_with_stored(stored.as_ref(), facts) {
-            Ok(state) => Outcome::AlreadyHandled(state),
-            Err(reason) => Outcome::Rejected(reason),
-        },
-    )
+    Ok(match agrees_with_stored(stored.as_ref(), facts) {
+        Ok(state) => Outcome::AlreadyHandled(state),
+        Err(reason) => Outcome::Rejected(reason),
+    })
 }
 
 /// Journals the batch's events in one statement with what they did; an event id already

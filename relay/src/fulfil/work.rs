@@ -2,10 +2,11 @@
 //! session the success page looked up, and what applying it did.
 
 use crate::billing::BillingApi;
+use crate::core::event::{EventKind, SessionNews};
+use crate::core::rejection::Rejection;
 use crate::domain::{ClientId, ModeMismatch, PaymentOrigin, SessionFacts, SessionState};
 use crate::renewal::apply::Effect;
 use crate::renewal::facts::SubscriptionFacts;
-use crate::rules::News;
 use crate::stripe::{StripeFailure, WebhookEvent};
 
 #[derive(Debug, Clone)]
@@ -34,8 +35,8 @@ pub async fn prepare(
 ) -> Result<Work, StripeFailure> {
     let id = event.subscription_id.clone().or_else(|| {
         let paid_checkout = matches!(
-            News::of_event(&event.event_type),
-            Some(News::Completed | News::AsyncSucceeded)
+            EventKind::of(&event.event_type),
+            EventKind::Session(SessionNews::Completed | SessionNews::AsyncSucceeded)
         );
         event
             .session
@@ -103,7 +104,7 @@ impl Work {
     }
 
     pub(super) fn is_session_event(&self) -> bool {
-        matches!(self, Work::Event { event, .. } if event.event_type.starts_with("checkout.session."))
+        matches!(self, Work::Event { event, .. } if EventKind::of(&event.event_type).about_session())
     }
 
     /// Client the work is about, to order a batch's row locks the same way on every instance.
@@ -136,7 +137,7 @@ pub enum Outcome {
         to: SessionState,
         change: Option<(String, i64)>,
     },
-    Rejected(String),
+    Rejected(Rejection),
     /// The work's `livemode` differs from the relay's keys: nothing applied. `object` is the
     /// event's id, or the session's for a look-up.
     WrongMode {

@@ -7,7 +7,8 @@ use erp_btp_protocol::RenewalState;
 use sqlx::AnyConnection;
 
 use super::facts::{InvoiceFacts, SubscriptionFacts};
-use super::{check_invoice, state_of};
+use crate::core::rejection::Rejection;
+use crate::core::renewal::{check_invoice, owner, read_is_newer, state_of, state_word};
 use crate::db::renewals as q;
 use crate::domain::{ClientId, PaymentOrigin};
 use crate::factures::FactureDraft;
@@ -32,16 +33,26 @@ impl Effect {
             Effect::Linked => "subscription linked".into(),
             Effect::InvoicePaid { .. } => "invoice paid".into(),
             Effect::PaymentFailed => "renewal payment failed".into(),
-            Effect::Synced(state) => format!(
-                "subscription {}",
-                state.map_or("incomplete", super::state_word)
-            ),
+            Effect::Synced(state) => {
+                format!("subscription {}", state.map_or("incomplete", state_word))
+            }
         }
     }
 }
 
+/// Why a renewal event changed nothing: refused, or nothing left to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotApplied {
+    Rejected(Rejection),
+    Ignored(String),
+}
+
 /// Either a change (the client, what, its new version) or why nothing changed.
-pub type Applied = Result<(ClientId, Effect, i64), String>;
+pub type Applied = Result<(ClientId, Effect, i64), NotApplied>;
+
+fn ignored(reason: impl Into<String>) -> Applied {
+    Err(NotApplied::Ignored(reason.into()))
+}
 
 /// `invoice.paid`: the line's period counts once, for the plan it paid.
 pub async fn invoice_paid(
@@ -53,22 +64,22 @@ pub async fn invoice_paid(
     factures: &mut Vec<FactureDraft>,
 ) -> Result<Applied, sqlx::Error> {
     if inv.status.as_deref().is_some_and(|s| s != "paid") {
-        return Ok(Err(format!(
+        return Ok(ignored(format!(
             "invoice is {}",
             inv.status.as_deref().unwrap_or("?")
         )));
     }
     let (plan, end) = match check_invoice(inv, plans) {
         Ok(checked) => checked,
-        Err(reason) => return Ok(Err(format!("rejected: {reason}"))),
+        Err(reason) => return Ok(Err(NotApplied::Rejected(reason))),
     };
     let client = match invoice_owner(conn, inv).await? {
         Ok(client) => client,
-        Err(reason) => return Ok(Err(format!("rejected: {reason}"))),
+        Err(reason) => return Ok(Err(NotApplied::Rejected(reason))),
     };
     let period = inv.line_period.expect("checked");
     if !q::record_invoice(conn, &client, inv, &plan.id, period, origin, now).await? {
-        return Ok(Err("invoice already applied".into()));
+        return Ok(ignored("invoice already applied"));
     }
     let (paid_until, version) = q::extend_paid(conn, &client, inv, &plan.id, end, now)
         .await?
@@ -87,10 +98,7 @@ pub async fn invoice_paid(
                 .unwrap_or_else(|| plan.currency.clone()),
             paid_at: inv.paid_at.unwrap_or(now),
             hosted_url: inv.hosted_url.clone(),
-            buyer_details: inv
-                .buyer
-                .as_ref()
-                .map(crate::factures::BuyerDetails::to_json),
+            buyer_details: inv.buyer.as_ref().map(crate::domain::BuyerDetails::to_json),
         });
     }
     Ok(Ok((
@@ -111,14 +119,14 @@ pub async fn payment_failed(
 ) -> Result<Applied, sqlx::Error> {
     let client = match invoice_owner(conn, inv).await? {
         Ok(client) => client,
-        Err(reason) => return Ok(Err(format!("rejected: {reason}"))),
+        Err(reason) => return Ok(Err(NotApplied::Rejected(reason))),
     };
     let Some((_, end)) = inv.line_period else {
-        return Ok(Err("invoice line has no period".into()));
+        return Ok(ignored("invoice line has no period"));
     };
     Ok(match q::mark_failed(conn, &client, inv, end, now).await? {
         Some(version) => Ok((client, Effect::PaymentFailed, version)),
-        None => Err("period already paid, or not the company's live subscription".into()),
+        None => ignored("period already paid, or not the company's live subscription"),
     })
 }
 
@@ -135,9 +143,9 @@ pub async fn subscription(
 ) -> Result<Applied, sqlx::Error> {
     let named = client.map(ClientId::as_str).or(sub.client_id.as_deref());
     let holder = q::holder(conn, sub.customer.as_deref()).await?;
-    let client = match super::owner(holder, named) {
+    let client = match owner(holder, named) {
         Ok(client) => client,
-        Err(reason) => return Ok(Err(format!("rejected: {reason}"))),
+        Err(reason) => return Ok(Err(NotApplied::Rejected(reason))),
     };
     if let Some(inv) = sub
         .latest_invoice
@@ -148,22 +156,22 @@ pub async fn subscription(
             .await?
             .ok();
     }
-    if !super::read_is_newer(q::subscription_read_at(conn, &client).await?, sub.read_at) {
-        return Ok(Err(
-            "older read of the subscription than the one applied".into()
+    if !read_is_newer(q::subscription_read_at(conn, &client).await?, sub.read_at) {
+        return Ok(ignored(
+            "older read of the subscription than the one applied",
         ));
     }
     Ok(match q::sync_subscription(conn, &client, sub, now).await? {
         Some(version) => Ok((client, Effect::Synced(state_of(&sub.status)), version)),
-        None => Err("the company has another live subscription".into()),
+        None => ignored("the company has another live subscription"),
     })
 }
 
-/// The company an invoice is for: the holder of its customer (see [`super::owner`]).
+/// The company an invoice is for: the holder of its customer (see [`owner`]).
 async fn invoice_owner(
     conn: &mut AnyConnection,
     inv: &InvoiceFacts,
-) -> Result<Result<ClientId, String>, sqlx::Error> {
+) -> Result<Result<ClientId, Rejection>, sqlx::Error> {
     let holder = q::holder(conn, inv.customer.as_deref()).await?;
-    Ok(super::owner(holder, inv.client_id.as_deref()))
+    Ok(owner(holder, inv.client_id.as_deref()))
 }

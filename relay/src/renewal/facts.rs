@@ -26,7 +26,7 @@ pub struct InvoiceFacts {
     pub paid_at: Option<i64>,
     pub livemode: bool,
     /// `customer_address` and `customer_tax_ids`, as Stripe froze them on the invoice.
-    pub buyer: Option<crate::factures::BuyerDetails>,
+    pub buyer: Option<crate::domain::BuyerDetails>,
 }
 
 /// A subscription as Stripe holds it now (read from the API, never from a possibly old event).
@@ -126,7 +126,7 @@ impl InvoiceFacts {
                 .get("livemode")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            buyer: crate::factures::BuyerDetails::from_stripe(
+            buyer: crate::domain::BuyerDetails::from_stripe(
                 object.get("customer_address"),
                 object.get("customer_tax_ids"),
             ),

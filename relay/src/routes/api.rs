@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use erp_btp_protocol::{ConfigResponse, PlansResponse};
 
-use crate::AppState;
+use crate::state::AppState;
 
 pub async fn plans(State(state): State<AppState>) -> Json<PlansResponse> {
     Json(PlansResponse {

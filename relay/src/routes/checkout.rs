@@ -5,16 +5,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use erp_btp_protocol::{CheckoutRequest, CheckoutResponse, Plan, RenewalChoice, StripeMode};
+use erp_btp_protocol::{CheckoutRequest, CheckoutResponse, Plan, StripeMode};
 
-use crate::AppState;
 use crate::auth::BearerClient;
+use crate::core::eligibility::{Eligible, Refusal, eligibility};
 use crate::domain::ClientId;
 use crate::error::{AppError, JsonBody};
+use crate::state::AppState;
 use crate::stripe::{Renew, StripeFailure};
-
-/// Stripe refuses a `trial_end` less than 48 hours away.
-const MIN_DEFERRAL: i64 = 48 * 3600;
 
 pub async fn create(
     State(state): State<AppState>,
@@ -46,40 +44,37 @@ pub async fn start_checkout(
         .subscription(client)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    if row.renewal.is_live() {
-        return Err(AppError::Conflict(
-            "subscription_live",
-            "Votre abonnement se renouvelle déjà automatiquement : pour changer de carte, de formule ou arrêter le renouvellement, passez par « Gérer le paiement » (portail Stripe).".into(),
-        ));
-    }
+    let now = state.clock.timestamp();
+    let eligible = eligibility(
+        request.renewal,
+        plan.interval.is_some(),
+        &row.renewal,
+        row.expires_at,
+        now,
+    )
+    .map_err(|refusal| {
+        let message = refusal.message(&plan.id);
+        match refusal {
+            Refusal::SubscriptionLive => AppError::Conflict(refusal.code(), message),
+            Refusal::PlanNotRenewable => AppError::BadRequest(refusal.code(), message),
+        }
+    })?;
     let success = state
         .settings
         .public_url("/payment-success?session_id={CHECKOUT_SESSION_ID}");
     let cancel = state.settings.public_url("/payment-cancelled");
     let customer;
-    let renew = match request.renewal {
-        RenewalChoice::Once => None,
-        RenewalChoice::Auto => {
-            let interval = plan.interval.ok_or_else(|| {
-                AppError::BadRequest(
-                    "plan_not_renewable",
-                    format!(
-                        "Le plan « {} » se paie en une fois : choisissez « renewal »: « once ».",
-                        plan.id
-                    ),
-                )
-            })?;
+    let renew = match (eligible, plan.interval) {
+        (Eligible::Auto { first_charge_at }, Some(interval)) => {
             customer = company_customer(state, client, request.test_clock.as_deref()).await?;
             close_earlier_checkouts(state, client).await?;
-            // Prepaid time left: the first automatic charge waits for it to run out.
-            let now = state.clock.now();
-            let first_charge_at = row.expires_at.filter(|e| *e >= now + MIN_DEFERRAL);
             Some(Renew {
                 customer: &customer,
                 interval,
                 first_charge_at,
             })
         }
+        _ => None,
     };
     let (session, url) = state
         .stripe

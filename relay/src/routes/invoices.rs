@@ -11,12 +11,13 @@ use axum::response::{IntoResponse, Response};
 use erp_btp_protocol::{InvoiceSummary, InvoicesResponse};
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::auth::{BearerClient, bearer_token};
+use crate::core::numbering::{Series, parse_number};
 use crate::domain::ClientId;
 use crate::error::AppError;
-use crate::factures::{Facture, parse_number, render};
+use crate::factures::{Facture, render};
 use crate::routes::subscription::rfc3339;
+use crate::state::AppState;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -81,7 +82,7 @@ pub async fn download(
         "xml" => Kind::Xml,
         _ => return Err(AppError::NotFound),
     };
-    let key = parse_number(&number).ok_or(AppError::NotFound)?;
+    let key = parse_number(Series::Facture, &number).ok_or(AppError::NotFound)?;
     let client = reader(&state, &number, query.link.as_deref(), &headers).await?;
     let f = state
         .db
@@ -89,7 +90,10 @@ pub async fn download(
         .await?
         .ok_or(AppError::NotFound)?;
     let seller = state.settings.seller.as_ref().map_err(|p| {
-        crate::factures::pdf::PdfError::new(format!("seller incomplete: {}", p.0.join("; ")))
+        AppError::Facture(crate::factures::pdf::PdfError::new(format!(
+            "seller incomplete: {}",
+            p.0.join("; ")
+        )))
     })?;
     let renderer = render::Renderer {
         db: &state.db,

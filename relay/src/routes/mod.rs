@@ -24,7 +24,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
-use crate::{AppState, BODY_LIMIT, metrics};
+use crate::limits::BODY_LIMIT;
+use crate::metrics;
+use crate::state::AppState;
 
 pub fn app(state: AppState) -> Router {
     let pages = Router::new()

@@ -11,12 +11,12 @@ use erp_btp_protocol::{
 };
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::domain::ClientId;
 use crate::error::AppError;
 use crate::plans::price_label;
 use crate::routes::checkout::start_checkout;
 use crate::routes::subscription::read_status;
+use crate::state::AppState;
 
 /// A plan as the pages show it.
 pub struct PlanView {

@@ -10,10 +10,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use erp_btp_protocol::BillingPortalResponse;
 
-use crate::AppState;
 use crate::auth::BearerClient;
 use crate::error::AppError;
 use crate::routes::pages::page;
+use crate::state::AppState;
 use crate::stripe::StripeFailure;
 
 pub async fn create(

@@ -8,16 +8,17 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use chrono::{DateTime, SecondsFormat, Utc};
 use erp_btp_protocol::{
-    ENTITLEMENT_TYP, EntitlementPayload, PublicKeyResponse, RenewLinkResponse, RenewalMode,
-    RenewalState, RenewalStatus, SubscriptionStatus,
+    ENTITLEMENT_TYP, EntitlementPayload, PublicKeyResponse, RenewLinkResponse, RenewalStatus,
+    SubscriptionStatus,
 };
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::auth::{BearerClient, BearerSubscription};
+use crate::core::status::{days_remaining, renewal_mode, subscription_state};
 use crate::db::subscriptions::SubscriptionRow;
-use crate::domain::{ClientId, days_remaining, subscription_state};
+use crate::domain::ClientId;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Longest a long poll is held, whatever `wait` asks.
 pub const MAX_WAIT_SECS: u64 = 60;
@@ -101,7 +102,7 @@ fn status_from_row(
     client: &ClientId,
     row: SubscriptionRow,
 ) -> SubscriptionStatus {
-    let now = state.clock.now();
+    let now = state.clock.timestamp();
     let access_end = row.access_end(&state.renewal);
     let status = subscription_state(now, access_end, row.payment_pending);
     let expires_at = access_end.map(rfc3339);
@@ -113,7 +114,7 @@ fn status_from_row(
         plan: row.plan.clone(),
         status,
         expires_at: expires_at.clone(),
-        issued_at: rfc3339(now),
+        issued_at: rfc3339(now.unix()),
         version: row.version,
         mode: Some(state.stripe_settings.mode),
         renewal: Some(renewal.clone()),
@@ -133,13 +134,8 @@ fn status_from_row(
 
 fn renewal_status(row: &SubscriptionRow) -> RenewalStatus {
     let r = &row.renewal;
-    let auto = r.subscription_id.is_some() && r.state.is_some_and(|s| s != RenewalState::Canceled);
     RenewalStatus {
-        mode: match (auto, row.expires_at.or(r.paid_until)) {
-            (true, _) => RenewalMode::Auto,
-            (false, Some(_)) => RenewalMode::Once,
-            (false, None) => RenewalMode::None,
-        },
+        mode: renewal_mode(r, row.expires_at),
         state: r.state,
         paid_until: r.paid_until.map(rfc3339),
         next_charge_at: r.next_charge_at().map(rfc3339),

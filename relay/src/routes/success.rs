@@ -11,27 +11,14 @@ use axum::response::Response;
 use erp_btp_protocol::StripeMode;
 use serde::Deserialize;
 
-use crate::AppState;
+use crate::domain::PaymentResult;
 use crate::domain::{SessionId, SessionState};
 use crate::error::AppError;
 use crate::fulfil::Work;
 use crate::limits::Recent;
 use crate::routes::pages::page;
+use crate::state::AppState;
 use crate::stripe::StripeFailure;
-
-/// What the page says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaymentResult {
-    Applied,
-    Pending,
-    Failed,
-    Rejected,
-    Unfinished,
-    Unknown,
-    /// Stripe could not be asked (unreachable, or the look-up budget is spent).
-    Unverified,
-    Busy,
-}
 
 #[derive(Template)]
 #[template(path = "success.html")]

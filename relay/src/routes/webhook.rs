@@ -5,10 +5,11 @@
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
 use serde_json::{Value, json};
+use tracing::Instrument;
 
-use crate::AppState;
 use crate::error::{AppError, read_body};
 use crate::signature;
+use crate::state::AppState;
 use crate::stripe::{WebhookEvent, parse_event};
 
 pub struct VerifiedEvent {
@@ -42,16 +43,27 @@ impl FromRequest<AppState> for VerifiedEvent {
     }
 }
 
+/// Applies the event inside a span naming it (id, type, and the company once known), which the
+/// writer's log line for it carries too.
 pub async fn receive(
     State(state): State<AppState>,
     verified: VerifiedEvent,
 ) -> Result<Json<Value>, AppError> {
+    let span = tracing::info_span!(
+        "webhook",
+        event = %verified.event.id,
+        r#type = %verified.event.event_type,
+        client = tracing::field::Empty,
+    );
+    apply(state, verified).instrument(span).await
+}
+
+async fn apply(state: AppState, verified: VerifiedEvent) -> Result<Json<Value>, AppError> {
     tracing::info!(target: "stripe_service", "Webhook received: {}", verified.event.event_type);
-    let event_id = verified.event.id.clone();
     let work = crate::fulfil::prepare(&state.billing, verified.event, verified.payload).await?;
     let outcome = state.writer.submit(work).await?;
     let label = outcome.label();
     state.metrics.observe_webhook(&label);
-    tracing::debug!(event = %event_id, outcome = %label, "webhook handled");
+    tracing::debug!(outcome = %label, "webhook handled");
     Ok(Json(json!({ "received": true, "outcome": label })))
 }

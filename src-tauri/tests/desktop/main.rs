@@ -14,6 +14,7 @@ use common::{DAY, pay, renew_and_wait, session_file, start};
 use erp_btp_desktop::desktop::{Desktop, WaitEnd};
 use erp_btp_desktop::error::DesktopError;
 use erp_btp_protocol::RenewalChoice;
+use erp_btp_protocol::fr::Tone;
 
 fn secret_store() {
     static ONCE: Once = Once::new();
@@ -219,7 +220,7 @@ async fn automatic_renewal_shows_its_sentence_and_manage_payment_opens_the_porta
     w.sandbox.idle().await;
     let view = w.desktop.status().await.unwrap();
     let line = view.renewal.expect("a renewal sentence");
-    assert!(line.live && line.tone == "ok", "{line:?}");
+    assert!(line.live && line.tone == Tone::Ok, "{line:?}");
     assert!(
         line.text.starts_with("Renouvellement automatique le ")
             && line.text.ends_with("carte •••• 4242"),

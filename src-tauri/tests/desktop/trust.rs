@@ -4,7 +4,7 @@
 
 use erp_btp_desktop::desktop::Desktop;
 use erp_btp_desktop::error::DesktopError;
-use erp_btp_protocol::RenewalChoice;
+use erp_btp_protocol::{RenewalChoice, SubscriptionState};
 
 use super::common::{
     DAY, edit_login, edit_session, go_offline, renew_and_wait, session_file, start,
@@ -123,7 +123,7 @@ async fn an_older_signed_cache_restored_from_a_backup_is_not_trusted() {
     w.desktop.login(&w.base, &w.token).await.unwrap();
     let backup = std::fs::read(session_file(&w)).unwrap();
     let paid = renew_and_wait(&w, "mensuel", RenewalChoice::Once).await;
-    assert_eq!(paid.status.status, "active");
+    assert_eq!(paid.status.status, SubscriptionState::Active);
     go_offline(&w);
     assert!(
         w.desktop.status().await.is_ok(),

@@ -7,10 +7,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 
 use super::TestClock;
-use super::api::{Answer, integer, missing, newest_first, one, params, text};
+use super::answer::{Answer, integer, missing, newest_first, one, params, text};
 use super::json as render;
 use crate::Sandbox;
-use crate::api::StripeError;
+use crate::error::StripeError;
 
 pub(super) async fn create(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Answer {
     sb.authorize(&headers)?;

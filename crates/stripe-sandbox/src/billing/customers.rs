@@ -10,10 +10,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use super::api::{Answer, missing, newest_first, one, params, strings, text};
+use super::answer::{Answer, missing, newest_first, one, params, strings, text};
 use super::{Customer, json as render};
 use crate::Sandbox;
-use crate::api::StripeError;
+use crate::error::StripeError;
 
 /// What `POST /v1/customers/{id}` changes; anything else is Stripe's « unknown parameter ».
 const UPDATABLE: [&str; 5] = ["name", "email", "metadata", "preferred_locales", "expand"];

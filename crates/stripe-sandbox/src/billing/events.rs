@@ -6,9 +6,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::api::{Answer, integer, missing, params, strings, text};
+use super::answer::{Answer, integer, missing, params, strings, text};
 use crate::Sandbox;
-use crate::api::StripeError;
+use crate::error::StripeError;
 
 /// Newest first, filtered by `type` / `types[]` and `created[gte|gt|lte|lt]`, `limit` (1 to 100,
 /// default 10) and `starting_after`, as Stripe lists them.

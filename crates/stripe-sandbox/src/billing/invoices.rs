@@ -5,10 +5,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use super::api::{Answer, missing, newest_first, one, params, text};
+use super::answer::{Answer, missing, newest_first, one, params, text};
 use super::{Invoice, json as render};
 use crate::Sandbox;
-use crate::api::StripeError;
+use crate::error::StripeError;
 
 /// The statuses Stripe lets a list filter on.
 const STATUSES: [&str; 5] = ["draft", "open", "paid", "uncollectible", "void"];

@@ -4,6 +4,7 @@
 //! charge makes the subscription `past_due` and is retried on a schedule, and after the last
 //! failed retry the subscription is cancelled. Objects are rendered in `json.rs`, served in `api.rs`.
 
+pub mod answer;
 pub mod api;
 mod clocks;
 mod customers;

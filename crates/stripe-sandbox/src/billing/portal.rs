@@ -8,9 +8,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::api::{Answer, missing, newest_first, one, params, text};
+use super::answer::{Answer, missing, newest_first, one, params, text};
 use crate::Sandbox;
-use crate::api::StripeError;
+use crate::error::StripeError;
 
 /// What a portal configuration lets the customer do.
 #[derive(Debug, Clone)]
@@ -148,7 +148,7 @@ pub(super) async fn create_session(
     };
     let return_url = text(&p, "return_url");
     if let (Some(url), Some(origin)) = (&return_url, &sb.config().return_origin) {
-        crate::api::check_origin("return_url", url, origin)?;
+        crate::error::check_origin("return_url", url, origin)?;
     }
     let id = format!("bps_{}", crate::random_id(24));
     let session = PortalSession {

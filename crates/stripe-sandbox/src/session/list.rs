@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use super::Session;
 use crate::Sandbox;
-use crate::api::StripeError;
-use crate::billing::api::params;
+use crate::billing::answer::params;
+use crate::error::StripeError;
 
 type Answer = Result<axum::Json<Value>, StripeError>;
 

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{LineItem, PaymentStatus, Session, Status};
-use crate::api::StripeError;
 use crate::billing::Interval;
 use crate::details::Collection;
+use crate::error::StripeError;
 
 /// Top-level parameters Stripe accepts on `POST /v1/checkout/sessions`. Anything else is
 /// `parameter_unknown`, as on Stripe.

@@ -1,11 +1,14 @@
-//! The payment rules, pure: what a piece of news about a Checkout Session means (fulfil it,
-//! move its state, or ignore it), and whether a paid session matches the plan it claims.
-//! `fulfil` applies these decisions inside a transaction.
+//! The payment rules of a Checkout Session: what a piece of news about it means (fulfil it,
+//! move its state, or ignore it), whether a paid session matches the plan it claims, and whether
+//! the session is the relay's to apply. `fulfil` applies these decisions inside a transaction.
 
 use erp_btp_protocol::Plan;
 
-use crate::db::payments::StoredSession;
-use crate::domain::{CheckoutStatus, ClientId, PaymentStatus, SessionFacts, SessionState};
+use super::event::SessionNews;
+use super::rejection::Rejection;
+use crate::domain::{
+    CheckoutStatus, ClientId, PaymentStatus, SessionFacts, SessionState, StoredSession,
+};
 use crate::plans::Catalogue;
 
 /// What the relay was told about a session.
@@ -18,14 +21,13 @@ pub enum News {
     LookedUp,
 }
 
-impl News {
-    pub fn of_event(event_type: &str) -> Option<Self> {
-        match event_type {
-            "checkout.session.completed" => Some(Self::Completed),
-            "checkout.session.async_payment_succeeded" => Some(Self::AsyncSucceeded),
-            "checkout.session.async_payment_failed" => Some(Self::AsyncFailed),
-            "checkout.session.expired" => Some(Self::Expired),
-            _ => None,
+impl From<SessionNews> for News {
+    fn from(news: SessionNews) -> Self {
+        match news {
+            SessionNews::Completed => Self::Completed,
+            SessionNews::AsyncSucceeded => Self::AsyncSucceeded,
+            SessionNews::AsyncFailed => Self::AsyncFailed,
+            SessionNews::Expired => Self::Expired,
         }
     }
 }
@@ -54,11 +56,14 @@ pub enum Decision<'a> {
         client: ClientId,
     },
     Move(Transition),
+    /// The session does not pay what it claims: recorded as `rejected` from `open` or `pending`.
+    Reject(Rejection),
     Ignore(String),
 }
 
 const OPEN: &[SessionState] = &[SessionState::Open];
-const OPEN_OR_PENDING: &[SessionState] = &[SessionState::Open, SessionState::Pending];
+/// The states a payment may leave: a paid or rejected session was `open` or `pending`.
+pub const OPEN_OR_PENDING: &[SessionState] = &[SessionState::Open, SessionState::Pending];
 
 /// What `news` about a session means, by the payment rules. Pure.
 pub fn decide<'a>(news: News, facts: &SessionFacts, plans: &'a Catalogue) -> Decision<'a> {
@@ -80,12 +85,7 @@ pub fn decide<'a>(news: News, facts: &SessionFacts, plans: &'a Catalogue) -> Dec
             match check_payment(facts, plans) {
                 Ok((client, _)) if facts.subscription.is_some() => Decision::Link { client },
                 Ok((client, plan)) => Decision::Fulfil { client, plan },
-                Err(reason) => moved(
-                    OPEN_OR_PENDING,
-                    SessionState::Rejected,
-                    Some(&reason),
-                    false,
-                ),
+                Err(rejection) => Decision::Reject(rejection),
             }
         }
         _ if settled
@@ -118,28 +118,32 @@ pub fn decide<'a>(news: News, facts: &SessionFacts, plans: &'a Catalogue) -> Dec
 pub fn check_payment<'a>(
     facts: &SessionFacts,
     plans: &'a Catalogue,
-) -> Result<(ClientId, &'a Plan), String> {
+) -> Result<(ClientId, &'a Plan), Rejection> {
     let client = facts
         .client_id
         .as_deref()
         .and_then(ClientId::parse)
-        .ok_or("no valid client_id in metadata")?;
-    let plan_id = facts.plan.as_deref().ok_or("no plan in metadata")?;
+        .ok_or(Rejection::NoClient)?;
+    let plan_id = facts.plan.as_deref().ok_or(Rejection::NoPlan {
+        subscription: false,
+    })?;
     let plan = plans
         .get(plan_id)
-        .ok_or_else(|| format!("unknown plan {plan_id}"))?;
+        .ok_or_else(|| Rejection::UnknownPlan(plan_id.to_owned()))?;
     let deferred = facts.subscription.is_some() && facts.amount_total == Some(0);
     if facts.amount_total != Some(plan.price_cents) && !deferred {
-        return Err(format!(
-            "amount {:?} does not match plan {} ({} cents)",
-            facts.amount_total, plan.id, plan.price_cents
-        ));
+        return Err(Rejection::WrongAmount {
+            amount: facts.amount_total,
+            plan: plan.id.clone(),
+            price_cents: plan.price_cents,
+        });
     }
     if facts.currency.as_deref() != Some(plan.currency.as_str()) {
-        return Err(format!(
-            "currency {:?} does not match plan {} ({})",
-            facts.currency, plan.id, plan.currency
-        ));
+        return Err(Rejection::WrongCurrency {
+            currency: facts.currency.clone(),
+            plan: plan.id.clone(),
+            expected: plan.currency.clone(),
+        });
     }
     Ok((client, plan))
 }
@@ -151,17 +155,16 @@ pub fn check_payment<'a>(
 pub fn agrees_with_stored(
     stored: Option<&StoredSession>,
     facts: &SessionFacts,
-) -> Result<SessionState, String> {
-    let stored = stored.ok_or("session not created by this relay")?;
+) -> Result<SessionState, Rejection> {
+    let stored = stored.ok_or(Rejection::SessionNotOurs)?;
     let (client, plan) = (facts.client_id.as_deref(), facts.plan.as_deref());
     if client != Some(stored.client_id.as_str()) || plan != Some(stored.plan.as_str()) {
-        return Err(format!(
-            "session metadata (client {}, plan {}) disagrees with the session created (client {}, plan {})",
-            client.unwrap_or("?"),
-            plan.unwrap_or("?"),
-            stored.client_id,
-            stored.plan
-        ));
+        return Err(Rejection::SessionDisagrees {
+            client: client.map(str::to_owned),
+            plan: plan.map(str::to_owned),
+            stored_client: stored.client_id.clone(),
+            stored_plan: stored.plan.clone(),
+        });
     }
     Ok(stored.state)
 }
@@ -193,21 +196,25 @@ mod tests {
         assert!(
             check_payment(&facts(4899, "eur", "mensuel", "39"), &plans)
                 .unwrap_err()
-                .contains("amount")
+                .code()
+                == "wrong_amount"
         );
         assert!(
             check_payment(&facts(4900, "usd", "mensuel", "39"), &plans)
                 .unwrap_err()
+                .to_string()
                 .contains("currency")
         );
         assert!(
             check_payment(&facts(4900, "eur", "hebdo", "39"), &plans)
                 .unwrap_err()
+                .to_string()
                 .contains("unknown plan")
         );
         assert!(
             check_payment(&facts(4900, "eur", "mensuel", "bad id"), &plans)
                 .unwrap_err()
+                .to_string()
                 .contains("client_id")
         );
         assert!(check_payment(&facts(4900, "eur", "annuel", "39"), &plans).is_err());
@@ -223,14 +230,12 @@ mod tests {
                 Decision::Fulfil { .. }
             ));
         }
-        let Decision::Move(t) = decide(News::Completed, &facts(1, "eur", "mensuel", "39"), &plans)
+        let Decision::Reject(rejection) =
+            decide(News::Completed, &facts(1, "eur", "mensuel", "39"), &plans)
         else {
-            panic!("a wrong amount is a move to rejected");
+            panic!("a wrong amount is a rejection");
         };
-        assert_eq!(
-            (t.from, t.to, t.visible),
-            (OPEN_OR_PENDING, SessionState::Rejected, false)
-        );
+        assert_eq!(rejection.code(), "wrong_amount");
     }
 
     #[test]
@@ -275,12 +280,14 @@ mod tests {
         assert!(
             agrees_with_stored(None, &paid)
                 .unwrap_err()
+                .to_string()
                 .contains("not created by this relay")
         );
         for other in [stored("40", "mensuel"), stored("39", "annuel")] {
             assert!(
                 agrees_with_stored(Some(&other), &paid)
                     .unwrap_err()
+                    .to_string()
                     .contains("disagrees")
             );
         }
