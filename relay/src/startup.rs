@@ -54,7 +54,25 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     db.migrate()
         .await
         .context("migrations de la base de données")?;
+    report_unexplained_access(&db).await;
     Ok(db)
+}
+
+/// Warns about companies whose stored access the fold of their payments does not rebuild: an
+/// expiry changed by hand, or payments older than the factures.
+async fn report_unexplained_access(db: &Db) {
+    match db.unexplained_access().await {
+        Ok(found) if found.is_empty() => {}
+        Ok(found) => {
+            let first: Vec<&str> = found.iter().take(10).map(|u| u.client.as_str()).collect();
+            tracing::warn!(
+                companies = found.len(),
+                first = ?first,
+                "stored access differs from the fold of the stored payments"
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "could not rebuild access from the stored payments"),
+    }
 }
 
 /// A SQLite file of `url` that its group or others may read or write: it holds every company's

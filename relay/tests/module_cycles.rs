@@ -71,3 +71,25 @@ fn a_cycle_planted_in_a_crate_is_found_and_printed() {
     assert!(text.contains("a -> b"), "{text}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_billing_core_touches_no_database_network_or_runtime() {
+    let core = root().join("relay/src/core");
+    for entry in std::fs::read_dir(&core).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        for name in [
+            "sqlx",
+            "axum",
+            "reqwest",
+            "tokio",
+            "crate::db",
+            "crate::state",
+        ] {
+            assert!(
+                !text.contains(&format!("{name}::")),
+                "{} names {name}",
+                entry.path().display()
+            );
+        }
+    }
+}

@@ -3,8 +3,38 @@
 
 use erp_btp_protocol::{RenewalMode, RenewalState, SubscriptionState};
 
-use super::renewal::RenewalRow;
+use super::renewal::{RenewalPolicy, RenewalRow, access_end};
 use super::{DAY, Timestamp};
+
+/// What the status API, the pages and the signed entitlement say of a company at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Projection {
+    /// End of access: prepaid time or what automatic renewal gives, the later.
+    pub expires_at: Option<i64>,
+    pub status: SubscriptionState,
+    pub days_remaining: i64,
+    pub mode: RenewalMode,
+    pub next_charge_at: Option<i64>,
+}
+
+/// The projection of a company's access (its prepaid time, its renewal) at `now`, with the
+/// margin and grace of `policy`; `payment_pending` while a delayed payment is on its way. Pure.
+pub fn project(
+    prepaid_until: Option<i64>,
+    renewal: &RenewalRow,
+    policy: &RenewalPolicy,
+    payment_pending: bool,
+    now: Timestamp,
+) -> Projection {
+    let expires_at = access_end(prepaid_until, renewal, policy);
+    Projection {
+        expires_at,
+        status: subscription_state(now, expires_at, payment_pending),
+        days_remaining: days_remaining(now, expires_at),
+        mode: renewal_mode(renewal, prepaid_until),
+        next_charge_at: renewal.next_charge_at(),
+    }
+}
 
 /// Whole days left before `expires_at`, rounded up, never negative.
 pub fn days_remaining(now: Timestamp, expires_at: Option<i64>) -> i64 {
@@ -47,6 +77,42 @@ mod tests {
 
     const NOW: Timestamp = Timestamp::from_unix(1_771_666_200); // 2026-02-21T09:30:00Z
     const T: i64 = NOW.unix();
+
+    #[test]
+    fn a_renewing_company_is_active_through_its_margin_and_expired_after() {
+        let renewal = RenewalRow {
+            subscription_id: Some("sub_1".into()),
+            state: Some(RenewalState::Active),
+            paid_until: Some(T - DAY),
+            current_period_end: Some(T - DAY),
+            ..Default::default()
+        };
+        let policy = RenewalPolicy::default();
+        let p = project(None, &renewal, &policy, false, NOW);
+        assert_eq!(
+            p.expires_at,
+            Some(T + DAY),
+            "one day of the two-day margin left"
+        );
+        assert_eq!((p.status, p.days_remaining), (SubscriptionState::Active, 1));
+        assert_eq!(
+            (p.mode, p.next_charge_at),
+            (RenewalMode::Auto, Some(T - DAY))
+        );
+        let later = project(None, &renewal, &policy, false, NOW.plus(2 * DAY));
+        assert_eq!(later.status, SubscriptionState::Expired);
+        let prepaid = project(
+            Some(T + 9 * DAY),
+            &RenewalRow::default(),
+            &policy,
+            true,
+            NOW,
+        );
+        assert_eq!(
+            (prepaid.status, prepaid.days_remaining, prepaid.mode),
+            (SubscriptionState::Active, 9, RenewalMode::Once)
+        );
+    }
 
     #[test]
     fn days_remaining_rounds_up_and_stops_at_zero() {

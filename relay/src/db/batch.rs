@@ -11,6 +11,8 @@ use std::collections::{HashMap, HashSet};
 use sqlx::{AnyConnection, Row};
 
 use super::Backend;
+use crate::core::DAY;
+use crate::core::access::{Access, Payment};
 use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionId};
 
 /// How the writer's transaction begins on PostgreSQL, in one round trip.
@@ -45,12 +47,15 @@ const CLAIM_PAID_SQLITE: &str = "UPDATE checkout_sessions SET state = 'fulfilled
         AND checkout_sessions.plan = j.value ->> 'plan'
         AND checkout_sessions.state IN ('open', 'pending')
     RETURNING checkout_sessions.session_id";
+// PostgreSQL also returns each company's cached access, sparing the extension a round trip
+// to read it (SQLite's RETURNING cannot name another table; it reads it in process).
 const CLAIM_PAID_POSTGRES: &str = "UPDATE checkout_sessions AS s SET state = 'fulfilled',
         reason = NULL, updated_at = $1
     FROM json_to_recordset($2::json) AS j(id text, client text, plan text)
+        LEFT JOIN subscriptions AS c ON c.client_id = j.client
     WHERE s.session_id = j.id AND s.client_id = j.client AND s.plan = j.plan
         AND s.state IN ('open', 'pending')
-    RETURNING s.session_id";
+    RETURNING s.session_id, s.client_id, c.expires_at, c.paid_until";
 
 /// Journals a batch of events in one statement; returns the ids that were new. An id already
 /// stored (or twice in the batch) is a duplicate delivery, whose effect was a no-op: every
@@ -90,16 +95,26 @@ pub async fn insert_events(
     Ok(inserted.iter().map(|r| r.get::<String, _>(0)).collect())
 }
 
-/// Claims many paid sessions for fulfilment in one statement (ids must be distinct); returns the
-/// ids this call moved to `fulfilled`: sessions this relay created, for the same company and
-/// plan, still `open` or `pending`.
+/// What a claim moved: the sessions, and (on PostgreSQL) their companies' cached access.
+#[derive(Default)]
+pub struct Claimed {
+    pub sessions: HashSet<String>,
+    pub access: KnownAccess,
+}
+
+/// Companies' access as this batch last read or wrote it, by company id.
+pub type KnownAccess = HashMap<String, Access>;
+
+/// Claims many paid sessions for fulfilment in one statement (ids must be distinct): the ids
+/// this call moved to `fulfilled`, sessions this relay created, for the same company and plan,
+/// still `open` or `pending`.
 pub async fn claim_for_fulfilment(
     conn: &mut AnyConnection,
     sessions: &[&SessionFacts],
     now: i64,
-) -> Result<HashSet<String>, sqlx::Error> {
+) -> Result<Claimed, sqlx::Error> {
     if sessions.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(Claimed::default());
     }
     #[derive(serde::Serialize)]
     struct Row<'a> {
@@ -120,8 +135,19 @@ pub async fn claim_for_fulfilment(
         Backend::Sqlite => CLAIM_PAID_SQLITE,
     };
     let query = sqlx::query(sql).bind(now).bind(json_array(&rows));
-    let claimed = query.fetch_all(&mut *conn).await?;
-    Ok(claimed.iter().map(|r| r.get::<String, _>(0)).collect())
+    let rows = query.fetch_all(&mut *conn).await?;
+    let mut claimed = Claimed::default();
+    for r in &rows {
+        claimed.sessions.insert(r.get(0));
+        if r.columns().len() > 1 {
+            let access = Access {
+                prepaid_until: r.get(2),
+                paid_until: r.get(3),
+            };
+            claimed.access.insert(r.get(1), access);
+        }
+    }
+    Ok(claimed)
 }
 
 /// One payment's extension of its company's subscription.
@@ -131,82 +157,113 @@ pub struct Extension<'a> {
     pub duration_days: i64,
 }
 
-/// The renewal rule `new_expiry = max(now, current_expiry) + duration`, the current expiry being
-/// the later of prepaid time and a period paid by a subscription that has stopped renewing (an
-/// early renewal adds to the current expiry, an expired one restarts from now), computed by the
-/// database in the statement that writes it so that concurrent instances always extend the
-/// latest value. The extensions travel as one JSON array in a statement of fixed text ($2).
-const EXTEND_SQLITE: &str = "UPDATE subscriptions
-    SET plan = j.value ->> 'plan', version = version + 1, updated_at = $1,
-        expires_at = CASE
-            WHEN paid_until IS NOT NULL AND paid_until > $1 AND (expires_at IS NULL OR paid_until > expires_at) THEN paid_until
-            WHEN expires_at IS NOT NULL AND expires_at > $1 THEN expires_at
-            ELSE $1 END + (j.value ->> 'secs')
-    FROM json_each($2) AS j WHERE subscriptions.client_id = j.value ->> 'client'
-    RETURNING client_id, expires_at, version";
-const EXTEND_POSTGRES: &str = "UPDATE subscriptions s
-    SET plan = j.plan, version = s.version + 1, updated_at = $1,
-        expires_at = CASE
-            WHEN s.paid_until IS NOT NULL AND s.paid_until > $1 AND (s.expires_at IS NULL OR s.paid_until > s.expires_at) THEN s.paid_until
-            WHEN s.expires_at IS NOT NULL AND s.expires_at > $1 THEN s.expires_at
-            ELSE $1 END + j.secs
-    FROM json_to_recordset($2::json) AS j(client text, plan text, secs bigint)
-    WHERE s.client_id = j.client
-    RETURNING s.client_id, s.expires_at, s.version";
+/// Each company's cached access (the fold of its payments so far) and version, for the
+/// companies of a batch's payments.
+const ACCESS_SQLITE: &str = "SELECT client_id, expires_at, paid_until FROM subscriptions
+    WHERE client_id IN (SELECT value FROM json_each($1))";
+const ACCESS_POSTGRES: &str = "SELECT client_id, expires_at, paid_until FROM subscriptions
+    WHERE client_id = ANY(ARRAY(SELECT json_array_elements_text($1::json)))";
 
-/// Extends each company's subscription by its payment, in order, in as few statements as a
-/// company's payments in this batch (one, unless a company paid twice): the k-th payment of a
-/// company goes in the k-th statement, so it extends what the one before left. Returns each
-/// payment's new expiry and version, `None` when its company does not exist.
+/// Each company's new access, as [`crate::core::access`] computed it, and how many payments
+/// moved its version; the statement decides nothing.
+const WRITE_ACCESS_SQLITE: &str = "UPDATE subscriptions
+    SET plan = j.value ->> 'plan', expires_at = j.value ->> 'expires',
+        version = version + (j.value ->> 'payments'), updated_at = $1
+    FROM json_each($2) AS j WHERE subscriptions.client_id = j.value ->> 'client'
+    RETURNING client_id, version";
+const WRITE_ACCESS_POSTGRES: &str = "UPDATE subscriptions s
+    SET plan = j.plan, expires_at = j.expires, version = s.version + j.payments, updated_at = $1
+    FROM json_to_recordset($2::json) AS j(client text, plan text, expires bigint, payments bigint)
+    WHERE s.client_id = j.client
+    RETURNING s.client_id, s.version";
+
+/// Extends each company's subscription by its payments, in order, by the renewal rule
+/// ([`Access::then`]): the companies' cached access (as `known` holds it, else read in one
+/// statement) is folded in Rust with this batch's payments and written back in one statement
+/// (a company that paid twice in the batch gets both); `known` then holds what was written.
+/// Returns each payment's new expiry and version, `None` when its company does not exist.
+/// Writers take turns (one on SQLite, the facture lock on PostgreSQL), so the access read is
+/// the latest.
 pub async fn extend_subscriptions(
     conn: &mut AnyConnection,
     extensions: &[Extension<'_>],
+    known: &mut KnownAccess,
     now: i64,
 ) -> Result<Vec<Option<(i64, i64)>>, sqlx::Error> {
-    let mut rounds: Vec<Vec<usize>> = Vec::new();
-    let mut paid_before: HashMap<&str, usize> = HashMap::new();
-    for (i, e) in extensions.iter().enumerate() {
-        let k = paid_before.entry(e.client.as_str()).or_default();
-        if rounds.len() == *k {
-            rounds.push(Vec::new());
-        }
-        rounds[*k].push(i);
-        *k += 1;
+    if extensions.is_empty() {
+        return Ok(Vec::new());
     }
-    let sql = match Backend::of(conn) {
-        Backend::Postgres => EXTEND_POSTGRES,
-        Backend::Sqlite => EXTEND_SQLITE,
+    let unknown: Vec<&str> = extensions
+        .iter()
+        .map(|e| e.client.as_str())
+        .filter(|c| !known.contains_key(*c))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (read, write) = match Backend::of(conn) {
+        Backend::Postgres => (ACCESS_POSTGRES, WRITE_ACCESS_POSTGRES),
+        Backend::Sqlite => (ACCESS_SQLITE, WRITE_ACCESS_SQLITE),
     };
+    if !unknown.is_empty() {
+        let rows = sqlx::query(read)
+            .bind(json_array(&unknown))
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in &rows {
+            let cached = Access {
+                prepaid_until: r.get(1),
+                paid_until: r.get(2),
+            };
+            known.insert(r.get(0), cached);
+        }
+    }
+    let access = known;
+    // Each payment's expiry and its place among its company's payments in the batch.
+    let mut paid: HashMap<&str, (i64, &str)> = HashMap::new();
+    let steps: Vec<Option<(i64, i64)>> = extensions
+        .iter()
+        .map(|e| {
+            let a = access.get_mut(e.client.as_str())?;
+            *a = a.then(Payment::OneOff {
+                paid_at: now,
+                duration: e.duration_days * DAY,
+            });
+            let count = paid.entry(e.client.as_str()).or_insert((0, e.plan));
+            *count = (count.0 + 1, e.plan);
+            Some((a.prepaid_until.expect("a payment was folded in"), count.0))
+        })
+        .collect();
     #[derive(serde::Serialize)]
     struct Row<'a> {
         client: &'a str,
         plan: &'a str,
-        secs: i64,
+        expires: Option<i64>,
+        payments: i64,
     }
-    let mut results = vec![None; extensions.len()];
-    for round in rounds {
-        let rows: Vec<Row> = round
-            .iter()
-            .map(|&i| Row {
-                client: extensions[i].client.as_str(),
-                plan: extensions[i].plan,
-                secs: extensions[i].duration_days * 86_400,
-            })
-            .collect();
-        let returned = sqlx::query(sql)
-            .bind(now)
-            .bind(json_array(&rows))
-            .fetch_all(&mut *conn)
-            .await?;
-        let extended: HashMap<String, (i64, i64)> = returned
-            .iter()
-            .map(|r| (r.get(0), (r.get(1), r.get(2))))
-            .collect();
-        for i in round {
-            results[i] = extended.get(extensions[i].client.as_str()).copied();
-        }
-    }
-    Ok(results)
+    let rows: Vec<Row> = paid
+        .iter()
+        .map(|(client, (payments, plan))| Row {
+            client,
+            plan,
+            expires: access[*client].prepaid_until,
+            payments: *payments,
+        })
+        .collect();
+    let written = sqlx::query(write)
+        .bind(now)
+        .bind(json_array(&rows))
+        .fetch_all(&mut *conn)
+        .await?;
+    let versions: HashMap<String, i64> = written.iter().map(|r| (r.get(0), r.get(1))).collect();
+    Ok(extensions
+        .iter()
+        .zip(steps)
+        .map(|(e, step)| {
+            let (expires, k) = step?;
+            let last = versions.get(e.client.as_str())?;
+            Some((expires, last - paid[e.client.as_str()].0 + k))
+        })
+        .collect())
 }
 
 /// A batch's rows as the JSON array its statement of fixed text reads.
@@ -242,17 +299,27 @@ mod tests {
         db.add_client(&other, "Y").await.unwrap();
         let (now, day) = (1_771_666_200, 86_400);
         let mut conn = db.pool.acquire().await.unwrap();
-        let first = extend_subscriptions(&mut conn, &[ext(&client, "mensuel", 30)], now)
-            .await
-            .unwrap();
+        let first = extend_subscriptions(
+            &mut conn,
+            &[ext(&client, "mensuel", 30)],
+            &mut KnownAccess::new(),
+            now,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             first,
             [Some((now + 30 * day, 1))],
             "a first payment starts now"
         );
-        let early = extend_subscriptions(&mut conn, &[ext(&client, "annuel", 365)], now + 10 * day)
-            .await
-            .unwrap();
+        let early = extend_subscriptions(
+            &mut conn,
+            &[ext(&client, "annuel", 365)],
+            &mut KnownAccess::new(),
+            now + 10 * day,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             early,
             [Some((now + 395 * day, 2))],
@@ -265,9 +332,10 @@ mod tests {
             ext(&other, "annuel", 365),
             ext(&client, "mensuel", 30),
         ];
-        let late = extend_subscriptions(&mut conn, &batch, now + 400 * day)
-            .await
-            .unwrap();
+        let late =
+            extend_subscriptions(&mut conn, &batch, &mut KnownAccess::new(), now + 400 * day)
+                .await
+                .unwrap();
         assert_eq!(
             late,
             [

@@ -2,6 +2,7 @@
 //! `synchronous=FULL`), PostgreSQL for several relay instances. One set of queries serves both
 //! (`$n` placeholders, `ON CONFLICT`, `RETURNING`); migrations are per backend.
 
+pub mod access;
 pub mod batch;
 pub mod clients;
 pub mod factures;

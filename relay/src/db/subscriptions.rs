@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::{Backend, Db};
-use crate::core::renewal::{RenewalPolicy, RenewalRow, parse_state};
+use crate::core::renewal::{RenewalRow, parse_state};
 use crate::domain::ClientId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,13 +14,6 @@ pub struct SubscriptionRow {
     /// A checkout completed with a delayed method (SEPA) whose funds have not arrived.
     pub payment_pending: bool,
     pub renewal: RenewalRow,
-}
-
-impl SubscriptionRow {
-    /// End of access: prepaid one-off time or what automatic renewal gives, the later.
-    pub fn access_end(&self, policy: &RenewalPolicy) -> Option<i64> {
-        crate::core::renewal::access_end(self.expires_at, &self.renewal, policy)
-    }
 }
 
 /// The columns `row_of` reads, after the ones each query puts first.

@@ -23,6 +23,8 @@ use crate::renewal::apply::{self as renewal, Effect, NotApplied};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 use erp_btp_protocol::Plan;
 
+#[cfg(test)]
+mod tests;
 mod work;
 
 pub use work::{Outcome, Work, fetch_subscription, prepare};
@@ -57,7 +59,10 @@ pub async fn apply_batch(
         })
         .filter(|facts| seen.insert(facts.id.as_str()))
         .collect();
-    let mut claimed = batch::claim_for_fulfilment(conn, &paid, now).await?;
+    let batch::Claimed {
+        sessions: mut claimed,
+        access: mut known,
+    } = batch::claim_for_fulfilment(conn, &paid, now).await?;
     let mut factures = Vec::new();
     let mut to_extend = Vec::new();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; works.len()];
@@ -81,8 +86,16 @@ pub async fn apply_batch(
             Ok(step) => step,
         };
         // What follows may touch a subscription extended earlier in the batch: extend first.
-        extend(conn, &mut to_extend, &mut outcomes, &mut factures, now).await?;
-        outcomes[index] = Some(match step {
+        extend(
+            conn,
+            &mut to_extend,
+            &mut known,
+            &mut outcomes,
+            &mut factures,
+            now,
+        )
+        .await?;
+        let outcome = match step {
             Step::Renewal(news) => {
                 renew(conn, news, work, plans, (origin, now), &mut factures).await?
             }
@@ -96,9 +109,22 @@ pub async fn apply_batch(
                 };
                 apply(conn, facts, decision, subscription, plans, claim).await?
             }
-        });
+        };
+        // A renewal may have moved the company's paid period: its access is read again.
+        if let Outcome::Renewal { client, .. } = &outcome {
+            known.remove(client.as_str());
+        }
+        outcomes[index] = Some(outcome);
     }
-    extend(conn, &mut to_extend, &mut outcomes, &mut factures, now).await?;
+    extend(
+        conn,
+        &mut to_extend,
+        &mut known,
+        &mut outcomes,
+        &mut factures,
+        now,
+    )
+    .await?;
     let mut outcomes: Vec<Outcome> = outcomes
         .into_iter()
         .map(|o| o.expect("every work has its outcome"))
@@ -122,6 +148,7 @@ struct ClaimedPayment<'w, 'p> {
 async fn extend(
     conn: &mut AnyConnection,
     pending: &mut Vec<ClaimedPayment<'_, '_>>,
+    known: &mut batch::KnownAccess,
     outcomes: &mut [Option<Outcome>],
     factures: &mut Vec<FactureDraft>,
     now: i64,
@@ -137,7 +164,7 @@ async fn extend(
             duration_days: p.plan.duration_days,
         })
         .collect();
-    let extended = batch::extend_subscriptions(conn, &rows, now).await?;
+    let extended = batch::extend_subscriptions(conn, &rows, known, now).await?;
     for (
         ClaimedPayment {
             index,

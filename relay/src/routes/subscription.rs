@@ -14,7 +14,7 @@ use erp_btp_protocol::{
 use serde::Deserialize;
 
 use crate::auth::{BearerClient, BearerSubscription};
-use crate::core::status::{days_remaining, renewal_mode, subscription_state};
+use crate::core::status::{Projection, project};
 use crate::db::subscriptions::SubscriptionRow;
 use crate::domain::ClientId;
 use crate::error::AppError;
@@ -103,10 +103,15 @@ fn status_from_row(
     row: SubscriptionRow,
 ) -> SubscriptionStatus {
     let now = state.clock.timestamp();
-    let access_end = row.access_end(&state.renewal);
-    let status = subscription_state(now, access_end, row.payment_pending);
-    let expires_at = access_end.map(rfc3339);
-    let renewal = renewal_status(&row);
+    let seen = project(
+        row.expires_at,
+        &row.renewal,
+        &state.renewal,
+        row.payment_pending,
+        now,
+    );
+    let (status, expires_at) = (seen.status, seen.expires_at.map(rfc3339));
+    let renewal = renewal_status(&row, &seen);
     let payload = EntitlementPayload {
         typ: ENTITLEMENT_TYP.into(),
         key_id: state.keys.key_id.clone(),
@@ -124,7 +129,7 @@ fn status_from_row(
         plan: row.plan,
         status,
         expires_at,
-        days_remaining: days_remaining(now, access_end),
+        days_remaining: seen.days_remaining,
         version: row.version,
         entitlement: state.keys.sign_cached(payload),
         mode: Some(state.stripe_settings.mode),
@@ -132,13 +137,13 @@ fn status_from_row(
     }
 }
 
-fn renewal_status(row: &SubscriptionRow) -> RenewalStatus {
+fn renewal_status(row: &SubscriptionRow, seen: &Projection) -> RenewalStatus {
     let r = &row.renewal;
     RenewalStatus {
-        mode: renewal_mode(r, row.expires_at),
+        mode: seen.mode,
         state: r.state,
         paid_until: r.paid_until.map(rfc3339),
-        next_charge_at: r.next_charge_at().map(rfc3339),
+        next_charge_at: seen.next_charge_at.map(rfc3339),
         cancel_at_period_end: r.cancel_at_period_end,
         payment_failed: r.payment_failed,
         card_last4: r.card_last4.clone(),

@@ -1,0 +1,152 @@
+//! The cases a reader of the payment path looks for first, on a real SQLite file: a payment
+//! delivered twice, a payment for a company that is gone, and storage failing under the writer.
+
+use super::*;
+use crate::db::Db;
+use crate::domain::SessionId;
+use crate::writer::Writer;
+
+const NOW: i64 = 1_790_000_000;
+
+/// A fresh database with company 39 and the session `cs_test_<n>` the relay created for
+/// `client`, plan mensuel.
+async fn world(name: &str, client: &str) -> (Db, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("fulfil_{name}_{}.db", std::process::id()));
+    let db = Db::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    db.add_client(&ClientId::parse("39").unwrap(), "Maçonnerie Dupont")
+        .await
+        .unwrap();
+    let session = SessionId::parse(&format!("cs_test_{name}")).unwrap();
+    let client = ClientId::parse(client).unwrap();
+    db.record_new_session(
+        &session,
+        &client,
+        "mensuel",
+        4900,
+        false,
+        PaymentOrigin::Test,
+        NOW,
+    )
+    .await
+    .unwrap();
+    (db, path)
+}
+
+fn paid(name: &str, event: &str, client: &str) -> Work {
+    let body = stripe_sandbox::fixtures::paid_checkout_event(
+        event,
+        &format!("cs_test_{name}"),
+        client,
+        "mensuel",
+        4900,
+    );
+    Work::Event {
+        event: crate::stripe::parse_event(body.as_bytes()).unwrap(),
+        payload: body,
+        subscription: None,
+    }
+}
+
+async fn close(db: Db, path: std::path::PathBuf) {
+    db.pool.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+#[tokio::test]
+async fn a_payment_delivered_twice_in_one_batch_extends_once() {
+    let (db, path) = world("twice", "39").await;
+    let (first, again) = (paid("twice", "evt_1", "39"), paid("twice", "evt_2", "39"));
+    let mut conn = db.pool.acquire().await.unwrap();
+    let outcomes = apply_batch(
+        &mut conn,
+        &[&first, &first, &again],
+        &Catalogue::default(),
+        PaymentOrigin::Test,
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(outcomes[0], Outcome::Fulfilled { expires_at, .. } if expires_at == NOW + 30 * 86_400)
+    );
+    assert_eq!(outcomes[1], Outcome::Duplicate, "the same event again");
+    assert_eq!(
+        outcomes[2],
+        Outcome::AlreadyHandled(SessionState::Fulfilled),
+        "another event for the same payment"
+    );
+    drop(conn);
+    close(db, path).await;
+}
+
+#[tokio::test]
+async fn a_payment_for_a_company_that_is_gone_is_rejected_and_extends_nothing() {
+    let (db, path) = world("gone", "77").await;
+    let work = paid("gone", "evt_gone", "77");
+    let mut conn = db.pool.acquire().await.unwrap();
+    let outcomes = apply_batch(
+        &mut conn,
+        &[&work],
+        &Catalogue::default(),
+        PaymentOrigin::Test,
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcomes,
+        [Outcome::Rejected(Rejection::UnknownClient("77".into()))]
+    );
+    let (state, reason): (String, String) = sqlx::query_as(
+        "SELECT state, reason FROM checkout_sessions WHERE session_id = 'cs_test_gone'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        (state.as_str(), reason.as_str()),
+        ("rejected", "unknown client 77")
+    );
+    drop(conn);
+    close(db, path).await;
+}
+
+#[tokio::test]
+async fn storage_failing_under_the_writer_answers_an_error_and_acknowledges_nothing() {
+    let (db, path) = world("broken", "39").await;
+    // The journal gone: the batch's transaction fails, as on a full disk or a lost database.
+    sqlx::query("DROP TABLE stripe_events")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let writer = Writer::spawn(
+        db.clone(),
+        std::sync::Arc::new(Catalogue::default()),
+        crate::changes::Changes::default(),
+        crate::metrics::Metrics::default(),
+        crate::clock::Clock::default(),
+        PaymentOrigin::Test,
+    );
+    let answer = writer.submit(paid("broken", "evt_broken", "39")).await;
+    assert!(answer.is_err(), "{answer:?}");
+    let state: String = sqlx::query_scalar(
+        "SELECT state FROM checkout_sessions WHERE session_id = 'cs_test_broken'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(state, "open", "the claim was rolled back with the rest");
+    let expires: Option<i64> =
+        sqlx::query_scalar("SELECT expires_at FROM subscriptions WHERE client_id = '39'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(expires, None, "nothing extended");
+    drop(writer);
+    close(db, path).await;
+}
