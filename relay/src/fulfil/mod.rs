@@ -23,6 +23,7 @@ use crate::renewal::apply::{self as renewal, Effect, NotApplied};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 use erp_btp_protocol::Plan;
 
+mod journal;
 #[cfg(test)]
 mod tests;
 mod work;
@@ -129,7 +130,7 @@ pub async fn apply_batch(
         .into_iter()
         .map(|o| o.expect("every work has its outcome"))
         .collect();
-    journal(conn, works, &mut outcomes, origin, now).await?;
+    journal::journal(conn, works, &mut outcomes, origin, now).await?;
     crate::db::factures::issue(conn, &factures, origin, now).await?;
     Ok(outcomes)
 }
@@ -370,41 +371,4 @@ async fn already(conn: &mut AnyConnection, facts: &SessionFacts) -> Result<Outco
         Ok(state) => Outcome::AlreadyHandled(state),
         Err(reason) => Outcome::Rejected(reason),
     })
-}
-
-/// Journals the batch's events in one statement with what they did; an event id already
-/// stored (or twice in the batch) is a duplicate delivery, whose effect was a no-op since every
-/// transition is guarded by state.
-async fn journal(
-    conn: &mut AnyConnection,
-    works: &[&Work],
-    outcomes: &mut [Outcome],
-    origin: PaymentOrigin,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let rows: Vec<batch::EventRow> = works
-        .iter()
-        .zip(outcomes.iter())
-        .filter_map(|(work, outcome)| match work {
-            Work::Event { event, payload, .. } => Some(batch::EventRow {
-                id: &event.id,
-                event_type: &event.event_type,
-                session: event.session.as_ref().map(|s| &s.id),
-                payload,
-                outcome: outcome.label(),
-                origin,
-            }),
-            Work::Lookup { .. } => None,
-        })
-        .collect();
-    let new = batch::insert_events(conn, &rows, now).await?;
-    let mut journalled = HashSet::new();
-    for (work, outcome) in works.iter().zip(outcomes.iter_mut()) {
-        if let Work::Event { event, .. } = work {
-            if !new.contains(&event.id) || !journalled.insert(event.id.as_str()) {
-                *outcome = Outcome::Duplicate;
-            }
-        }
-    }
-    Ok(())
 }
