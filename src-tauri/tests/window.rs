@@ -4,9 +4,15 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Mutex;
+
+/// One window at a time: two `xvfb-run -a` started together can pick the same free display, and
+/// the second app then fails to open GTK on it.
+static ONE_DISPLAY: Mutex<()> = Mutex::new(());
 
 /// Runs tests/desktop-window.sh with the subscription in `state`; its output.
 fn window(state: &str, shot: &str) -> String {
+    let _display = ONE_DISPLAY.lock().unwrap_or_else(|e| e.into_inner());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     // The relay binary is built beside this test's binary by `cargo test --workspace`.
     let relay = std::env::current_exe()

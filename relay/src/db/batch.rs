@@ -39,6 +39,9 @@ pub struct EventRow<'a> {
 
 // Only a session the relay stored when it created it, for the company and plan stored then:
 // an unknown one, or one whose metadata disagrees, is left alone (the caller rejects it).
+// Both return each company's cached access with the claim, sparing the extension a statement:
+// PostgreSQL joins it; SQLite, whose RETURNING cannot name another table, reads it in a second
+// statement of the same call (its rows have no session).
 const CLAIM_PAID_SQLITE: &str = "UPDATE checkout_sessions SET state = 'fulfilled', reason = NULL,
         updated_at = $1
     FROM json_each($2) AS j
@@ -46,9 +49,9 @@ const CLAIM_PAID_SQLITE: &str = "UPDATE checkout_sessions SET state = 'fulfilled
         AND checkout_sessions.client_id = j.value ->> 'client'
         AND checkout_sessions.plan = j.value ->> 'plan'
         AND checkout_sessions.state IN ('open', 'pending')
-    RETURNING checkout_sessions.session_id";
-// PostgreSQL also returns each company's cached access, sparing the extension a round trip
-// to read it (SQLite's RETURNING cannot name another table; it reads it in process).
+    RETURNING checkout_sessions.session_id, NULL, NULL, NULL;
+    SELECT NULL, client_id, expires_at, paid_until FROM subscriptions
+    WHERE client_id IN (SELECT value ->> 'client' FROM json_each($2))";
 const CLAIM_PAID_POSTGRES: &str = "UPDATE checkout_sessions AS s SET state = 'fulfilled',
         reason = NULL, updated_at = $1
     FROM json_to_recordset($2::json) AS j(id text, client text, plan text)
@@ -95,7 +98,7 @@ pub async fn insert_events(
     Ok(inserted.iter().map(|r| r.get::<String, _>(0)).collect())
 }
 
-/// What a claim moved: the sessions, and (on PostgreSQL) their companies' cached access.
+/// What a claim moved: the sessions, and their companies' cached access.
 #[derive(Default)]
 pub struct Claimed {
     pub sessions: HashSet<String>,
@@ -138,13 +141,15 @@ pub async fn claim_for_fulfilment(
     let rows = query.fetch_all(&mut *conn).await?;
     let mut claimed = Claimed::default();
     for r in &rows {
-        claimed.sessions.insert(r.get(0));
-        if r.columns().len() > 1 {
+        if let Some(session) = r.get::<Option<String>, _>(0) {
+            claimed.sessions.insert(session);
+        }
+        if let Some(client) = r.get::<Option<String>, _>(1) {
             let access = Access {
                 prepaid_until: r.get(2),
                 paid_until: r.get(3),
             };
-            claimed.access.insert(r.get(1), access);
+            claimed.access.insert(client, access);
         }
     }
     Ok(claimed)
@@ -272,84 +277,5 @@ pub(super) fn json_array<T: serde::Serialize>(rows: &[T]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::Db;
-
-    fn ext<'a>(client: &'a ClientId, plan: &'a str, duration_days: i64) -> Extension<'a> {
-        Extension {
-            client,
-            plan,
-            duration_days,
-        }
-    }
-
-    #[tokio::test]
-    async fn renewal_adds_to_a_running_subscription_and_restarts_an_expired_one() {
-        let path = std::env::temp_dir().join(format!("renewal_rule_{}.db", std::process::id()));
-        let db = Db::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
-        let (client, other) = (
-            ClientId::parse("39").unwrap(),
-            ClientId::parse("41").unwrap(),
-        );
-        db.add_client(&client, "X").await.unwrap();
-        db.add_client(&other, "Y").await.unwrap();
-        let (now, day) = (1_771_666_200, 86_400);
-        let mut conn = db.pool.acquire().await.unwrap();
-        let first = extend_subscriptions(
-            &mut conn,
-            &[ext(&client, "mensuel", 30)],
-            &mut KnownAccess::new(),
-            now,
-        )
-        .await
-        .unwrap();
-        assert_eq!(
-            first,
-            [Some((now + 30 * day, 1))],
-            "a first payment starts now"
-        );
-        let early = extend_subscriptions(
-            &mut conn,
-            &[ext(&client, "annuel", 365)],
-            &mut KnownAccess::new(),
-            now + 10 * day,
-        )
-        .await
-        .unwrap();
-        assert_eq!(
-            early,
-            [Some((now + 395 * day, 2))],
-            "an early renewal adds to the current expiry"
-        );
-        let unknown = ClientId::parse("40").unwrap();
-        let batch = [
-            ext(&client, "mensuel", 30),
-            ext(&unknown, "mensuel", 30),
-            ext(&other, "annuel", 365),
-            ext(&client, "mensuel", 30),
-        ];
-        let late =
-            extend_subscriptions(&mut conn, &batch, &mut KnownAccess::new(), now + 400 * day)
-                .await
-                .unwrap();
-        assert_eq!(
-            late,
-            [
-                Some((now + 430 * day, 3)),
-                None,
-                Some((now + 765 * day, 1)),
-                Some((now + 460 * day, 4)),
-            ],
-            "an expired subscription restarts from now; a second payment in the batch adds to the first; an unknown company is none"
-        );
-        drop(conn);
-        db.pool.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-    }
-}
+#[path = "batch_tests.rs"]
+mod tests;
