@@ -54,13 +54,13 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     db.migrate()
         .await
         .context("migrations de la base de données")?;
-    report_unexplained_access(&db).await;
     Ok(db)
 }
 
 /// Warns about companies whose stored access the fold of their payments does not rebuild: an
-/// expiry changed by hand, or payments older than the factures.
-async fn report_unexplained_access(db: &Db) {
+/// expiry changed by hand, or payments older than the factures. Run by `relay serve` and `relay
+/// migrate` only: it reads every payment, which the one-shot commands need not pay for.
+pub(crate) async fn report_unexplained_access(db: &Db) {
     match db.unexplained_access().await {
         Ok(found) if found.is_empty() => {}
         Ok(found) => {
@@ -146,6 +146,7 @@ impl Application {
             sandbox_allowed(&settings)?;
         }
         let db = open_database(&settings).await?;
+        report_unexplained_access(&db).await;
         let (stripe_settings, sandbox, origin) = match (stripe, &settings.stripe) {
             (StripeChoice::Sandbox, _) => {
                 let foreign = db.rows_not_from_sandbox().await?;

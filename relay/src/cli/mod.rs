@@ -150,7 +150,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let Ok(settings) = offline(true) else {
                 return Ok(ExitCode::from(2));
             };
-            open_database(&settings).await?;
+            let db = open_database(&settings).await?;
+            crate::startup::report_unexplained_access(&db).await;
             println!("Migrations appliquées.");
         }
         Command::Clients { action } => {

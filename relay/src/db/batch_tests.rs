@@ -2,7 +2,7 @@
 //! the claim that returns each company's cached access.
 
 use super::*;
-use crate::db::Db;
+use crate::db::scratch::ScratchDb;
 
 fn ext<'a>(client: &'a ClientId, plan: &'a str, duration_days: i64) -> Extension<'a> {
     Extension {
@@ -14,11 +14,8 @@ fn ext<'a>(client: &'a ClientId, plan: &'a str, duration_days: i64) -> Extension
 
 #[tokio::test]
 async fn renewal_adds_to_a_running_subscription_and_restarts_an_expired_one() {
-    let path = std::env::temp_dir().join(format!("renewal_rule_{}.db", std::process::id()));
-    let db = Db::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
+    let scratch = ScratchDb::new("renewal_rule").await;
+    let db = &scratch.db;
     let (client, other) = (
         ClientId::parse("39").unwrap(),
         ClientId::parse("41").unwrap(),
@@ -74,19 +71,13 @@ async fn renewal_adds_to_a_running_subscription_and_restarts_an_expired_one() {
         "an expired subscription restarts from now; a second payment in the batch adds to the first; an unknown company is none"
     );
     drop(conn);
-    db.pool.close().await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    scratch.remove().await;
 }
 
 #[tokio::test]
 async fn a_claim_returns_its_companys_cached_access_with_the_session() {
-    let path = std::env::temp_dir().join(format!("claim_access_{}.db", std::process::id()));
-    let db = Db::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
+    let scratch = ScratchDb::new("claim_access").await;
+    let db = &scratch.db;
     let client = ClientId::parse("39").unwrap();
     db.add_client(&client, "X").await.unwrap();
     let (now, session) = (1_771_666_200, SessionId::parse("cs_test_claim").unwrap());
@@ -125,8 +116,5 @@ async fn a_claim_returns_its_companys_cached_access_with_the_session() {
     assert_eq!(claimed.access.get("39"), known.get("39"));
     assert_eq!(known["39"].prepaid_until, Some(now + 30 * 86_400));
     drop(conn);
-    db.pool.close().await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    scratch.remove().await;
 }

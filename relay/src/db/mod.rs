@@ -8,6 +8,8 @@ pub mod clients;
 pub mod factures;
 pub mod payments;
 pub mod renewals;
+#[cfg(test)]
+pub(crate) mod scratch;
 pub mod subscriptions;
 
 use std::time::Duration;

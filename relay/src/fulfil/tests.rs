@@ -2,7 +2,7 @@
 //! delivered twice, a payment for a company that is gone, and storage failing under the writer.
 
 use super::*;
-use crate::db::Db;
+use crate::db::scratch::ScratchDb;
 use crate::domain::SessionId;
 use crate::writer::Writer;
 
@@ -10,12 +10,9 @@ const NOW: i64 = 1_790_000_000;
 
 /// A fresh database with company 39 and the session `cs_test_<n>` the relay created for
 /// `client`, plan mensuel.
-async fn world(name: &str, client: &str) -> (Db, std::path::PathBuf) {
-    let path = std::env::temp_dir().join(format!("fulfil_{name}_{}.db", std::process::id()));
-    let db = Db::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
+async fn world(name: &str, client: &str) -> ScratchDb {
+    let scratch = ScratchDb::new(&format!("fulfil_{name}")).await;
+    let db = &scratch.db;
     db.add_client(&ClientId::parse("39").unwrap(), "Maçonnerie Dupont")
         .await
         .unwrap();
@@ -32,7 +29,7 @@ async fn world(name: &str, client: &str) -> (Db, std::path::PathBuf) {
     )
     .await
     .unwrap();
-    (db, path)
+    scratch
 }
 
 fn paid(name: &str, event: &str, client: &str) -> Work {
@@ -50,16 +47,10 @@ fn paid(name: &str, event: &str, client: &str) -> Work {
     }
 }
 
-async fn close(db: Db, path: std::path::PathBuf) {
-    db.pool.close().await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-}
-
 #[tokio::test]
 async fn a_payment_delivered_twice_in_one_batch_extends_once() {
-    let (db, path) = world("twice", "39").await;
+    let scratch = world("twice", "39").await;
+    let db = &scratch.db;
     let (first, again) = (paid("twice", "evt_1", "39"), paid("twice", "evt_2", "39"));
     let mut conn = db.pool.acquire().await.unwrap();
     let outcomes = apply_batch(
@@ -81,12 +72,13 @@ async fn a_payment_delivered_twice_in_one_batch_extends_once() {
         "another event for the same payment"
     );
     drop(conn);
-    close(db, path).await;
+    scratch.remove().await;
 }
 
 #[tokio::test]
 async fn a_payment_for_a_company_that_is_gone_is_rejected_and_extends_nothing() {
-    let (db, path) = world("gone", "77").await;
+    let scratch = world("gone", "77").await;
+    let db = &scratch.db;
     let work = paid("gone", "evt_gone", "77");
     let mut conn = db.pool.acquire().await.unwrap();
     let outcomes = apply_batch(
@@ -113,12 +105,13 @@ async fn a_payment_for_a_company_that_is_gone_is_rejected_and_extends_nothing() 
         ("rejected", "unknown client 77")
     );
     drop(conn);
-    close(db, path).await;
+    scratch.remove().await;
 }
 
 #[tokio::test]
 async fn storage_failing_under_the_writer_answers_an_error_and_acknowledges_nothing() {
-    let (db, path) = world("broken", "39").await;
+    let scratch = world("broken", "39").await;
+    let db = &scratch.db;
     // The journal gone: the batch's transaction fails, as on a full disk or a lost database.
     sqlx::query("DROP TABLE stripe_events")
         .execute(&db.pool)
@@ -148,5 +141,5 @@ async fn storage_failing_under_the_writer_answers_an_error_and_acknowledges_noth
             .unwrap();
     assert_eq!(expires, None, "nothing extended");
     drop(writer);
-    close(db, path).await;
+    scratch.remove().await;
 }
