@@ -190,7 +190,8 @@ impl BillingApi {
 }
 
 /// The system clock in microseconds, for ordering reads of one subscription (two reads in one
-/// microsecond are not ordered, and neither is applied over the other: see `sync_subscription`).
+/// microsecond are not ordered, and neither is applied over the other: see
+/// `core::renewal_steps::subscription_read`).
 fn read_clock() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

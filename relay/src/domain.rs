@@ -38,6 +38,10 @@ string_id!(
     "A client company's identifier, chosen by the operator (`relay clients add --id`)."
 );
 string_id!(SessionId, "A Stripe Checkout Session id (`cs_…`).");
+string_id!(
+    PlanId,
+    "A plan of the catalogue (`mensuel`, `annuel`…), as sessions, subscriptions and factures store it."
+);
 
 impl ClientId {
     /// 1 to 64 characters among letters, digits, `-` and `_`.
@@ -47,6 +51,19 @@ impl ClientId {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         ok.then(|| Self(text.to_owned()))
+    }
+}
+
+impl PlanId {
+    /// The id of a catalogue plan.
+    pub fn of(plan: &erp_btp_protocol::Plan) -> Self {
+        Self(plan.id.clone())
+    }
+
+    /// A plan id as the relay stored it; the catalogue checks ids when it loads (non-empty,
+    /// unique), so only emptiness is refused here.
+    pub fn parse(text: &str) -> Option<Self> {
+        (!text.is_empty()).then(|| Self(text.to_owned()))
     }
 }
 
@@ -185,7 +202,7 @@ pub struct SessionFacts {
 #[derive(Debug, Clone)]
 pub struct StoredSession {
     pub client_id: String,
-    pub plan: String,
+    pub plan: PlanId,
     pub state: SessionState,
     /// A session in mode `subscription`.
     pub recurring: bool,

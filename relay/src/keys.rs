@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::config::Secret;
+use crate::core::Timestamp;
 use crate::db::Db;
 use crate::domain::ClientId;
 
@@ -133,7 +134,7 @@ impl Keys {
     fn check_link_token(
         &self,
         token: &str,
-        now: i64,
+        now: Timestamp,
         ttl: i64,
         message: impl Fn(&ClientId, i64) -> String,
     ) -> Option<ClientId> {
@@ -141,7 +142,7 @@ impl Keys {
         let client = ClientId::parse(parts.next()?)?;
         let expires: i64 = parts.next()?.parse().ok()?;
         let mac = hex::decode(parts.next()?).ok()?;
-        if expires < now || expires > now + ttl {
+        if expires < now.unix() || expires > now.plus(ttl).unix() {
             return None;
         }
         self.link_mac(&message(&client, expires))
@@ -151,24 +152,29 @@ impl Keys {
     }
 
     /// Opens the renewal page for one client until its expiry.
-    pub fn renew_token(&self, client: &ClientId, now: i64) -> String {
-        self.link_token(client, now + RENEW_LINK_TTL_SECS, renew_message)
+    pub fn renew_token(&self, client: &ClientId, now: Timestamp) -> String {
+        self.link_token(client, now.plus(RENEW_LINK_TTL_SECS).unix(), renew_message)
     }
 
     /// The client of a valid, unexpired renew token.
-    pub fn check_renew_token(&self, token: &str, now: i64) -> Option<ClientId> {
+    pub fn check_renew_token(&self, token: &str, now: Timestamp) -> Option<ClientId> {
         self.check_link_token(token, now, RENEW_LINK_TTL_SECS, renew_message)
     }
 
     /// Opens one facture's PDF or XML, for the system browser, until its expiry.
-    pub fn facture_token(&self, client: &ClientId, number: &str, now: i64) -> String {
-        self.link_token(client, now + FACTURE_LINK_TTL_SECS, |c, e| {
+    pub fn facture_token(&self, client: &ClientId, number: &str, now: Timestamp) -> String {
+        self.link_token(client, now.plus(FACTURE_LINK_TTL_SECS).unix(), |c, e| {
             facture_message(number, c, e)
         })
     }
 
     /// The client of a valid, unexpired link to facture `number`.
-    pub fn check_facture_token(&self, token: &str, number: &str, now: i64) -> Option<ClientId> {
+    pub fn check_facture_token(
+        &self,
+        token: &str,
+        number: &str,
+        now: Timestamp,
+    ) -> Option<ClientId> {
         self.check_link_token(token, now, FACTURE_LINK_TTL_SECS, |c, e| {
             facture_message(number, c, e)
         })
@@ -190,18 +196,25 @@ fn facture_message(number: &str, client: &ClientId, expires: i64) -> String {
 mod tests {
     use super::*;
 
+    fn at(unix: i64) -> Timestamp {
+        Timestamp::from_unix(unix)
+    }
+
     #[test]
     fn a_renew_token_opens_for_its_client_until_it_expires() {
         let keys = Keys::from_seed([7; 32]);
         let client = ClientId::parse("39").unwrap();
-        let token = keys.renew_token(&client, 1000);
-        assert_eq!(keys.check_renew_token(&token, 1000), Some(client.clone()));
+        let token = keys.renew_token(&client, at(1000));
         assert_eq!(
-            keys.check_renew_token(&token, 1000 + RENEW_LINK_TTL_SECS),
+            keys.check_renew_token(&token, at(1000)),
+            Some(client.clone())
+        );
+        assert_eq!(
+            keys.check_renew_token(&token, at(1000 + RENEW_LINK_TTL_SECS)),
             Some(client)
         );
         assert_eq!(
-            keys.check_renew_token(&token, 1001 + RENEW_LINK_TTL_SECS),
+            keys.check_renew_token(&token, at(1001 + RENEW_LINK_TTL_SECS)),
             None
         );
     }
@@ -209,17 +222,17 @@ mod tests {
     #[test]
     fn a_forged_or_foreign_token_is_refused() {
         let keys = Keys::from_seed([7; 32]);
-        let token = keys.renew_token(&ClientId::parse("39").unwrap(), 1000);
+        let token = keys.renew_token(&ClientId::parse("39").unwrap(), at(1000));
         assert_eq!(
-            keys.check_renew_token(&token.replacen("39", "40", 1), 1000),
+            keys.check_renew_token(&token.replacen("39", "40", 1), at(1000)),
             None
         );
         assert_eq!(
-            Keys::from_seed([8; 32]).check_renew_token(&token, 1000),
+            Keys::from_seed([8; 32]).check_renew_token(&token, at(1000)),
             None
         );
         for bad in ["", "39", "39.1", "39.x.00", "..", "39.2000.zz"] {
-            assert_eq!(keys.check_renew_token(bad, 1000), None, "{bad}");
+            assert_eq!(keys.check_renew_token(bad, at(1000)), None, "{bad}");
         }
     }
 
@@ -227,19 +240,19 @@ mod tests {
     fn a_facture_link_opens_that_facture_only_and_is_no_renew_link() {
         let keys = Keys::from_seed([7; 32]);
         let client = ClientId::parse("39").unwrap();
-        let link = keys.facture_token(&client, "FA-2026-000001", 1000);
+        let link = keys.facture_token(&client, "FA-2026-000001", at(1000));
         assert_eq!(
-            keys.check_facture_token(&link, "FA-2026-000001", 1000),
+            keys.check_facture_token(&link, "FA-2026-000001", at(1000)),
             Some(client)
         );
         assert_eq!(
-            keys.check_facture_token(&link, "FA-2026-000002", 1000),
+            keys.check_facture_token(&link, "FA-2026-000002", at(1000)),
             None
         );
-        assert_eq!(keys.check_renew_token(&link, 1000), None);
+        assert_eq!(keys.check_renew_token(&link, at(1000)), None);
         let late = 1001 + FACTURE_LINK_TTL_SECS;
         assert_eq!(
-            keys.check_facture_token(&link, "FA-2026-000001", late),
+            keys.check_facture_token(&link, "FA-2026-000001", at(late)),
             None
         );
     }

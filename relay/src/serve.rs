@@ -37,7 +37,7 @@ async fn announce_sandbox(state: &AppState, stripe_key: &str) -> anyhow::Result<
     };
     let link = state.settings.public_url(&format!(
         "/renew-subscription?link={}",
-        state.keys.renew_token(&demo, state.clock.now())
+        state.keys.renew_token(&demo, state.clock.timestamp())
     ));
     println!("Mode sandbox : Stripe est simulé, aucun paiement réel n'a lieu.");
     println!(

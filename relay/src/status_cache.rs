@@ -118,7 +118,7 @@ mod tests {
 
     fn row(version: i64) -> SubscriptionRow {
         SubscriptionRow {
-            plan: Some("mensuel".into()),
+            plan: crate::domain::PlanId::parse("mensuel"),
             expires_at: Some(1_000),
             version,
             payment_pending: false,

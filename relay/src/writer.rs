@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::changes::Changes;
 use crate::clock::Clock;
+use crate::core::Timestamp;
 use crate::db::{Backend, Db};
 use crate::domain::{ModeMismatch, PaymentOrigin};
 use crate::fulfil::{Outcome, Work, apply_batch};
@@ -218,7 +219,14 @@ impl Task {
                 .conn
                 .insert(self.pool.acquire().await.map_err(write_failed)?),
         };
-        let result = commit(conn, &self.plans, self.origin, works, self.clock.now()).await;
+        let result = commit(
+            conn,
+            &self.plans,
+            self.origin,
+            works,
+            self.clock.timestamp(),
+        )
+        .await;
         if result.is_err() {
             self.conn = None;
         }
@@ -241,7 +249,7 @@ pub async fn commit(
     plans: &Catalogue,
     origin: PaymentOrigin,
     works: &[&Work],
-    now: i64,
+    now: Timestamp,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut tx = match Backend::of(conn) {
         Backend::Postgres => conn.begin_with(crate::db::batch::BEGIN_POSTGRES).await?,

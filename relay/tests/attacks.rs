@@ -166,12 +166,7 @@ async fn success_page_lookups_beyond_five_a_second_wait_for_a_reload() {
     let started = std::time::Instant::now();
     for i in 0..20 {
         let id = relay::domain::SessionId::parse(&format!("cs_test_flood_{i}")).unwrap();
-        relay
-            .state
-            .db
-            .record_new_session(&id, &client, "mensuel", 4900, false, relay.state.origin, 0)
-            .await
-            .unwrap();
+        record_session(&relay.state, &id, &client).await;
         let r = http
             .get(format!("{}/payment-success?session_id={id}", relay.base))
             .send()
@@ -213,10 +208,7 @@ async fn polling_one_open_session_leaves_the_lookup_budget_to_other_payers() {
     let page = |id: &str| http.get(format!("{}/payment-success?session_id={id}", relay.base));
     for id in ["cs_test_polled", "cs_test_other_payer"] {
         let id = relay::domain::SessionId::parse(id).unwrap();
-        let db = &relay.state.db;
-        db.record_new_session(&id, &client, "mensuel", 4900, false, relay.state.origin, 0)
-            .await
-            .unwrap();
+        record_session(&relay.state, &id, &client).await;
     }
     let mut polled = Vec::new();
     for _ in 0..30 {
@@ -308,4 +300,19 @@ async fn metrics_are_not_served_on_the_public_address() {
     let w = start(Backend::Sqlite).await;
     assert_eq!(w.get("/metrics").await.status(), 404);
     assert!(w.metrics().await.contains("relay_http_requests_total"));
+}
+
+/// Records `id` for `client`, plan mensuel, as the relay records the sessions it creates.
+async fn record_session(
+    state: &relay::AppState,
+    id: &relay::domain::SessionId,
+    client: &relay::domain::ClientId,
+) {
+    let mensuel = relay::domain::PlanId::parse("mensuel").unwrap();
+    let epoch = relay::core::Timestamp::from_unix(0);
+    state
+        .db
+        .record_new_session(id, client, &mensuel, 4900, false, state.origin, epoch)
+        .await
+        .unwrap();
 }

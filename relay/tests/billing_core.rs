@@ -150,7 +150,7 @@ async fn through_the_writer(backend: Backend, case: &Case) -> (Access, Db, TestD
             &plans,
             relay::domain::PaymentOrigin::Test,
             &refs,
-            *at,
+            relay::core::Timestamp::from_unix(*at),
         )
         .await
         .unwrap();

@@ -111,7 +111,11 @@ async fn a_company_never_subscribed_gets_409_and_a_lost_configuration_is_made_ag
     w.subscribe("mensuel", &clock).await;
     w.state
         .db
-        .set_stripe_setting("portal_configuration:test", "bpc_from_another_account", 0)
+        .set_stripe_setting(
+            "portal_configuration:test",
+            "bpc_from_another_account",
+            relay::core::Timestamp::from_unix(0),
+        )
         .await
         .unwrap();
     portal_url(&w).await;

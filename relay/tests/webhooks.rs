@@ -275,9 +275,15 @@ async fn one_batch_holding_the_same_payment_three_times_fulfils_it_once(backend:
     let works = [work(&body), work(&body), work(&twin)];
     let refs: Vec<&Work> = works.iter().collect();
     let mut conn = w.state.db.pool.acquire().await.unwrap();
-    let outcomes = relay::writer::commit(&mut conn, &w.state.plans, w.state.origin, &refs, now())
-        .await
-        .unwrap();
+    let outcomes = relay::writer::commit(
+        &mut conn,
+        &w.state.plans,
+        w.state.origin,
+        &refs,
+        w.state.clock.timestamp(),
+    )
+    .await
+    .unwrap();
     assert!(
         matches!(outcomes[0], Outcome::Fulfilled { .. }),
         "{outcomes:?}"

@@ -203,8 +203,13 @@ async fn export_invoices(
         plans: &plans,
         metrics: &crate::metrics::Metrics::default(),
     };
-    let report =
-        crate::factures::export::export(&renderer, year, to, crate::clock::system_now()).await?;
+    let report = crate::factures::export::export(
+        &renderer,
+        year,
+        to,
+        crate::clock::Clock::default().timestamp(),
+    )
+    .await?;
     println!(
         "{} facture(s) de {year} écrite(s) dans {} (PDF Factur-X, XML et index factures-{year}.csv).",
         report.written,

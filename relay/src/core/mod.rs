@@ -7,6 +7,7 @@
 //! - [`eligibility`]: what a new checkout may be while a subscription is live, pending, expired;
 //! - [`session`]: what news about a Checkout Session means, and whether it may be applied;
 //! - [`renewal`]: automatic renewal's margin and grace, and which invoices count;
+//! - [`renewal_steps`]: how a paid invoice, a failed charge or a subscription read moves it;
 //! - [`event`]: what a Stripe event is ([`event::EventKind`]);
 //! - [`rejection`]: why a payment or an event changed nothing ([`rejection::Rejection`]);
 //! - [`numbering`] and [`amounts`]: a facture's number and its HT/TVA split.
@@ -18,6 +19,7 @@ pub mod event;
 pub mod numbering;
 pub mod rejection;
 pub mod renewal;
+pub mod renewal_steps;
 pub mod session;
 pub mod status;
 

@@ -163,7 +163,7 @@ pub fn agrees_with_stored(
             client: client.map(str::to_owned),
             plan: plan.map(str::to_owned),
             stored_client: stored.client_id.clone(),
-            stored_plan: stored.plan.clone(),
+            stored_plan: stored.plan.to_string(),
         });
     }
     Ok(stored.state)
@@ -269,7 +269,7 @@ mod tests {
         let paid = facts(4900, "eur", "mensuel", "39");
         let stored = |client: &str, plan: &str| StoredSession {
             client_id: client.into(),
-            plan: plan.into(),
+            plan: crate::domain::PlanId::parse(plan).unwrap(),
             state: SessionState::Fulfilled,
             recurring: false,
         };

@@ -12,8 +12,9 @@ use sqlx::{AnyConnection, Row};
 
 use super::Backend;
 use crate::core::DAY;
+use crate::core::Timestamp;
 use crate::core::access::{Access, Payment};
-use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionId};
+use crate::domain::{ClientId, PaymentOrigin, PlanId, SessionFacts, SessionId};
 
 /// How the writer's transaction begins on PostgreSQL, in one round trip.
 /// - It holds the facture numbers' lock until it ends, so that instances take turns and each
@@ -70,7 +71,7 @@ const CLAIM_PAID_POSTGRES: &str = "UPDATE checkout_sessions AS s SET state = 'fu
 pub async fn insert_events(
     conn: &mut AnyConnection,
     rows: &[EventRow<'_>],
-    now: i64,
+    now: Timestamp,
 ) -> Result<HashSet<String>, sqlx::Error> {
     if rows.is_empty() {
         return Ok(HashSet::new());
@@ -84,7 +85,7 @@ pub async fn insert_events(
          VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
         values.join(", ")
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now.unix());
     for row in rows {
         query = query
             .bind(row.id)
@@ -114,7 +115,7 @@ pub type KnownAccess = HashMap<String, Access>;
 pub async fn claim_for_fulfilment(
     conn: &mut AnyConnection,
     sessions: &[&SessionFacts],
-    now: i64,
+    now: Timestamp,
 ) -> Result<Claimed, sqlx::Error> {
     if sessions.is_empty() {
         return Ok(Claimed::default());
@@ -137,7 +138,7 @@ pub async fn claim_for_fulfilment(
         Backend::Postgres => CLAIM_PAID_POSTGRES,
         Backend::Sqlite => CLAIM_PAID_SQLITE,
     };
-    let query = sqlx::query(sql).bind(now).bind(json_array(&rows));
+    let query = sqlx::query(sql).bind(now.unix()).bind(json_array(&rows));
     let rows = query.fetch_all(&mut *conn).await?;
     let mut claimed = Claimed::default();
     for r in &rows {
@@ -158,7 +159,7 @@ pub async fn claim_for_fulfilment(
 /// One payment's extension of its company's subscription.
 pub struct Extension<'a> {
     pub client: &'a ClientId,
-    pub plan: &'a str,
+    pub plan: &'a PlanId,
     pub duration_days: i64,
 }
 
@@ -193,7 +194,7 @@ pub async fn extend_subscriptions(
     conn: &mut AnyConnection,
     extensions: &[Extension<'_>],
     known: &mut KnownAccess,
-    now: i64,
+    now: Timestamp,
 ) -> Result<Vec<Option<(i64, i64)>>, sqlx::Error> {
     if extensions.is_empty() {
         return Ok(Vec::new());
@@ -224,13 +225,13 @@ pub async fn extend_subscriptions(
     }
     let access = known;
     // Each payment's expiry and its place among its company's payments in the batch.
-    let mut paid: HashMap<&str, (i64, &str)> = HashMap::new();
+    let mut paid: HashMap<&str, (i64, &PlanId)> = HashMap::new();
     let steps: Vec<Option<(i64, i64)>> = extensions
         .iter()
         .map(|e| {
             let a = access.get_mut(e.client.as_str())?;
             *a = a.then(Payment::OneOff {
-                paid_at: now,
+                paid_at: now.unix(),
                 duration: e.duration_days * DAY,
             });
             let count = paid.entry(e.client.as_str()).or_insert((0, e.plan));
@@ -249,13 +250,13 @@ pub async fn extend_subscriptions(
         .iter()
         .map(|(client, (payments, plan))| Row {
             client,
-            plan,
+            plan: plan.as_str(),
             expires: access[*client].prepaid_until,
             payments: *payments,
         })
         .collect();
     let written = sqlx::query(write)
-        .bind(now)
+        .bind(now.unix())
         .bind(json_array(&rows))
         .fetch_all(&mut *conn)
         .await?;

@@ -4,10 +4,11 @@
 use super::*;
 use crate::db::scratch::ScratchDb;
 
-fn ext<'a>(client: &'a ClientId, plan: &'a str, duration_days: i64) -> Extension<'a> {
+fn ext<'a>(client: &'a ClientId, plan: &str, duration_days: i64) -> Extension<'a> {
     Extension {
         client,
-        plan,
+        // A test's few plan ids live as long as it does.
+        plan: Box::leak(Box::new(PlanId::parse(plan).unwrap())),
         duration_days,
     }
 }
@@ -28,7 +29,7 @@ async fn renewal_adds_to_a_running_subscription_and_restarts_an_expired_one() {
         &mut conn,
         &[ext(&client, "mensuel", 30)],
         &mut KnownAccess::new(),
-        now,
+        Timestamp::from_unix(now),
     )
     .await
     .unwrap();
@@ -41,7 +42,7 @@ async fn renewal_adds_to_a_running_subscription_and_restarts_an_expired_one() {
         &mut conn,
         &[ext(&client, "annuel", 365)],
         &mut KnownAccess::new(),
-        now + 10 * day,
+        Timestamp::from_unix(now + 10 * day),
     )
     .await
     .unwrap();
@@ -57,9 +58,14 @@ async fn renewal_adds_to_a_running_subscription_and_restarts_an_expired_one() {
         ext(&other, "annuel", 365),
         ext(&client, "mensuel", 30),
     ];
-    let late = extend_subscriptions(&mut conn, &batch, &mut KnownAccess::new(), now + 400 * day)
-        .await
-        .unwrap();
+    let late = extend_subscriptions(
+        &mut conn,
+        &batch,
+        &mut KnownAccess::new(),
+        Timestamp::from_unix(now + 400 * day),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         late,
         [
@@ -84,19 +90,24 @@ async fn a_claim_returns_its_companys_cached_access_with_the_session() {
     db.record_new_session(
         &session,
         &client,
-        "mensuel",
+        &PlanId::parse("mensuel").unwrap(),
         4900,
         false,
         PaymentOrigin::Test,
-        now,
+        Timestamp::from_unix(now),
     )
     .await
     .unwrap();
     let mut conn = db.pool.acquire().await.unwrap();
     let mut known = KnownAccess::new();
-    extend_subscriptions(&mut conn, &[ext(&client, "mensuel", 30)], &mut known, now)
-        .await
-        .unwrap();
+    extend_subscriptions(
+        &mut conn,
+        &[ext(&client, "mensuel", 30)],
+        &mut known,
+        Timestamp::from_unix(now),
+    )
+    .await
+    .unwrap();
     let facts = SessionFacts {
         id: session,
         client_id: Some("39".into()),
@@ -109,7 +120,7 @@ async fn a_claim_returns_its_companys_cached_access_with_the_session() {
         subscription: None,
         buyer: None,
     };
-    let claimed = claim_for_fulfilment(&mut conn, &[&facts], now)
+    let claimed = claim_for_fulfilment(&mut conn, &[&facts], Timestamp::from_unix(now))
         .await
         .unwrap();
     assert!(claimed.sessions.contains("cs_test_claim"));

@@ -8,8 +8,9 @@
 use sqlx::{AnyConnection, Row};
 
 use super::{Backend, Db};
+use crate::core::Timestamp;
 use crate::core::numbering::paris_year;
-use crate::domain::{ClientId, PaymentOrigin};
+use crate::domain::{ClientId, PaymentOrigin, PlanId};
 use crate::factures::render::Rendered;
 use crate::factures::{Facture, FactureDraft};
 
@@ -51,7 +52,7 @@ pub async fn issue(
     conn: &mut AnyConnection,
     drafts: &[FactureDraft],
     origin: PaymentOrigin,
-    now: i64,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     if drafts.is_empty() {
         return Ok(());
@@ -75,7 +76,7 @@ pub async fn issue(
         .map(|d| Row {
             client: d.client.as_str(),
             source: &d.source,
-            plan: &d.plan,
+            plan: d.plan.as_str(),
             start: d.period.0,
             end: d.period.1,
             total: d.total_cents,
@@ -90,8 +91,8 @@ pub async fn issue(
         Backend::Sqlite => INSERT_SQLITE,
     };
     let query = sqlx::query(sql)
-        .bind(paris_year(now))
-        .bind(now)
+        .bind(paris_year(now.unix()))
+        .bind(now.unix())
         .bind(origin.as_str())
         .bind(super::batch::json_array(&rows));
     let stored = query.execute(&mut *conn).await?.rows_affected();
@@ -122,7 +123,7 @@ fn facture(r: &sqlx::any::AnyRow) -> Facture {
         seq: r.get(1),
         client: ClientId::parse(&r.get::<String, _>(2)).expect("stored client ids are valid"),
         source: r.get(3),
-        plan: r.get(4),
+        plan: PlanId::parse(&r.get::<String, _>(4)).expect("stored plan ids are valid"),
         period: (r.get(5), r.get(6)),
         total_cents: r.get(7),
         currency: r.get(8),
@@ -196,7 +197,7 @@ impl Db {
         &self,
         (year, seq): (i64, i64),
         doc: &Rendered,
-        now: i64,
+        now: Timestamp,
     ) -> Result<Rendered, sqlx::Error> {
         sqlx::query(
             "INSERT INTO facture_documents (id, xml, pdf, sha256, rendered_at)
@@ -206,7 +207,7 @@ impl Db {
         .bind(doc.xml.as_str())
         .bind(doc.pdf.as_slice())
         .bind(doc.sha256.as_str())
-        .bind(now)
+        .bind(now.unix())
         .execute(&self.pool)
         .await?;
         Ok(self

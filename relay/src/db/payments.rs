@@ -7,8 +7,9 @@
 use sqlx::{AnyConnection, Row};
 
 use super::Db;
+use crate::core::Timestamp;
 use crate::domain::{
-    ClientId, PaymentOrigin, SessionFacts, SessionId, SessionState, StoredSession,
+    ClientId, PaymentOrigin, PlanId, SessionFacts, SessionId, SessionState, StoredSession,
 };
 
 /// Moves the session to `to` if the relay stored it for the same company and plan and it is in
@@ -20,7 +21,7 @@ pub async fn claim(
     from: &[SessionState],
     to: SessionState,
     reason: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let (first, second) = (from[0], *from.get(1).unwrap_or(&from[0]));
     let row = sqlx::query(
@@ -33,7 +34,7 @@ pub async fn claim(
     .bind(facts.plan.as_deref().unwrap_or(""))
     .bind(to.as_str())
     .bind(reason)
-    .bind(now)
+    .bind(now.unix())
     .bind(first.as_str())
     .bind(second.as_str())
     .fetch_optional(&mut *conn)
@@ -47,13 +48,13 @@ pub async fn set_state(
     session: &SessionId,
     state: SessionState,
     reason: &str,
-    now: i64,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE checkout_sessions SET state = $2, reason = $3, updated_at = $4 WHERE session_id = $1")
         .bind(session.as_str())
         .bind(state.as_str())
         .bind(reason)
-        .bind(now)
+        .bind(now.unix())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -84,7 +85,8 @@ const STORED_SESSION: &str =
 fn stored_session(r: sqlx::any::AnyRow) -> Result<StoredSession, sqlx::Error> {
     Ok(StoredSession {
         client_id: r.get(0),
-        plan: r.get(1),
+        plan: PlanId::parse(&r.get::<String, _>(1))
+            .ok_or_else(|| sqlx::Error::Decode("a stored session without a plan".into()))?,
         state: stored_state(r.get(2))?,
         recurring: r.get::<i64, _>(3) != 0,
     })
@@ -100,11 +102,11 @@ fn stored_state(text: String) -> Result<SessionState, sqlx::Error> {
 pub async fn bump_version(
     conn: &mut AnyConnection,
     client: &str,
-    now: i64,
+    now: Timestamp,
 ) -> Result<Option<i64>, sqlx::Error> {
     let row = sqlx::query("UPDATE subscriptions SET version = version + 1, updated_at = $2 WHERE client_id = $1 RETURNING version")
         .bind(client)
-        .bind(now)
+        .bind(now.unix())
         .fetch_optional(&mut *conn)
         .await?;
     Ok(row.map(|r| r.get(0)))
@@ -116,11 +118,11 @@ impl Db {
         &self,
         session: &SessionId,
         client: &ClientId,
-        plan: &str,
+        plan: &PlanId,
         amount: i64,
         recurring: bool,
         origin: PaymentOrigin,
-        now: i64,
+        now: Timestamp,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO checkout_sessions (session_id, client_id, plan, amount_cents, currency, state, created_at, updated_at, origin, recurring)
@@ -128,9 +130,9 @@ impl Db {
         )
         .bind(session.as_str())
         .bind(client.as_str())
-        .bind(plan)
+        .bind(plan.as_str())
         .bind(amount)
-        .bind(now)
+        .bind(now.unix())
         .bind(origin.as_str())
         .bind(i64::from(recurring))
         .execute(&self.pool)

@@ -1,14 +1,16 @@
 //! Statements of automatic renewal, each inside the caller's transaction except the customer's
-//! creation. Every update is guarded so that any order of delivery ends in the same state: a
-//! paid period only ever moves `paid_until` forward, a failure counts only for a period not yet
-//! paid, and a cancelled subscription stays cancelled.
+//! creation: the facts a renewal step reads (the stored renewal, the invoice's holder, whether
+//! an invoice was applied) and the result it stores. The rules themselves, and why any order of
+//! delivery ends in the same state, are in [`crate::core::renewal_steps`].
 
 use sqlx::{AnyConnection, Row};
 
-use super::Db;
-use crate::core::renewal::{state_of, state_word};
-use crate::domain::{ClientId, PaymentOrigin, SessionId};
-use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
+use super::{Backend, Db};
+use crate::core::Timestamp;
+use crate::core::renewal::{RenewalRow, parse_state, state_word};
+use crate::core::renewal_steps::StoredRenewal;
+use crate::domain::{ClientId, PaymentOrigin, PlanId, SessionId};
+use crate::renewal::facts::InvoiceFacts;
 
 /// The company holding this Stripe customer, which the relay created for it: who an invoice or
 /// subscription belongs to, whatever its metadata says (see [`crate::core::renewal::owner`]).
@@ -31,10 +33,10 @@ pub async fn record_invoice(
     conn: &mut AnyConnection,
     client: &ClientId,
     inv: &InvoiceFacts,
-    plan: &str,
+    plan: &PlanId,
     period: (i64, i64),
     origin: PaymentOrigin,
-    now: i64,
+    now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let row = sqlx::query(
         "INSERT INTO invoices (invoice_id, client_id, subscription_id, plan, period_start, period_end,
@@ -45,7 +47,7 @@ pub async fn record_invoice(
     .bind(&inv.id)
     .bind(client.as_str())
     .bind(inv.subscription.as_deref())
-    .bind(plan)
+    .bind(plan.as_str())
     .bind(period.0)
     .bind(period.1)
     .bind(inv.amount_paid)
@@ -53,120 +55,101 @@ pub async fn record_invoice(
     .bind(inv.hosted_url.as_deref())
     .bind(inv.paid_at)
     .bind(origin.as_str())
-    .bind(now)
+    .bind(now.unix())
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.is_some())
 }
 
-/// A paid period: `paid_until = max(paid_until, end)`; the company's subscription becomes this
-/// one if it had none (or only a cancelled one); the newest period paid clears a failure.
-/// Returns the new `paid_until` and version.
-pub async fn extend_paid(
+/// The company's renewal as stored, locked for the rest of the transaction on PostgreSQL (a
+/// second relay's writer waits for this one's commit); `None` when the company has no row.
+pub async fn renewal_of(
     conn: &mut AnyConnection,
     client: &ClientId,
-    inv: &InvoiceFacts,
-    plan: &str,
-    end: i64,
-    now: i64,
-) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    let row = sqlx::query(
-        "UPDATE subscriptions SET
-             subscription_id = CASE WHEN subscription_id IS NULL OR renewal_state = 'canceled' THEN $2 ELSE subscription_id END,
-             customer_id = COALESCE(customer_id, $3),
-             renewal_state = CASE
-                 WHEN subscription_id IS NULL OR renewal_state IS NULL THEN 'active'
-                 WHEN renewal_state = 'canceled' AND subscription_id <> $2 THEN 'active'
-                 WHEN renewal_state = 'past_due' AND subscription_id = $2 AND (paid_until IS NULL OR $4 >= paid_until) THEN 'active'
-                 ELSE renewal_state END,
-             payment_failed = CASE WHEN paid_until IS NULL OR $4 >= paid_until THEN 0 ELSE payment_failed END,
-             paid_until = CASE WHEN paid_until IS NULL OR paid_until < $4 THEN $4 ELSE paid_until END,
-             current_period_end = CASE WHEN current_period_end IS NULL OR current_period_end < $4 THEN $4 ELSE current_period_end END,
-             plan = $5, version = version + 1, updated_at = $6
-         WHERE client_id = $1 RETURNING paid_until, version",
-    )
-    .bind(client.as_str())
-    .bind(inv.subscription.as_deref())
-    .bind(inv.customer.as_deref())
-    .bind(end)
-    .bind(plan)
-    .bind(now)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(|r| (r.get(0), r.get(1))))
-}
-
-/// A failed renewal charge: `past_due`, unless that period is paid already (a late event), the
-/// invoice was applied, or the subscription is not the company's live one. Returns the version.
-pub async fn mark_failed(
-    conn: &mut AnyConnection,
-    client: &ClientId,
-    inv: &InvoiceFacts,
-    end: i64,
-    now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query(
-        "UPDATE subscriptions SET renewal_state = 'past_due', payment_failed = 1,
-             version = version + 1, updated_at = $5
-         WHERE client_id = $1 AND subscription_id = $2 AND renewal_state <> 'canceled'
-           AND (paid_until IS NULL OR paid_until < $3)
-           AND NOT EXISTS (SELECT 1 FROM invoices WHERE invoice_id = $4)
-         RETURNING version",
-    )
-    .bind(client.as_str())
-    .bind(inv.subscription.as_deref())
-    .bind(end)
-    .bind(&inv.id)
-    .bind(now)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(|r| r.get(0)))
-}
-
-/// The subscription as just read from Stripe becomes the company's renewal state, unless the
-/// company has moved on to another live subscription or a later read was applied already; a
-/// cancelled one never comes back.
-pub async fn sync_subscription(
-    conn: &mut AnyConnection,
-    client: &ClientId,
-    sub: &SubscriptionFacts,
-    now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let state = state_of(&sub.status).map(state_word);
-    let row = sqlx::query(
-        "UPDATE subscriptions SET subscription_id = $2, customer_id = COALESCE(customer_id, $3),
-             renewal_state = CASE WHEN renewal_state = 'canceled' AND subscription_id = $2 THEN 'canceled' ELSE $4 END,
-             payment_failed = CASE WHEN $4 = 'past_due' THEN 1 WHEN $4 = 'active' THEN 0 ELSE payment_failed END,
-             cancel_at_period_end = $5, current_period_end = $6, card_last4 = COALESCE($7, card_last4),
-             subscription_read_at = $9, version = version + 1, updated_at = $8
-         WHERE client_id = $1 AND (subscription_id IS NULL OR subscription_id = $2 OR renewal_state = 'canceled')
-           AND (subscription_read_at IS NULL OR subscription_read_at < $9)
-         RETURNING version",
-    )
-    .bind(client.as_str())
-    .bind(&sub.id)
-    .bind(sub.customer.as_deref())
-    .bind(state)
-    .bind(i64::from(sub.cancel_at_period_end))
-    .bind(sub.current_period_end)
-    .bind(sub.card_last4.as_deref())
-    .bind(now)
-    .bind(sub.read_at)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(|r| r.get(0)))
-}
-
-/// When the subscription last applied to the company was read from Stripe.
-pub async fn subscription_read_at(
-    conn: &mut AnyConnection,
-    client: &ClientId,
-) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query("SELECT subscription_read_at FROM subscriptions WHERE client_id = $1")
+) -> Result<Option<StoredRenewal>, sqlx::Error> {
+    macro_rules! read {
+        ($lock:literal) => {
+            concat!(
+                "SELECT subscription_id, renewal_state, paid_until, current_period_end,
+                    cancel_at_period_end, payment_failed, card_last4, customer_id, plan,
+                    subscription_read_at
+                FROM subscriptions WHERE client_id = $1",
+                $lock
+            )
+        };
+    }
+    let sql = match Backend::of(conn) {
+        Backend::Postgres => read!(" FOR UPDATE"),
+        Backend::Sqlite => read!(""),
+    };
+    let row = sqlx::query(sql)
         .bind(client.as_str())
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(row.and_then(|r| r.get(0)))
+    Ok(row.map(|r| StoredRenewal {
+        row: RenewalRow {
+            subscription_id: r.get(0),
+            state: r
+                .get::<Option<String>, _>(1)
+                .as_deref()
+                .and_then(parse_state),
+            paid_until: r.get(2),
+            current_period_end: r.get(3),
+            cancel_at_period_end: r.get::<i64, _>(4) != 0,
+            payment_failed: r.get::<i64, _>(5) != 0,
+            card_last4: r.get(6),
+        },
+        customer_id: r.get(7),
+        plan: r
+            .get::<Option<String>, _>(8)
+            .as_deref()
+            .and_then(PlanId::parse),
+        read_at: r.get(9),
+    }))
+}
+
+/// Stores what a renewal step returned (see [`crate::core::renewal_steps`]); returns the new
+/// version.
+pub async fn store_renewal(
+    conn: &mut AnyConnection,
+    client: &ClientId,
+    renewal: &StoredRenewal,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let row = &renewal.row;
+    sqlx::query_scalar(
+        "UPDATE subscriptions SET subscription_id = $2, renewal_state = $3, paid_until = $4,
+             current_period_end = $5, cancel_at_period_end = $6, payment_failed = $7,
+             card_last4 = $8, customer_id = $9, plan = $10, subscription_read_at = $11,
+             version = version + 1, updated_at = $12
+         WHERE client_id = $1 RETURNING version",
+    )
+    .bind(client.as_str())
+    .bind(row.subscription_id.as_deref())
+    .bind(row.state.map(state_word))
+    .bind(row.paid_until)
+    .bind(row.current_period_end)
+    .bind(i64::from(row.cancel_at_period_end))
+    .bind(i64::from(row.payment_failed))
+    .bind(row.card_last4.as_deref())
+    .bind(renewal.customer_id.as_deref())
+    .bind(renewal.plan.as_ref().map(PlanId::as_str))
+    .bind(renewal.read_at)
+    .bind(now.unix())
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Whether this invoice was applied already.
+pub async fn invoice_recorded(
+    conn: &mut AnyConnection,
+    invoice: &str,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT 1 FROM invoices WHERE invoice_id = $1")
+        .bind(invoice)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.is_some())
 }
 
 impl Db {
@@ -212,7 +195,7 @@ impl Db {
         &self,
         key: &str,
         value: &str,
-        now: i64,
+        now: Timestamp,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO stripe_settings (key, value, created_at) VALUES ($1, $2, $3)
@@ -220,7 +203,7 @@ impl Db {
         )
         .bind(key)
         .bind(value)
-        .bind(now)
+        .bind(now.unix())
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -4,11 +4,11 @@ use sqlx::Row;
 
 use super::{Backend, Db};
 use crate::core::renewal::{RenewalRow, parse_state};
-use crate::domain::ClientId;
+use crate::domain::{ClientId, PlanId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubscriptionRow {
-    pub plan: Option<String>,
+    pub plan: Option<PlanId>,
     pub expires_at: Option<i64>,
     pub version: i64,
     /// A checkout completed with a delayed method (SEPA) whose funds have not arrived.
@@ -24,7 +24,10 @@ const COLUMNS: &str = "s.plan, s.expires_at, s.version,
 
 fn row_of(r: &sqlx::any::AnyRow, offset: usize) -> SubscriptionRow {
     SubscriptionRow {
-        plan: r.get(offset),
+        plan: r
+            .get::<Option<String>, _>(offset)
+            .as_deref()
+            .and_then(PlanId::parse),
         expires_at: r.get(offset + 1),
         version: r.get(offset + 2),
         payment_pending: r.get::<i64, _>(offset + 3) > 0,

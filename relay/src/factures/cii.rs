@@ -231,7 +231,7 @@ pub(crate) mod tests {
             client: ClientId::parse("39").unwrap(),
             source: "cs_test_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0u1v2w3x4y5z6A7B8C9D0E1F2"
                 .into(),
-            plan: "mensuel".into(),
+            plan: crate::domain::PlanId::parse("mensuel").unwrap(),
             period: (1_796_169_600, 1_798_848_000), // 2026-12-02 → 2027-01-02 (UTC midnight)
             total_cents: 4900,
             currency: "eur".into(),

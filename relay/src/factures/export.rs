@@ -12,6 +12,7 @@ use std::path::Path;
 
 use super::render::{Renderer, document};
 use super::{Facture, short_date};
+use crate::core::Timestamp;
 
 /// What an export wrote, and what it could not (facture number, reason).
 #[derive(Debug, Default)]
@@ -22,7 +23,12 @@ pub struct Exported {
 
 /// Writes the year's factures and their index into `dir`. Errors only when nothing can be
 /// written at all (the database, the folder, the index itself).
-pub async fn export(r: &Renderer<'_>, year: i64, dir: &Path, now: i64) -> anyhow::Result<Exported> {
+pub async fn export(
+    r: &Renderer<'_>,
+    year: i64,
+    dir: &Path,
+    now: Timestamp,
+) -> anyhow::Result<Exported> {
     let factures = r.db.factures_of_year(year).await?;
     std::fs::create_dir_all(dir)?;
     let mut csv = String::from(

@@ -7,7 +7,7 @@
 use crate::core::amounts::split_ttc;
 pub use crate::core::numbering::paris_date;
 use crate::core::numbering::{Series, number};
-use crate::domain::{BuyerDetails, ClientId};
+use crate::domain::{BuyerDetails, ClientId, PlanId};
 
 pub mod cii;
 pub mod export;
@@ -25,7 +25,7 @@ pub struct FactureDraft {
     pub client: ClientId,
     /// The Checkout Session (`cs_…`) or Stripe invoice (`in_…`) paid: one facture each.
     pub source: String,
-    pub plan: String,
+    pub plan: PlanId,
     pub period: (i64, i64),
     pub total_cents: i64,
     pub currency: String,
@@ -43,7 +43,7 @@ pub struct Facture {
     pub seq: i64,
     pub client: ClientId,
     pub source: String,
-    pub plan: String,
+    pub plan: PlanId,
     pub period: (i64, i64),
     pub total_cents: i64,
     pub currency: String,

@@ -4,6 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use super::{Facture, Seller, acceptable_vat, cii, pdf};
+use crate::core::Timestamp;
 use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
@@ -19,7 +20,7 @@ pub struct Rendered {
 /// Renders `f`; the plan's name comes from the catalogue (its id when the plan was retired).
 pub fn render(f: &Facture, seller: &Seller, plans: &Catalogue) -> Result<Rendered, pdf::PdfError> {
     let plan_name = plans
-        .get(&f.plan)
+        .get(f.plan.as_str())
         .map_or(f.plan.as_str(), |p| p.name.as_str());
     let xml = cii::xml(f, seller, plan_name);
     let pdf = pdf::render(f, seller, plan_name, &xml)?;
@@ -48,7 +49,11 @@ pub struct Renderer<'a> {
 /// The facture's document: the one kept, else rendered now (off the async threads) from what
 /// was stored at issue, and kept. A buyer VAT number that is not the company's is left out
 /// (a VAT number arrives with the payment, too late to refuse), logged and counted.
-pub async fn document(r: &Renderer<'_>, f: &Facture, now: i64) -> Result<Rendered, RenderError> {
+pub async fn document(
+    r: &Renderer<'_>,
+    f: &Facture,
+    now: Timestamp,
+) -> Result<Rendered, RenderError> {
     let key = (f.year, f.seq);
     if let Some(doc) = r.db.facture_document(key).await? {
         return Ok(doc);

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use sqlx::AnyConnection;
 
 use super::{Outcome, Work};
+use crate::core::Timestamp;
 use crate::db::batch;
 use crate::domain::PaymentOrigin;
 
@@ -17,7 +18,7 @@ pub(super) async fn journal(
     works: &[&Work],
     outcomes: &mut [Outcome],
     origin: PaymentOrigin,
-    now: i64,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     let rows: Vec<batch::EventRow> = works
         .iter()

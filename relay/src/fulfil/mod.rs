@@ -10,25 +10,26 @@ use std::collections::HashSet;
 
 use sqlx::AnyConnection;
 
+use crate::core::Timestamp;
 use crate::core::event::EventKind;
-use crate::core::rejection::Rejection;
 use crate::core::session::{Decision, News, OPEN_OR_PENDING, agrees_with_stored, decide};
 use crate::db::batch;
 use crate::db::payments as q;
-use crate::domain::BuyerDetails;
-use crate::domain::{ClientId, PaymentOrigin, SessionFacts, SessionState};
+use crate::domain::{PaymentOrigin, PlanId, SessionFacts, SessionState};
 use crate::factures::FactureDraft;
 use crate::plans::Catalogue;
 use crate::renewal::apply::{self as renewal, Effect, NotApplied};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
-use erp_btp_protocol::Plan;
 
+mod extend;
 mod journal;
 #[cfg(test)]
 mod tests;
 mod work;
 
 pub use work::{Outcome, Work, fetch_subscription, prepare};
+
+use extend::{ClaimedPayment, Done, Extensions};
 
 /// Applies a batch in the caller's transaction: decide, claim the payments, apply, journal.
 /// Returns one outcome per work, in order.
@@ -37,7 +38,7 @@ pub async fn apply_batch(
     works: &[&Work],
     plans: &Catalogue,
     origin: PaymentOrigin,
-    now: i64,
+    now: Timestamp,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
     let decisions: Vec<Result<Step, Outcome>> = works
         .iter()
@@ -62,24 +63,24 @@ pub async fn apply_batch(
         .collect();
     let batch::Claimed {
         sessions: mut claimed,
-        access: mut known,
+        access,
     } = batch::claim_for_fulfilment(conn, &paid, now).await?;
-    let mut factures = Vec::new();
-    let mut to_extend = Vec::new();
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; works.len()];
+    let mut extensions = Extensions::new(access);
+    let mut done = Done::new(works.len());
     for (index, (work, decision)) in works.iter().zip(decisions).enumerate() {
         let step = match decision {
             Err(outcome) => {
-                outcomes[index] = Some(outcome);
+                done.outcomes[index] = Some(outcome);
                 continue;
             }
             Ok(Step::Session(facts, Decision::Fulfil { client, plan }))
                 if claimed.remove(facts.id.as_str()) =>
             {
-                to_extend.push(ClaimedPayment {
+                extensions.push(ClaimedPayment {
                     index,
                     client,
                     plan,
+                    plan_id: PlanId::of(plan),
                     facts,
                 });
                 continue;
@@ -87,24 +88,15 @@ pub async fn apply_batch(
             Ok(step) => step,
         };
         // What follows may touch a subscription extended earlier in the batch: extend first.
-        extend(
-            conn,
-            &mut to_extend,
-            &mut known,
-            &mut outcomes,
-            &mut factures,
-            now,
-        )
-        .await?;
+        extensions.flush(conn, &mut done, now).await?;
+        let factures = &mut done.factures;
         let outcome = match step {
-            Step::Renewal(news) => {
-                renew(conn, news, work, plans, (origin, now), &mut factures).await?
-            }
+            Step::Renewal(news) => renew(conn, news, work, plans, (origin, now), factures).await?,
             Step::Session(facts, decision) => {
                 let subscription = work.subscription();
                 let claim = Claim {
                     claimed: &mut claimed,
-                    factures: &mut factures,
+                    factures,
                     origin,
                     now,
                 };
@@ -113,19 +105,12 @@ pub async fn apply_batch(
         };
         // A renewal may have moved the company's paid period: its access is read again.
         if let Outcome::Renewal { client, .. } = &outcome {
-            known.remove(client.as_str());
+            extensions.forget(client);
         }
-        outcomes[index] = Some(outcome);
+        done.outcomes[index] = Some(outcome);
     }
-    extend(
-        conn,
-        &mut to_extend,
-        &mut known,
-        &mut outcomes,
-        &mut factures,
-        now,
-    )
-    .await?;
+    extensions.flush(conn, &mut done, now).await?;
+    let Done { outcomes, factures } = done;
     let mut outcomes: Vec<Outcome> = outcomes
         .into_iter()
         .map(|o| o.expect("every work has its outcome"))
@@ -133,79 +118,6 @@ pub async fn apply_batch(
     journal::journal(conn, works, &mut outcomes, origin, now).await?;
     crate::db::factures::issue(conn, &factures, origin, now).await?;
     Ok(outcomes)
-}
-
-/// A payment this batch claimed, whose subscription is extended together with the others'.
-struct ClaimedPayment<'w, 'p> {
-    /// Its work's place in the batch.
-    index: usize,
-    client: ClientId,
-    plan: &'p Plan,
-    facts: &'w SessionFacts,
-}
-
-/// Extends the subscriptions of the claimed payments waiting in `pending`, together
-/// (see [`batch::extend_subscriptions`]), and drafts their factures in batch order.
-async fn extend(
-    conn: &mut AnyConnection,
-    pending: &mut Vec<ClaimedPayment<'_, '_>>,
-    known: &mut batch::KnownAccess,
-    outcomes: &mut [Option<Outcome>],
-    factures: &mut Vec<FactureDraft>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<batch::Extension> = pending
-        .iter()
-        .map(|p| batch::Extension {
-            client: &p.client,
-            plan: &p.plan.id,
-            duration_days: p.plan.duration_days,
-        })
-        .collect();
-    let extended = batch::extend_subscriptions(conn, &rows, known, now).await?;
-    for (
-        ClaimedPayment {
-            index,
-            client,
-            plan,
-            facts,
-        },
-        result,
-    ) in pending.drain(..).zip(extended)
-    {
-        outcomes[index] = Some(match result {
-            Some((expires_at, version)) => {
-                factures.push(FactureDraft {
-                    client: client.clone(),
-                    source: facts.id.to_string(),
-                    plan: plan.id.clone(),
-                    period: (expires_at - plan.duration_days * 86_400, expires_at),
-                    total_cents: plan.price_cents,
-                    currency: plan.currency.clone(),
-                    paid_at: now,
-                    hosted_url: None,
-                    buyer_details: facts.buyer.as_ref().map(BuyerDetails::to_json),
-                });
-                Outcome::Fulfilled {
-                    client,
-                    plan: plan.id.clone(),
-                    expires_at,
-                    version,
-                }
-            }
-            None => {
-                // Undo the claim in the same transaction: the session is recorded as rejected.
-                let rejection = Rejection::UnknownClient(client.to_string());
-                let reason = rejection.to_string();
-                q::set_state(conn, &facts.id, SessionState::Rejected, &reason, now).await?;
-                Outcome::Rejected(rejection)
-            }
-        });
-    }
-    Ok(())
 }
 
 /// What to do with one work: a session decision, or a renewal event.
@@ -257,7 +169,7 @@ async fn renew(
     news: RenewalNews<'_>,
     work: &Work,
     plans: &Catalogue,
-    (origin, now): (PaymentOrigin, i64),
+    (origin, now): (PaymentOrigin, Timestamp),
     factures: &mut Vec<FactureDraft>,
 ) -> Result<Outcome, sqlx::Error> {
     let applied = match news {
@@ -287,7 +199,7 @@ struct Claim<'c> {
     /// A draft per payment applied, numbered at the end of the batch.
     factures: &'c mut Vec<FactureDraft>,
     origin: PaymentOrigin,
-    now: i64,
+    now: Timestamp,
 }
 
 /// Applies one decision; a payment only when this batch's claim moved its session (a later
@@ -330,12 +242,7 @@ async fn apply(
                     effect: Effect::Linked,
                     version,
                 },
-                None => {
-                    let rejection = Rejection::UnknownClient(client.to_string());
-                    let reason = rejection.to_string();
-                    q::set_state(conn, &facts.id, SessionState::Rejected, &reason, now).await?;
-                    Outcome::Rejected(rejection)
-                }
+                None => extend::company_gone(conn, facts, &client, now).await?,
             })
         }
         // Claimed payments are extended by the batch (see [`extend`]); this one was not claimed.

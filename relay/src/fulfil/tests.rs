@@ -4,9 +4,10 @@
 use super::*;
 use crate::db::scratch::ScratchDb;
 use crate::domain::SessionId;
+use crate::domain::{ClientId, PlanId};
 use crate::writer::Writer;
 
-const NOW: i64 = 1_790_000_000;
+const NOW: Timestamp = Timestamp::from_unix(1_790_000_000);
 
 /// A fresh database with company 39 and the session `cs_test_<n>` the relay created for
 /// `client`, plan mensuel.
@@ -21,7 +22,7 @@ async fn world(name: &str, client: &str) -> ScratchDb {
     db.record_new_session(
         &session,
         &client,
-        "mensuel",
+        &PlanId::parse("mensuel").unwrap(),
         4900,
         false,
         PaymentOrigin::Test,
@@ -63,7 +64,7 @@ async fn a_payment_delivered_twice_in_one_batch_extends_once() {
     .await
     .unwrap();
     assert!(
-        matches!(outcomes[0], Outcome::Fulfilled { expires_at, .. } if expires_at == NOW + 30 * 86_400)
+        matches!(outcomes[0], Outcome::Fulfilled { expires_at, .. } if expires_at == NOW.plus(30 * 86_400).unix())
     );
     assert_eq!(outcomes[1], Outcome::Duplicate, "the same event again");
     assert_eq!(

@@ -4,7 +4,7 @@
 use crate::billing::BillingApi;
 use crate::core::event::{EventKind, SessionNews};
 use crate::core::rejection::Rejection;
-use crate::domain::{ClientId, ModeMismatch, PaymentOrigin, SessionFacts, SessionState};
+use crate::domain::{ClientId, ModeMismatch, PaymentOrigin, PlanId, SessionFacts, SessionState};
 use crate::renewal::apply::Effect;
 use crate::renewal::facts::SubscriptionFacts;
 use crate::stripe::{StripeFailure, WebhookEvent};
@@ -127,7 +127,7 @@ impl Work {
 pub enum Outcome {
     Fulfilled {
         client: ClientId,
-        plan: String,
+        plan: PlanId,
         expires_at: i64,
         version: i64,
     },

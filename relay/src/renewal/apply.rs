@@ -7,10 +7,12 @@ use erp_btp_protocol::RenewalState;
 use sqlx::AnyConnection;
 
 use super::facts::{InvoiceFacts, SubscriptionFacts};
+use crate::core::Timestamp;
 use crate::core::rejection::Rejection;
-use crate::core::renewal::{check_invoice, owner, read_is_newer, state_of, state_word};
+use crate::core::renewal::{check_invoice, owner, state_of, state_word};
+use crate::core::renewal_steps::{self as steps, StoredRenewal};
 use crate::db::renewals as q;
-use crate::domain::{ClientId, PaymentOrigin};
+use crate::domain::{ClientId, PaymentOrigin, PlanId};
 use crate::factures::FactureDraft;
 use crate::plans::Catalogue;
 
@@ -20,7 +22,7 @@ pub enum Effect {
     /// A subscription checkout linked the company to its subscription.
     Linked,
     InvoicePaid {
-        plan: String,
+        plan: PlanId,
         paid_until: i64,
     },
     PaymentFailed,
@@ -60,7 +62,7 @@ pub async fn invoice_paid(
     inv: &InvoiceFacts,
     plans: &Catalogue,
     origin: PaymentOrigin,
-    now: i64,
+    now: Timestamp,
     factures: &mut Vec<FactureDraft>,
 ) -> Result<Applied, sqlx::Error> {
     if inv.status.as_deref().is_some_and(|s| s != "paid") {
@@ -78,25 +80,33 @@ pub async fn invoice_paid(
         Err(reason) => return Ok(Err(NotApplied::Rejected(reason))),
     };
     let period = inv.line_period.expect("checked");
-    if !q::record_invoice(conn, &client, inv, &plan.id, period, origin, now).await? {
+    let plan_id = PlanId::of(plan);
+    if !q::record_invoice(conn, &client, inv, &plan_id, period, origin, now).await? {
         return Ok(ignored("invoice already applied"));
     }
-    let (paid_until, version) = q::extend_paid(conn, &client, inv, &plan.id, end, now)
-        .await?
-        .expect("the owner's row exists");
+    let stored = stored_renewal(conn, &client).await?;
+    let paid = steps::invoice_paid(
+        &stored,
+        inv.subscription.as_deref(),
+        inv.customer.as_deref(),
+        &plan_id,
+        end,
+    );
+    let version = q::store_renewal(conn, &client, &paid, now).await?;
+    let paid_until = paid.row.paid_until.unwrap_or(end);
     // A zero invoice (the first charge deferred to the end of prepaid time) bills nothing.
     if inv.amount_paid > 0 {
         factures.push(FactureDraft {
             client: client.clone(),
             source: inv.id.clone(),
-            plan: plan.id.clone(),
+            plan: plan_id.clone(),
             period,
             total_cents: inv.amount_paid,
             currency: inv
                 .currency
                 .clone()
                 .unwrap_or_else(|| plan.currency.clone()),
-            paid_at: inv.paid_at.unwrap_or(now),
+            paid_at: inv.paid_at.unwrap_or(now.unix()),
             hosted_url: inv.hosted_url.clone(),
             buyer_details: inv.buyer.as_ref().map(crate::domain::BuyerDetails::to_json),
         });
@@ -104,7 +114,7 @@ pub async fn invoice_paid(
     Ok(Ok((
         client,
         Effect::InvoicePaid {
-            plan: plan.id.clone(),
+            plan: plan_id,
             paid_until,
         },
         version,
@@ -115,7 +125,7 @@ pub async fn invoice_paid(
 pub async fn payment_failed(
     conn: &mut AnyConnection,
     inv: &InvoiceFacts,
-    now: i64,
+    now: Timestamp,
 ) -> Result<Applied, sqlx::Error> {
     let client = match invoice_owner(conn, inv).await? {
         Ok(client) => client,
@@ -124,10 +134,17 @@ pub async fn payment_failed(
     let Some((_, end)) = inv.line_period else {
         return Ok(ignored("invoice line has no period"));
     };
-    Ok(match q::mark_failed(conn, &client, inv, end, now).await? {
-        Some(version) => Ok((client, Effect::PaymentFailed, version)),
-        None => ignored("period already paid, or not the company's live subscription"),
-    })
+    let stored = stored_renewal(conn, &client).await?;
+    let applied = q::invoice_recorded(conn, &inv.id).await?;
+    Ok(
+        match steps::payment_failed(&stored, inv.subscription.as_deref(), end, applied) {
+            Some(failed) => {
+                let version = q::store_renewal(conn, &client, &failed, now).await?;
+                Ok((client, Effect::PaymentFailed, version))
+            }
+            None => ignored("period already paid, or not the company's live subscription"),
+        },
+    )
 }
 
 /// The subscription as Stripe holds it now; its latest invoice, when paid, counts as its
@@ -138,7 +155,7 @@ pub async fn subscription(
     client: Option<&ClientId>,
     plans: &Catalogue,
     origin: PaymentOrigin,
-    now: i64,
+    now: Timestamp,
     factures: &mut Vec<FactureDraft>,
 ) -> Result<Applied, sqlx::Error> {
     let named = client.map(ClientId::as_str).or(sub.client_id.as_deref());
@@ -156,15 +173,25 @@ pub async fn subscription(
             .await?
             .ok();
     }
-    if !read_is_newer(q::subscription_read_at(conn, &client).await?, sub.read_at) {
-        return Ok(ignored(
-            "older read of the subscription than the one applied",
-        ));
-    }
-    Ok(match q::sync_subscription(conn, &client, sub, now).await? {
-        Some(version) => Ok((client, Effect::Synced(state_of(&sub.status)), version)),
-        None => ignored("the company has another live subscription"),
+    let stored = stored_renewal(conn, &client).await?;
+    Ok(match steps::subscription_read(&stored, sub) {
+        Ok(read) => {
+            let version = q::store_renewal(conn, &client, &read, now).await?;
+            Ok((client, Effect::Synced(state_of(&sub.status)), version))
+        }
+        Err(refused) => ignored(refused.reason()),
     })
+}
+
+/// The company's stored renewal: its row exists, since the relay created the customer that
+/// named it.
+async fn stored_renewal(
+    conn: &mut AnyConnection,
+    client: &ClientId,
+) -> Result<StoredRenewal, sqlx::Error> {
+    q::renewal_of(conn, client)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// The company an invoice is for: the holder of its customer (see [`owner`]).

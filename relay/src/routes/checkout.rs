@@ -94,13 +94,13 @@ async fn record(
     recurring: bool,
     session: &crate::domain::SessionId,
 ) -> Result<(), AppError> {
-    let now = state.clock.now();
+    let now = state.clock.timestamp();
     state
         .db
         .record_new_session(
             session,
             client,
-            &plan.id,
+            &crate::domain::PlanId::of(plan),
             plan.price_cents,
             recurring,
             state.origin,

@@ -12,6 +12,7 @@ use erp_btp_protocol::{InvoiceSummary, InvoicesResponse};
 use serde::Deserialize;
 
 use crate::auth::{BearerClient, bearer_token};
+use crate::core::Timestamp;
 use crate::core::numbering::{Series, parse_number};
 use crate::domain::ClientId;
 use crate::error::AppError;
@@ -23,7 +24,7 @@ pub async fn list(
     State(state): State<AppState>,
     BearerClient(client): BearerClient,
 ) -> Result<Json<InvoicesResponse>, AppError> {
-    let now = state.clock.now();
+    let now = state.clock.timestamp();
     let invoices = state
         .db
         .factures_of(&client)
@@ -34,7 +35,7 @@ pub async fn list(
     Ok(Json(InvoicesResponse { invoices }))
 }
 
-fn summary(state: &AppState, f: &Facture, now: i64) -> InvoiceSummary {
+fn summary(state: &AppState, f: &Facture, now: Timestamp) -> InvoiceSummary {
     let number = f.number();
     let (net, tax) = f.split();
     let link = state.keys.facture_token(&f.client, &number, now);
@@ -101,7 +102,7 @@ pub async fn download(
         plans: &state.plans,
         metrics: &state.metrics,
     };
-    let doc = render::document(&renderer, &f, state.clock.now()).await?;
+    let doc = render::document(&renderer, &f, state.clock.timestamp()).await?;
     let (body, content_type, name) = match kind {
         Kind::Pdf => (doc.pdf, "application/pdf", format!("{number}.pdf")),
         Kind::Xml => (
@@ -142,7 +143,7 @@ async fn reader(
     let link = link.ok_or(AppError::Unauthorized)?;
     let client = state
         .keys
-        .check_facture_token(link, number, state.clock.now())
+        .check_facture_token(link, number, state.clock.timestamp())
         .ok_or(AppError::Unauthorized)?;
     // A revoked company's links stop with its token.
     match state.db.client_is_active(&client).await? {

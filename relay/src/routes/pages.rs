@@ -138,7 +138,7 @@ struct LinkRevokedPage;
 /// The client a renew link names, if the link is genuine, fresh and its company not revoked;
 /// otherwise the page that says why (403).
 async fn linked_client(state: &AppState, link: &str) -> Result<ClientId, Response> {
-    let Some(client) = state.keys.check_renew_token(link, state.clock.now()) else {
+    let Some(client) = state.keys.check_renew_token(link, state.clock.timestamp()) else {
         return Err(page(LinkExpiredPage, StatusCode::FORBIDDEN));
     };
     match state.db.client_is_active(&client).await {

@@ -53,7 +53,7 @@ async fn new_configuration(state: &AppState, key: &str) -> Result<String, AppErr
     let id = state.billing.create_portal_configuration().await?;
     state
         .db
-        .set_stripe_setting(key, &id, state.clock.now())
+        .set_stripe_setting(key, &id, state.clock.timestamp())
         .await?;
     tracing::info!(target: "stripe_service", "Customer portal configuration {id} created");
     Ok(id)

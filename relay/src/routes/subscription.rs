@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::auth::{BearerClient, BearerSubscription};
 use crate::core::status::{Projection, project};
 use crate::db::subscriptions::SubscriptionRow;
-use crate::domain::ClientId;
+use crate::domain::{ClientId, PlanId};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -116,7 +116,7 @@ fn status_from_row(
         typ: ENTITLEMENT_TYP.into(),
         key_id: state.keys.key_id.clone(),
         client_id: client.to_string(),
-        plan: row.plan.clone(),
+        plan: row.plan.as_ref().map(PlanId::to_string),
         status,
         expires_at: expires_at.clone(),
         issued_at: rfc3339(now.unix()),
@@ -126,7 +126,7 @@ fn status_from_row(
     };
     SubscriptionStatus {
         client_id: client.to_string(),
-        plan: row.plan,
+        plan: row.plan.as_ref().map(PlanId::to_string),
         status,
         expires_at,
         days_remaining: seen.days_remaining,
@@ -161,7 +161,7 @@ pub async fn renew_link(
     State(state): State<AppState>,
     BearerClient(client): BearerClient,
 ) -> Json<RenewLinkResponse> {
-    let token = state.keys.renew_token(&client, state.clock.now());
+    let token = state.keys.renew_token(&client, state.clock.timestamp());
     Json(RenewLinkResponse {
         url: state
             .settings

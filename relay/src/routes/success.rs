@@ -96,17 +96,31 @@ async fn payment_result(
         return Ok((PaymentResult::Unknown, String::new(), false));
     };
     if stored.state == SessionState::Fulfilled {
-        return Ok((PaymentResult::Applied, stored.plan, stored.recurring));
+        return Ok((
+            PaymentResult::Applied,
+            stored.plan.to_string(),
+            stored.recurring,
+        ));
     }
     // Each session has its own budget first, so that one page polled in a loop (or by a
     // script) cannot spend the shared one that every payer's page draws on.
     match state.session_lookups.check(id.as_str()) {
         Recent::Ask => {}
-        Recent::Answered(result) => return Ok((result, stored.plan, stored.recurring)),
-        Recent::Spent => return Ok((PaymentResult::Busy, stored.plan, stored.recurring)),
+        Recent::Answered(result) => return Ok((result, stored.plan.to_string(), stored.recurring)),
+        Recent::Spent => {
+            return Ok((
+                PaymentResult::Busy,
+                stored.plan.to_string(),
+                stored.recurring,
+            ));
+        }
     }
     if !state.success_lookups.take() {
-        return Ok((PaymentResult::Busy, stored.plan, stored.recurring));
+        return Ok((
+            PaymentResult::Busy,
+            stored.plan.to_string(),
+            stored.recurring,
+        ));
     }
     let facts = match state.stripe.retrieve_session(id).await {
         Err(StripeFailure::NotFound) => return Ok((PaymentResult::Unknown, String::new(), false)),
@@ -131,5 +145,5 @@ async fn payment_result(
         _ => PaymentResult::Unfinished,
     };
     state.session_lookups.answered(id.as_str(), result);
-    Ok((result, stored.plan, stored.recurring))
+    Ok((result, stored.plan.to_string(), stored.recurring))
 }

@@ -67,3 +67,7 @@ async fn apply(state: AppState, verified: VerifiedEvent) -> Result<Json<Value>, 
     tracing::debug!(outcome = %label, "webhook handled");
     Ok(Json(json!({ "received": true, "outcome": label })))
 }
+
+#[cfg(test)]
+#[path = "webhook_tests.rs"]
+mod tests;

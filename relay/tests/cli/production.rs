@@ -44,11 +44,11 @@ async fn the_sandbox_never_runs_in_production_with_a_live_key_or_on_real_payment
     real.record_new_session(
         &session,
         &client,
-        "mensuel",
+        &relay::domain::PlanId::parse("mensuel").unwrap(),
         4900,
         false,
         relay::domain::PaymentOrigin::Test,
-        0,
+        relay::core::Timestamp::from_unix(0),
     )
     .await
     .unwrap();

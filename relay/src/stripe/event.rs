@@ -1,0 +1,191 @@
+//! Webhook events read tolerantly, whatever API version the account sends: unknown fields are
+//! ignored and optional fields stay optional. Checkout events are read in one pass; the rarer
+//! Billing events are read again as a tree.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::domain::{BuyerDetails, CheckoutStatus, PaymentStatus, SessionFacts, SessionId};
+use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
+
+/// A verified webhook event, read leniently.
+#[derive(Debug, Clone)]
+pub struct WebhookEvent {
+    pub id: String,
+    pub event_type: String,
+    /// The Checkout Session of `checkout.session.*` events, when it can be read.
+    pub session: Option<SessionFacts>,
+    /// Stripe's `livemode`: sent by a live account.
+    pub livemode: bool,
+    /// The invoice of `invoice.*` events.
+    pub invoice: Option<InvoiceFacts>,
+    /// The subscription id of `customer.subscription.*` events (its state is read from Stripe).
+    pub subscription_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawEvent {
+    id: String,
+    #[serde(rename = "type")]
+    event_type: String,
+    data: Option<RawData>,
+    #[serde(default)]
+    livemode: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct RawData {
+    object: Option<RawSession>,
+}
+
+#[derive(Deserialize)]
+struct RawSession {
+    id: Option<String>,
+    object: Option<String>,
+    client_reference_id: Option<String>,
+    #[serde(default)]
+    metadata: Option<HashMap<String, serde_json::Value>>,
+    amount_total: Option<i64>,
+    currency: Option<String>,
+    payment_status: Option<String>,
+    status: Option<String>,
+    #[serde(default)]
+    livemode: Option<bool>,
+    mode: Option<String>,
+    subscription: Option<serde_json::Value>,
+    customer_details: Option<serde_json::Value>,
+}
+
+/// Parses an event body. Errors only when it is not an event at all (no `id`/`type`).
+pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
+    let raw: RawEvent =
+        serde_json::from_slice(body).map_err(|e| format!("not a Stripe event: {e}"))?;
+    if raw.id.is_empty()
+        || raw.id.len() > 255
+        || raw.event_type.is_empty()
+        || raw.event_type.len() > 255
+    {
+        return Err("event id or type is empty or too long".into());
+    }
+    // Checkout events, by far the most frequent, are read in this one pass; the rarer Billing
+    // events are read again as a tree (their objects have many shapes across API versions).
+    let billing = raw.event_type.starts_with("invoice.")
+        || raw.event_type.starts_with("customer.subscription.");
+    let object = match billing {
+        true => serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|mut v| v.pointer_mut("/data/object").map(serde_json::Value::take)),
+        false => None,
+    };
+    let invoice = match raw.event_type.starts_with("invoice.") {
+        true => object.as_ref().and_then(InvoiceFacts::read),
+        false => None,
+    };
+    let subscription_id = match raw.event_type.starts_with("customer.subscription.") {
+        true => object
+            .as_ref()
+            .and_then(SubscriptionFacts::read)
+            .map(|s| s.id),
+        false => None,
+    };
+    let session = if raw.event_type.starts_with("checkout.session.") {
+        let session = raw.data.and_then(|d| d.object);
+        session.and_then(|o| {
+            if o.object.as_deref().is_some_and(|k| k != "checkout.session") {
+                return None;
+            }
+            let meta = o.metadata.unwrap_or_default();
+            let text = |k: &str| meta.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+            Some(SessionFacts {
+                id: SessionId::parse(o.id.as_deref()?)?,
+                client_id: text("client_id").or(o.client_reference_id),
+                plan: text("plan"),
+                amount_total: o.amount_total,
+                currency: o.currency.map(|c| c.to_ascii_lowercase()),
+                payment_status: o.payment_status.as_deref().and_then(PaymentStatus::parse),
+                status: o.status.as_deref().and_then(CheckoutStatus::parse),
+                livemode: o.livemode.or(raw.livemode).unwrap_or(false),
+                subscription: (o.mode.as_deref() == Some("subscription")).then(|| {
+                    o.subscription
+                        .as_ref()
+                        .and_then(|s| s.as_str().or_else(|| s.get("id")?.as_str()))
+                        .unwrap_or_default()
+                        .to_owned()
+                }),
+                buyer: o
+                    .customer_details
+                    .as_ref()
+                    .and_then(|d| BuyerDetails::from_stripe(d.get("address"), d.get("tax_ids"))),
+            })
+        })
+    } else {
+        None
+    };
+    Ok(WebhookEvent {
+        id: raw.id,
+        event_type: raw.event_type,
+        session,
+        livemode: raw.livemode.unwrap_or(false),
+        invoice,
+        subscription_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_and_missing_optionals_are_tolerated() {
+        let body = br#"{"id":"evt_1","type":"checkout.session.completed","api_version":"2019-01-01","new_field":{"x":1},
+            "data":{"object":{"id":"cs_test_1","object":"checkout.session","metadata":{"client_id":"39","plan":"mensuel","n":3},
+            "amount_total":4900,"currency":"EUR","payment_status":"paid","extra":[1,2]}}}"#;
+        let e = parse_event(body).unwrap();
+        let s = e.session.unwrap();
+        assert_eq!(s.client_id.as_deref(), Some("39"));
+        assert_eq!(s.currency.as_deref(), Some("eur"));
+        assert_eq!(s.status, None);
+    }
+
+    #[test]
+    fn client_reference_id_is_the_fallback() {
+        let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"object":{"id":"cs_1","client_reference_id":"7","payment_status":"paid"}}}"#;
+        assert_eq!(
+            parse_event(body)
+                .unwrap()
+                .session
+                .unwrap()
+                .client_id
+                .as_deref(),
+            Some("7")
+        );
+    }
+
+    #[test]
+    fn other_events_and_bad_sessions_carry_no_session() {
+        let body =
+            br#"{"id":"evt_2","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1"}}}"#;
+        assert!(parse_event(body).unwrap().session.is_none());
+        let body = br#"{"id":"evt_3","type":"checkout.session.completed","data":{"object":{"id":"not-a-session"}}}"#;
+        assert!(parse_event(body).unwrap().session.is_none());
+    }
+
+    #[test]
+    fn non_events_are_errors() {
+        for body in [
+            &b""[..],
+            b"[]",
+            b"{}",
+            b"{\"id\":1,\"type\":\"x\"}",
+            b"{\"id\":\"\",\"type\":\"x\"}",
+            b"nul",
+        ] {
+            assert!(
+                parse_event(body).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+}
