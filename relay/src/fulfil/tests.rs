@@ -2,6 +2,7 @@
 //! delivered twice, a payment for a company that is gone, and storage failing under the writer.
 
 use super::*;
+use crate::core::rejection::Rejection;
 use crate::db::scratch::ScratchDb;
 use crate::domain::SessionId;
 use crate::domain::{ClientId, PlanId};
