@@ -8,6 +8,8 @@
 //! - [`session`]: what news about a Checkout Session means, and whether it may be applied;
 //! - [`renewal`]: automatic renewal's margin and grace, and which invoices count;
 //! - [`renewal_steps`]: how a paid invoice, a failed charge or a subscription read moves it;
+//! - [`reversal`]: when a refund or a chargeback takes a payment's money back, and the access
+//!   that remains;
 //! - [`event`]: what a Stripe event is ([`event::EventKind`]);
 //! - [`rejection`]: why a payment or an event changed nothing ([`rejection::Rejection`]);
 //! - [`numbering`] and [`amounts`]: a facture's number and its HT/TVA split.
@@ -20,6 +22,7 @@ pub mod numbering;
 pub mod rejection;
 pub mod renewal;
 pub mod renewal_steps;
+pub mod reversal;
 pub mod session;
 pub mod status;
 

@@ -1,0 +1,143 @@
+//! Money going back (DESIGN.md, « Money going back »): whether a payment's money went back as
+//! far as access is concerned — a full refund (one refund of the whole amount, or partial
+//! refunds adding up to it) or a chargeback not won — and the access that remains. After a full
+//! refund at time r of payment p,
+//! `expires = max(fold(payments − {p}), min(r, fold(payments)))`: the remaining payments folded
+//! by the renewal rule, never earlier than the refund while p's access was running. So a future
+//! prepaid period is removed whole, a period in progress ends at r, a past period changes
+//! nothing. A refund that fails, or a chargeback won, gives the period back: access is always
+//! folded again from the payments and what is still reversed. Pure.
+
+use super::access::{Access, Payment, fold};
+
+/// A refund's status as Stripe reports it (`refund.created` / `refund.updated` / `refund.failed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundStatus {
+    Pending,
+    RequiresAction,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl RefundStatus {
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "pending" => Self::Pending,
+            "requires_action" => Self::RequiresAction,
+            "succeeded" => Self::Succeeded,
+            "failed" => Self::Failed,
+            "canceled" => Self::Canceled,
+            _ => return None,
+        })
+    }
+
+    /// Access is removed when the refund is created, and given back if it fails.
+    fn takes_money_back(self) -> bool {
+        !matches!(self, Self::Failed | Self::Canceled)
+    }
+}
+
+/// A dispute's status as Stripe reports it (`charge.dispute.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisputeStatus {
+    /// An inquiry (`warning_needs_response`, `warning_under_review`, `warning_closed`): no money
+    /// moved yet.
+    Inquiry,
+    /// A chargeback still open (`needs_response`, `under_review`).
+    Open,
+    Won,
+    Lost,
+    /// Stripe's protection resolved it before it became a chargeback.
+    Prevented,
+}
+
+impl DisputeStatus {
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "warning_needs_response" | "warning_under_review" | "warning_closed" => Self::Inquiry,
+            "needs_response" | "under_review" => Self::Open,
+            "won" => Self::Won,
+            "lost" => Self::Lost,
+            "prevented" => Self::Prevented,
+            _ => return None,
+        })
+    }
+
+    /// A chargeback suspends the payment's remaining period until it is won.
+    fn takes_money_back(self) -> bool {
+        matches!(self, Self::Open | Self::Lost)
+    }
+}
+
+/// One refund of a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refund {
+    pub amount: i64,
+    pub status: RefundStatus,
+    /// When Stripe created it (Unix seconds).
+    pub created: i64,
+}
+
+/// One dispute of a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dispute {
+    pub status: DisputeStatus,
+    pub created: i64,
+}
+
+/// When a payment of `amount` went back as far as access is concerned, if it did: the refund
+/// that completed a full refund (a partial one is a commercial gesture and changes nothing), or
+/// the chargeback not won, whichever came first.
+pub fn reversed_at(amount: i64, refunds: &[Refund], disputes: &[Dispute]) -> Option<i64> {
+    let mut live: Vec<&Refund> = refunds
+        .iter()
+        .filter(|r| r.status.takes_money_back())
+        .collect();
+    live.sort_by_key(|r| r.created);
+    let mut refunded = 0;
+    let full = live.into_iter().find_map(|r| {
+        refunded += r.amount;
+        (refunded >= amount).then_some(r.created)
+    });
+    let chargeback = disputes
+        .iter()
+        .filter(|d| d.status.takes_money_back())
+        .map(|d| d.created)
+        .min();
+    full.into_iter().chain(chargeback).min()
+}
+
+/// The access `payments` (in the order they were applied) leave once the money of some went
+/// back: `reversed[i]` is when payment i's went back (see [`reversed_at`]), `None` if it did not.
+/// Reversals apply in time order, each by the rule above.
+pub fn access_after(payments: &[Payment], reversed: &[Option<i64>]) -> Access {
+    let mut order: Vec<(i64, usize)> = reversed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, at)| at.map(|at| (at, i)))
+        .collect();
+    order.sort_unstable();
+    let mut gone = vec![false; payments.len()];
+    let mut access = fold(payments.iter().copied());
+    for (at, index) in order {
+        gone[index] = true;
+        let rest = fold(
+            payments
+                .iter()
+                .zip(&gone)
+                .filter(|(_, gone)| !**gone)
+                .map(|(p, _)| *p),
+        );
+        let floor = |end: Option<i64>| end.map(|end| end.min(at));
+        access = Access {
+            prepaid_until: rest.prepaid_until.max(floor(access.prepaid_until)),
+            paid_until: rest.paid_until.max(floor(access.paid_until)),
+        };
+    }
+    access
+}
+
+#[cfg(test)]
+#[path = "reversal_tests.rs"]
+mod tests;
