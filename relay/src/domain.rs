@@ -196,6 +196,8 @@ pub struct SessionFacts {
     pub subscription: Option<String>,
     /// The billing address and VAT number the page collected, for the facture.
     pub buyer: Option<BuyerDetails>,
+    /// The PaymentIntent that paid it (`pi_…`): what a refund or a dispute names.
+    pub payment_intent: Option<String>,
 }
 
 /// What the relay stored of a session when it created it, and its state since.

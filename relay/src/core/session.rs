@@ -186,6 +186,7 @@ mod tests {
             livemode: false,
             subscription: None,
             buyer: None,
+            payment_intent: None,
         }
     }
 

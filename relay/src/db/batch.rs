@@ -44,7 +44,7 @@ pub struct EventRow<'a> {
 // PostgreSQL joins it; SQLite, whose RETURNING cannot name another table, reads it in a second
 // statement of the same call (its rows have no session).
 const CLAIM_PAID_SQLITE: &str = "UPDATE checkout_sessions SET state = 'fulfilled', reason = NULL,
-        updated_at = $1
+        updated_at = $1, payment_intent = j.value ->> 'intent'
     FROM json_each($2) AS j
     WHERE checkout_sessions.session_id = j.value ->> 'id'
         AND checkout_sessions.client_id = j.value ->> 'client'
@@ -54,8 +54,8 @@ const CLAIM_PAID_SQLITE: &str = "UPDATE checkout_sessions SET state = 'fulfilled
     SELECT NULL, client_id, expires_at, paid_until FROM subscriptions
     WHERE client_id IN (SELECT value ->> 'client' FROM json_each($2))";
 const CLAIM_PAID_POSTGRES: &str = "UPDATE checkout_sessions AS s SET state = 'fulfilled',
-        reason = NULL, updated_at = $1
-    FROM json_to_recordset($2::json) AS j(id text, client text, plan text)
+        reason = NULL, updated_at = $1, payment_intent = j.intent
+    FROM json_to_recordset($2::json) AS j(id text, client text, plan text, intent text)
         LEFT JOIN subscriptions AS c ON c.client_id = j.client
     WHERE s.session_id = j.id AND s.client_id = j.client AND s.plan = j.plan
         AND s.state IN ('open', 'pending')
@@ -111,7 +111,7 @@ pub type KnownAccess = HashMap<String, Access>;
 
 /// Claims many paid sessions for fulfilment in one statement (ids must be distinct): the ids
 /// this call moved to `fulfilled`, sessions this relay created, for the same company and plan,
-/// still `open` or `pending`.
+/// still `open` or `pending`. Each claimed session keeps the PaymentIntent that paid it.
 pub async fn claim_for_fulfilment(
     conn: &mut AnyConnection,
     sessions: &[&SessionFacts],
@@ -125,6 +125,7 @@ pub async fn claim_for_fulfilment(
         id: &'a str,
         client: &'a str,
         plan: &'a str,
+        intent: Option<&'a str>,
     }
     let rows: Vec<Row> = sessions
         .iter()
@@ -132,6 +133,7 @@ pub async fn claim_for_fulfilment(
             id: f.id.as_str(),
             client: f.client_id.as_deref().unwrap_or(""),
             plan: f.plan.as_deref().unwrap_or(""),
+            intent: f.payment_intent.as_deref(),
         })
         .collect();
     let sql = match Backend::of(conn) {

@@ -119,11 +119,23 @@ async fn a_claim_returns_its_companys_cached_access_with_the_session() {
         livemode: false,
         subscription: None,
         buyer: None,
+        payment_intent: Some("pi_claimed".into()),
     };
     let claimed = claim_for_fulfilment(&mut conn, &[&facts], Timestamp::from_unix(now))
         .await
         .unwrap();
     assert!(claimed.sessions.contains("cs_test_claim"));
+    let intent: Option<String> = sqlx::query_scalar(
+        "SELECT payment_intent FROM checkout_sessions WHERE session_id = 'cs_test_claim'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        intent.as_deref(),
+        Some("pi_claimed"),
+        "what a refund will name"
+    );
     assert_eq!(claimed.access.get("39"), known.get("39"));
     assert_eq!(known["39"].prepaid_until, Some(now + 30 * 86_400));
     drop(conn);

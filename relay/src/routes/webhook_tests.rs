@@ -140,6 +140,16 @@ async fn a_payment_delivered_twice_is_acknowledged_twice_and_extends_once() {
         "extended once"
     );
     assert_eq!(relay.scalar("SELECT COUNT(*) FROM factures").await, Some(1));
+    let intent: Option<String> = sqlx::query_scalar(
+        "SELECT payment_intent FROM checkout_sessions WHERE session_id = 'cs_test_twice'",
+    )
+    .fetch_one(&relay.app.state().db.pool)
+    .await
+    .unwrap();
+    assert!(
+        intent.is_some_and(|i| i.starts_with("pi_")),
+        "the payment a refund will name"
+    );
     relay.remove().await;
 }
 

@@ -55,6 +55,8 @@ struct RawSession {
     mode: Option<String>,
     subscription: Option<serde_json::Value>,
     customer_details: Option<serde_json::Value>,
+    /// An id, or the object when expanded.
+    payment_intent: Option<serde_json::Value>,
 }
 
 /// Parses an event body. Errors only when it is not an event at all (no `id`/`type`).
@@ -113,6 +115,11 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
                         .unwrap_or_default()
                         .to_owned()
                 }),
+                payment_intent: o
+                    .payment_intent
+                    .as_ref()
+                    .and_then(|p| p.as_str().or_else(|| p.get("id")?.as_str()))
+                    .map(str::to_owned),
                 buyer: o
                     .customer_details
                     .as_ref()

@@ -192,6 +192,10 @@ fn facts_from_api(s: &CheckoutSession) -> SessionFacts {
             .as_ref()
             .and_then(|st| CheckoutStatus::parse(st.as_str())),
         livemode: s.livemode,
+        payment_intent: s
+            .payment_intent
+            .as_ref()
+            .map(|p| p.id().as_str().to_owned()),
         subscription: (s.mode == CheckoutSessionMode::Subscription).then(|| {
             s.subscription
                 .as_ref()

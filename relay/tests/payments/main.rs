@@ -40,6 +40,21 @@ async fn card_4242_pays_and_extends_the_subscription_once(backend: Backend) {
             .await,
         1
     );
+    assert_paid_by_its_intent(&w, &id).await;
+}
+
+/// The relay kept the PaymentIntent that paid session `id`, as Stripe has it: what a refund or
+/// a dispute of this payment will name.
+async fn assert_paid_by_its_intent(w: &World, id: &str) {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT payment_intent FROM checkout_sessions WHERE session_id = $1")
+            .bind(id)
+            .fetch_one(&w.state.db.pool)
+            .await
+            .unwrap();
+    let at_stripe = w.sandbox.session(id).unwrap().payment_intent;
+    assert!(at_stripe.as_deref().is_some_and(|p| p.starts_with("pi_")));
+    assert_eq!(stored, at_stripe);
 }
 
 /// The text of the success page Stripe sends the buyer back to after session `id`.
@@ -98,6 +113,7 @@ async fn sepa_is_pending_until_the_funds_arrive(backend: Backend) {
     w.sandbox.idle().await;
     assert_eq!(w.status().await["status"], "active");
     assert!(close_to(w.expiry().await, now() + 30 * DAY));
+    assert_paid_by_its_intent(&w, &id).await;
 }
 
 async fn a_failed_sepa_debit_leaves_no_subscription(backend: Backend) {
