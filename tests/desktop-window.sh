@@ -35,7 +35,15 @@ mkdir -p "$HOME"
 dbus-run-session -- bash -c '
   set -euo pipefail
   printf "test-password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  xvfb-run -a -s "-screen 0 1280x800x24" bash -c "
+  # Xvfb picks a free display itself and writes its number once it accepts clients (xvfb-run -a
+  # guesses from lock files, and a display still closing from the previous run can fool it).
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$WORK/display" 2>"$WORK/xvfb.log" &
+  xvfb=$!
+  for _ in $(seq 200); do [ -s "$WORK/display" ] && break; sleep 0.05; done
+  [ -s "$WORK/display" ] || { echo "Xvfb did not start"; cat "$WORK/xvfb.log"; exit 1; }
+  export DISPLAY=":$(cat "$WORK/display")"
+  status=0
+  bash -c "
     set -euo pipefail
     start=\$(date +%s%N)
     \"\$APP\" >\"\$WORK/app.log\" 2>&1 &
@@ -56,5 +64,8 @@ dbus-run-session -- bash -c '
     kill \$app_pid
     grep -q entitlement \"\$XDG_DATA_HOME/fr.erp-btp.abonnement/session.json\" || { echo \"not logged in\"; cat \"\$WORK/app.log\"; exit 1; }
     echo \"first_paint_ms=\$painted pss_mib=\$((pss / 1024)) screenshot=\$SHOT\"
-  "
+  " || status=$?
+  kill $xvfb 2>/dev/null || true
+  wait $xvfb 2>/dev/null || true
+  exit $status
 '

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
 
-/// One window at a time: two `xvfb-run -a` started together can pick the same free display, and
-/// the second app then fails to open GTK on it.
+/// One window at a time: each run starts its own Xvfb (on a display Xvfb picks), and two windows
+/// painting at once on two cores would make the first-paint figures meaningless.
 static ONE_DISPLAY: Mutex<()> = Mutex::new(());
 
 /// Runs tests/desktop-window.sh with the subscription in `state`; its output.
