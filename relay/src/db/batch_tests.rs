@@ -2,7 +2,7 @@
 //! the claim that returns each company's cached access.
 
 use super::*;
-use crate::db::scratch::ScratchDb;
+use crate::db::scratch::{ScratchDb, record_monthly_session};
 
 fn ext<'a>(client: &'a ClientId, plan: &str, duration_days: i64) -> Extension<'a> {
     Extension {
@@ -87,17 +87,8 @@ async fn a_claim_returns_its_companys_cached_access_with_the_session() {
     let client = ClientId::parse("39").unwrap();
     db.add_client(&client, "X").await.unwrap();
     let (now, session) = (1_771_666_200, SessionId::parse("cs_test_claim").unwrap());
-    db.record_new_session(
-        &session,
-        &client,
-        &PlanId::parse("mensuel").unwrap(),
-        4900,
-        false,
-        PaymentOrigin::Test,
-        Timestamp::from_unix(now),
-    )
-    .await
-    .unwrap();
+    let at = Timestamp::from_unix(now);
+    record_monthly_session(db, "claim", &client, PaymentOrigin::Test, at).await;
     let mut conn = db.pool.acquire().await.unwrap();
     let mut known = KnownAccess::new();
     extend_subscriptions(

@@ -3,9 +3,8 @@
 
 use super::*;
 use crate::core::rejection::Rejection;
-use crate::db::scratch::ScratchDb;
-use crate::domain::SessionId;
-use crate::domain::{ClientId, PlanId};
+use crate::db::scratch::{ScratchDb, paid_monthly_event, record_monthly_session};
+use crate::domain::ClientId;
 use crate::writer::Writer;
 
 const NOW: Timestamp = Timestamp::from_unix(1_790_000_000);
@@ -18,30 +17,13 @@ async fn world(name: &str, client: &str) -> ScratchDb {
     db.add_client(&ClientId::parse("39").unwrap(), "Maçonnerie Dupont")
         .await
         .unwrap();
-    let session = SessionId::parse(&format!("cs_test_{name}")).unwrap();
     let client = ClientId::parse(client).unwrap();
-    db.record_new_session(
-        &session,
-        &client,
-        &PlanId::parse("mensuel").unwrap(),
-        4900,
-        false,
-        PaymentOrigin::Test,
-        NOW,
-    )
-    .await
-    .unwrap();
+    record_monthly_session(db, name, &client, PaymentOrigin::Test, NOW).await;
     scratch
 }
 
 fn paid(name: &str, event: &str, client: &str) -> Work {
-    let body = stripe_sandbox::fixtures::paid_checkout_event(
-        event,
-        &format!("cs_test_{name}"),
-        client,
-        "mensuel",
-        4900,
-    );
+    let body = paid_monthly_event(name, event, client);
     Work::Event {
         event: crate::stripe::parse_event(body.as_bytes()).unwrap(),
         payload: body,

@@ -9,7 +9,8 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use crate::config::Settings;
-use crate::domain::{ClientId, PaymentOrigin, PlanId, SessionId};
+use crate::db::scratch::{paid_monthly_event, record_monthly_session, remove_files};
+use crate::domain::{ClientId, PaymentOrigin};
 use crate::startup::{Application, StripeChoice};
 
 /// A relay on the in-process sandbox over a fresh SQLite file, with company 39 and one session
@@ -44,19 +45,15 @@ impl Relay {
             .add_client(&ClientId::parse("39").unwrap(), "Maçonnerie Dupont")
             .await
             .unwrap();
-        state
-            .db
-            .record_new_session(
-                &SessionId::parse(&format!("cs_test_{name}")).unwrap(),
-                &ClientId::parse(client).unwrap(),
-                &PlanId::parse("mensuel").unwrap(),
-                4900,
-                false,
-                PaymentOrigin::Sandbox,
-                state.clock.timestamp(),
-            )
-            .await
-            .unwrap();
+        let client = ClientId::parse(client).unwrap();
+        record_monthly_session(
+            &state.db,
+            name,
+            &client,
+            PaymentOrigin::Sandbox,
+            state.clock.timestamp(),
+        )
+        .await;
         Self {
             router: crate::routes::app(state),
             app,
@@ -66,13 +63,7 @@ impl Relay {
 
     /// Posts the paid event `event` for this relay's session, signed with its secret.
     async fn deliver(&self, name: &str, event: &str, client: &str) -> (StatusCode, Value) {
-        let body = stripe_sandbox::fixtures::paid_checkout_event(
-            event,
-            &format!("cs_test_{name}"),
-            client,
-            "mensuel",
-            4900,
-        );
+        let body = paid_monthly_event(name, event, client);
         let secret = self.app.state().stripe_settings.webhook_secrets[0].expose();
         let request = Request::post("/api/stripe/webhook")
             .header("content-type", "application/json")
@@ -104,9 +95,7 @@ impl Relay {
     async fn remove(self) {
         self.app.state().db.pool.close().await;
         drop(self.app);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
-        }
+        remove_files(&self.path);
     }
 }
 
