@@ -203,7 +203,16 @@ once = answer(v1.checkout.sessions.create({
     "metadata": {"client_id": "39", "plan": "annuel"}, "locale": "fr"}), "payment checkout")
 pay(once.id)
 paid = answer(v1.checkout.sessions.retrieve(once.id, {"expand": ["payment_intent"]}), "paid session")
-answer(v1.payment_intents.retrieve(paid.payment_intent.id), "payment intent")
+intent = answer(v1.payment_intents.retrieve(paid.payment_intent.id), "payment intent")
+part = answer(v1.refunds.create({"payment_intent": intent.id, "amount": 1000, "reason": "requested_by_customer",
+                                 "metadata": {"facture": "FA-2026-000001"}}), "partial refund")
+assert part.status == "succeeded", part.status
+rest = answer(v1.refunds.create({"charge": intent.latest_charge}), "refund of the rest")
+assert rest.amount == 49900 - 1000, rest.amount
+answer(v1.refunds.retrieve(part.id), "refund retrieve")
+answer(v1.refunds.list({"payment_intent": intent.id}), "refunds")
+charge = answer(v1.charges.retrieve(intent.latest_charge), "charge")
+assert charge.refunded and charge.amount_refunded == 49900, charge
 other = v1.checkout.sessions.create({
     "mode": "payment", "line_items": [line | {"price_data": {"currency": "eur", "unit_amount": 4900, "product_data": {"name": "Mensuel"}}}],
     "success_url": f"{APP}/ok", "cancel_url": f"{APP}/ko"})
@@ -232,6 +241,8 @@ error(lambda: stripe.StripeClient("sk_test_wrong", base_addresses={"api": BASE})
 error(lambda: v1.customers.retrieve("cus_missing"), stripe.InvalidRequestError, 404)
 error(lambda: v1.checkout.sessions.retrieve(once.id, {"expand": ["livemode"]}), stripe.InvalidRequestError, 400)
 error(lambda: client.raw_request("get", "/v1/nothing_here"), stripe.InvalidRequestError, 404)
+error(lambda: v1.refunds.create({"payment_intent": intent.id}), stripe.InvalidRequestError, 400)
+error(lambda: v1.refunds.create({"payment_intent": "pi_missing"}), stripe.InvalidRequestError, 404)
 error(lambda: v1.billing_portal.sessions.create({"customer": customer.id, "return_url": "https://evil.test/"}),
       stripe.InvalidRequestError, 400)
 

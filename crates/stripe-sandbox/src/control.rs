@@ -1,5 +1,5 @@
 //! The test controls under `/_sandbox`, which Stripe does not have: delivery options (hold,
-//! duplicate, delay, drop), flushing held events in either order, settling a SEPA debit now, and
+//! duplicate, delay, drop), flushing held events in either order, settling a SEPA debit or a refund now, and
 //! the list of deliveries with the relay's answers.
 
 use axum::Router;
@@ -14,6 +14,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/_sandbox/options", post(set_options))
         .route("/_sandbox/flush", post(flush_handler))
         .route("/_sandbox/sessions/{id}/settle", post(settle_handler))
+        .route("/_sandbox/refunds/{id}/{outcome}", post(settle_refund))
         .route("/_sandbox/deliveries", get(deliveries_handler))
 }
 
@@ -44,6 +45,15 @@ async fn settle_handler(
     Path(id): Path<String>,
 ) -> axum::Json<serde_json::Value> {
     axum::Json(json!({ "settled": sandbox.settle(&id) }))
+}
+
+/// A pending refund succeeds or fails now, or a succeeded one fails (`outcome`: `succeeded` or
+/// `failed`), as a bank would report it later.
+async fn settle_refund(
+    State(sandbox): State<Sandbox>,
+    Path((id, outcome)): Path<(String, String)>,
+) -> axum::Json<serde_json::Value> {
+    axum::Json(json!({ "settled": sandbox.settle_refund(&id, &outcome) }))
 }
 
 async fn deliveries_handler(State(sandbox): State<Sandbox>) -> axum::Json<Vec<DeliveryRecord>> {

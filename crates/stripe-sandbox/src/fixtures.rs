@@ -62,6 +62,7 @@ pub fn paid_session(session_id: &str, client: &str, plan: &str, amount_cents: i6
         payment_status: PaymentStatus::Paid,
         payment_intent: Some(format!("pi_{}", crate::random_id(24))),
         payment_method: None,
+        card: None,
         url: String::new(),
         customer: None,
         subscription: None,

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod billing;
+mod charges;
 mod control;
 pub mod details;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod form;
 mod hosted;
 mod list;
 mod payment_intents;
+pub mod refunds;
 pub mod session;
 pub mod shape;
 pub mod webhook;
@@ -78,6 +80,9 @@ struct Inner {
     options: Mutex<DeliveryOptions>,
     held: Mutex<Vec<Event>>,
     events: Mutex<Vec<Event>>,
+    refunds: Mutex<Vec<refunds::Refund>>,
+    /// `Idempotency-Key` of each refund created with one → the refund's id.
+    refund_keys: Mutex<HashMap<String, String>>,
     deliveries: Mutex<Vec<DeliveryRecord>>,
     in_flight: AtomicUsize,
     idle: Notify,
@@ -98,6 +103,8 @@ impl Sandbox {
                 options: Mutex::default(),
                 held: Mutex::default(),
                 events: Mutex::default(),
+                refunds: Mutex::default(),
+                refund_keys: Mutex::default(),
                 deliveries: Mutex::default(),
                 in_flight: AtomicUsize::new(0),
                 idle: Notify::new(),
@@ -121,6 +128,9 @@ impl Sandbox {
                 "/v1/payment_intents/{id}",
                 get(payment_intents::retrieve),
             )
+            .route("/v1/charges/{id}", get(charges::retrieve))
+            .route("/v1/refunds", post(refunds::create).get(refunds::list))
+            .route("/v1/refunds/{id}", get(refunds::retrieve))
             .route(
                 "/v1/checkout/sessions/{id}/expire",
                 post(api::expire_session),
@@ -223,6 +233,7 @@ impl Sandbox {
         let done = self.update_session(id, |s| {
             s.status = Status::Complete;
             s.payment_intent = Some(format!("pi_{}", random_id(24)));
+            s.card = card.map(str::to_owned);
             s.subscription = subscription;
             match sepa_succeeds {
                 None => s.payment_status = PaymentStatus::Paid,

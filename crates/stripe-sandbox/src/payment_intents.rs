@@ -50,7 +50,7 @@ impl Sandbox {
             "confirmation_method": "automatic", "created": session.created,
             "currency": session.currency, "customer": session.customer,
             "description": session.description(), "last_payment_error": null,
-            "latest_charge": null, "livemode": false, "metadata": {}, "next_action": null,
+            "latest_charge": (status == "succeeded").then(|| crate::charges::charge_of(id)), "livemode": false, "metadata": {}, "next_action": null,
             "on_behalf_of": null, "payment_method": if sepa { None } else { card },
             "payment_method_types": [if sepa { "sepa_debit" } else { "card" }],
             "processing": null, "receipt_email": null, "review": null,

@@ -43,6 +43,8 @@ async fn every_answer_of_a_subscription_flow_has_every_field_stripe_python_types
         "invoice",
         "event",
         "payment_intent",
+        "refund",
+        "charge",
     ] {
         assert!(
             printed.contains(&format!("{kind} ×")),

@@ -61,6 +61,8 @@ pub struct Session {
     pub payment_intent: Option<String>,
     /// Set when the session was paid with a delayed method (SEPA), until it settles.
     pub payment_method: Option<String>,
+    /// The test card number that paid it: what its refunds and disputes do depends on it.
+    pub card: Option<String>,
     pub url: String,
     /// `customer=cus_…` given at creation (mode `subscription` needs one here).
     pub customer: Option<String>,

@@ -165,6 +165,7 @@ impl Session {
             payment_status: PaymentStatus::Unpaid,
             payment_intent: None,
             payment_method: None,
+            card: None,
             url,
             customer,
             subscription: None,

@@ -1,0 +1,84 @@
+//! The Charge behind each PaymentIntent of a paid Checkout Session (`GET /v1/charges/{id}`), with
+//! what refunds and disputes change on it: `amount_refunded`, `refunded`, `disputed`. A charge's
+//! id follows its PaymentIntent's (`pi_X` → `ch_X`), so either names the same payment.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+
+use crate::billing::answer::{Answer, missing};
+use crate::{PaymentStatus, Sandbox};
+
+/// A one-off payment, as refunds and disputes see it.
+#[derive(Debug, Clone)]
+pub(crate) struct Paid {
+    pub payment_intent: String,
+    pub charge: String,
+    pub amount: i64,
+    pub currency: String,
+    pub customer: Option<String>,
+    pub created: i64,
+    pub succeeded: bool,
+    pub sepa: bool,
+    /// The test card that paid (4242… when a fixture did not say).
+    pub card: Option<String>,
+}
+
+/// `ch_X` for `pi_X`.
+pub(crate) fn charge_of(payment_intent: &str) -> String {
+    format!(
+        "ch_{}",
+        payment_intent.strip_prefix("pi_").unwrap_or(payment_intent)
+    )
+}
+
+pub async fn retrieve(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    sb.authorize(&headers)?;
+    sb.paid(&id)
+        .filter(|p| p.charge == id && p.succeeded)
+        .map(|p| Json(sb.charge_json(&p)))
+        .ok_or_else(|| missing("charge", &id, "id"))
+}
+
+impl Sandbox {
+    /// The payment a PaymentIntent or a Charge id names.
+    pub(crate) fn paid(&self, id: &str) -> Option<Paid> {
+        let session = self.sessions().into_iter().find(|s| {
+            s.payment_intent
+                .as_deref()
+                .is_some_and(|pi| pi == id || charge_of(pi) == id)
+        })?;
+        let payment_intent = session.payment_intent.clone()?;
+        Some(Paid {
+            charge: charge_of(&payment_intent),
+            payment_intent,
+            amount: session.amount_total(),
+            currency: session.currency.clone(),
+            customer: session.customer.clone(),
+            created: session.created,
+            succeeded: session.payment_status == PaymentStatus::Paid,
+            sepa: session.payment_method.as_deref() == Some("sepa_debit"),
+            card: session.card.clone(),
+        })
+    }
+
+    pub(crate) fn charge_json(&self, paid: &Paid) -> Value {
+        let refunded = self.refunded(&paid.payment_intent);
+        json!({
+            "id": paid.charge, "object": "charge", "amount": paid.amount,
+            "amount_captured": paid.amount, "amount_refunded": refunded,
+            "balance_transaction": format!("txn_{}", crate::last_chars(&paid.charge, 24)),
+            "captured": true, "created": paid.created, "currency": paid.currency,
+            "customer": paid.customer, "description": null, "disputed": false,
+            "livemode": false, "metadata": {}, "paid": true,
+            "payment_intent": paid.payment_intent,
+            "payment_method_details": {"type": if paid.sepa { "sepa_debit" } else { "card" }},
+            "refunded": refunded >= paid.amount, "status": "succeeded",
+        })
+    }
+}
