@@ -1,4 +1,4 @@
-//! The relay's Billing calls to Stripe (customers, subscriptions, the event list), made with
+//! The relay's Billing calls to Stripe (customers, subscriptions, refunds, the event list), made with
 //! plain form-encoded HTTP as Stripe documents them and read leniently (`renewal::facts`), so
 //! that they work whatever API version the account uses and against the sandbox alike. The
 //! `Stripe-Version` sent is async-stripe's, the one the Checkout calls use.
@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::config::StripeSettings;
+use crate::money_back::facts::RefundFacts;
 use crate::renewal::facts::SubscriptionFacts;
 use crate::stripe::StripeFailure;
 
@@ -156,6 +157,75 @@ impl BillingApi {
             .ok_or_else(|| StripeFailure::BadAnswer("not a subscription".into()))?;
         sub.read_at = read_clock();
         Ok(sub)
+    }
+
+    /// The refunds of a charge, as Stripe holds them now (its 100 latest: a payment is refunded
+    /// in a few parts at most).
+    pub async fn refunds_of_charge(&self, charge: &str) -> Result<Vec<RefundFacts>, StripeFailure> {
+        if !charge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(StripeFailure::NotFound);
+        }
+        let body = self
+            .call(
+                self.http
+                    .get(format!("{}/refunds", self.base))
+                    .query(&[("charge", charge), ("limit", "100")]),
+            )
+            .await?;
+        let livemode = self.key.expose().starts_with("sk_live_");
+        Ok(body
+            .get("data")
+            .and_then(Value::as_array)
+            .map(|all| {
+                all.iter()
+                    .filter_map(|r| RefundFacts::read(r, livemode))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Refunds `amount` of the payment `intent` (`POST /v1/refunds`), the facture's number and the
+    /// operator's reason in its metadata; `key` makes a retried request the same refund.
+    pub async fn create_refund(
+        &self,
+        intent: &str,
+        amount: i64,
+        facture: &str,
+        reason: Option<&str>,
+        key: &str,
+    ) -> Result<RefundFacts, StripeFailure> {
+        let amount = amount.to_string();
+        let mut form = vec![
+            ("payment_intent", intent),
+            ("amount", &amount),
+            ("reason", "requested_by_customer"),
+            ("metadata[facture]", facture),
+        ];
+        form.extend(reason.map(|r| ("metadata[reason]", r)));
+        let request = self
+            .http
+            .post(format!("{}/refunds", self.base))
+            .header("Idempotency-Key", key)
+            .form(&form);
+        let body = self.call(request).await?;
+        let livemode = self.key.expose().starts_with("sk_live_");
+        RefundFacts::read(&body, livemode)
+            .ok_or_else(|| StripeFailure::BadAnswer("not a refund".into()))
+    }
+
+    /// Sets the subscription to stop at the end of its period (`cancel_at_period_end=true`).
+    pub async fn cancel_at_period_end(&self, id: &str) -> Result<(), StripeFailure> {
+        if !id.starts_with("sub_") || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(StripeFailure::NotFound);
+        }
+        let request = self
+            .http
+            .post(format!("{}/subscriptions/{id}", self.base))
+            .form(&[("cancel_at_period_end", "true")]);
+        self.call(request).await.map(|_| ())
     }
 
     /// One page of events of `types` created at or after `since`, after `starting_after`.

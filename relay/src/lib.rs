@@ -18,6 +18,7 @@ pub mod http_server;
 pub mod keys;
 pub mod limits;
 pub mod metrics;
+pub mod money_back;
 pub mod plans;
 pub mod reader;
 pub mod reconcile;

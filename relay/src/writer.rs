@@ -315,6 +315,14 @@ fn log(outcome: &Outcome) {
         Outcome::Renewal { client, effect, .. } => {
             tracing::info!(target: "stripe_service", "Renouvellement pour {client}: {}", effect.label());
         }
+        Outcome::Refund(r) if r.failed_after_avoir => {
+            tracing::warn!(target: "stripe_service", "Refund failed for {} after its avoir was issued: the credit is still owed, pay it another way", r.client);
+        }
+        Outcome::Refund(r) => {
+            let (client, status) = (&r.client, r.status.as_str());
+            let avoir = if r.avoir_issued { ", avoir issued" } else { "" };
+            tracing::info!(target: "stripe_service", "Refund {status} for {client}: access folded again{avoir}");
+        }
         Outcome::Rejected(reason) => {
             tracing::warn!(target: "stripe_service", "Payment not applied: {reason}")
         }

@@ -96,6 +96,7 @@ fn work(body: String) -> Work {
         event: relay::stripe::parse_event(body.as_bytes()).unwrap(),
         payload: body,
         subscription: None,
+        refunds: Vec::new(),
     }
 }
 

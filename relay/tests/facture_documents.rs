@@ -90,6 +90,7 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
     // The one-off payments give their billing address and VAT number on Stripe's page: the
     // company's own VAT number, then one whose key is wrong, with an address in several
     // scripts (it once made the facture unrenderable).
+    let mut paid = Vec::new();
     for (plan, vat, line1) in [
         ("mensuel", "FR96552100554", "3 rue des Bâtisseurs"),
         (
@@ -98,7 +99,8 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
             "工地 3 rue Ωμέγα Жилстрой شركة 🏗 Cafe\u{301}",
         ),
     ] {
-        let (_, url) = w.checkout(plan).await;
+        let (id, url) = w.checkout(plan).await;
+        paid.push(id);
         let fields = [
             ("method", "card"),
             ("card_number", common::billing::CARD_PAYS),
@@ -120,6 +122,11 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
         w.advance(&clock, months_after(prepaid, month) + 2 * HOUR)
             .await;
     }
+    // The monthly one-off refunded whole, then 10 € of the annual one back: two avoirs.
+    for (session, amount) in [(&paid[0], None), (&paid[1], Some(1000))] {
+        let intent = w.sandbox.session(session).unwrap().payment_intent.unwrap();
+        w.refund_at_stripe(&intent, amount).await;
+    }
     let list = invoices(&w, &w.token).await;
     let totals: Vec<(i64, i64, i64)> = list
         .iter()
@@ -135,24 +142,43 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
     assert_eq!(
         totals,
         [
+            (833, 167, 1000),
+            (4083, 817, 4900),
             (4083, 817, 4900),
             (4083, 817, 4900),
             (41583, 8317, 49900),
             (4083, 817, 4900)
         ],
-        "newest first: two renewals, the annual one-off, the monthly one-off"
+        "newest first: two avoirs, two renewals, the annual one-off, the monthly one-off"
     );
+    let kinds: Vec<(&str, Option<&str>)> = list
+        .iter()
+        .map(|i| (i["kind"].as_str().unwrap(), i["corrects"].as_str()))
+        .collect();
+    let number = |i: usize| list[i]["number"].as_str().unwrap();
+    assert_eq!(
+        kinds,
+        [
+            ("avoir", Some(number(4))),
+            ("avoir", Some(number(5))),
+            ("facture", None),
+            ("facture", None),
+            ("facture", None),
+            ("facture", None)
+        ]
+    );
+    assert!(number(0).starts_with("AV-") && number(0).ends_with("-000002"));
     assert!(
         list.iter()
             .all(|i| i["status"] == "paid" && i["currency"] == "eur")
     );
     assert!(
-        list[0]["hosted_url"].is_string(),
+        list[2]["hosted_url"].is_string(),
         "a renewal links Stripe's receipt"
     );
     assert!(
-        list[3]["hosted_url"].is_null(),
-        "a one-off checkout has none"
+        list[5]["hosted_url"].is_null() && list[0]["hosted_url"].is_null(),
+        "a one-off checkout has none, nor an avoir"
     );
 
     let other = ClientId::parse("40").unwrap();
@@ -190,28 +216,35 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
         xmls.push(xml);
         std::fs::write(dir.join(format!("{number}.pdf")), &pdf).unwrap();
     }
-    // Newest first: two renewals (the address the subscription checkout gave), the annual
-    // one-off (its VAT number left out), the monthly one-off (its VAT number kept).
+    // Newest first: two avoirs (each with its facture's buyer), two renewals (the address the
+    // subscription checkout gave), the annual one-off (its VAT number left out), the monthly
+    // one-off (its VAT number kept).
     let buyer_vat = "<ram:SpecifiedTaxRegistration><ram:ID schemeID=\"VA\">FR96552100554</ram:ID>";
+    for i in [1, 5] {
+        assert!(
+            xmls[i].contains("<ram:LineOne>3 rue des Bâtisseurs</ram:LineOne>")
+                && xmls[i].contains(buyer_vat)
+        );
+    }
     assert!(
-        xmls[3].contains("<ram:LineOne>3 rue des Bâtisseurs</ram:LineOne>")
-            && xmls[3].contains(buyer_vat)
+        xmls[4].contains("<ram:CityName>Lyon</ram:CityName>") && !xmls[4].contains("FR45552100554")
     );
     assert!(
-        xmls[2].contains("<ram:CityName>Lyon</ram:CityName>") && !xmls[2].contains("FR45552100554")
-    );
-    assert!(
-        xmls[0].contains("<ram:LineOne>1 rue de la Paix</ram:LineOne>"),
+        xmls[2].contains("<ram:LineOne>1 rue de la Paix</ram:LineOne>"),
         "{}",
-        xmls[0]
+        xmls[2]
     );
+    assert!(xmls[0].contains(&format!(
+        "<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID>",
+        number(4)
+    )));
     let metrics = w.metrics().await;
     assert!(
-        metrics.contains("relay_facture_buyer_vat_left_out_total 1"),
-        "{metrics}"
+        metrics.contains("relay_facture_buyer_vat_left_out_total 2"),
+        "the annual one-off's facture and its avoir: {metrics}"
     );
     assert!(
-        metrics.contains("relay_factures_rendered_total 4"),
+        metrics.contains("relay_factures_rendered_total 6"),
         "{metrics}"
     );
     let pdf_url = list[0]["pdf_url"].as_str().unwrap();
@@ -226,7 +259,7 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
     let (ok, report) = validate(&dir);
     println!("{report}");
     assert!(ok, "{report}");
-    assert!(report.contains("4 factures checked"), "{report}");
+    assert!(report.contains("6 factures checked"), "{report}");
     let texts: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|f| f.unwrap().path())
@@ -264,7 +297,7 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
         assert!(said.contains(&format!("facture(s) de {year}")), "{said}");
         exported += count;
     }
-    assert_eq!(exported, 4);
+    assert_eq!(exported, 6);
     for i in &list {
         let number = i["number"].as_str().unwrap();
         let exported = std::fs::read(to.join(format!("{number}.pdf"))).unwrap();
@@ -285,6 +318,14 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
         rows[2].contains(";Maçonnerie Dupont;552100554;")
             && rows[2].contains(";415,83;83,17;499,00;EUR;"),
         "{csv}"
+    );
+    let avoir_year = &number(0)[3..7];
+    let csv = std::fs::read_to_string(to.join(format!("factures-{avoir_year}.csv"))).unwrap();
+    assert!(
+        csv.lines().any(|r| r.starts_with(number(0))
+            && r.contains(";-8,33;-1,67;-10,00;EUR;")
+            && r.contains(&format!(";avoir;{};", number(4)))),
+        "an avoir's amounts are negative and it names its facture: {csv}"
     );
 }
 

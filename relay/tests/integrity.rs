@@ -220,6 +220,7 @@ fn notified(sub: &str, read: relay::renewal::facts::SubscriptionFacts) -> relay:
         event: relay::stripe::parse_event(body.as_bytes()).unwrap(),
         payload: body,
         subscription: Some(read),
+        refunds: Vec::new(),
     }
 }
 

@@ -271,6 +271,7 @@ async fn one_batch_holding_the_same_payment_three_times_fulfils_it_once(backend:
         event: relay::stripe::parse_event(b.as_bytes()).unwrap(),
         payload: b.to_owned(),
         subscription: None,
+        refunds: Vec::new(),
     };
     let works = [work(&body), work(&body), work(&twin)];
     let refs: Vec<&Work> = works.iter().collect();

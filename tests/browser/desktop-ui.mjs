@@ -139,21 +139,24 @@ try {
   await page.evaluate(() => window.dispatchEvent(new Event('focus')));
   await page.waitForFunction((n) => window.__fake.calls.filter((c) => c === 'status').length > n, before);
 
-  // « Factures »: none at first, then one per payment, opened or saved.
+  // « Factures »: none at first, then one per payment and an avoir per refund, opened or saved.
   check((await page.innerText('#no-invoices')).includes('Aucune facture'), 'no facture yet');
   await page.evaluate(() => {
     window.__fake.invoices = [
-      { number: 'FA-2026-000002', issued_on: '24 février 2026', period: 'du 24 février 2026 au 24 mars 2026', amounts: '49\u00a0€ TTC (40,83\u00a0€ HT + 8,17\u00a0€ TVA)' },
-      { number: 'FA-2026-000001', issued_on: '21 janvier 2026', period: 'du 21 janvier 2026 au 21 février 2026', amounts: '49\u00a0€ TTC (40,83\u00a0€ HT + 8,17\u00a0€ TVA)' },
+      { number: 'AV-2026-000001', label: 'Avoir sur la facture FA-2026-000002', opened: "L'avoir AV-2026-000001 s'est ouvert dans le navigateur.", issued_on: '26 février 2026', period: 'du 24 février 2026 au 24 mars 2026', amounts: '10\u00a0€ TTC remboursés (8,33\u00a0€ HT + 1,67\u00a0€ TVA)' },
+      { number: 'FA-2026-000002', label: 'Facture', opened: "La facture FA-2026-000002 s'est ouverte dans le navigateur.", issued_on: '24 février 2026', period: 'du 24 février 2026 au 24 mars 2026', amounts: '49\u00a0€ TTC (40,83\u00a0€ HT + 8,17\u00a0€ TVA)' },
+      { number: 'FA-2026-000001', label: 'Facture', opened: "La facture FA-2026-000001 s'est ouverte dans le navigateur.", issued_on: '21 janvier 2026', period: 'du 21 janvier 2026 au 21 février 2026', amounts: '49\u00a0€ TTC (40,83\u00a0€ HT + 8,17\u00a0€ TVA)' },
     ];
   });
   await page.click('#refresh');
   await page.waitForSelector('#invoices');
-  check(await page.locator('#invoices tr').count() === 2, 'two factures listed');
+  check(await page.locator('#invoices tr').count() === 3, 'two factures and an avoir listed');
+  check((await page.innerText('#invoices')).includes('Avoir sur la facture FA-2026-000002 · 26 février 2026'), 'the avoir says which facture it corrects');
   await page.locator('#invoices-card').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${shots}/desktop-invoices.png`, fullPage: true });
   await page.click('#open-FA-2026-000001');
   await page.waitForFunction(() => window.__fake.openedInvoice === 'FA-2026-000001');
+  check((await page.innerText('#invoice-result')).includes("La facture FA-2026-000001 s'est ouverte"), 'opened, said in French');
   await page.click('#save-FA-2026-000002');
   await page.waitForFunction(() => document.getElementById('invoice-result').innerText.includes('Téléchargements/FA-2026-000002.pdf'));
 

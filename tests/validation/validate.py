@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Validates every Factur-X PDF in a directory with readers independent of the relay.
+"""Validates every Factur-X PDF (factures FA-…, avoirs AV-…) in a directory with readers
+independent of the relay.
 
 For each PDF: the embedded factur-x.xml is extracted and checked against the Factur-X EN 16931
 XSD by the `factur-x` library (PyPI), its totals are recomputed by the EN 16931 arithmetic rules,
@@ -26,12 +27,17 @@ NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
 }
-MENTIONS = [
-    "FACTURE", "Date d'émission", "au capital de", "SIREN", "RCS", "TVA FR", "FACTURÉ À",
+COMMON_MENTIONS = [
+    "Date d'émission", "au capital de", "SIREN", "RCS", "TVA FR", "FACTURÉ À",
     "Période du", "prestation de services", "Qté", "PU HT", "20 %", "Total HT", "TVA 20 %",
-    "Total TTC", "Facture acquittée le", "carte bancaire", "Pénalités de retard",
-    "Indemnité forfaitaire pour frais de recouvrement", "40 €", "Pas d'escompte",
+    "Total TTC", "Pénalités de retard", "Indemnité forfaitaire pour frais de recouvrement", "40 €",
+    "Pas d'escompte",
 ]
+# What a facture (FA-…) and an avoir (AV-…, a credit note) each say besides.
+MENTIONS = {
+    "FA": COMMON_MENTIONS + ["FACTURE", "Facture acquittée le", "carte bancaire"],
+    "AV": COMMON_MENTIONS + ["AVOIR", "Avoir remboursé le", "Avoir sur la facture N°", "Déjà remboursé"],
+}
 
 
 def stylesheets():
@@ -90,7 +96,7 @@ def check_pdf(pdf_path, xml_dir):
     text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"],
                           capture_output=True, text=True, check=True).stdout
     number = pdf_path.stem
-    for mention in MENTIONS + [number]:
+    for mention in MENTIONS.get(number[:2], MENTIONS["FA"]) + [number]:
         if mention not in text:
             problems.append(f"{pdf_path.name}: the PDF text lacks « {mention} »")
     return problems

@@ -83,17 +83,17 @@ async function fillInvoices(card: HTMLElement) {
     }
     const result = h('p', { class: 'muted', id: 'invoice-result' });
     const rows = list.map((f) => h('tr', {},
-      h('td', {}, h('b', {}, f.number), h('br'), h('span', { class: 'muted' }, `émise le ${f.issued_on}`)),
+      h('td', {}, h('b', {}, f.number), h('br'), h('span', { class: 'muted' }, `${f.label} · ${f.issued_on}`)),
       h('td', {}, f.period, h('br'), h('span', { class: 'muted' }, f.amounts)),
       h('td', { class: 'actions' },
         button('Ouvrir', `open-${f.number}`, 'secondary small', async () => {
-          try { await api.openInvoice(f.number); result.textContent = `La facture ${f.number} s'est ouverte dans le navigateur.`; } catch (e) { result.textContent = errorOf(e).message; }
+          try { await api.openInvoice(f.number); result.textContent = f.opened; } catch (e) { result.textContent = errorOf(e).message; }
         }),
         button('Enregistrer', `save-${f.number}`, 'secondary small', async () => {
-          try { result.textContent = `Facture enregistrée : ${await api.saveInvoice(f.number)}`; } catch (e) { result.textContent = errorOf(e).message; }
+          try { result.textContent = `Fichier enregistré : ${await api.saveInvoice(f.number)}`; } catch (e) { result.textContent = errorOf(e).message; }
         }))));
     card.replaceChildren(title,
-      h('p', { class: 'muted' }, 'Factures électroniques Factur-X (PDF lisible par votre logiciel comptable), une par paiement.'),
+      h('p', { class: 'muted' }, 'Factures électroniques Factur-X (PDF lisible par votre logiciel comptable), une par paiement ; un avoir pour chaque remboursement.'),
       h('table', { class: 'invoices', id: 'invoices' }, h('tbody', {}, ...rows)), result);
   } catch (e) {
     card.replaceChildren(title, alert(errorOf(e).message, 'bad', 'invoices-error'));

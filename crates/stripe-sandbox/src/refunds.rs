@@ -59,7 +59,14 @@ pub async fn create(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) 
     sb.authorize(&headers)?;
     let p = params(&body)?;
     for key in p.as_object().into_iter().flat_map(|m| m.keys()) {
-        let known = ["payment_intent", "charge", "amount", "reason", "metadata", "expand"];
+        let known = [
+            "payment_intent",
+            "charge",
+            "amount",
+            "reason",
+            "metadata",
+            "expand",
+        ];
         if !known.contains(&key.as_str()) {
             return Err(StripeError::unknown(key));
         }
@@ -75,7 +82,9 @@ pub async fn create(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) 
         (Some(pi), _) => sb
             .paid(&pi)
             .ok_or_else(|| missing("payment_intent", &pi, "payment_intent"))?,
-        (None, Some(ch)) => sb.paid(&ch).ok_or_else(|| missing("charge", &ch, "charge"))?,
+        (None, Some(ch)) => sb
+            .paid(&ch)
+            .ok_or_else(|| missing("charge", &ch, "charge"))?,
         (None, None) => {
             return Err(StripeError::request_error(
                 "One of the following params should be provided for this request: payment_intent or charge.".into(),
@@ -119,7 +128,9 @@ pub async fn create(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) 
     if let Some(r) = reason.as_deref().filter(|r| !REASONS.contains(r)) {
         return Err(StripeError::invalid(
             "reason",
-            format!("Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer (got {r})"),
+            format!(
+                "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer (got {r})"
+            ),
         ));
     }
     let metadata = p
@@ -264,7 +275,8 @@ impl Sandbox {
             }
             (before, r.clone())
         };
-        let previous = json!({"status": before["status"], "failure_reason": before["failure_reason"]});
+        let previous =
+            json!({"status": before["status"], "failure_reason": before["failure_reason"]});
         self.emit_object("refund.updated", after.to_json(), now(), Some(previous));
         if status == "failed" {
             self.emit_object("refund.failed", after.to_json(), now(), None);

@@ -44,7 +44,10 @@ async fn partial_refunds_add_up_to_the_charge_and_no_further() {
     assert_eq!(status, 400);
     assert_eq!(again["error"]["code"], "charge_already_refunded");
     let c = w.get(&format!("/v1/charges/{charge}")).await;
-    assert_eq!((c["amount_refunded"].as_i64(), c["refunded"].as_bool()), (Some(4900), Some(true)));
+    assert_eq!(
+        (c["amount_refunded"].as_i64(), c["refunded"].as_bool()),
+        (Some(4900), Some(true))
+    );
     let list = w.get(&format!("/v1/refunds?payment_intent={pi}")).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 2);
     w.sandbox.idle().await;
@@ -77,7 +80,10 @@ async fn the_same_idempotency_key_gives_back_the_first_refund() {
 async fn bad_refund_requests_get_stripes_errors() {
     let w = start(&[SECRET]).await;
     let (status, missing) = refund(&w, "payment_intent=pi_nothing").await;
-    assert_eq!((status, missing["error"]["code"].as_str()), (404, Some("resource_missing")));
+    assert_eq!(
+        (status, missing["error"]["code"].as_str()),
+        (404, Some("resource_missing"))
+    );
     let (status, neither) = refund(&w, "amount=100").await;
     assert_eq!(status, 400, "{neither}");
     let pi = paid(&w, "4242424242424242").await;
@@ -90,7 +96,9 @@ async fn bad_refund_requests_get_stripes_errors() {
         assert_eq!(status, 400, "{body}: {e}");
         assert_eq!(e["error"]["type"], "invalid_request_error");
     }
-    let (status, _) = w.post_form("/v1/refunds", None, &format!("payment_intent={pi}")).await;
+    let (status, _) = w
+        .post_form("/v1/refunds", None, &format!("payment_intent={pi}"))
+        .await;
     assert_eq!(status, 401);
     assert_eq!(w.sandbox.refunded(&pi), 0, "nothing was refunded");
 }
@@ -103,33 +111,54 @@ async fn card_5126_refunds_succeed_then_fail_and_tell_it() {
     assert_eq!(r["status"], "succeeded");
     let id = r["id"].as_str().unwrap();
     assert!(w.sandbox.settle_refund(id, "failed"));
-    assert!(!w.sandbox.settle_refund(id, "succeeded"), "a failed refund stays failed");
+    assert!(
+        !w.sandbox.settle_refund(id, "succeeded"),
+        "a failed refund stays failed"
+    );
     w.sandbox.idle().await;
     let events = w.receiver.events();
     let updated = of_type(&events, "refund.updated");
     assert_eq!(updated.len(), 1);
     assert_eq!(updated[0]["data"]["object"]["status"], "failed");
-    assert_eq!(updated[0]["data"]["previous_attributes"]["status"], "succeeded");
+    assert_eq!(
+        updated[0]["data"]["previous_attributes"]["status"],
+        "succeeded"
+    );
     assert_eq!(of_type(&events, "refund.failed").len(), 1);
-    assert_eq!(w.sandbox.refunded(&pi), 0, "its money can be refunded again");
+    assert_eq!(
+        w.sandbox.refunded(&pi),
+        0,
+        "its money can be refunded again"
+    );
 }
 
 #[tokio::test]
 async fn a_sepa_refund_is_pending_until_it_settles() {
     let w = start(&[SECRET]).await;
     let id = w.create().await["id"].as_str().unwrap().to_owned();
-    w.pay(&id, &[("method", "sepa"), ("iban", stripe_sandbox::IBAN_SUCCEEDS)])
-        .await;
+    w.pay(
+        &id,
+        &[("method", "sepa"), ("iban", stripe_sandbox::IBAN_SUCCEEDS)],
+    )
+    .await;
     let pi = w.get(&format!("/v1/checkout/sessions/{id}")).await["payment_intent"]
         .as_str()
         .unwrap()
         .to_owned();
     let (status, early) = refund(&w, &format!("payment_intent={pi}")).await;
-    assert_eq!(status, 400, "nothing to refund while the debit settles: {early}");
+    assert_eq!(
+        status, 400,
+        "nothing to refund while the debit settles: {early}"
+    );
     assert!(w.sandbox.settle(&id));
     let (_, r) = refund(&w, &format!("payment_intent={pi}")).await;
     assert_eq!(r["status"], "pending");
-    assert!(w.sandbox.settle_refund(r["id"].as_str().unwrap(), "succeeded"));
-    let again = w.get(&format!("/v1/refunds/{}", r["id"].as_str().unwrap())).await;
+    assert!(
+        w.sandbox
+            .settle_refund(r["id"].as_str().unwrap(), "succeeded")
+    );
+    let again = w
+        .get(&format!("/v1/refunds/{}", r["id"].as_str().unwrap()))
+        .await;
     assert_eq!(again["status"], "succeeded");
 }

@@ -180,13 +180,24 @@ pub struct BillingPortalResponse {
     pub url: String,
 }
 
-/// Answer of `GET /api/invoices`: the company's factures, newest first.
+/// Which document an item of `GET /api/invoices` is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentKind {
+    /// A facture: a payment billed.
+    #[default]
+    Facture,
+    /// An avoir (credit note): money of a facture that went back.
+    Avoir,
+}
+
+/// Answer of `GET /api/invoices`: the company's factures and avoirs, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoicesResponse {
     pub invoices: Vec<InvoiceSummary>,
 }
 
-/// One facture issued by the relay (Factur-X), as it was stored when issued.
+/// One facture or avoir issued by the relay (Factur-X), as it was stored when issued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceSummary {
     /// « FA-2026-000001 ».
@@ -206,6 +217,12 @@ pub struct InvoiceSummary {
     pub xml_url: String,
     /// Stripe's own page for the payment (« reçu Stripe »), when there is one.
     pub hosted_url: Option<String>,
+    /// `facture` or `avoir` (absent from a relay older than avoirs: a facture).
+    #[serde(default)]
+    pub kind: DocumentKind,
+    /// The facture an avoir corrects (« FA-2026-000001 »); null for a facture.
+    #[serde(default)]
+    pub corrects: Option<String>,
 }
 
 /// The one JSON error shape of the relay: `{"error": {"code", "message"}}`.

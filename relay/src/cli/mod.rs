@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `clients add|set|list|revoke`, `invoices export`, `doctor`,
-//! `simulate`, `reconcile`.
+//! `simulate`, `reconcile`, `refund`.
 //! Configuration problems end the process with one plain line naming the variable, exit code 2.
 
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod clients;
 mod doctor;
+mod refund;
 use clients::{ClientsAction, clients};
 use doctor::doctor;
 
@@ -55,6 +56,8 @@ enum Command {
         #[command(subcommand)]
         action: InvoicesAction,
     },
+    /// Rembourse le paiement d'une facture par Stripe ; l'avoir et l'accès suivent ses événements.
+    Refund(refund::RefundArgs),
     /// Interroge /healthz du relais local (RELAY_ADDR) : code 0 si sain (sonde Docker).
     Healthcheck,
 }
@@ -172,6 +175,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Doctor => return Ok(doctor().await),
         Command::Reconcile { since } => return reconcile(&since).await,
         Command::Simulate(args) => return crate::simulate::run(args).await,
+        Command::Refund(args) => return refund::refund(args).await,
         Command::Healthcheck => return Ok(healthcheck().await),
     }
     Ok(ExitCode::SUCCESS)

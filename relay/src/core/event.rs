@@ -23,6 +23,10 @@ pub enum EventKind {
     OtherSession,
     /// Another `invoice.*` type, whose object is still an invoice.
     OtherInvoice,
+    /// `refund.created`, `refund.updated`, `refund.failed`: the refund is the event's object.
+    Refund,
+    /// `charge.refunded`: the charge carries no refund id, so its refunds are read from Stripe.
+    ChargeRefunded,
     Unknown,
 }
 
@@ -37,6 +41,8 @@ impl EventKind {
             "checkout.session.expired" => Self::Session(Expired),
             "invoice.paid" => Self::InvoicePaid,
             "invoice.payment_failed" => Self::InvoicePaymentFailed,
+            "refund.created" | "refund.updated" | "refund.failed" => Self::Refund,
+            "charge.refunded" => Self::ChargeRefunded,
             t if t.starts_with("customer.subscription.") => Self::Subscription,
             t if t.starts_with("checkout.session.") => Self::OtherSession,
             t if t.starts_with("invoice.") => Self::OtherInvoice,
@@ -62,8 +68,13 @@ impl EventKind {
         self.about_invoice() || self == Self::Subscription
     }
 
+    /// Whether it is about money going back.
+    pub fn about_refund(self) -> bool {
+        matches!(self, Self::Refund | Self::ChargeRefunded)
+    }
+
     /// The types the relay acts on, which reconciliation asks Stripe's event list for.
-    pub const HANDLED: [&'static str; 9] = [
+    pub const HANDLED: [&'static str; 13] = [
         "checkout.session.completed",
         "checkout.session.async_payment_succeeded",
         "checkout.session.async_payment_failed",
@@ -73,6 +84,10 @@ impl EventKind {
         "customer.subscription.created",
         "customer.subscription.updated",
         "customer.subscription.deleted",
+        "refund.created",
+        "refund.updated",
+        "refund.failed",
+        "charge.refunded",
     ];
 }
 
@@ -92,7 +107,9 @@ mod tests {
             EventKind::Subscription
         );
         assert_eq!(EventKind::of("invoice.finalized"), EventKind::OtherInvoice);
-        assert_eq!(EventKind::of("charge.refunded"), EventKind::Unknown);
+        assert_eq!(EventKind::of("charge.refunded"), EventKind::ChargeRefunded);
+        assert_eq!(EventKind::of("refund.failed"), EventKind::Refund);
+        assert_eq!(EventKind::of("charge.captured"), EventKind::Unknown);
         assert_eq!(EventKind::of("invoice"), EventKind::Unknown);
         assert_eq!(
             EventKind::of("CHECKOUT.SESSION.COMPLETED"),

@@ -10,6 +10,7 @@
 //! - [`renewal_steps`]: how a paid invoice, a failed charge or a subscription read moves it;
 //! - [`reversal`]: when a refund or a chargeback takes a payment's money back, and the access
 //!   that remains;
+//! - [`refund`]: what the operator may still refund of a facture (`relay refund`);
 //! - [`event`]: what a Stripe event is ([`event::EventKind`]);
 //! - [`rejection`]: why a payment or an event changed nothing ([`rejection::Rejection`]);
 //! - [`numbering`] and [`amounts`]: a facture's number and its HT/TVA split.
@@ -19,6 +20,7 @@ pub mod amounts;
 pub mod eligibility;
 pub mod event;
 pub mod numbering;
+pub mod refund;
 pub mod rejection;
 pub mod renewal;
 pub mod renewal_steps;

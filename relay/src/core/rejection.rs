@@ -44,6 +44,8 @@ pub enum Rejection {
         named: String,
         holder: String,
     },
+    /// A refund or a dispute of a payment this relay does not know (by its PaymentIntent).
+    UnknownPayment(String),
 }
 
 impl Rejection {
@@ -61,6 +63,7 @@ impl Rejection {
             Self::NoPeriod => "no_period",
             Self::CustomerNotOurs => "customer_not_ours",
             Self::CustomerMismatch { .. } => "customer_mismatch",
+            Self::UnknownPayment(_) => "unknown_payment",
         }
     }
 
@@ -98,6 +101,9 @@ impl Rejection {
             Self::CustomerMismatch { named, holder } => format!(
                 "les métadonnées nomment l'entreprise « {named} », le client Stripe est celui de « {holder} »"
             ),
+            Self::UnknownPayment(intent) => {
+                format!("paiement « {intent} » inconnu de ce relais")
+            }
         }
     }
 }
@@ -154,6 +160,7 @@ impl fmt::Display for Rejection {
                 f,
                 "metadata names client {named} but the customer is client {holder}'s"
             ),
+            Self::UnknownPayment(intent) => write!(f, "payment {intent} unknown to this relay"),
         }
     }
 }
@@ -186,5 +193,8 @@ mod tests {
             Rejection::UnknownClient("999".into()).message_fr(),
             "entreprise inconnue « 999 »"
         );
+        let unknown = Rejection::UnknownPayment("pi_1".into());
+        assert_eq!(unknown.code(), "unknown_payment");
+        assert_eq!(unknown.to_string(), "payment pi_1 unknown to this relay");
     }
 }

@@ -32,9 +32,35 @@ impl RefundStatus {
         })
     }
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::RequiresAction => "requires_action",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Canceled => "canceled",
+        }
+    }
+
     /// Access is removed when the refund is created, and given back if it fails.
-    fn takes_money_back(self) -> bool {
+    pub fn takes_money_back(self) -> bool {
         !matches!(self, Self::Failed | Self::Canceled)
+    }
+
+    /// How far along a refund is: waiting, then succeeded, then failed or canceled (a refund
+    /// may fail after it succeeded, never succeed after it failed).
+    fn rank(self) -> u8 {
+        match self {
+            Self::Pending | Self::RequiresAction => 0,
+            Self::Succeeded => 1,
+            Self::Failed | Self::Canceled => 2,
+        }
+    }
+
+    /// Whether a refund stored at `stored` (`None`: not seen yet) moves to `incoming`: only
+    /// forward, so that an older notification delivered late changes nothing.
+    pub fn moves(stored: Option<Self>, incoming: Self) -> bool {
+        stored.is_none_or(|s| incoming.rank() > s.rank())
     }
 }
 
@@ -84,6 +110,40 @@ pub struct Refund {
 pub struct Dispute {
     pub status: DisputeStatus,
     pub created: i64,
+}
+
+/// An avoir's reason, in French: the operator's own words when the refund carries them
+/// (`relay refund --reason`), else what Stripe's reason means.
+pub fn avoir_reason(stripe_reason: Option<&str>, note: Option<&str>) -> String {
+    if let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) {
+        return format!("Remboursement : {note}");
+    }
+    match stripe_reason {
+        Some("duplicate") => "Remboursement d'un paiement en double".into(),
+        Some("fraudulent") => "Remboursement d'un paiement frauduleux".into(),
+        Some("requested_by_customer") => "Remboursement à la demande du client".into(),
+        _ => "Remboursement".into(),
+    }
+}
+
+/// One payment, with what went back of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paid {
+    pub payment: Payment,
+    pub amount: i64,
+    pub refunds: Vec<Refund>,
+    pub disputes: Vec<Dispute>,
+}
+
+/// A company's access from its payments (in the order they were applied) and what went back
+/// of each: [`reversed_at`] for each payment, then [`access_after`].
+pub fn access_of(paid: &[Paid]) -> Access {
+    let payments: Vec<Payment> = paid.iter().map(|p| p.payment).collect();
+    let reversed: Vec<Option<i64>> = paid
+        .iter()
+        .map(|p| reversed_at(p.amount, &p.refunds, &p.disputes))
+        .collect();
+    access_after(&payments, &reversed)
 }
 
 /// When a payment of `amount` went back as far as access is concerned, if it did: the refund

@@ -165,3 +165,75 @@ fn stripe_statuses_read_as_the_rules_need_them() {
     );
     assert_eq!(RefundStatus::parse("refunded"), None);
 }
+
+#[test]
+fn a_refund_status_only_moves_forward() {
+    use RefundStatus::*;
+    assert!(RefundStatus::moves(None, Pending));
+    assert!(RefundStatus::moves(Some(Pending), Succeeded));
+    assert!(
+        RefundStatus::moves(Some(Succeeded), Failed),
+        "fails after succeeding"
+    );
+    assert!(
+        RefundStatus::moves(Some(Pending), Failed),
+        "fails before succeeding"
+    );
+    assert!(
+        !RefundStatus::moves(Some(Succeeded), Pending),
+        "an older notice, late"
+    );
+    assert!(!RefundStatus::moves(Some(Failed), Succeeded));
+    assert!(
+        !RefundStatus::moves(Some(Succeeded), Succeeded),
+        "a duplicate"
+    );
+    for s in [Pending, RequiresAction, Succeeded, Failed, Canceled] {
+        assert_eq!(RefundStatus::parse(s.as_str()), Some(s));
+    }
+}
+
+#[test]
+fn access_of_stored_payments_folds_each_with_what_went_back_of_it() {
+    let paid = |at: i64, refunds: Vec<Refund>| Paid {
+        payment: month(at),
+        amount: 4900,
+        refunds,
+        disputes: vec![],
+    };
+    // Payments on 1, 10 and 20 January; the first refunded in two parts, the whole by 15 January.
+    let stored = [
+        paid(
+            jan(1),
+            vec![
+                refund(900, RefundStatus::Succeeded, jan(12)),
+                refund(4000, RefundStatus::Pending, jan(15)),
+            ],
+        ),
+        paid(jan(10), vec![]),
+        paid(
+            jan(20),
+            vec![refund(1000, RefundStatus::Succeeded, jan(21))],
+        ),
+    ];
+    // Without the first: 10 January + 30 days, then 20 January adds 30 more: 11 March.
+    assert_eq!(access_of(&stored).prepaid_until, Some(jan(10) + 60 * DAY));
+    assert_eq!(access_of(&[]), Access::default());
+}
+
+#[test]
+fn an_avoir_gives_the_operators_reason_else_stripes_in_french() {
+    assert_eq!(
+        avoir_reason(Some("requested_by_customer"), Some(" geste commercial ")),
+        "Remboursement : geste commercial"
+    );
+    assert_eq!(
+        avoir_reason(Some("duplicate"), Some("")),
+        "Remboursement d'un paiement en double"
+    );
+    assert_eq!(avoir_reason(None, None), "Remboursement");
+    assert_eq!(
+        avoir_reason(Some("expired_uncaptured_charge"), None),
+        "Remboursement"
+    );
+}

@@ -1,15 +1,20 @@
 //! Access rebuilt from the stored facts: each company's one-off payments (the factures of its
-//! Checkout Sessions: when paid, and the time bought) and its automatic-renewal invoices (the
-//! period each paid), folded by [`crate::core::access::fold`]. The stored `expires_at` and
-//! `paid_until` are that fold's cached result; a company whose cache the fold does not rebuild
-//! (an expiry set by hand, payments older than the factures) is reported after the migrations.
+//! Checkout Sessions: when paid, the time bought, the PaymentIntent), its automatic-renewal
+//! invoices (the period each paid) and the refunds of each, folded by
+//! [`crate::core::reversal::access_of`]. The stored `expires_at` and `paid_until` are that
+//! fold's cached result: the writer stores it again after a refund ([`store_access`]), and a
+//! company whose cache the fold does not rebuild (an expiry set by hand, payments older than
+//! the factures) is reported after the migrations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::Db;
-use crate::core::access::{Access, Payment, fold};
+use crate::core::Timestamp;
+use crate::core::access::{Access, Payment};
+use crate::core::reversal::{Paid, Refund, RefundStatus, access_of};
+use crate::domain::ClientId;
 
 /// A company whose stored access is not what its payments bought.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,41 +24,119 @@ pub struct Unexplained {
     pub rebuilt: Access,
 }
 
+/// `client`'s payments (every company's when `None`), each with its refunds, in the order
+/// they were applied: by the batch's time, then by facture number (given in the batch's
+/// order); an invoice that billed nothing (a first charge deferred to the end of prepaid time)
+/// has no number and goes first in its batch.
+pub async fn paid_by_company(
+    conn: &mut AnyConnection,
+    client: Option<&ClientId>,
+) -> Result<BTreeMap<String, Vec<Paid>>, sqlx::Error> {
+    let (only, of) = match client {
+        Some(_) => ("AND f.client_id = $1", "WHERE i.client_id = $1"),
+        None => ("", ""),
+    };
+    let once = format!(
+        "SELECT f.client_id, f.paid_at, f.id, f.period_end - f.period_start, f.total_cents,
+             s.payment_intent
+         FROM factures f LEFT JOIN checkout_sessions s ON s.session_id = f.source
+         WHERE f.source LIKE 'cs_%' {only}"
+    );
+    let invoices = format!(
+        "SELECT i.client_id, i.created_at, COALESCE(f.id, 0), i.period_end, i.amount_cents,
+             i.payment_intent
+         FROM invoices i LEFT JOIN factures f ON f.source = i.invoice_id {of}"
+    );
+    let refunds = format!(
+        "SELECT payment_intent, amount_cents, status, created_at FROM refunds {}",
+        if client.is_some() {
+            "WHERE client_id = $1"
+        } else {
+            ""
+        }
+    );
+    let run = |sql: String| {
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        match client {
+            Some(c) => query.bind(c.as_str().to_owned()),
+            None => query,
+        }
+    };
+    let mut by_intent: HashMap<String, Vec<Refund>> = HashMap::new();
+    for r in run(refunds).fetch_all(&mut *conn).await? {
+        let status: String = r.get(2);
+        by_intent.entry(r.get(0)).or_default().push(Refund {
+            amount: r.get(1),
+            status: RefundStatus::parse(&status).unwrap_or(RefundStatus::Pending),
+            created: r.get(3),
+        });
+    }
+    let mut paid: BTreeMap<String, Vec<((i64, i64), Paid)>> = BTreeMap::new();
+    for (sql, one_off) in [(once, true), (invoices, false)] {
+        for r in run(sql).fetch_all(&mut *conn).await? {
+            let (at, end_or_duration): (i64, i64) = (r.get(1), r.get(3));
+            let payment = match one_off {
+                true => Payment::OneOff {
+                    paid_at: at,
+                    duration: end_or_duration,
+                },
+                false => Payment::Invoice {
+                    period_end: end_or_duration,
+                },
+            };
+            let intent: Option<String> = r.get(5);
+            paid.entry(r.get(0)).or_default().push((
+                (at, r.get(2)),
+                Paid {
+                    payment,
+                    amount: r.get(4),
+                    refunds: intent
+                        .and_then(|i| by_intent.get(&i).cloned())
+                        .unwrap_or_default(),
+                    disputes: Vec::new(),
+                },
+            ));
+        }
+    }
+    Ok(paid
+        .into_iter()
+        .map(|(client, mut facts)| {
+            facts.sort_by_key(|(order, _)| *order);
+            (client, facts.into_iter().map(|(_, p)| p).collect())
+        })
+        .collect())
+}
+
+/// Stores `client`'s access as the fold of its payments gives it now; its new version, `None`
+/// when the company is gone.
+pub async fn store_access(
+    conn: &mut AnyConnection,
+    client: &ClientId,
+    now: Timestamp,
+) -> Result<Option<i64>, sqlx::Error> {
+    let paid = paid_by_company(conn, Some(client)).await?;
+    let access = access_of(paid.get(client.as_str()).map_or(&[], Vec::as_slice));
+    let row = sqlx::query(
+        "UPDATE subscriptions SET expires_at = $2, paid_until = $3, version = version + 1,
+             updated_at = $4
+         WHERE client_id = $1 RETURNING version",
+    )
+    .bind(client.as_str())
+    .bind(access.prepaid_until)
+    .bind(access.paid_until)
+    .bind(now.unix())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
 impl Db {
     /// Every company whose stored access differs from the fold of its stored payments.
     pub async fn unexplained_access(&self) -> Result<Vec<Unexplained>, sqlx::Error> {
-        // Payments in the order they were applied: by the batch's time, then by facture number
-        // (given in the batch's order); an invoice that billed nothing (a first charge deferred
-        // to the end of prepaid time) has no number and goes first in its batch.
-        let mut payments: BTreeMap<String, Vec<((i64, i64), Payment)>> = BTreeMap::new();
-        let once = sqlx::query(
-            "SELECT client_id, paid_at, id, period_end - period_start FROM factures
-             WHERE source LIKE 'cs_%'",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        for r in &once {
-            let (paid_at, duration) = (r.get(1), r.get(3));
-            payments
-                .entry(r.get(0))
-                .or_default()
-                .push(((paid_at, r.get(2)), Payment::OneOff { paid_at, duration }));
-        }
-        let invoices = sqlx::query(
-            "SELECT i.client_id, i.created_at, COALESCE(f.id, 0), i.period_end FROM invoices i
-             LEFT JOIN factures f ON f.source = i.invoice_id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        for r in &invoices {
-            let period_end = r.get(3);
-            payments
-                .entry(r.get(0))
-                .or_default()
-                .push(((r.get(1), r.get(2)), Payment::Invoice { period_end }));
-        }
+        let mut conn = self.pool.acquire().await?;
+        let mut paid = paid_by_company(&mut conn, None).await?;
         let stored = sqlx::query("SELECT client_id, expires_at, paid_until FROM subscriptions")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *conn)
             .await?;
         Ok(stored
             .iter()
@@ -63,9 +146,7 @@ impl Db {
                     prepaid_until: r.get(1),
                     paid_until: r.get(2),
                 };
-                let mut facts = payments.remove(&client).unwrap_or_default();
-                facts.sort_by_key(|(order, _)| *order);
-                let rebuilt = fold(facts.into_iter().map(|(_, p)| p));
+                let rebuilt = access_of(&paid.remove(&client).unwrap_or_default());
                 (rebuilt != stored).then_some(Unexplained {
                     client,
                     stored,

@@ -5,11 +5,12 @@
 //! (its session or invoice, in the same transaction) keeps it from being billed twice. Then
 //! reading them back, and keeping each one's document once it is rendered.
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::{Backend, Db};
 use crate::core::Timestamp;
-use crate::core::numbering::paris_year;
+use crate::core::numbering::{Series, paris_year};
 use crate::domain::{ClientId, PaymentOrigin, PlanId};
 use crate::factures::render::Rendered;
 use crate::factures::{Facture, FactureDraft};
@@ -107,18 +108,27 @@ pub async fn issue(
     Ok(())
 }
 
-/// A facture's key: FA-2026-000001 is 2026000001.
-fn key((year, seq): (i64, i64)) -> i64 {
+/// A document's key in its series' table: FA-2026-000001 is 2026000001.
+pub(super) fn key((year, seq): (i64, i64)) -> i64 {
     year * 1_000_000 + seq
 }
 
-const COLUMNS: &str =
-    "id / 1000000, id % 1000000, client_id, source, plan, period_start, period_end, total_cents,
-    currency, paid_at, hosted_url, buyer_name, buyer_siren, buyer_details, issued_at";
+/// The table that keeps each series' rendered documents.
+fn documents(series: Series) -> &'static str {
+    match series {
+        Series::Facture => "facture_documents",
+        Series::Avoir => "avoir_documents",
+    }
+}
 
-fn facture(r: &sqlx::any::AnyRow) -> Facture {
+const SELECT: &str = "SELECT d.id / 1000000, d.id % 1000000, d.client_id, d.source, d.plan,
+    d.period_start, d.period_end, d.total_cents, d.currency, d.paid_at, d.hosted_url, d.buyer_name,
+    d.buyer_siren, d.buyer_details, d.issued_at FROM factures d";
+
+fn facture(r: &AnyRow) -> Facture {
     let details: Option<String> = r.get(13);
     Facture {
+        kind: crate::factures::DocumentKind::Facture,
         year: r.get(0),
         seq: r.get(1),
         client: ClientId::parse(&r.get::<String, _>(2)).expect("stored client ids are valid"),
@@ -138,49 +148,74 @@ fn facture(r: &sqlx::any::AnyRow) -> Facture {
     }
 }
 
+/// How a series' documents are read: the statement (its table aliased `d`) and the row's reader.
+fn reading(series: Series) -> (&'static str, fn(&AnyRow) -> Facture) {
+    match series {
+        Series::Facture => (SELECT, facture),
+        Series::Avoir => (super::avoirs::SELECT, super::avoirs::avoir),
+    }
+}
+
 impl Db {
-    /// A company's factures, newest first.
-    pub async fn factures_of(&self, client: &ClientId) -> Result<Vec<Facture>, sqlx::Error> {
-        let sql = format!("SELECT {COLUMNS} FROM factures WHERE client_id = $1 ORDER BY id DESC");
+    /// A company's factures or avoirs, newest first.
+    pub async fn documents_of(
+        &self,
+        series: Series,
+        client: &ClientId,
+    ) -> Result<Vec<Facture>, sqlx::Error> {
+        let (select, read) = reading(series);
+        let sql = format!("{select} WHERE d.client_id = $1 ORDER BY d.id DESC");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(client.as_str())
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.iter().map(facture).collect())
+        Ok(rows.iter().map(read).collect())
     }
 
-    /// Every facture of a calendar year, in number order.
-    pub async fn factures_of_year(&self, year: i64) -> Result<Vec<Facture>, sqlx::Error> {
-        let sql = format!("SELECT {COLUMNS} FROM factures WHERE id > $1 AND id < $2 ORDER BY id");
+    /// Every facture or avoir of a calendar year, in number order.
+    pub async fn documents_of_year(
+        &self,
+        series: Series,
+        year: i64,
+    ) -> Result<Vec<Facture>, sqlx::Error> {
+        let (select, read) = reading(series);
+        let sql = format!("{select} WHERE d.id > $1 AND d.id < $2 ORDER BY d.id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key((year, 0)))
             .bind(key((year + 1, 0)))
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.iter().map(facture).collect())
+        Ok(rows.iter().map(read).collect())
     }
 
-    /// One facture, if it is `client`'s (never another company's).
-    pub async fn facture(
+    /// One facture or avoir, if it is `client`'s (never another company's).
+    pub async fn document_of(
         &self,
+        series: Series,
         client: &ClientId,
         (year, seq): (i64, i64),
     ) -> Result<Option<Facture>, sqlx::Error> {
-        let sql = format!("SELECT {COLUMNS} FROM factures WHERE id = $1 AND client_id = $2");
+        let (select, read) = reading(series);
+        let sql = format!("{select} WHERE d.id = $1 AND d.client_id = $2");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key((year, seq)))
             .bind(client.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.as_ref().map(facture))
+        Ok(row.as_ref().map(read))
     }
 
-    /// The document rendered for facture (year, seq), if it was.
-    pub async fn facture_document(
+    /// The document rendered for facture or avoir (year, seq) of `series`, if it was.
+    pub async fn document(
         &self,
+        series: Series,
         (year, seq): (i64, i64),
     ) -> Result<Option<Rendered>, sqlx::Error> {
-        let row = sqlx::query("SELECT xml, pdf, sha256 FROM facture_documents WHERE id = $1")
+        let sql = format!(
+            "SELECT xml, pdf, sha256 FROM {} WHERE id = $1",
+            documents(series)
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key((year, seq)))
             .fetch_optional(&self.pool)
             .await?;
@@ -191,27 +226,30 @@ impl Db {
         }))
     }
 
-    /// Keeps a facture's document; the first one stored wins (two instances rendering the same
-    /// facture keep one file), and it is what every later download gives.
-    pub async fn keep_facture_document(
+    /// Keeps a document; the first one stored wins (two instances rendering the same document
+    /// keep one file), and it is what every later download gives.
+    pub async fn keep_document(
         &self,
+        series: Series,
         (year, seq): (i64, i64),
         doc: &Rendered,
         now: Timestamp,
     ) -> Result<Rendered, sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO facture_documents (id, xml, pdf, sha256, rendered_at)
+        let sql = format!(
+            "INSERT INTO {} (id, xml, pdf, sha256, rendered_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(key((year, seq)))
-        .bind(doc.xml.as_str())
-        .bind(doc.pdf.as_slice())
-        .bind(doc.sha256.as_str())
-        .bind(now.unix())
-        .execute(&self.pool)
-        .await?;
+            documents(series)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(key((year, seq)))
+            .bind(doc.xml.as_str())
+            .bind(doc.pdf.as_slice())
+            .bind(doc.sha256.as_str())
+            .bind(now.unix())
+            .execute(&self.pool)
+            .await?;
         Ok(self
-            .facture_document((year, seq))
+            .document(series, (year, seq))
             .await?
             .expect("stored just now or before"))
     }

@@ -3,10 +3,12 @@
 //! (`$n` placeholders, `ON CONFLICT`, `RETURNING`); migrations are per backend.
 
 pub mod access;
+pub mod avoirs;
 pub mod batch;
 pub mod clients;
 pub mod factures;
 pub mod payments;
+pub mod refunds;
 pub mod renewals;
 #[cfg(test)]
 pub(crate) mod scratch;

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::{Facture, Seller, paris_date};
+use super::{DocumentKind, Facture, Seller, paris_date};
 
 pub const PROFILE_EN16931: &str = "urn:cen.eu:en16931:2017";
 /// A line's VAT: standard rate (category S), 20 %.
@@ -17,27 +17,80 @@ pub const PENALTY_NOTE_FIXED: &str =
     "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 €.";
 pub const NO_DISCOUNT: &str = "Pas d'escompte pour paiement anticipé.";
 
-/// What the facture's notes and line say, shared with the PDF so that both read the same.
+/// What the document's notes and line say, shared with the PDF so that both read the same.
 pub struct Wording {
+    /// « FACTURE » or « AVOIR ».
+    pub title: &'static str,
     pub designation: String,
     pub penalties: String,
+    /// How it was paid, or how the money went back.
     pub paid: String,
+    /// An avoir's reason and the facture it corrects.
+    pub correction: Option<String>,
 }
 
 impl Wording {
     pub fn new(f: &Facture, seller: &Seller, plan_name: &str) -> Self {
+        let on = super::short_date(f.paid_at);
+        let (title, paid, correction) = match &f.kind {
+            DocumentKind::Facture => (
+                "FACTURE",
+                format!(
+                    "Facture acquittée le {on} par carte bancaire (paiement Stripe {}).",
+                    f.source
+                ),
+                None,
+            ),
+            DocumentKind::Avoir {
+                corrects,
+                corrects_issued_at,
+                reason,
+            } => (
+                "AVOIR",
+                format!(
+                    "Avoir remboursé le {on} sur le moyen de paiement d'origine (Stripe {}).",
+                    f.source
+                ),
+                Some(format!(
+                    "{reason}. Avoir sur la facture N° {corrects} du {}.",
+                    super::short_date(*corrects_issued_at)
+                )),
+            ),
+        };
         Self {
+            title,
             designation: format!("Abonnement ERP BTP — formule {plan_name}"),
             penalties: format!(
                 "Pénalités de retard : {} ; exigibles dès le lendemain de l'échéance.",
                 seller.penalty_rate
             ),
-            paid: format!(
-                "Facture acquittée le {} par carte bancaire (paiement Stripe {}).",
-                super::short_date(f.paid_at),
-                f.source
-            ),
+            paid,
+            correction,
         }
+    }
+}
+
+/// UNTDID 1001: a commercial invoice, or a credit note.
+fn type_code(f: &Facture) -> &'static str {
+    match f.kind {
+        DocumentKind::Facture => "380",
+        DocumentKind::Avoir { .. } => "381",
+    }
+}
+
+/// An avoir's reference to the facture it corrects (BT-25, BT-26; BR-FR-CO-05).
+fn preceding_invoice(f: &Facture) -> String {
+    match &f.kind {
+        DocumentKind::Facture => String::new(),
+        DocumentKind::Avoir {
+            corrects,
+            corrects_issued_at,
+            ..
+        } => format!(
+            "<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID><ram:FormattedIssueDateTime><qdt:DateTimeString format=\"102\">{}</qdt:DateTimeString></ram:FormattedIssueDateTime></ram:InvoiceReferencedDocument>",
+            esc(corrects),
+            day(*corrects_issued_at)
+        ),
     }
 }
 
@@ -60,10 +113,16 @@ pub fn xml(f: &Facture, seller: &Seller, plan_name: &str) -> String {
 <ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>S2</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter>\
 <ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>{PROFILE_EN16931}</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>\
 </rsm:ExchangedDocumentContext>\n\
-<rsm:ExchangedDocument><ram:ID>{number}</ram:ID><ram:TypeCode>380</ram:TypeCode>\
+<rsm:ExchangedDocument><ram:ID>{number}</ram:ID><ram:TypeCode>{type_code}</ram:TypeCode>\
 <ram:IssueDateTime>{issued}</ram:IssueDateTime>\
-{pmt}{pmd}{aab}</rsm:ExchangedDocument>\n",
+{pmt}{pmd}{aab}{reason}</rsm:ExchangedDocument>\n",
         number = f.number(),
+        type_code = type_code(f),
+        // UNTDID 4451 ACD « reason », apart from the PMT / PMD / AAB notes (BR-FR-06).
+        reason = words
+            .correction
+            .as_deref()
+            .map_or(String::new(), |c| note(c, "ACD")),
         issued = date_time(day(f.issued_at)),
         pmt = note(PENALTY_NOTE_FIXED, "PMT"),
         pmd = note(&words.penalties, "PMD"),
@@ -100,14 +159,16 @@ pub fn xml(f: &Facture, seller: &Seller, plan_name: &str) -> String {
 <ram:LineTotalAmount>{net}</ram:LineTotalAmount><ram:TaxBasisTotalAmount>{net}</ram:TaxBasisTotalAmount>\
 <ram:TaxTotalAmount currencyID=\"{cur}\">{tax}</ram:TaxTotalAmount><ram:GrandTotalAmount>{ttc}</ram:GrandTotalAmount>\
 <ram:TotalPrepaidAmount>{ttc}</ram:TotalPrepaidAmount><ram:DuePayableAmount>0.00</ram:DuePayableAmount>\
-</ram:SpecifiedTradeSettlementHeaderMonetarySummation></ram:ApplicableHeaderTradeSettlement>",
+</ram:SpecifiedTradeSettlementHeaderMonetarySummation>{preceding}</ram:ApplicableHeaderTradeSettlement>",
         tax = amount(tax),
         net = amount(net),
         ttc = amount(f.total_cents),
         period = period(&start, &end),
         paid = esc(&words.paid),
-        // BR-FR-CO-09: an invoice already paid (S2) is due on the day it was paid.
+        // BR-FR-CO-09: an invoice already paid (S2) is due on the day it was paid; an avoir,
+        // on the day its money went back.
         due = date_time(day(f.paid_at)),
+        preceding = preceding_invoice(f),
     );
     x.push_str("</rsm:SupplyChainTradeTransaction>\n</rsm:CrossIndustryInvoice>\n");
     x
@@ -226,6 +287,7 @@ pub(crate) mod tests {
     pub(crate) fn sample() -> (Facture, Seller) {
         let seller = Seller::from_lookup(&|_: &str| None, true).unwrap();
         let f = Facture {
+            kind: DocumentKind::Facture,
             year: 2026,
             seq: 7,
             client: ClientId::parse("39").unwrap(),
@@ -249,6 +311,43 @@ pub(crate) mod tests {
             issued_at: 1_796_169_600,
         };
         (f, seller)
+    }
+
+    /// The sample facture's avoir: 10 € of it refunded on 5 December 2026.
+    pub(crate) fn sample_avoir() -> (Facture, Seller) {
+        let (f, seller) = sample();
+        let avoir = Facture {
+            kind: DocumentKind::Avoir {
+                corrects: f.number(),
+                corrects_issued_at: f.issued_at,
+                reason: "Remboursement à la demande du client".into(),
+            },
+            seq: 3,
+            source: "re_3MtwBwLkdIwHu7ix28a3tqPa".into(),
+            total_cents: 1000,
+            paid_at: 1_796_428_800,
+            issued_at: 1_796_428_800,
+            ..f
+        };
+        (avoir, seller)
+    }
+
+    #[test]
+    fn an_avoir_is_a_381_that_names_the_facture_it_corrects_and_why() {
+        let (a, seller) = sample_avoir();
+        let x = xml(&a, &seller, "Mensuel");
+        for part in [
+            "<ram:ID>AV-2026-000003</ram:ID><ram:TypeCode>381</ram:TypeCode>",
+            "<ram:IssuerAssignedID>FA-2026-000007</ram:IssuerAssignedID>",
+            "<qdt:DateTimeString format=\"102\">20261202</qdt:DateTimeString>",
+            "<ram:SubjectCode>ACD</ram:SubjectCode>",
+            "Avoir sur la facture N° FA-2026-000007 du 02/12/2026.",
+            "<ram:GrandTotalAmount>10.00</ram:GrandTotalAmount>",
+            "<ram:LineTotalAmount>8.33</ram:LineTotalAmount>",
+            "<ram:DueDateDateTime><udt:DateTimeString format=\"102\">20261205</udt:DateTimeString>",
+        ] {
+            assert!(x.contains(part), "{part} missing in\n{x}");
+        }
     }
 
     #[test]

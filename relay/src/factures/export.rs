@@ -1,6 +1,7 @@
-//! `relay invoices export --year 2026 --to DIR`: every facture of a year for the accountant, as
-//! the files the companies downloaded (rendered and kept first if never downloaded) and an index
-//! `factures-2026.csv` as a French spreadsheet opens it (UTF-8 with BOM, `;`, decimal comma).
+//! `relay invoices export --year 2026 --to DIR`: every facture and avoir of a year for the
+//! accountant, as the files the companies downloaded (rendered and kept first if never
+//! downloaded) and an index `factures-2026.csv` as a French spreadsheet opens it (UTF-8 with
+//! BOM, `;`, decimal comma), an avoir's amounts negative so that a column sums to what was kept.
 //! It never stops midway: a facture that cannot be written is listed with the reason (in the
 //! index's last column too) and the others are written all the same. Every file is created
 //! readable by its owner only (`0600`): factures name companies and amounts.
@@ -13,6 +14,7 @@ use std::path::Path;
 use super::render::{Renderer, document};
 use super::{Facture, short_date};
 use crate::core::Timestamp;
+use crate::core::numbering::Series;
 
 /// What an export wrote, and what it could not (facture number, reason).
 #[derive(Debug, Default)]
@@ -29,10 +31,11 @@ pub async fn export(
     dir: &Path,
     now: Timestamp,
 ) -> anyhow::Result<Exported> {
-    let factures = r.db.factures_of_year(year).await?;
+    let mut factures = r.db.documents_of_year(Series::Facture, year).await?;
+    factures.extend(r.db.documents_of_year(Series::Avoir, year).await?);
     std::fs::create_dir_all(dir)?;
     let mut csv = String::from(
-        "\u{feff}numéro;date d'émission;entreprise;raison sociale;SIREN;début de période;fin de période;HT;TVA;TTC;devise;acquittée le;paiement Stripe;SHA-256 du PDF;problème\r\n",
+        "\u{feff}numéro;date d'émission;entreprise;raison sociale;SIREN;début de période;fin de période;HT;TVA;TTC;devise;acquittée ou remboursée le;paiement Stripe;SHA-256 du PDF;type;facture corrigée;problème\r\n",
     );
     let mut report = Exported::default();
     for f in &factures {
@@ -76,6 +79,15 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 fn row(csv: &mut String, f: &Facture, sha256: &str, problem: &str) {
     let (net, tax) = f.split();
+    // What went back counts against what was billed.
+    let sign = match f.series() {
+        Series::Facture => 1,
+        Series::Avoir => -1,
+    };
+    let kind = match f.series() {
+        Series::Facture => "facture",
+        Series::Avoir => "avoir",
+    };
     // Text that a payer or an operator typed is neutralised; the relay's own cells are not.
     let cells = [
         f.number(),
@@ -85,22 +97,26 @@ fn row(csv: &mut String, f: &Facture, sha256: &str, problem: &str) {
         neutral(f.buyer_siren.as_deref().unwrap_or_default()),
         short_date(f.period.0),
         short_date(f.period.1),
-        decimal(net),
-        decimal(tax),
-        decimal(f.total_cents),
+        decimal(sign * net),
+        decimal(sign * tax),
+        decimal(sign * f.total_cents),
         f.currency.to_uppercase(),
         short_date(f.paid_at),
         f.source.clone(),
         sha256.to_owned(),
+        kind.to_owned(),
+        f.corrects().unwrap_or_default().to_owned(),
         problem.to_owned(),
     ];
     let quoted: Vec<String> = cells.iter().map(|c| cell(c)).collect();
     let _ = write!(csv, "{}\r\n", quoted.join(";"));
 }
 
-/// « 40,83 ».
+/// « 40,83 », « -8,33 ».
 fn decimal(cents: i64) -> String {
-    format!("{},{:02}", cents / 100, cents % 100)
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    format!("{sign}{},{:02}", cents / 100, cents % 100)
 }
 
 /// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, TAB, CR first) is shown
@@ -134,6 +150,8 @@ mod tests {
             "\"« Le \"\"Bon\"\" Bâtisseur »\""
         );
         assert_eq!(decimal(41583), "415,83");
+        assert_eq!(decimal(-833), "-8,33", "an avoir's amounts");
+        assert_eq!(decimal(-5), "-0,05");
     }
 
     #[test]

@@ -36,9 +36,26 @@ pub struct FactureDraft {
     pub buyer_details: Option<String>,
 }
 
-/// An issued facture, as stored: what it bills and to whom, never changed afterwards.
+/// Which document: a facture, or an avoir (credit note) that corrects one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// Type 380: a payment billed.
+    Facture,
+    /// Type 381: money of the facture `corrects` (issued at `corrects_issued_at`) went back
+    /// (a refund, a lost chargeback) at the document's `paid_at`, for `reason`.
+    Avoir {
+        corrects: String,
+        corrects_issued_at: i64,
+        reason: String,
+    },
+}
+
+/// An issued facture or avoir, as stored: what it bills (or credits) and to whom, never
+/// changed afterwards. An avoir's `source` is the refund or dispute, its `paid_at` when the
+/// money went back; its buyer, plan and period are those of the facture it corrects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facture {
+    pub kind: DocumentKind,
     pub year: i64,
     pub seq: i64,
     pub client: ClientId,
@@ -56,8 +73,23 @@ pub struct Facture {
 }
 
 impl Facture {
+    pub fn series(&self) -> Series {
+        match self.kind {
+            DocumentKind::Facture => Series::Facture,
+            DocumentKind::Avoir { .. } => Series::Avoir,
+        }
+    }
+
     pub fn number(&self) -> String {
-        number(Series::Facture, self.year, self.seq)
+        number(self.series(), self.year, self.seq)
+    }
+
+    /// The facture an avoir corrects.
+    pub fn corrects(&self) -> Option<&str> {
+        match &self.kind {
+            DocumentKind::Facture => None,
+            DocumentKind::Avoir { corrects, .. } => Some(corrects),
+        }
     }
     /// (HT, TVA).
     pub fn split(&self) -> (i64, i64) {

@@ -1,4 +1,4 @@
-//! The facture a person reads: one A4 page in French with every mention a B2B invoice carries,
+//! The facture (or avoir) a person reads: one A4 page in French with every mention a B2B invoice carries,
 //! written by krilla as PDF/A-3b (fonts embedded and subset, with fallbacks so that any text
 //! renders: see [`super::fonts`]; sRGB output intent) with the CII
 //! XML embedded as `factur-x.xml` (relationship `Alternative`, as Factur-X asks in France), then
@@ -17,7 +17,7 @@ use krilla::{Document, SerializeSettings};
 
 use super::cii::{NO_DISCOUNT, PENALTY_NOTE_FIXED, Wording};
 use super::fonts::{self, Face};
-use super::{Facture, Seller, short_date};
+use super::{DocumentKind, Facture, Seller, short_date};
 
 const WIDTH: f32 = 595.0;
 const HEIGHT: f32 = 842.0;
@@ -55,7 +55,10 @@ pub fn render(
     let issued = date_time(f.issued_at);
     doc.set_metadata(
         Metadata::new()
-            .title(format!("Facture {}", f.number()))
+            .title(match f.kind {
+                DocumentKind::Facture => format!("Facture {}", f.number()),
+                DocumentKind::Avoir { .. } => format!("Avoir {}", f.number()),
+            })
             .authors(vec![seller.name.clone()])
             .creator("ERP BTP relay".into())
             .language("fr-FR".into())
@@ -94,7 +97,7 @@ fn draw(s: &mut Surface, f: &Facture, seller: &Seller, plan_name: &str) {
         format!("SIREN {} · TVA {}", seller.siren.spaced(), seller.vat),
     ];
     lines(s, Pen::new(regular, 9.0, MUTED), LEFT, 76.0, &seller_lines);
-    right(s, Pen::new(bold, 22.0, ACCENT), RIGHT, 62.0, "FACTURE");
+    right(s, Pen::new(bold, 22.0, ACCENT), RIGHT, 62.0, words.title);
     right(
         s,
         Pen::new(bold, 11.0, INK),
@@ -109,6 +112,18 @@ fn draw(s: &mut Surface, f: &Facture, seller: &Seller, plan_name: &str) {
         97.0,
         &format!("Date d'émission : {}", short_date(f.issued_at)),
     );
+    if let DocumentKind::Avoir {
+        corrects,
+        corrects_issued_at,
+        ..
+    } = &f.kind
+    {
+        let of = format!(
+            "Facture corrigée : {corrects} du {}",
+            short_date(*corrects_issued_at)
+        );
+        right(s, Pen::new(regular, 9.0, INK), RIGHT, 110.0, &of);
+    }
     // Buyer.
     text(s, Pen::new(bold, 9.0, MUTED), 330.0, 150.0, "FACTURÉ À");
     let b = &f.buyer;
@@ -186,8 +201,8 @@ fn draw(s: &mut Surface, f: &Facture, seller: &Seller, plan_name: &str) {
         ("Total HT", euros(net)),
         ("TVA 20 %", euros(tax)),
         ("Total TTC", euros(f.total_cents)),
-        ("Déjà payé", euros(f.total_cents)),
-        ("Net à payer", euros(0)),
+        (paid_label(f), euros(f.total_cents)),
+        (due_label(f), euros(0)),
     ];
     for (i, (label, value)) in totals.iter().enumerate() {
         let y = row + 50.0 + 16.0 * i as f32;
@@ -206,9 +221,13 @@ fn draw(s: &mut Surface, f: &Facture, seller: &Seller, plan_name: &str) {
         &words.paid,
     );
     let y = y + (paid_lines - 1) as f32 * 15.5;
+    let terms = match &words.correction {
+        Some(correction) => correction.clone(),
+        None => "Conditions de paiement : paiement à la commande, par carte bancaire.".to_owned(),
+    };
     let mentions = [
         "Catégorie de l'opération : prestation de services.".to_owned(),
-        "Conditions de paiement : paiement à la commande, par carte bancaire.".to_owned(),
+        terms,
         words.penalties.clone(),
         PENALTY_NOTE_FIXED.to_owned(),
         NO_DISCOUNT.to_owned(),
@@ -233,6 +252,20 @@ fn draw(s: &mut Surface, f: &Facture, seller: &Seller, plan_name: &str) {
         RIGHT - LEFT,
         &footer,
     );
+}
+
+fn paid_label(f: &Facture) -> &'static str {
+    match f.kind {
+        DocumentKind::Facture => "Déjà payé",
+        DocumentKind::Avoir { .. } => "Déjà remboursé",
+    }
+}
+
+fn due_label(f: &Facture) -> &'static str {
+    match f.kind {
+        DocumentKind::Facture => "Net à payer",
+        DocumentKind::Avoir { .. } => "Reste à rembourser",
+    }
 }
 
 fn euros(cents: i64) -> String {

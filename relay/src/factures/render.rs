@@ -9,7 +9,7 @@ use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::plans::Catalogue;
 
-/// The rendered facture, as kept in `facture_documents`.
+/// The rendered facture or avoir, as kept in `facture_documents` or `avoir_documents`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     pub xml: String,
@@ -55,7 +55,7 @@ pub async fn document(
     now: Timestamp,
 ) -> Result<Rendered, RenderError> {
     let key = (f.year, f.seq);
-    if let Some(doc) = r.db.facture_document(key).await? {
+    if let Some(doc) = r.db.document(f.series(), key).await? {
         return Ok(doc);
     }
     let mut f2 = f.clone();
@@ -76,7 +76,7 @@ pub async fn document(
         .await
         .map_err(|e| pdf::PdfError::new(e.to_string()))??;
     r.metrics.observe_facture(rejected.is_some());
-    Ok(r.db.keep_facture_document(key, &doc, now).await?)
+    Ok(r.db.keep_document(f.series(), key, &doc, now).await?)
 }
 
 #[cfg(test)]
@@ -96,6 +96,17 @@ mod tests {
         assert!(text.contains("<pdfaid:part>3</pdfaid:part>"));
         assert!(text.trim_end().ends_with("%%EOF"));
         assert_eq!(r.sha256.len(), 64);
+    }
+
+    #[test]
+    fn an_avoir_renders_as_a_factur_x_that_says_avoir() {
+        let (a, seller) = cii::tests::sample_avoir();
+        let r = render(&a, &seller, &Catalogue::default()).unwrap();
+        let dir = std::env::temp_dir().join("avoir-sample");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{}.pdf", a.number())), &r.pdf).unwrap();
+        assert!(r.xml.contains("<ram:TypeCode>381</ram:TypeCode>"));
+        assert!(String::from_utf8_lossy(&r.pdf).contains("(factur-x.xml)"));
     }
 
     /// A billing address typed with `工地` made the facture unrenderable forever: krilla's

@@ -17,6 +17,9 @@ use crate::db::batch;
 use crate::db::payments as q;
 use crate::domain::{PaymentOrigin, PlanId, SessionFacts, SessionState};
 use crate::factures::FactureDraft;
+use crate::money_back::apply::Refunded;
+use crate::money_back::apply::{self as money_back, NotRefunded};
+use crate::money_back::facts::RefundFacts;
 use crate::plans::Catalogue;
 use crate::renewal::apply::{self as renewal, Effect, NotApplied};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
@@ -92,6 +95,7 @@ pub async fn apply_batch(
         let factures = &mut done.factures;
         let outcome = match step {
             Step::Renewal(news) => renew(conn, news, work, plans, (origin, now), factures).await?,
+            Step::Refunds(refunds) => refund_all(conn, &refunds, origin, now).await?,
             Step::Session(facts, decision) => {
                 let subscription = work.subscription();
                 let claim = Claim {
@@ -103,8 +107,9 @@ pub async fn apply_batch(
                 apply(conn, facts, decision, subscription, plans, claim).await?
             }
         };
-        // A renewal may have moved the company's paid period: its access is read again.
-        if let Outcome::Renewal { client, .. } = &outcome {
+        // A renewal or a refund may have moved the company's access: it is read again.
+        if let Outcome::Renewal { client, .. } | Outcome::Refund(Refunded { client, .. }) = &outcome
+        {
             extensions.forget(client);
         }
         done.outcomes[index] = Some(outcome);
@@ -120,10 +125,11 @@ pub async fn apply_batch(
     Ok(outcomes)
 }
 
-/// What to do with one work: a session decision, or a renewal event.
+/// What to do with one work: a session decision, a renewal event, or refunds.
 enum Step<'w, 'p> {
     Session(&'w SessionFacts, Decision<'p>),
     Renewal(RenewalNews<'w>),
+    Refunds(Vec<&'w RefundFacts>),
 }
 
 enum RenewalNews<'w> {
@@ -149,6 +155,13 @@ fn decide_work<'w, 'p>(work: &'w Work, plans: &'p Catalogue) -> Result<Step<'w, 
                 return match work.subscription() {
                     Some(_) => Ok(Step::Renewal(RenewalNews::Subscription)),
                     None => Err(Outcome::Ignored("subscription unknown to Stripe".into())),
+                };
+            }
+            (EventKind::Refund | EventKind::ChargeRefunded, _) => {
+                let refunds = work.refunds();
+                return match refunds.is_empty() {
+                    true => Err(Outcome::Ignored("no readable refund".into())),
+                    false => Ok(Step::Refunds(refunds)),
                 };
             }
             (EventKind::Session(news), _) => Some(News::from(news)),
@@ -191,6 +204,32 @@ async fn renew(
         Err(NotApplied::Rejected(rejection)) => Outcome::Rejected(rejection),
         Err(NotApplied::Ignored(reason)) => Outcome::Ignored(reason),
     })
+}
+
+/// Applies each refund; the outcome is the last one that changed something, else why the
+/// first changed nothing.
+async fn refund_all(
+    conn: &mut AnyConnection,
+    refunds: &[&RefundFacts],
+    origin: PaymentOrigin,
+    now: Timestamp,
+) -> Result<Outcome, sqlx::Error> {
+    let mut changed = None;
+    let mut unchanged = None;
+    for facts in refunds {
+        match money_back::refund(conn, facts, origin, now).await? {
+            Ok(refunded) => changed = Some(Outcome::Refund(refunded)),
+            Err(not) => {
+                unchanged.get_or_insert(match not {
+                    NotRefunded::Rejected(rejection) => Outcome::Rejected(rejection),
+                    NotRefunded::AlreadyKnown(status) => {
+                        Outcome::Ignored(format!("refund already {}", status.as_str()))
+                    }
+                });
+            }
+        }
+    }
+    Ok(changed.or(unchanged).expect("at least one refund"))
 }
 
 /// This batch's claims, and what applying one needs.

@@ -28,6 +28,7 @@ fn paid(name: &str, event: &str, client: &str) -> Work {
         event: crate::stripe::parse_event(body.as_bytes()).unwrap(),
         payload: body,
         subscription: None,
+        refunds: Vec::new(),
     }
 }
 

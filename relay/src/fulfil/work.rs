@@ -5,6 +5,8 @@ use crate::billing::BillingApi;
 use crate::core::event::{EventKind, SessionNews};
 use crate::core::rejection::Rejection;
 use crate::domain::{ClientId, ModeMismatch, PaymentOrigin, PlanId, SessionFacts, SessionState};
+use crate::money_back::apply::Refunded;
+use crate::money_back::facts::RefundFacts;
 use crate::renewal::apply::Effect;
 use crate::renewal::facts::SubscriptionFacts;
 use crate::stripe::{StripeFailure, WebhookEvent};
@@ -17,6 +19,9 @@ pub enum Work {
         /// The subscription the event is about, as read from Stripe just before (see
         /// [`prepare`]): events about subscriptions are notifications, never the state itself.
         subscription: Option<SubscriptionFacts>,
+        /// The refunds of a `charge.refunded` event's charge, as read from Stripe just before
+        /// (the event carries no refund id).
+        refunds: Vec<RefundFacts>,
     },
     /// The success page retrieved this session (and its subscription) from Stripe.
     Lookup {
@@ -26,8 +31,9 @@ pub enum Work {
 }
 
 /// Reads from Stripe what an event only notifies: the current state of the subscription of a
-/// `customer.subscription.*` event or of a paid subscription checkout. A subscription Stripe
-/// no longer knows is left out (the event is then ignored).
+/// `customer.subscription.*` event or of a paid subscription checkout, the refunds of a
+/// `charge.refunded` event's charge. A subscription Stripe no longer knows is left out (the
+/// event is then ignored).
 pub async fn prepare(
     billing: &BillingApi,
     event: WebhookEvent,
@@ -48,10 +54,18 @@ pub async fn prepare(
         Some(id) => fetch_subscription(billing, &id).await?,
         None => None,
     };
+    let refunds = match &event.charge_id {
+        Some(charge) => match billing.refunds_of_charge(charge).await {
+            Err(StripeFailure::NotFound) => Vec::new(),
+            read => read?,
+        },
+        None => Vec::new(),
+    };
     Ok(Work::Event {
         event,
         payload,
         subscription,
+        refunds,
     })
 }
 
@@ -82,6 +96,14 @@ impl Work {
         }
     }
 
+    /// The refunds the work is about: a `refund.*` event's, or those read for `charge.refunded`.
+    pub(super) fn refunds(&self) -> Vec<&RefundFacts> {
+        match self {
+            Work::Event { event, refunds, .. } => event.refund.iter().chain(refunds).collect(),
+            Work::Lookup { .. } => Vec::new(),
+        }
+    }
+
     /// Every `livemode` the work carries (the event's, its object's, and what was read back
     /// from Stripe for it) checked against the relay's keys.
     pub(super) fn mode_mismatch(&self, origin: PaymentOrigin) -> Option<ModeMismatch> {
@@ -92,6 +114,7 @@ impl Work {
         }
         modes.extend(self.facts().map(|f| f.livemode));
         modes.extend(self.subscription().map(|s| s.livemode));
+        modes.extend(self.refunds().iter().map(|r| r.livemode));
         ModeMismatch::check(origin, &modes)
     }
 
@@ -144,6 +167,8 @@ pub enum Outcome {
         mismatch: ModeMismatch,
         object: String,
     },
+    /// A refund moved to a new status, and the company's access was folded again.
+    Refund(Refunded),
     /// A renewal event changed the company's renewal.
     Renewal {
         client: ClientId,
@@ -166,6 +191,7 @@ impl Outcome {
             Outcome::Rejected(reason) => format!("rejected: {reason}"),
             Outcome::WrongMode { mismatch, .. } => format!("rejected: {}", mismatch.reason()),
             Outcome::Renewal { effect, .. } => effect.label(),
+            Outcome::Refund(r) => format!("refund {}", r.status.as_str()),
             Outcome::AlreadyHandled(state) => format!("already {state}"),
             Outcome::Ignored(reason) => format!("ignored: {reason}"),
             Outcome::Duplicate => "duplicate".into(),
@@ -183,6 +209,7 @@ impl Outcome {
                 ..
             } => Some(SessionState::Fulfilled),
             Outcome::Renewal { .. }
+            | Outcome::Refund(_)
             | Outcome::WrongMode { .. }
             | Outcome::Ignored(_)
             | Outcome::Duplicate => None,
@@ -197,7 +224,10 @@ impl Outcome {
             }
             | Outcome::Renewal {
                 client, version, ..
-            } => Some((client.as_str(), *version)),
+            }
+            | Outcome::Refund(Refunded {
+                client, version, ..
+            }) => Some((client.as_str(), *version)),
             Outcome::Moved {
                 change: Some((client, version)),
                 ..

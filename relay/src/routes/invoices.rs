@@ -1,4 +1,4 @@
-//! The company's factures: `GET /api/invoices` lists them as stored, `GET
+//! The company's factures and avoirs: `GET /api/invoices` lists them as stored, `GET
 //! /api/invoices/{number}/pdf` and `/xml` give one (rendered at its first download and kept, so
 //! every later download is the same file). Bearer, or a short signed link for the system
 //! browser; never another company's facture (it is simply not found).
@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use erp_btp_protocol::{InvoiceSummary, InvoicesResponse};
+use erp_btp_protocol::{DocumentKind, InvoiceSummary, InvoicesResponse};
 use serde::Deserialize;
 
 use crate::auth::{BearerClient, bearer_token};
@@ -25,13 +25,11 @@ pub async fn list(
     BearerClient(client): BearerClient,
 ) -> Result<Json<InvoicesResponse>, AppError> {
     let now = state.clock.timestamp();
-    let invoices = state
-        .db
-        .factures_of(&client)
-        .await?
-        .iter()
-        .map(|f| summary(&state, f, now))
-        .collect();
+    let mut documents = state.db.documents_of(Series::Facture, &client).await?;
+    documents.extend(state.db.documents_of(Series::Avoir, &client).await?);
+    // Newest first; an avoir issued with its facture's payment comes after it.
+    documents.sort_by_key(|d| std::cmp::Reverse((d.issued_at, d.series() == Series::Avoir, d.seq)));
+    let invoices = documents.iter().map(|f| summary(&state, f, now)).collect();
     Ok(Json(InvoicesResponse { invoices }))
 }
 
@@ -56,6 +54,11 @@ fn summary(state: &AppState, f: &Facture, now: Timestamp) -> InvoiceSummary {
         pdf_url: url("pdf"),
         xml_url: url("xml"),
         hosted_url: f.hosted_url.clone(),
+        kind: match f.series() {
+            Series::Facture => DocumentKind::Facture,
+            Series::Avoir => DocumentKind::Avoir,
+        },
+        corrects: f.corrects().map(str::to_owned),
         number,
     }
 }
@@ -83,11 +86,14 @@ pub async fn download(
         "xml" => Kind::Xml,
         _ => return Err(AppError::NotFound),
     };
-    let key = parse_number(Series::Facture, &number).ok_or(AppError::NotFound)?;
+    let series = [Series::Facture, Series::Avoir]
+        .into_iter()
+        .find_map(|s| parse_number(s, &number).map(|key| (s, key)));
+    let (series, key) = series.ok_or(AppError::NotFound)?;
     let client = reader(&state, &number, query.link.as_deref(), &headers).await?;
     let f = state
         .db
-        .facture(&client, key)
+        .document_of(series, &client, key)
         .await?
         .ok_or(AppError::NotFound)?;
     let seller = state.settings.seller.as_ref().map_err(|p| {

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::core::event::EventKind;
 use crate::domain::{BuyerDetails, CheckoutStatus, PaymentStatus, SessionFacts, SessionId};
+use crate::money_back::facts::RefundFacts;
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 
 /// A verified webhook event, read leniently.
@@ -22,6 +24,10 @@ pub struct WebhookEvent {
     pub invoice: Option<InvoiceFacts>,
     /// The subscription id of `customer.subscription.*` events (its state is read from Stripe).
     pub subscription_id: Option<String>,
+    /// The refund of `refund.*` events.
+    pub refund: Option<RefundFacts>,
+    /// The charge of `charge.refunded` (its refunds are read from Stripe).
+    pub charge_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -72,8 +78,8 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
     }
     // Checkout events, by far the most frequent, are read in this one pass; the rarer Billing
     // events are read again as a tree (their objects have many shapes across API versions).
-    let billing = raw.event_type.starts_with("invoice.")
-        || raw.event_type.starts_with("customer.subscription.");
+    let kind = EventKind::of(&raw.event_type);
+    let billing = kind.about_billing() || kind.about_refund();
     let object = match billing {
         true => serde_json::from_slice::<serde_json::Value>(body)
             .ok()
@@ -90,6 +96,19 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
             .and_then(SubscriptionFacts::read)
             .map(|s| s.id),
         false => None,
+    };
+    let livemode = raw.livemode.unwrap_or(false);
+    let refund = match kind {
+        EventKind::Refund => object.as_ref().and_then(|o| RefundFacts::read(o, livemode)),
+        _ => None,
+    };
+    let charge_id = match kind {
+        EventKind::ChargeRefunded => object
+            .as_ref()
+            .and_then(|o| o.get("id")?.as_str())
+            .filter(|id| id.starts_with("ch_") || id.starts_with("py_"))
+            .map(str::to_owned),
+        _ => None,
     };
     let session = if raw.event_type.starts_with("checkout.session.") {
         let session = raw.data.and_then(|d| d.object);
@@ -133,9 +152,11 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
         id: raw.id,
         event_type: raw.event_type,
         session,
-        livemode: raw.livemode.unwrap_or(false),
+        livemode,
         invoice,
         subscription_id,
+        refund,
+        charge_id,
     })
 }
 
@@ -176,6 +197,16 @@ mod tests {
         assert!(parse_event(body).unwrap().session.is_none());
         let body = br#"{"id":"evt_3","type":"checkout.session.completed","data":{"object":{"id":"not-a-session"}}}"#;
         assert!(parse_event(body).unwrap().session.is_none());
+    }
+
+    #[test]
+    fn a_refund_event_carries_its_refund_and_charge_refunded_its_charge() {
+        let body = br#"{"id":"evt_4","type":"refund.updated","livemode":false,"data":{"object":{"id":"re_1","object":"refund","amount":4900,"payment_intent":"pi_1","status":"failed","created":1798761600}}}"#;
+        let refund = parse_event(body).unwrap().refund.unwrap();
+        assert_eq!((refund.id.as_str(), refund.amount), ("re_1", 4900));
+        let body = br#"{"id":"evt_5","type":"charge.refunded","data":{"object":{"id":"ch_1","object":"charge","amount_refunded":4900}}}"#;
+        let e = parse_event(body).unwrap();
+        assert_eq!((e.charge_id.as_deref(), e.refund), (Some("ch_1"), None));
     }
 
     #[test]

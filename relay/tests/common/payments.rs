@@ -60,6 +60,25 @@ impl World {
         id
     }
 
+    /// Refunds `amount` (all that is left when `None`) of the payment `intent` at the sandbox,
+    /// as from Stripe's Dashboard; waits until its events are delivered. Stripe's refund.
+    pub async fn refund_at_stripe(&self, intent: &str, amount: Option<i64>) -> serde_json::Value {
+        let mut form = vec![("payment_intent", intent.to_owned())];
+        form.extend(amount.map(|a| ("amount", a.to_string())));
+        let answer = self
+            .http
+            .post(format!("{}/v1/refunds", self.sandbox_base))
+            .bearer_auth(super::STRIPE_KEY)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        let refund = answer.json().await.unwrap();
+        self.sandbox.idle().await;
+        refund
+    }
+
     /// Records sessions of the test client for `plan` as the relay records those it creates, for
     /// tests that deliver their own events (the relay applies no other session).
     pub async fn created_sessions(&self, ids: &[String], plan: &str) {
