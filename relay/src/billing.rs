@@ -159,6 +159,24 @@ impl BillingApi {
         Ok(sub)
     }
 
+    /// The PaymentIntent that paid invoice `id` (`GET /v1/invoice_payments`), if one did.
+    pub async fn invoice_payment_intent(&self, id: &str) -> Result<Option<String>, StripeFailure> {
+        if !id.starts_with("in_") || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Ok(None);
+        }
+        let body = self
+            .call(
+                self.http
+                    .get(format!("{}/invoice_payments", self.base))
+                    .query(&[("invoice", id), ("status", "paid")]),
+            )
+            .await?;
+        Ok(body
+            .get("data")
+            .and_then(Value::as_array)
+            .and_then(|payments| crate::renewal::facts::paid_intent(payments)))
+    }
+
     /// The refunds of a charge, as Stripe holds them now (its 100 latest: a payment is refunded
     /// in a few parts at most).
     pub async fn refunds_of_charge(&self, charge: &str) -> Result<Vec<RefundFacts>, StripeFailure> {

@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::billing::months_after;
 use common::{Backend, DAY, World, now, start};
 use serde_json::{Value, json};
 use stripe_sandbox::{DeliveryOptions, FlushOrder};
@@ -246,6 +247,38 @@ async fn a_refund_of_a_payment_the_relay_does_not_know_changes_nothing(backend: 
     assert_eq!(w.count("SELECT COUNT(*) FROM refunds").await, 0);
 }
 
+async fn a_year_of_renewals_with_refunded_invoices_keeps_or_ends_the_period_as_the_rule_says(
+    backend: Backend,
+) {
+    let w = start(backend).await;
+    let (clock, t0) = w.new_clock().await;
+    w.subscribe("mensuel", &clock).await;
+    for month in 1..=12 {
+        w.advance(&clock, months_after(t0, month) + 2 * 3600).await;
+    }
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 13)));
+    let intents: Vec<String> = sqlx::query_scalar(
+        "SELECT payment_intent FROM invoices WHERE payment_intent IS NOT NULL ORDER BY period_end",
+    )
+    .fetch_all(&w.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        intents.len() as i64,
+        w.paid_invoices().await,
+        "every paid invoice knows its payment"
+    );
+    // A past period refunded (month 6): access as it was, an avoir for its facture.
+    w.refund_at_stripe(&intents[5], None).await;
+    assert_eq!(w.paid_until().await, Some(months_after(t0, 13)));
+    assert_eq!(avoirs(&w).await.len(), 1);
+    // The period in progress refunded: it ends at the refund (on the test clock).
+    let r = w.refund_at_stripe(intents.last().unwrap(), None).await;
+    assert_eq!(r["created"].as_i64(), Some(months_after(t0, 12) + 2 * 3600));
+    assert_eq!(w.paid_until().await, r["created"].as_i64());
+    assert_eq!(avoirs(&w).await.len(), 2);
+}
+
 /// `relay refund …` run as the operator runs it, against this world's database and sandbox.
 async fn relay_refund(w: &World, args: &[&str]) -> (i32, String) {
     let vars = common::env(&w.db.url, &w.base, &w.sandbox_base);
@@ -369,6 +402,7 @@ async fn refunds_whose_webhooks_were_lost_are_applied_by_reconciliation_once(bac
 }
 
 on_both_backends!(
+    a_year_of_renewals_with_refunded_invoices_keeps_or_ends_the_period_as_the_rule_says,
     refunds_whose_webhooks_were_lost_are_applied_by_reconciliation_once,
     the_operator_refunds_from_the_command_line_and_the_events_do_the_rest,
     a_full_refund_of_the_only_payment_ends_access_at_the_refund,

@@ -191,6 +191,11 @@ assert len(invoices.data) >= 4, len(invoices.data)
 answer(v1.invoices.list({"subscription": sub.id, "status": "paid", "limit": 2}), "invoices page")
 invoice = answer(v1.invoices.retrieve(invoices.data[0].id, {"expand": ["parent.subscription_details.subscription", "customer"]}), "invoice")
 answer(v1.invoices.line_items.list(invoice.id), "invoice lines")
+paid_invoice = next(i for i in invoices.data if i.status == "paid" and i.amount_paid > 0)
+payments = answer(v1.invoice_payments.list({"invoice": paid_invoice.id}), "invoice payments")
+assert payments.data[0].status == "paid", payments
+invoice_intent = answer(v1.payment_intents.retrieve(payments.data[0].payment.payment_intent), "invoice's intent")
+assert invoice_intent.amount_received == paid_invoice.amount_paid, invoice_intent
 portal = answer(v1.billing_portal.sessions.create({"customer": customer.id, "return_url": f"{APP}/abonnement"}), "portal session")
 answer(v1.subscriptions.update(sub.id, {"cancel_at_period_end": True}), "cancel at period end")
 answer(v1.subscriptions.update(sub.id, {"cancel_at_period_end": False}), "resume")

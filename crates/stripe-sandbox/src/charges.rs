@@ -1,4 +1,4 @@
-//! The Charge behind each PaymentIntent of a paid Checkout Session (`GET /v1/charges/{id}`), with
+//! The Charge behind each PaymentIntent of a paid Checkout Session or invoice (`GET /v1/charges/{id}`), with
 //! what refunds and disputes change on it: `amount_refunded`, `refunded`, `disputed`. A charge's
 //! id follows its PaymentIntent's (`pi_X` → `ch_X`), so either names the same payment.
 
@@ -23,6 +23,8 @@ pub(crate) struct Paid {
     pub sepa: bool,
     /// The test card that paid (4242… when a fixture did not say).
     pub card: Option<String>,
+    /// Now on the payment's clock: its customer's test clock for an invoice, else the real time.
+    pub now: i64,
 }
 
 /// `ch_X` for `pi_X`.
@@ -46,13 +48,16 @@ pub async fn retrieve(
 }
 
 impl Sandbox {
-    /// The payment a PaymentIntent or a Charge id names.
+    /// The payment a PaymentIntent or a Charge id names: a Checkout Session's, or an invoice's.
     pub(crate) fn paid(&self, id: &str) -> Option<Paid> {
-        let session = self.sessions().into_iter().find(|s| {
-            s.payment_intent
-                .as_deref()
-                .is_some_and(|pi| pi == id || charge_of(pi) == id)
-        })?;
+        let names = |pi: &str| pi == id || charge_of(pi) == id;
+        let session = self
+            .sessions()
+            .into_iter()
+            .find(|s| s.payment_intent.as_deref().is_some_and(names));
+        let Some(session) = session else {
+            return self.invoice_paid(&names);
+        };
         let payment_intent = session.payment_intent.clone()?;
         Some(Paid {
             charge: charge_of(&payment_intent),
@@ -64,6 +69,33 @@ impl Sandbox {
             succeeded: session.payment_status == PaymentStatus::Paid,
             sepa: session.payment_method.as_deref() == Some("sepa_debit"),
             card: session.card.clone(),
+            now: crate::now(),
+        })
+    }
+
+    fn invoice_paid(&self, names: &dyn Fn(&str) -> bool) -> Option<Paid> {
+        use crate::billing::invoice_payments::{charged, intent_of};
+        let books = self.books();
+        let i = books
+            .invoices
+            .values()
+            .find(|i| charged(i) && names(&intent_of(&i.id)))?;
+        let customer = books.customers.get(&i.customer);
+        let clock = customer
+            .and_then(|c| c.test_clock.as_ref())
+            .and_then(|c| books.clocks.get(c));
+        let payment_intent = intent_of(&i.id);
+        Some(Paid {
+            charge: charge_of(&payment_intent),
+            payment_intent,
+            amount: i.amount,
+            currency: i.currency.clone(),
+            customer: Some(i.customer.clone()),
+            created: i.finalized_at.unwrap_or(i.created),
+            succeeded: i.status == crate::billing::InvoiceStatus::Paid,
+            sepa: false,
+            card: customer.and_then(|c| c.card.clone()),
+            now: clock.map_or_else(crate::now, |c| c.frozen_time),
         })
     }
 

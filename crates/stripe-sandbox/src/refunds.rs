@@ -153,11 +153,11 @@ pub async fn create(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) 
         failure_reason: None,
         reason,
         metadata,
-        created: now(),
+        created: paid.now,
     };
     sb.keep_refund(refund.clone(), key);
-    sb.emit_object("charge.refunded", sb.charge_json(&paid), now(), None);
-    sb.emit_object("refund.created", refund.to_json(), now(), None);
+    sb.emit_object("charge.refunded", sb.charge_json(&paid), paid.now, None);
+    sb.emit_object("refund.created", refund.to_json(), paid.now, None);
     let later = match (paid.sepa, paid.card.as_deref()) {
         (true, _) => Some("succeeded"),
         (false, Some(CARD_REFUND_FAILS)) => Some("failed"),

@@ -45,6 +45,7 @@ async fn every_answer_of_a_subscription_flow_has_every_field_stripe_python_types
         "payment_intent",
         "refund",
         "charge",
+        "invoice_payment",
     ] {
         assert!(
             printed.contains(&format!("{kind} ×")),

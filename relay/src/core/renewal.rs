@@ -260,6 +260,7 @@ mod tests {
             paid_at: None,
             livemode: false,
             buyer: None,
+            payment_intent: None,
         };
         assert_eq!(check_invoice(&inv, &plans).unwrap().1, P + 30 * DAY);
         inv.amount_paid = 100;

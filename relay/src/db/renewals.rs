@@ -28,7 +28,8 @@ pub async fn holder(
     Ok(row.and_then(|r| ClientId::parse(r.get(0))))
 }
 
-/// Records a paid invoice once; false when it was already applied.
+/// Records a paid invoice once, with the PaymentIntent that paid it (kept when a later reading
+/// names it); false when it was already applied.
 pub async fn record_invoice(
     conn: &mut AnyConnection,
     client: &ClientId,
@@ -40,8 +41,8 @@ pub async fn record_invoice(
 ) -> Result<bool, sqlx::Error> {
     let row = sqlx::query(
         "INSERT INTO invoices (invoice_id, client_id, subscription_id, plan, period_start, period_end,
-             amount_cents, currency, hosted_url, paid_at, origin, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             amount_cents, currency, hosted_url, paid_at, origin, created_at, payment_intent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (invoice_id) DO NOTHING RETURNING invoice_id",
     )
     .bind(&inv.id)
@@ -56,8 +57,21 @@ pub async fn record_invoice(
     .bind(inv.paid_at)
     .bind(origin.as_str())
     .bind(now.unix())
+    .bind(inv.payment_intent.as_deref())
     .fetch_optional(&mut *conn)
     .await?;
+    if row.is_none() && inv.payment_intent.is_some() {
+        // Applied before from a read that did not name its payment (a subscription's latest
+        // invoice): this one does.
+        sqlx::query(
+            "UPDATE invoices SET payment_intent = $2
+             WHERE invoice_id = $1 AND payment_intent IS NULL",
+        )
+        .bind(&inv.id)
+        .bind(inv.payment_intent.as_deref())
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(row.is_some())
 }
 

@@ -32,11 +32,11 @@ pub enum Work {
 
 /// Reads from Stripe what an event only notifies: the current state of the subscription of a
 /// `customer.subscription.*` event or of a paid subscription checkout, the refunds of a
-/// `charge.refunded` event's charge. A subscription Stripe no longer knows is left out (the
-/// event is then ignored).
+/// `charge.refunded` event's charge, the PaymentIntent of a paid invoice. A subscription Stripe
+/// no longer knows is left out (the event is then ignored).
 pub async fn prepare(
     billing: &BillingApi,
-    event: WebhookEvent,
+    mut event: WebhookEvent,
     payload: String,
 ) -> Result<Work, StripeFailure> {
     let id = event.subscription_id.clone().or_else(|| {
@@ -50,10 +50,23 @@ pub async fn prepare(
             .and_then(|s| s.subscription.clone())
             .filter(|id| paid_checkout && !id.is_empty())
     });
-    let subscription = match id {
+    let mut subscription = match id {
         Some(id) => fetch_subscription(billing, &id).await?,
         None => None,
     };
+    // The PaymentIntent of each paid invoice the work may apply, for its refunds and disputes.
+    let invoices = event
+        .invoice
+        .iter_mut()
+        .filter(|_| EventKind::of(&event.event_type) == EventKind::InvoicePaid)
+        .chain(
+            subscription
+                .iter_mut()
+                .filter_map(|s| s.latest_invoice.as_mut()),
+        );
+    for inv in invoices.filter(|i| i.amount_paid > 0 && i.payment_intent.is_none()) {
+        inv.payment_intent = billing.invoice_payment_intent(&inv.id).await?;
+    }
     let refunds = match &event.charge_id {
         Some(charge) => match billing.refunds_of_charge(charge).await {
             Err(StripeFailure::NotFound) => Vec::new(),

@@ -27,6 +27,10 @@ pub struct InvoiceFacts {
     pub livemode: bool,
     /// `customer_address` and `customer_tax_ids`, as Stripe froze them on the invoice.
     pub buyer: Option<crate::domain::BuyerDetails>,
+    /// The PaymentIntent that paid it: refunds and disputes name the payment by it. At the
+    /// pinned API version it is only in the invoice's `payments` (when expanded) or read from
+    /// `GET /v1/invoice_payments` (see `fulfil::prepare`).
+    pub payment_intent: Option<String>,
 }
 
 /// A subscription as Stripe holds it now (read from the API, never from a possibly old event).
@@ -130,8 +134,20 @@ impl InvoiceFacts {
                 object.get("customer_address"),
                 object.get("customer_tax_ids"),
             ),
+            payment_intent: object
+                .pointer("/payments/data")
+                .and_then(Value::as_array)
+                .and_then(|payments| paid_intent(payments)),
         })
     }
+}
+
+/// The PaymentIntent of the paid one among an invoice's payments (`InvoicePayment` objects).
+pub fn paid_intent(payments: &[Value]) -> Option<String> {
+    payments
+        .iter()
+        .filter(|p| p.get("status").and_then(Value::as_str) == Some("paid"))
+        .find_map(|p| text(p, &["payment", "payment_intent"]))
 }
 
 impl SubscriptionFacts {

@@ -47,6 +47,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/v1/invoices", get(super::invoices::list))
         .route("/v1/invoices/{id}", get(super::invoices::retrieve))
         .route("/v1/invoices/{id}/lines", get(super::invoices::lines))
+        .route("/v1/invoice_payments", get(super::invoice_payments::list))
         .route("/v1/events", get(super::events::list))
         .route("/v1/events/{id}", get(super::events::retrieve))
         .route(

@@ -11,6 +11,7 @@ mod customers;
 mod engine;
 mod events;
 mod interval;
+pub(crate) mod invoice_payments;
 mod invoices;
 pub mod json;
 pub mod portal;
