@@ -25,7 +25,7 @@ SERVED = [
     "checkout.session", "item", "customer", "subscription", "subscription_item", "invoice",
     "line_item", "price", "plan", "product", "payment_method", "payment_intent", "event",
     "test_helpers.test_clock", "billing_portal.session", "billing_portal.configuration",
-    "charge", "refund", "invoice_payment",
+    "charge", "refund", "invoice_payment", "dispute",
 ]
 
 

@@ -218,6 +218,19 @@ answer(v1.refunds.retrieve(part.id), "refund retrieve")
 answer(v1.refunds.list({"payment_intent": intent.id}), "refunds")
 charge = answer(v1.charges.retrieve(intent.latest_charge), "charge")
 assert charge.refunded and charge.amount_refunded == 49900, charge
+fraud = v1.checkout.sessions.create({
+    "mode": "payment", "line_items": [line | {"price_data": {"currency": "eur", "unit_amount": 4900, "product_data": {"name": "Mensuel"}}}],
+    "success_url": f"{APP}/ok", "cancel_url": f"{APP}/ko", "customer": customer.id})
+pay(fraud.id, "4000000000000259")
+fraud_intent = v1.checkout.sessions.retrieve(fraud.id).payment_intent
+disputes = answer(v1.disputes.list({"payment_intent": fraud_intent}), "disputes")
+dispute = answer(v1.disputes.retrieve(disputes.data[0].id), "dispute")
+assert dispute.status == "needs_response" and dispute.evidence_details.due_by, dispute
+draft = answer(v1.disputes.update(dispute.id, {"evidence": {"uncategorized_text": "winning_evidence"}, "submit": False}), "dispute draft")
+assert draft.status == "needs_response", draft.status
+won = answer(v1.disputes.update(dispute.id, {"evidence": {"uncategorized_text": "winning_evidence"}}), "dispute won")
+assert won.status == "won", won.status
+assert answer(v1.charges.retrieve(dispute.charge), "disputed charge").disputed
 other = v1.checkout.sessions.create({
     "mode": "payment", "line_items": [line | {"price_data": {"currency": "eur", "unit_amount": 4900, "product_data": {"name": "Mensuel"}}}],
     "success_url": f"{APP}/ok", "cancel_url": f"{APP}/ko"})
@@ -248,6 +261,7 @@ error(lambda: v1.checkout.sessions.retrieve(once.id, {"expand": ["livemode"]}), 
 error(lambda: client.raw_request("get", "/v1/nothing_here"), stripe.InvalidRequestError, 404)
 error(lambda: v1.refunds.create({"payment_intent": intent.id}), stripe.InvalidRequestError, 400)
 error(lambda: v1.refunds.create({"payment_intent": "pi_missing"}), stripe.InvalidRequestError, 404)
+error(lambda: v1.disputes.update(dispute.id, {"evidence": {"uncategorized_text": "losing_evidence"}}), stripe.InvalidRequestError, 400)
 error(lambda: v1.billing_portal.sessions.create({"customer": customer.id, "return_url": "https://evil.test/"}),
       stripe.InvalidRequestError, 400)
 

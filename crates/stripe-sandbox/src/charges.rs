@@ -106,7 +106,7 @@ impl Sandbox {
             "amount_captured": paid.amount, "amount_refunded": refunded,
             "balance_transaction": format!("txn_{}", crate::last_chars(&paid.charge, 24)),
             "captured": true, "created": paid.created, "currency": paid.currency,
-            "customer": paid.customer, "description": null, "disputed": false,
+            "customer": paid.customer, "description": null, "disputed": self.disputed(&paid.payment_intent),
             "livemode": false, "metadata": {}, "paid": true,
             "payment_intent": paid.payment_intent,
             "payment_method_details": {"type": if paid.sepa { "sepa_debit" } else { "card" }},

@@ -36,6 +36,7 @@ struct CheckoutPage<'a> {
     method: &'a str,
     iban_ok: &'a str,
     iban_ko: &'a str,
+    iban_disputed: &'a str,
     /// The billing fields as first shown: the customer's, else a test address.
     prefill: BillingDetails,
 }
@@ -73,6 +74,7 @@ fn checkout_page(sandbox: &Sandbox, s: &Session, error: Option<&str>, method: &s
             method,
             iban_ok: IBAN_SUCCEEDS,
             iban_ko: IBAN_FAILS,
+            iban_disputed: crate::disputes::IBAN_DISPUTED,
             prefill: s
                 .details
                 .clone()
@@ -197,6 +199,10 @@ async fn pay(
             .to_uppercase();
         let succeeds = match iban.as_str() {
             IBAN_SUCCEEDS => true,
+            crate::disputes::IBAN_DISPUTED => {
+                sandbox.dispute_debit_later(&id);
+                true
+            }
             IBAN_FAILS => false,
             _ => {
                 return checkout_page(
@@ -217,13 +223,15 @@ async fn pay(
         return checkout_page(&sandbox, &s, Some(problem), "card");
     }
     match number.as_str() {
-        // 5126 pays like 4242; its refunds fail later.
-        CARD_PAYS | crate::refunds::CARD_REFUND_FAILS => Redirect::to(
-            &sandbox
-                .complete(&id, Some(&number), None)
-                .success_redirect(),
-        )
-        .into_response(),
+        // 5126 and 0259 pay like 4242; 5126's refunds fail later, 0259 is disputed at once.
+        CARD_PAYS | crate::refunds::CARD_REFUND_FAILS | crate::disputes::CARD_DISPUTED => {
+            Redirect::to(
+                &sandbox
+                    .complete(&id, Some(&number), None)
+                    .success_redirect(),
+            )
+            .into_response()
+        }
         CARD_3DS => render(
             ThreeDsPage {
                 s: &s,

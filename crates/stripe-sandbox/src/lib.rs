@@ -10,6 +10,7 @@ pub mod billing;
 mod charges;
 mod control;
 pub mod details;
+pub mod disputes;
 pub mod error;
 mod events;
 mod expand;
@@ -61,7 +62,8 @@ pub fn generate_key() -> String {
     format!("sk_test_{}", random_id(48))
 }
 
-/// Test SEPA IBANs (Stripe's French test numbers): one settles, one fails.
+/// Test SEPA IBANs (Stripe's French test numbers): one settles, one fails (a third, settled
+/// then disputed, is [`disputes::IBAN_DISPUTED`]).
 pub const IBAN_SUCCEEDS: &str = "FR1420041010050500013M02606";
 pub const IBAN_FAILS: &str = "FR8420041010050500013M02607";
 
@@ -81,6 +83,9 @@ struct Inner {
     held: Mutex<Vec<Event>>,
     events: Mutex<Vec<Event>>,
     refunds: Mutex<Vec<refunds::Refund>>,
+    disputes: Mutex<Vec<disputes::Dispute>>,
+    /// Sessions whose SEPA debit, once settled, is charged back (the disputed test IBAN).
+    disputed_debits: Mutex<std::collections::HashSet<String>>,
     /// `Idempotency-Key` of each refund created with one → the refund's id.
     refund_keys: Mutex<HashMap<String, String>>,
     deliveries: Mutex<Vec<DeliveryRecord>>,
@@ -104,6 +109,8 @@ impl Sandbox {
                 held: Mutex::default(),
                 events: Mutex::default(),
                 refunds: Mutex::default(),
+                disputes: Mutex::default(),
+                disputed_debits: Mutex::default(),
                 refund_keys: Mutex::default(),
                 deliveries: Mutex::default(),
                 in_flight: AtomicUsize::new(0),
@@ -131,6 +138,11 @@ impl Sandbox {
             .route("/v1/charges/{id}", get(charges::retrieve))
             .route("/v1/refunds", post(refunds::create).get(refunds::list))
             .route("/v1/refunds/{id}", get(refunds::retrieve))
+            .route("/v1/disputes", get(disputes::list))
+            .route(
+                "/v1/disputes/{id}",
+                get(disputes::retrieve).post(disputes::update),
+            )
             .route(
                 "/v1/checkout/sessions/{id}/expire",
                 post(api::expire_session),
@@ -241,6 +253,10 @@ impl Sandbox {
             }
         });
         self.emit("checkout.session.completed", &done);
+        if card == Some(disputes::CARD_DISPUTED) {
+            let paid = self.paid(done.payment_intent.as_deref().expect("set above"));
+            self.open_dispute(&paid.expect("a paid session"));
+        }
         if let Some(succeeds) = sepa_succeeds {
             self.inner
                 .pending_sepa
@@ -292,6 +308,15 @@ impl Sandbox {
             .and_then(|c| c.details.clone())
     }
 
+    /// The session's SEPA debit will be charged back once it settles.
+    pub(crate) fn dispute_debit_later(&self, id: &str) {
+        self.inner
+            .disputed_debits
+            .lock()
+            .unwrap()
+            .insert(id.to_owned());
+    }
+
     /// Whether this session's SEPA debit is still settling.
     pub(crate) fn sepa_pending(&self, id: &str) -> bool {
         self.inner.pending_sepa.lock().unwrap().contains_key(id)
@@ -305,6 +330,10 @@ impl Sandbox {
         if succeeds {
             let paid = self.update_session(id, |s| s.payment_status = PaymentStatus::Paid);
             self.emit("checkout.session.async_payment_succeeded", &paid);
+            if self.inner.disputed_debits.lock().unwrap().remove(id) {
+                let intent = paid.payment_intent.as_deref().expect("a completed session");
+                self.open_dispute(&self.paid(intent).expect("a paid session"));
+            }
         } else {
             let session = self.session(id).expect("pending sessions exist");
             self.emit("checkout.session.async_payment_failed", &session);

@@ -46,6 +46,7 @@ async fn every_answer_of_a_subscription_flow_has_every_field_stripe_python_types
         "refund",
         "charge",
         "invoice_payment",
+        "dispute",
     ] {
         assert!(
             printed.contains(&format!("{kind} ×")),
