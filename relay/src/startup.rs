@@ -165,6 +165,7 @@ impl Application {
         if let Some(every) = state.settings.reconcile_every {
             crate::reconcile::spawn_schedule(state.clone(), every);
         }
+        crate::money_back::stops::spawn(state.clone(), Duration::from_secs(2));
         state.db.spawn_wal_checkpoints(Duration::from_millis(50));
         if state.db.backend == Backend::Postgres {
             let url = state.settings.database_url.expose().to_owned();

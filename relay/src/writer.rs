@@ -323,6 +323,16 @@ fn log(outcome: &Outcome) {
             let avoir = if r.avoir_issued { ", avoir issued" } else { "" };
             tracing::info!(target: "stripe_service", "Refund {status} for {client}: access folded again{avoir}");
         }
+        Outcome::Dispute(d) => {
+            let (client, status, effect) = (&d.client, &d.status, d.effect.as_str());
+            let avoir = if d.avoir_issued { ", avoir issued" } else { "" };
+            let stop = if d.renewal_stop {
+                ", renewal to stop at Stripe"
+            } else {
+                ""
+            };
+            tracing::warn!(target: "stripe_service", "Dispute {status} ({effect}) for {client}: access folded again{avoir}{stop}");
+        }
         Outcome::Rejected(reason) => {
             tracing::warn!(target: "stripe_service", "Payment not applied: {reason}")
         }

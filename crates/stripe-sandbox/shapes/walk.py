@@ -223,6 +223,10 @@ fraud = v1.checkout.sessions.create({
     "success_url": f"{APP}/ok", "cancel_url": f"{APP}/ko", "customer": customer.id})
 pay(fraud.id, "4000000000000259")
 fraud_intent = v1.checkout.sessions.retrieve(fraud.id).payment_intent
+for _ in range(200):  # the bank disputes it once the payment's events are delivered
+    if v1.disputes.list({"payment_intent": fraud_intent}).data:
+        break
+    time.sleep(0.01)
 disputes = answer(v1.disputes.list({"payment_intent": fraud_intent}), "disputes")
 dispute = answer(v1.disputes.retrieve(disputes.data[0].id), "dispute")
 assert dispute.status == "needs_response" and dispute.evidence_details.due_by, dispute

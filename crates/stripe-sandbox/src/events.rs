@@ -90,6 +90,25 @@ impl Sandbox {
         count
     }
 
+    /// Runs `then` once every delivery in flight has ended (the bank disputes a payment after
+    /// its merchant heard of it); [`Self::idle`] waits for it too.
+    pub(crate) fn after_deliveries(&self, then: impl FnOnce(&Sandbox) + Send + 'static) {
+        self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.inner.waiting.fetch_add(1, Ordering::SeqCst);
+        let sandbox = self.clone();
+        tokio::spawn(async move {
+            let inner = &sandbox.inner;
+            while inner.in_flight.load(Ordering::SeqCst) > inner.waiting.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            inner.waiting.fetch_sub(1, Ordering::SeqCst);
+            then(&sandbox);
+            if inner.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+                inner.idle.notify_waiters();
+            }
+        });
+    }
+
     /// Waits until no delivery is in flight.
     pub async fn idle(&self) {
         loop {

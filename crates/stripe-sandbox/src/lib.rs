@@ -90,6 +90,8 @@ struct Inner {
     refund_keys: Mutex<HashMap<String, String>>,
     deliveries: Mutex<Vec<DeliveryRecord>>,
     in_flight: AtomicUsize,
+    /// Tasks counted in `in_flight` that wait for the other deliveries to end.
+    waiting: AtomicUsize,
     idle: Notify,
 }
 
@@ -114,6 +116,7 @@ impl Sandbox {
                 refund_keys: Mutex::default(),
                 deliveries: Mutex::default(),
                 in_flight: AtomicUsize::new(0),
+                waiting: AtomicUsize::new(0),
                 idle: Notify::new(),
             }),
         }
@@ -254,8 +257,8 @@ impl Sandbox {
         });
         self.emit("checkout.session.completed", &done);
         if card == Some(disputes::CARD_DISPUTED) {
-            let paid = self.paid(done.payment_intent.as_deref().expect("set above"));
-            self.open_dispute(&paid.expect("a paid session"));
+            let intent = done.payment_intent.clone().expect("set above");
+            self.after_deliveries(move |sb| sb.open_dispute(&sb.paid(&intent).expect("paid")));
         }
         if let Some(succeeds) = sepa_succeeds {
             self.inner
@@ -331,8 +334,8 @@ impl Sandbox {
             let paid = self.update_session(id, |s| s.payment_status = PaymentStatus::Paid);
             self.emit("checkout.session.async_payment_succeeded", &paid);
             if self.inner.disputed_debits.lock().unwrap().remove(id) {
-                let intent = paid.payment_intent.as_deref().expect("a completed session");
-                self.open_dispute(&self.paid(intent).expect("a paid session"));
+                let intent = paid.payment_intent.clone().expect("a completed session");
+                self.after_deliveries(move |sb| sb.open_dispute(&sb.paid(&intent).expect("paid")));
             }
         } else {
             let session = self.session(id).expect("pending sessions exist");

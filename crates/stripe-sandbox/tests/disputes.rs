@@ -17,6 +17,8 @@ async fn disputed(w: &World) -> Value {
     let id = w.create().await["id"].as_str().unwrap().to_owned();
     let (status, _, _) = w.pay(&id, &World::card(CARD_DISPUTED)).await;
     assert_eq!(status, 303);
+    // The bank disputes it once the payment's events are delivered.
+    w.sandbox.idle().await;
     let pi = w.get(&format!("/v1/checkout/sessions/{id}")).await["payment_intent"]
         .as_str()
         .unwrap()

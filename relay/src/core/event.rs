@@ -27,6 +27,9 @@ pub enum EventKind {
     Refund,
     /// `charge.refunded`: the charge carries no refund id, so its refunds are read from Stripe.
     ChargeRefunded,
+    /// `charge.dispute.*` (created, updated, closed, funds withdrawn or reinstated): the
+    /// dispute is the event's object.
+    Dispute,
     Unknown,
 }
 
@@ -43,6 +46,7 @@ impl EventKind {
             "invoice.payment_failed" => Self::InvoicePaymentFailed,
             "refund.created" | "refund.updated" | "refund.failed" => Self::Refund,
             "charge.refunded" => Self::ChargeRefunded,
+            t if t.starts_with("charge.dispute.") => Self::Dispute,
             t if t.starts_with("customer.subscription.") => Self::Subscription,
             t if t.starts_with("checkout.session.") => Self::OtherSession,
             t if t.starts_with("invoice.") => Self::OtherInvoice,
@@ -70,11 +74,11 @@ impl EventKind {
 
     /// Whether it is about money going back.
     pub fn about_refund(self) -> bool {
-        matches!(self, Self::Refund | Self::ChargeRefunded)
+        matches!(self, Self::Refund | Self::ChargeRefunded | Self::Dispute)
     }
 
     /// The types the relay acts on, which reconciliation asks Stripe's event list for.
-    pub const HANDLED: [&'static str; 13] = [
+    pub const HANDLED: [&'static str; 18] = [
         "checkout.session.completed",
         "checkout.session.async_payment_succeeded",
         "checkout.session.async_payment_failed",
@@ -88,6 +92,11 @@ impl EventKind {
         "refund.updated",
         "refund.failed",
         "charge.refunded",
+        "charge.dispute.created",
+        "charge.dispute.updated",
+        "charge.dispute.closed",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.funds_reinstated",
     ];
 }
 
@@ -110,6 +119,7 @@ mod tests {
         assert_eq!(EventKind::of("charge.refunded"), EventKind::ChargeRefunded);
         assert_eq!(EventKind::of("refund.failed"), EventKind::Refund);
         assert_eq!(EventKind::of("charge.captured"), EventKind::Unknown);
+        assert_eq!(EventKind::of("charge.dispute.closed"), EventKind::Dispute);
         assert_eq!(EventKind::of("invoice"), EventKind::Unknown);
         assert_eq!(
             EventKind::of("CHECKOUT.SESSION.COMPLETED"),

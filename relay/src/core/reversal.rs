@@ -91,8 +91,62 @@ impl DisputeStatus {
     }
 
     /// A chargeback suspends the payment's remaining period until it is won.
-    fn takes_money_back(self) -> bool {
+    pub fn takes_money_back(self) -> bool {
         matches!(self, Self::Open | Self::Lost)
+    }
+
+    /// The meaning's own word, as stored beside Stripe's status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inquiry => "inquiry",
+            Self::Open => "open",
+            Self::Won => "won",
+            Self::Lost => "lost",
+            Self::Prevented => "prevented",
+        }
+    }
+
+    /// [`Self::as_str`] back.
+    pub fn from_word(word: &str) -> Option<Self> {
+        [
+            Self::Inquiry,
+            Self::Open,
+            Self::Won,
+            Self::Lost,
+            Self::Prevented,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == word)
+    }
+
+    /// What a reported status means: a SEPA chargeback cannot be contested, so an open one is
+    /// already lost.
+    pub fn effective(self, sepa: bool) -> Self {
+        match (self, sepa) {
+            (Self::Open, true) => Self::Lost,
+            (status, _) => status,
+        }
+    }
+
+    /// How far along Stripe's dispute `status` is: an inquiry, its review and close, then a
+    /// chargeback, its review, then its end (an inquiry may become a chargeback; an ended
+    /// dispute never moves again). Unknown statuses come first.
+    fn rank(status: &str) -> u8 {
+        match status {
+            "warning_needs_response" => 1,
+            "warning_under_review" => 2,
+            "warning_closed" => 3,
+            "needs_response" => 4,
+            "under_review" => 5,
+            "won" | "lost" | "prevented" => 6,
+            _ => 0,
+        }
+    }
+
+    /// Whether a dispute stored at Stripe's `stored` status (`None`: not seen yet) moves to
+    /// `incoming`: only forward, so that an older notification delivered late changes nothing.
+    pub fn moves(stored: Option<&str>, incoming: &str) -> bool {
+        stored.is_none_or(|s| Self::rank(incoming) > Self::rank(s))
     }
 }
 
@@ -110,6 +164,19 @@ pub struct Refund {
 pub struct Dispute {
     pub status: DisputeStatus,
     pub created: i64,
+}
+
+/// A lost dispute's avoir reason, in French, with Stripe's reason code.
+pub fn dispute_avoir_reason(stripe_reason: Option<&str>) -> String {
+    let why = match stripe_reason {
+        Some("fraudulent") => " (paiement déclaré frauduleux)",
+        Some("duplicate") => " (paiement en double)",
+        Some("subscription_canceled") => " (abonnement résilié)",
+        Some("product_unacceptable" | "product_not_received") => " (service contesté)",
+        Some("credit_not_processed") => " (remboursement attendu)",
+        _ => "",
+    };
+    format!("Contestation perdue auprès de la banque{why}")
 }
 
 /// An avoir's reason, in French: the operator's own words when the refund carries them

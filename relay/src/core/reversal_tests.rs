@@ -237,3 +237,42 @@ fn an_avoir_gives_the_operators_reason_else_stripes_in_french() {
         "Remboursement"
     );
 }
+
+#[test]
+fn a_dispute_status_only_moves_forward_and_a_sepa_chargeback_is_lost_at_once() {
+    assert!(DisputeStatus::moves(None, "needs_response"));
+    assert!(DisputeStatus::moves(
+        Some("warning_needs_response"),
+        "needs_response"
+    ));
+    assert!(DisputeStatus::moves(Some("needs_response"), "under_review"));
+    assert!(DisputeStatus::moves(Some("under_review"), "won"));
+    assert!(
+        !DisputeStatus::moves(Some("won"), "under_review"),
+        "an older notice, late"
+    );
+    assert!(!DisputeStatus::moves(Some("lost"), "lost"), "a duplicate");
+    assert!(!DisputeStatus::moves(
+        Some("needs_response"),
+        "warning_closed"
+    ));
+    assert_eq!(DisputeStatus::Open.effective(true), DisputeStatus::Lost);
+    assert_eq!(DisputeStatus::Open.effective(false), DisputeStatus::Open);
+    assert_eq!(DisputeStatus::Won.effective(true), DisputeStatus::Won);
+    for s in [
+        DisputeStatus::Inquiry,
+        DisputeStatus::Open,
+        DisputeStatus::Won,
+        DisputeStatus::Lost,
+    ] {
+        assert_eq!(DisputeStatus::from_word(s.as_str()), Some(s));
+    }
+    assert_eq!(
+        dispute_avoir_reason(Some("fraudulent")),
+        "Contestation perdue auprès de la banque (paiement déclaré frauduleux)"
+    );
+    assert_eq!(
+        dispute_avoir_reason(None),
+        "Contestation perdue auprès de la banque"
+    );
+}

@@ -1,6 +1,6 @@
 //! Access rebuilt from the stored facts: each company's one-off payments (the factures of its
 //! Checkout Sessions: when paid, the time bought, the PaymentIntent), its automatic-renewal
-//! invoices (the period each paid) and the refunds of each, folded by
+//! invoices (the period each paid) and the refunds and disputes of each, folded by
 //! [`crate::core::reversal::access_of`]. The stored `expires_at` and `paid_until` are that
 //! fold's cached result: the writer stores it again after a refund ([`store_access`]), and a
 //! company whose cache the fold does not rebuild (an expiry set by hand, payments older than
@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, Row};
 use super::Db;
 use crate::core::Timestamp;
 use crate::core::access::{Access, Payment};
-use crate::core::reversal::{Paid, Refund, RefundStatus, access_of};
+use crate::core::reversal::{Dispute, DisputeStatus, Paid, Refund, RefundStatus, access_of};
 use crate::domain::ClientId;
 
 /// A company whose stored access is not what its payments bought.
@@ -62,6 +62,22 @@ pub async fn paid_by_company(
             None => query,
         }
     };
+    let disputes = format!(
+        "SELECT payment_intent, effect, created_at FROM disputes {}",
+        if client.is_some() {
+            "WHERE client_id = $1"
+        } else {
+            ""
+        }
+    );
+    let mut disputed: HashMap<String, Vec<Dispute>> = HashMap::new();
+    for r in run(disputes).fetch_all(&mut *conn).await? {
+        let effect: String = r.get(1);
+        disputed.entry(r.get(0)).or_default().push(Dispute {
+            status: DisputeStatus::from_word(&effect).unwrap_or(DisputeStatus::Open),
+            created: r.get(2),
+        });
+    }
     let mut by_intent: HashMap<String, Vec<Refund>> = HashMap::new();
     for r in run(refunds).fetch_all(&mut *conn).await? {
         let status: String = r.get(2);
@@ -90,10 +106,8 @@ pub async fn paid_by_company(
                 Paid {
                     payment,
                     amount: r.get(4),
-                    refunds: intent
-                        .and_then(|i| by_intent.get(&i).cloned())
-                        .unwrap_or_default(),
-                    disputes: Vec::new(),
+                    refunds: of_intent(&by_intent, intent.as_deref()),
+                    disputes: of_intent(&disputed, intent.as_deref()),
                 },
             ));
         }
@@ -105,6 +119,11 @@ pub async fn paid_by_company(
             (client, facts.into_iter().map(|(_, p)| p).collect())
         })
         .collect())
+}
+
+/// What went back of the payment `intent` paid.
+fn of_intent<T: Clone>(by: &HashMap<String, Vec<T>>, intent: Option<&str>) -> Vec<T> {
+    intent.and_then(|i| by.get(i).cloned()).unwrap_or_default()
 }
 
 /// Stores `client`'s access as the fold of its payments gives it now; its new version, `None`

@@ -6,6 +6,7 @@ pub mod access;
 pub mod avoirs;
 pub mod batch;
 pub mod clients;
+pub mod disputes;
 pub mod factures;
 pub mod payments;
 pub mod refunds;

@@ -1,6 +1,6 @@
 //! Refunds inside the writer's transaction: the payment a PaymentIntent names (a fulfilled
-//! one-off session or a paid renewal invoice), a refund's stored status, and the refund kept
-//! at its new status.
+//! one-off session or a paid renewal invoice; disputes find theirs the same way), a refund's
+//! stored status, and the refund kept at its new status. And what `relay refund` reads.
 
 use sqlx::{AnyConnection, Row};
 
@@ -18,6 +18,8 @@ pub struct KnownPayment {
     pub currency: String,
     /// Its facture's key (year × 1,000,000 + number), when it has one.
     pub facture: Option<i64>,
+    /// The subscription a renewal invoice paid; `None` for a one-off payment.
+    pub subscription: Option<String>,
 }
 
 /// The payment `intent` paid, if the relay took it.
@@ -26,12 +28,12 @@ pub async fn payment(
     intent: &str,
 ) -> Result<Option<KnownPayment>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT s.client_id, s.amount_cents, s.currency, f.id FROM checkout_sessions s
-             LEFT JOIN factures f ON f.source = s.session_id
+        "SELECT s.client_id, s.amount_cents, s.currency, f.id, CAST(NULL AS TEXT)
+         FROM checkout_sessions s LEFT JOIN factures f ON f.source = s.session_id
          WHERE s.payment_intent = $1 AND s.state = 'fulfilled'
          UNION ALL
-         SELECT i.client_id, i.amount_cents, i.currency, f.id FROM invoices i
-             LEFT JOIN factures f ON f.source = i.invoice_id
+         SELECT i.client_id, i.amount_cents, i.currency, f.id, i.subscription_id
+         FROM invoices i LEFT JOIN factures f ON f.source = i.invoice_id
          WHERE i.payment_intent = $1",
     )
     .bind(intent)
@@ -43,6 +45,7 @@ pub async fn payment(
             amount: r.get::<Option<i64>, _>(1)?,
             currency: r.get::<Option<String>, _>(2).unwrap_or_default(),
             facture: r.get(3),
+            subscription: r.get(4),
         })
     }))
 }

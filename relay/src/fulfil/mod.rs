@@ -17,9 +17,8 @@ use crate::db::batch;
 use crate::db::payments as q;
 use crate::domain::{PaymentOrigin, PlanId, SessionFacts, SessionState};
 use crate::factures::FactureDraft;
-use crate::money_back::apply::Refunded;
-use crate::money_back::apply::{self as money_back, NotRefunded};
-use crate::money_back::facts::RefundFacts;
+use crate::money_back::apply::{self as money_back, Disputed, NotRefunded, Refunded};
+use crate::money_back::facts::{DisputeFacts, RefundFacts};
 use crate::plans::Catalogue;
 use crate::renewal::apply::{self as renewal, Effect, NotApplied};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
@@ -96,6 +95,12 @@ pub async fn apply_batch(
         let outcome = match step {
             Step::Renewal(news) => renew(conn, news, work, plans, (origin, now), factures).await?,
             Step::Refunds(refunds) => refund_all(conn, &refunds, origin, now).await?,
+            Step::Dispute(dispute) => {
+                match money_back::dispute(conn, dispute, origin, now).await? {
+                    Ok(disputed) => Outcome::Dispute(disputed),
+                    Err(not) => not_applied(not),
+                }
+            }
             Step::Session(facts, decision) => {
                 let subscription = work.subscription();
                 let claim = Claim {
@@ -107,8 +112,10 @@ pub async fn apply_batch(
                 apply(conn, facts, decision, subscription, plans, claim).await?
             }
         };
-        // A renewal or a refund may have moved the company's access: it is read again.
-        if let Outcome::Renewal { client, .. } | Outcome::Refund(Refunded { client, .. }) = &outcome
+        // A renewal, a refund or a dispute may have moved the company's access: read it again.
+        if let Outcome::Renewal { client, .. }
+        | Outcome::Refund(Refunded { client, .. })
+        | Outcome::Dispute(Disputed { client, .. }) = &outcome
         {
             extensions.forget(client);
         }
@@ -130,6 +137,7 @@ enum Step<'w, 'p> {
     Session(&'w SessionFacts, Decision<'p>),
     Renewal(RenewalNews<'w>),
     Refunds(Vec<&'w RefundFacts>),
+    Dispute(&'w DisputeFacts),
 }
 
 enum RenewalNews<'w> {
@@ -162,6 +170,12 @@ fn decide_work<'w, 'p>(work: &'w Work, plans: &'p Catalogue) -> Result<Step<'w, 
                 return match refunds.is_empty() {
                     true => Err(Outcome::Ignored("no readable refund".into())),
                     false => Ok(Step::Refunds(refunds)),
+                };
+            }
+            (EventKind::Dispute, _) => {
+                return match &event.dispute {
+                    Some(dispute) => Ok(Step::Dispute(dispute)),
+                    None => Err(Outcome::Ignored("unreadable dispute object".into())),
                 };
             }
             (EventKind::Session(news), _) => Some(News::from(news)),
@@ -220,16 +234,22 @@ async fn refund_all(
         match money_back::refund(conn, facts, origin, now).await? {
             Ok(refunded) => changed = Some(Outcome::Refund(refunded)),
             Err(not) => {
-                unchanged.get_or_insert(match not {
-                    NotRefunded::Rejected(rejection) => Outcome::Rejected(rejection),
-                    NotRefunded::AlreadyKnown(status) => {
-                        Outcome::Ignored(format!("refund already {}", status.as_str()))
-                    }
-                });
+                unchanged.get_or_insert(not_applied(not));
             }
         }
     }
     Ok(changed.or(unchanged).expect("at least one refund"))
+}
+
+/// The outcome of a refund or dispute that changed nothing.
+fn not_applied(not: NotRefunded) -> Outcome {
+    match not {
+        NotRefunded::Rejected(rejection) => Outcome::Rejected(rejection),
+        NotRefunded::AlreadyKnown(status) => {
+            Outcome::Ignored(format!("refund already {}", status.as_str()))
+        }
+        NotRefunded::DisputeKnown(status) => Outcome::Ignored(format!("dispute already {status}")),
+    }
 }
 
 /// This batch's claims, and what applying one needs.

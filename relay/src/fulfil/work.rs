@@ -5,7 +5,7 @@ use crate::billing::BillingApi;
 use crate::core::event::{EventKind, SessionNews};
 use crate::core::rejection::Rejection;
 use crate::domain::{ClientId, ModeMismatch, PaymentOrigin, PlanId, SessionFacts, SessionState};
-use crate::money_back::apply::Refunded;
+use crate::money_back::apply::{Disputed, Refunded};
 use crate::money_back::facts::RefundFacts;
 use crate::renewal::apply::Effect;
 use crate::renewal::facts::SubscriptionFacts;
@@ -128,6 +128,9 @@ impl Work {
         modes.extend(self.facts().map(|f| f.livemode));
         modes.extend(self.subscription().map(|s| s.livemode));
         modes.extend(self.refunds().iter().map(|r| r.livemode));
+        if let Work::Event { event, .. } = self {
+            modes.extend(event.dispute.as_ref().map(|d| d.livemode));
+        }
         ModeMismatch::check(origin, &modes)
     }
 
@@ -182,6 +185,8 @@ pub enum Outcome {
     },
     /// A refund moved to a new status, and the company's access was folded again.
     Refund(Refunded),
+    /// A dispute moved to a new status, and the company's access was folded again.
+    Dispute(Disputed),
     /// A renewal event changed the company's renewal.
     Renewal {
         client: ClientId,
@@ -205,6 +210,7 @@ impl Outcome {
             Outcome::WrongMode { mismatch, .. } => format!("rejected: {}", mismatch.reason()),
             Outcome::Renewal { effect, .. } => effect.label(),
             Outcome::Refund(r) => format!("refund {}", r.status.as_str()),
+            Outcome::Dispute(d) => format!("dispute {}", d.status),
             Outcome::AlreadyHandled(state) => format!("already {state}"),
             Outcome::Ignored(reason) => format!("ignored: {reason}"),
             Outcome::Duplicate => "duplicate".into(),
@@ -223,6 +229,7 @@ impl Outcome {
             } => Some(SessionState::Fulfilled),
             Outcome::Renewal { .. }
             | Outcome::Refund(_)
+            | Outcome::Dispute(_)
             | Outcome::WrongMode { .. }
             | Outcome::Ignored(_)
             | Outcome::Duplicate => None,
@@ -239,6 +246,9 @@ impl Outcome {
                 client, version, ..
             }
             | Outcome::Refund(Refunded {
+                client, version, ..
+            })
+            | Outcome::Dispute(Disputed {
                 client, version, ..
             }) => Some((client.as_str(), *version)),
             Outcome::Moved {

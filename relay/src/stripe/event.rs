@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::core::event::EventKind;
 use crate::domain::{BuyerDetails, CheckoutStatus, PaymentStatus, SessionFacts, SessionId};
-use crate::money_back::facts::RefundFacts;
+use crate::money_back::facts::{DisputeFacts, RefundFacts};
 use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 
 /// A verified webhook event, read leniently.
@@ -28,6 +28,8 @@ pub struct WebhookEvent {
     pub refund: Option<RefundFacts>,
     /// The charge of `charge.refunded` (its refunds are read from Stripe).
     pub charge_id: Option<String>,
+    /// The dispute of `charge.dispute.*` events.
+    pub dispute: Option<DisputeFacts>,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +104,12 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
         EventKind::Refund => object.as_ref().and_then(|o| RefundFacts::read(o, livemode)),
         _ => None,
     };
+    let dispute = match kind {
+        EventKind::Dispute => object
+            .as_ref()
+            .and_then(|o| DisputeFacts::read(o, livemode)),
+        _ => None,
+    };
     let charge_id = match kind {
         EventKind::ChargeRefunded => object
             .as_ref()
@@ -157,6 +165,7 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, String> {
         subscription_id,
         refund,
         charge_id,
+        dispute,
     })
 }
 
