@@ -5,7 +5,7 @@
 # the app and its WebKit processes: shared pages counted once).
 # The subscription is set up by `relay simulate` in one of the states a company meets: `once` (a
 # one-off annual payment), `auto` (automatic renewal), `past_due` (a renewal charge failed) or
-# `cancelled` (renewal stopped at the period's end).
+# `cancelled` (renewal stopped at the period's end), `disputed` (a payment disputed at the bank).
 # Usage: tests/desktop-window.sh <erp-btp-desktop binary> <relay binary> [screenshot.png] [state]
 set -euo pipefail
 app=$(realpath "$1"); relay=$(realpath "$2"); shot=$(realpath -m "${3:-target/screenshots/desktop-window.png}")
@@ -25,6 +25,7 @@ case "${4:-once}" in
   auto) simulate subscribe ;;
   past_due) simulate subscribe && simulate renewal-failed ;;
   cancelled) simulate subscribe && simulate cancel-renewal ;;
+  disputed) simulate --plan mensuel --outcome disputed && sleep 1 ;;
   *) echo "unknown state $4"; exit 2 ;;
 esac
 
@@ -69,3 +70,12 @@ dbus-run-session -- bash -c '
   wait $xvfb 2>/dev/null || true
   exit $status
 '
+# The app keeps the signed entitlement it showed: a disputed payment's news must be in it.
+if [ "${4:-once}" = disputed ]; then
+  python3 - "$XDG_DATA_HOME/fr.erp-btp.abonnement/session.json" <<'PY' || { echo "the dispute did not reach the app"; exit 1; }
+import base64, json, sys
+part = json.load(open(sys.argv[1]))["entitlement"].split(".")[0]
+payload = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+assert payload["renewal"]["money_back"]["kind"] == "disputed", payload
+PY
+fi

@@ -123,6 +123,7 @@ mod tests {
             version,
             payment_pending: false,
             renewal: Default::default(),
+            money_back: None,
         }
     }
 

@@ -119,6 +119,40 @@ async fn a_one_off_renewal_in_chromium_types_the_card_pays_and_lands_on_the_succ
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_disputed_at_the_bank_shows_on_the_renew_page_as_access_suspended() {
+    let w = start(Backend::Sqlite).await;
+    let link = renew_link(&w).await;
+    tokio::task::spawn_blocking(move || {
+        node(
+            "checkout.mjs",
+            &[
+                &link,
+                "4000 0000 0000 0259",
+                "votre paiement est confirmé",
+                "once",
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    w.sandbox.idle().await;
+    assert_eq!(w.status().await["status"], "expired", "suspended");
+    let link = renew_link(&w).await;
+    tokio::task::spawn_blocking(move || {
+        node(
+            "renew.mjs",
+            &[
+                &link,
+                "Paiement contesté auprès de votre banque : accès suspendu.",
+                "renew-disputed",
+            ],
+        )
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_3ds_renewal_in_chromium_confirms_and_pays() {
     let w = start(Backend::Sqlite).await;
     let link = renew_link(&w).await;

@@ -8,6 +8,7 @@
 mod common;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{free_port, spawn_relay_process, wait_healthy};
@@ -37,14 +38,27 @@ async fn deliver(
     base: &str,
     range: std::ops::Range<usize>,
 ) -> HashSet<usize> {
+    let bodies = Arc::new((0..range.end).map(event).collect());
+    deliver_bodies(http, base, bodies, range).await
+}
+
+/// Delivers `bodies[i]` for each `i` of `range` with 16 concurrent senders; returns the `i`
+/// answered 200.
+async fn deliver_bodies(
+    http: &reqwest::Client,
+    base: &str,
+    bodies: Arc<Vec<String>>,
+    range: std::ops::Range<usize>,
+) -> HashSet<usize> {
     let mut set = tokio::task::JoinSet::new();
     let ids: Vec<usize> = range.collect();
     for chunk in ids.chunks(ids.len().div_ceil(16).max(1)) {
         let (http, base, chunk) = (http.clone(), base.to_owned(), chunk.to_vec());
+        let bodies = bodies.clone();
         set.spawn(async move {
             let mut acked = Vec::new();
             for i in chunk {
-                let body = event(i);
+                let body = bodies[i].clone();
                 let sig = sign_now(SECRET, &body);
                 let ok = http
                     .post(format!("{base}/api/stripe/webhook"))
@@ -189,6 +203,135 @@ async fn acknowledged_webhooks_survive_kill_9_and_redelivery_completes_the_set()
     }
     eprintln!(
         "{rounds} kill -9 rounds: {acked_total} webhooks acknowledged before the kills, all present; 0 double fulfilments; {total} factures, gap-free"
+    );
+    db.pool.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+/// A refund of the whole payment `intent`, as Stripe sends `refund.created` for it.
+fn refund_event(i: usize, intent: &str) -> String {
+    serde_json::json!({
+        "id": format!("evt_refund_crash_{i}"), "object": "event", "type": "refund.created",
+        "livemode": false, "created": relay::clock::system_now(),
+        "data": {"object": {"id": format!("re_crash_{i}"), "object": "refund", "amount": 4900,
+            "currency": "eur", "payment_intent": intent, "status": "succeeded",
+            "created": relay::clock::system_now()}}
+    })
+    .to_string()
+}
+
+/// `kill -9` while refunds are applied and their avoirs issued: every acknowledged refund keeps
+/// its avoir, redelivery completes the set, each refund has exactly one avoir, the series has no
+/// gap, and every company's stored access is what its payments and refunds fold to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_refunds_survive_kill_9_each_with_one_avoir_in_a_gap_free_series() {
+    let total = 600;
+    let path = std::env::temp_dir().join(format!("crash_av_{}.db", stripe_sandbox::random_id(8)));
+    let url = format!("sqlite://{}", path.display());
+    let db = Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    for c in 0..CLIENTS {
+        db.add_client(&ClientId::parse(&format!("c{c}")).unwrap(), "X")
+            .await
+            .unwrap();
+    }
+    let sessions: Vec<(String, String, String)> = (0..total)
+        .map(|i| {
+            (
+                format!("cs_crash_{i}"),
+                format!("c{}", i % CLIENTS),
+                "mensuel".to_owned(),
+            )
+        })
+        .collect();
+    common::created_sessions(&db, &sessions).await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = spawn_relay_process(&url, port, "http://127.0.0.1:9", SECRET);
+    wait_healthy(&http, &base).await;
+    assert_eq!(
+        deliver(&http, &base, 0..total).await.len(),
+        total,
+        "every payment applied"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut refunds = Vec::new();
+    for i in 0..total {
+        let intent: String = sqlx::query_scalar(
+            "SELECT payment_intent FROM checkout_sessions WHERE session_id = $1",
+        )
+        .bind(format!("cs_crash_{i}"))
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        refunds.push(refund_event(i, &intent));
+    }
+    let refunds = Arc::new(refunds);
+    for round in 0..2 {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut child = spawn_relay_process(&url, port, "http://127.0.0.1:9", SECRET);
+        wait_healthy(&http, &base).await;
+        let range = round * total / 2..(round + 1) * total / 2;
+        let kill_after = Duration::from_millis(10 + rand::random::<u64>() % 80);
+        let (acked, _) = tokio::join!(
+            deliver_bodies(&http, &base, refunds.clone(), range),
+            async {
+                tokio::time::sleep(kill_after).await;
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+            }
+        );
+        for i in &acked {
+            let avoir = sqlx::query("SELECT 1 FROM avoirs WHERE source = $1")
+                .bind(format!("re_crash_{i}"))
+                .fetch_optional(&db.pool)
+                .await
+                .unwrap();
+            assert!(
+                avoir.is_some(),
+                "round {round}: the avoir of acknowledged re_crash_{i}"
+            );
+        }
+        eprintln!(
+            "round {round}: {} of {} refunds acknowledged before kill -9 after {kill_after:?}",
+            acked.len(),
+            total / 2
+        );
+    }
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = spawn_relay_process(&url, port, "http://127.0.0.1:9", SECRET);
+    wait_healthy(&http, &base).await;
+    let all = deliver_bodies(&http, &base, refunds.clone(), 0..total).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(all.len(), total, "every redelivery acknowledged");
+    let total = total as i64;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM refunds").await, total);
+    assert_eq!(
+        count(&db, "SELECT COUNT(DISTINCT source) FROM avoirs").await,
+        total
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM avoirs").await,
+        total,
+        "one avoir per refund"
+    );
+    let gaps = "SELECT COUNT(*) FROM (SELECT id / 1000000 FROM avoirs GROUP BY id / 1000000
+                HAVING MIN(id % 1000000) <> 1 OR MAX(id % 1000000) <> COUNT(*)) AS g";
+    assert_eq!(count(&db, gaps).await, 0, "gap-free series");
+    assert_eq!(
+        db.unexplained_access().await.unwrap(),
+        [],
+        "access is the fold"
     );
     db.pool.close().await;
     for suffix in ["", "-wal", "-shm"] {

@@ -74,7 +74,18 @@ async fn a_chargeback_suspends_access_until_it_is_won(backend: Backend) {
         dispute["created"].as_i64(),
         "suspended at the dispute"
     );
-    assert_eq!(w.status().await["status"], "expired");
+    let status = w.status().await;
+    assert_eq!(status["status"], "expired");
+    assert_eq!(
+        status["renewal"]["money_back"]["kind"], "disputed",
+        "{status}"
+    );
+    assert!(
+        renew_page(&w)
+            .await
+            .contains("Paiement contesté auprès de votre banque : accès suspendu."),
+        "the renew page says it"
+    );
     let stored: (String, Option<i64>) =
         sqlx::query_as("SELECT reason, evidence_due_by FROM disputes")
             .fetch_one(&w.state.db.pool)
@@ -93,6 +104,24 @@ async fn a_chargeback_suspends_access_until_it_is_won(backend: Backend) {
         "the period comes back"
     );
     assert!(avoirs(&w).await.is_empty());
+    assert!(
+        renew_page(&w)
+            .await
+            .contains("Contestation close en votre faveur.")
+    );
+}
+
+/// The relay's renew page, opened by a fresh renew link, as the company sees it.
+async fn renew_page(w: &World) -> String {
+    let (code, link) = w.post_json("/api/renew-link", Some(&w.token), "{}").await;
+    assert_eq!(code, 200, "{link}");
+    let page = w
+        .http
+        .get(link["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    page.text().await.unwrap()
 }
 
 async fn a_lost_chargeback_keeps_access_removed_and_gets_an_avoir(backend: Backend) {

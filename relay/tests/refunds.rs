@@ -68,6 +68,10 @@ async fn a_full_refund_of_the_only_payment_ends_access_at_the_refund(backend: Ba
     assert_eq!(w.expiry().await, r["created"].as_i64());
     let status = w.status().await;
     assert_eq!(status["status"], "expired", "{status}");
+    assert_eq!(
+        status["renewal"]["money_back"]["kind"], "refunded",
+        "{status}"
+    );
     assert!(status["version"].as_i64().unwrap() > before);
     // charge.refunded reads the charge's refunds back: the same refund, applied by whichever
     // of the two events lands first.
@@ -101,6 +105,11 @@ async fn partial_refunds_change_nothing_until_they_add_up_to_the_payment(backend
     let paid = w.expiry().await;
     refund(&w, &intent(&w, &id), Some(1000)).await;
     assert_eq!(w.expiry().await, paid, "a commercial gesture keeps access");
+    let news = w.status().await["renewal"]["money_back"].clone();
+    assert_eq!(
+        (news["kind"].as_str(), news["amount_cents"].as_i64()),
+        (Some("partially_refunded"), Some(1000))
+    );
     let rest = refund(&w, &intent(&w, &id), None).await;
     assert_eq!(rest["amount"], 3900);
     assert_eq!(w.expiry().await, rest["created"].as_i64());
@@ -170,6 +179,11 @@ async fn a_refund_that_fails_before_succeeding_issues_no_avoir(backend: Backend)
     w.sandbox.idle().await;
     assert_eq!(w.expiry().await, paid);
     assert!(avoirs(&w).await.is_empty());
+    let status = w.status().await;
+    assert!(
+        status["renewal"].get("money_back").is_none(),
+        "nothing went back: {status}"
+    );
 }
 
 async fn refund_events_reversed_and_duplicated_end_where_they_would_in_order(backend: Backend) {
@@ -414,3 +428,57 @@ on_both_backends!(
     the_first_of_three_payments_refunded_folds_the_other_two_again,
     a_refund_of_a_payment_the_relay_does_not_know_changes_nothing,
 );
+
+/// Two instances on one PostgreSQL, 20 refunds each delivered to both at once: one avoir each,
+/// numbered 1 to 20.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_number_avoirs_in_one_gap_free_series() {
+    let w = start(Backend::Postgres).await;
+    let other = common::start_relay(&w.db.url, &w.sandbox_base).await;
+    let ids: Vec<String> = (0..20).map(|i| format!("cs_test_av_{i}")).collect();
+    w.created_sessions(&ids, "mensuel").await;
+    for (i, id) in ids.iter().enumerate() {
+        let body = stripe_sandbox::fixtures::paid_checkout_event(
+            &format!("evt_av_paid_{i}"),
+            id,
+            "39",
+            "mensuel",
+            4900,
+        );
+        assert_eq!(w.send_webhook(&w.base, &body).await.unwrap().status(), 200);
+    }
+    let mut sent = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let intent: String = sqlx::query_scalar(
+            "SELECT payment_intent FROM checkout_sessions WHERE session_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&w.state.db.pool)
+        .await
+        .unwrap();
+        let body = json!({
+            "id": format!("evt_av_refund_{i}"), "object": "event", "type": "refund.created",
+            "livemode": false, "created": now(),
+            "data": {"object": {"id": format!("re_av_{i}"), "object": "refund", "amount": 4900,
+                "currency": "eur", "payment_intent": intent, "status": "succeeded",
+                "created": now()}}
+        })
+        .to_string();
+        for base in [&w.base, &other.base] {
+            sent.push(tokio::spawn(w.send_webhook(base, &body)));
+        }
+    }
+    for answer in sent {
+        assert_eq!(answer.await.unwrap().unwrap().status(), 200);
+    }
+    let seqs: Vec<i64> = sqlx::query_scalar("SELECT id % 1000000 FROM avoirs ORDER BY id")
+        .fetch_all(&w.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        seqs,
+        (1..=20).collect::<Vec<_>>(),
+        "unique and without a gap"
+    );
+    other.stop();
+}

@@ -12,7 +12,7 @@ use erp_btp_protocol::{RenewalChoice, SubscriptionState};
 
 use crate::error::{ErrorBody, ErrorCode};
 use crate::invoices::InvoiceView;
-use crate::view::{PlanOption, RenewalLine, StatusView};
+use crate::view::{MoneyBackLine, PlanOption, RenewalLine, StatusView};
 
 fn check<T: TS + 'static>(name: &str, stale: &mut Vec<String>) {
     // i64 travels as a JSON number, which TypeScript reads as `number`.
@@ -34,6 +34,7 @@ fn the_ui_types_match_the_rust_types() {
     check::<StatusView>("StatusView", &mut stale);
     check::<PlanOption>("PlanOption", &mut stale);
     check::<RenewalLine>("RenewalLine", &mut stale);
+    check::<MoneyBackLine>("MoneyBackLine", &mut stale);
     check::<ErrorBody>("ErrorBody", &mut stale);
     check::<ErrorCode>("ErrorCode", &mut stale);
     check::<SubscriptionState>("SubscriptionState", &mut stale);

@@ -83,6 +83,7 @@ mod tests {
                 tone,
                 live,
             }),
+            money_back: None,
             plans: vec![],
         }
     }

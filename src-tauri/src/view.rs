@@ -49,6 +49,9 @@ pub struct StatusView {
     pub test_mode: bool,
     /// Automatic renewal, when the company has it (or just stopped it).
     pub renewal: Option<RenewalLine>,
+    /// Money that went back: « Paiement remboursé le … », « Paiement contesté auprès de votre
+    /// banque : accès suspendu »…
+    pub money_back: Option<MoneyBackLine>,
     pub plans: Vec<PlanOption>,
 }
 
@@ -61,6 +64,22 @@ pub struct RenewalLine {
     pub tone: Tone,
     /// The subscription is live: Stripe charges by itself and no new checkout can be opened.
     pub live: bool,
+}
+
+/// One sentence on money that went back, and how it reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct MoneyBackLine {
+    pub text: String,
+    pub tone: Tone,
+}
+
+/// The money-back sentence from the signed renewal facts.
+pub fn money_back_line(renewal: Option<&RenewalStatus>) -> Option<MoneyBackLine> {
+    let m = renewal?.money_back.as_ref()?;
+    let on = date_of(Some(&m.at)).map(fr::date).unwrap_or_default();
+    let (text, tone) = fr::money_back_sentence(m, &on)?;
+    Some(MoneyBackLine { text, tone })
 }
 
 fn date_of(rfc3339: Option<&str>) -> Option<i64> {
@@ -156,6 +175,7 @@ pub fn status_view(
         offline,
         notice: None,
         test_mode: payload.mode != Some(StripeMode::Live),
+        money_back: money_back_line(payload.renewal.as_ref()),
         renewal,
         plans: plan_options(plans),
     }
@@ -239,6 +259,7 @@ mod tests {
 
     fn renewing(failed: bool, next: Option<&str>) -> RenewalStatus {
         RenewalStatus {
+            money_back: None,
             mode: RenewalMode::Auto,
             state: Some(if failed {
                 RenewalState::PastDue
@@ -305,6 +326,37 @@ mod tests {
                 v.offline
             ),
             (SubscriptionState::Expired, "Expiré", 0, true)
+        );
+    }
+
+    #[test]
+    fn a_chargeback_is_said_in_french_with_its_tone() {
+        let mut p = payload(SubscriptionState::Expired, Some("2026-02-20T09:30:00Z"));
+        let mut renewal = renewing(false, None);
+        renewal.money_back = Some(erp_btp_protocol::MoneyBack {
+            kind: erp_btp_protocol::MoneyBackKind::Disputed,
+            amount_cents: None,
+            at: "2026-02-20T09:30:00Z".into(),
+        });
+        p.renewal = Some(renewal);
+        let v = status_view(&p, &[], NOW, None, false);
+        assert_eq!(
+            v.money_back,
+            Some(MoneyBackLine {
+                text: "Paiement contesté auprès de votre banque : accès suspendu.".into(),
+                tone: Tone::Bad
+            })
+        );
+        assert_eq!(
+            status_view(
+                &payload(SubscriptionState::Active, None),
+                &[],
+                NOW,
+                None,
+                false
+            )
+            .money_back,
+            None
         );
     }
 }

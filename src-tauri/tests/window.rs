@@ -57,3 +57,8 @@ fn each_automatic_renewal_state_shows_in_the_window() {
         window(state, &format!("desktop-window-{state}.png"));
     }
 }
+
+#[test]
+fn a_payment_disputed_at_the_bank_shows_in_the_window() {
+    window("disputed", "desktop-window-disputed.png");
+}

@@ -135,6 +135,18 @@ try {
   await page.click('#portal');
   await page.waitForSelector('#message');
   check(await page.evaluate(() => window.__fake.portalOpened === true), 'portal command called');
+
+  // A chargeback: access suspended, said in French in the status card.
+  await page.evaluate(() => {
+    window.__fake.view = { ...window.__fake.view, status: 'expired', status_label: 'Expiré', days_remaining: 0,
+      money_back: { text: 'Paiement contesté auprès de votre banque : accès suspendu.', tone: 'bad' } };
+  });
+  await page.click('#refresh');
+  await page.waitForSelector('#money-back');
+  check((await page.innerText('#money-back')).includes('accès suspendu'), 'the chargeback is said');
+  check(await page.locator('#money-back.bad').count() === 1, 'as something to fix');
+  await page.screenshot({ path: `${shots}/desktop-disputed.png` });
+  await page.evaluate(() => { const { money_back, ...rest } = window.__fake.view; window.__fake.view = { ...rest, status: 'active', status_label: 'Actif', days_remaining: 30 }; });
   const before = await page.evaluate(() => window.__fake.calls.filter((c) => c === 'status').length);
   await page.evaluate(() => window.dispatchEvent(new Event('focus')));
   await page.waitForFunction((n) => window.__fake.calls.filter((c) => c === 'status').length > n, before);

@@ -4,7 +4,7 @@ import type { StatusView } from './generated/StatusView';
 
 const base: StatusView = {
   client_id: '39', plan: 'Mensuel', status: 'active', status_label: 'Actif', expires_on: '21 février 2026',
-  days_remaining: 12, expiring_soon: false, version: 3, last_sync: 1_000, offline: false, notice: null, test_mode: false, renewal: null, plans: [],
+  days_remaining: 12, expiring_soon: false, version: 3, last_sync: 1_000, offline: false, notice: null, test_mode: false, renewal: null, money_back: null, plans: [],
 };
 
 describe('since', () => {

@@ -62,6 +62,7 @@ function showStatus(view: StatusView, note: HTMLElement | null = null) {
       ...fact('Échéance', view.expires_on ?? '—', 'expiry'),
       ...fact('Jours restants', daysText(view), 'days')),
     view.renewal ? alert(view.renewal.text, view.renewal.tone, 'renewal') : null,
+    view.money_back ? alert(view.money_back.text, view.money_back.tone, 'money-back') : null,
     warn ? alert(warn, view.status === 'expired' ? 'bad' : 'warn', 'warning') : null,
     view.notice ? alert(view.notice, 'warn', 'notice') : null,
     h('p', { class: `muted${view.offline ? ' offline' : ''}`, id: 'sync' }, syncText),

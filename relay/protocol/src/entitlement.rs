@@ -142,6 +142,11 @@ mod tests {
                 cancel_at_period_end: false,
                 payment_failed: true,
                 card_last4: Some("4242".into()),
+                money_back: Some(crate::MoneyBack {
+                    kind: crate::MoneyBackKind::PartiallyRefunded,
+                    amount_cents: Some(1000),
+                    at: "2026-02-10T09:30:00Z".into(),
+                }),
             }),
         }
     }
@@ -185,6 +190,22 @@ mod tests {
             (lenient.status, lenient.expires_at.as_deref()),
             (SubscriptionState::Active, Some("2026-02-21T09:30:00Z"))
         );
+    }
+
+    #[test]
+    fn money_back_is_absent_when_unused_and_an_unknown_kind_still_reads() {
+        let mut p = payload(&key(1));
+        let renewal = p.renewal.as_mut().unwrap();
+        renewal.money_back = None;
+        let json = serde_json::to_value(&p).unwrap();
+        assert!(
+            json["renewal"].get("money_back").is_none(),
+            "absent, not null"
+        );
+        let newer = serde_json::json!({"kind": "refund_reversed_by_bank", "amount_cents": null,
+            "at": "2026-02-10T09:30:00Z"});
+        let read: crate::MoneyBack = serde_json::from_value(newer).unwrap();
+        assert_eq!(read.kind, crate::MoneyBackKind::Unknown);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! writes them (« 1er août 2026 », « 21 février 2026 »), from Unix seconds, in UTC, amounts, and
 //! the one sentence on automatic renewal.
 
-use crate::{RenewalMode, RenewalState, RenewalStatus};
+use crate::{MoneyBack, MoneyBackKind, RenewalMode, RenewalState, RenewalStatus};
 
 const MONTHS: [&str; 12] = [
     "janvier",
@@ -86,6 +86,37 @@ pub fn renewal_sentence(
     })
 }
 
+/// The sentence on money that went back and its tone, its date already written in French.
+/// `None` for a kind this app does not know (a newer relay's).
+pub fn money_back_sentence(m: &MoneyBack, on: &str) -> Option<(String, Tone)> {
+    Some(match m.kind {
+        MoneyBackKind::Refunded => (format!("Paiement remboursé le {on}."), Tone::Warn),
+        MoneyBackKind::PartiallyRefunded => (
+            format!(
+                "Remboursement partiel de {} le {on}.",
+                euros_cents(m.amount_cents.unwrap_or_default())
+            ),
+            Tone::Ok,
+        ),
+        MoneyBackKind::RefundPending => ("Remboursement en cours.".to_owned(), Tone::Warn),
+        MoneyBackKind::Disputed => (
+            "Paiement contesté auprès de votre banque : accès suspendu.".to_owned(),
+            Tone::Bad,
+        ),
+        MoneyBackKind::DisputeWon => ("Contestation close en votre faveur.".to_owned(), Tone::Ok),
+        MoneyBackKind::DisputeLost => (
+            format!("Contestation close le {on} : le paiement a été repris par votre banque."),
+            Tone::Bad,
+        ),
+        MoneyBackKind::Unknown => return None,
+    })
+}
+
+/// « 10,00 € »: an amount given back, always with its cents.
+pub fn euros_cents(cents: i64) -> String {
+    format!("{},{:02}\u{a0}€", cents / 100, cents % 100)
+}
+
 /// « 49 € », « 49,90 € » (no-break space before the sign).
 pub fn euros(cents: i64) -> String {
     if cents % 100 == 0 {
@@ -106,6 +137,33 @@ mod tests {
         assert_eq!(date(0), "1er janvier 1970");
         assert_eq!(date(951_782_400), "29 février 2000");
         assert_eq!(date(1_798_675_200), "31 décembre 2026");
+    }
+
+    #[test]
+    fn money_back_reads_in_french() {
+        let m = |kind, amount_cents| MoneyBack {
+            kind,
+            amount_cents,
+            at: "2026-12-05T09:30:00Z".into(),
+        };
+        let on = "5 décembre 2026";
+        let said = |k, a| money_back_sentence(&m(k, a), on).map(|(t, _)| t);
+        assert_eq!(
+            said(MoneyBackKind::PartiallyRefunded, Some(1000)).unwrap(),
+            "Remboursement partiel de 10,00\u{a0}€ le 5 décembre 2026."
+        );
+        assert_eq!(
+            said(MoneyBackKind::Refunded, None).unwrap(),
+            "Paiement remboursé le 5 décembre 2026."
+        );
+        assert_eq!(
+            money_back_sentence(&m(MoneyBackKind::Disputed, None), on).unwrap(),
+            (
+                "Paiement contesté auprès de votre banque : accès suspendu.".to_owned(),
+                Tone::Bad
+            )
+        );
+        assert_eq!(said(MoneyBackKind::Unknown, None), None);
     }
 
     #[test]

@@ -110,6 +110,35 @@ pub struct RenewalStatus {
     pub cancel_at_period_end: bool,
     pub payment_failed: bool,
     pub card_last4: Option<String>,
+    /// The latest refund or dispute of the company's payments (added to v1: absent when no
+    /// money went back since its latest payment, and from older relays).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub money_back: Option<MoneyBack>,
+}
+
+/// What happened to money the company paid: `renewal.money_back`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoneyBack {
+    pub kind: MoneyBackKind,
+    /// What a partial refund gave back.
+    pub amount_cents: Option<i64>,
+    /// When, RFC 3339 UTC.
+    pub at: String,
+}
+
+/// The kinds of [`MoneyBack`]; a newer relay may send one this app does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoneyBackKind {
+    Refunded,
+    PartiallyRefunded,
+    RefundPending,
+    /// A chargeback open at the company's bank: access suspended.
+    Disputed,
+    DisputeWon,
+    DisputeLost,
+    #[serde(other)]
+    Unknown,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -11,6 +11,7 @@
 //! - [`reversal`]: when a refund or a chargeback takes a payment's money back, and the access
 //!   that remains;
 //! - [`refund`]: what the operator may still refund of a facture (`relay refund`);
+//! - [`money_news`]: what the company is told about money that went back;
 //! - [`event`]: what a Stripe event is ([`event::EventKind`]);
 //! - [`rejection`]: why a payment or an event changed nothing ([`rejection::Rejection`]);
 //! - [`numbering`] and [`amounts`]: a facture's number and its HT/TVA split.
@@ -19,6 +20,7 @@ pub mod access;
 pub mod amounts;
 pub mod eligibility;
 pub mod event;
+pub mod money_news;
 pub mod numbering;
 pub mod refund;
 pub mod rejection;

@@ -197,6 +197,8 @@ pub fn avoir_reason(stripe_reason: Option<&str>, note: Option<&str>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paid {
     pub payment: Payment,
+    /// When the relay applied it (Unix seconds).
+    pub at: i64,
     pub amount: i64,
     pub refunds: Vec<Refund>,
     pub disputes: Vec<Dispute>,

@@ -197,6 +197,7 @@ fn a_refund_status_only_moves_forward() {
 fn access_of_stored_payments_folds_each_with_what_went_back_of_it() {
     let paid = |at: i64, refunds: Vec<Refund>| Paid {
         payment: month(at),
+        at,
         amount: 4900,
         refunds,
         disputes: vec![],

@@ -13,6 +13,7 @@ use sqlx::{AnyConnection, Row};
 use super::Db;
 use crate::core::Timestamp;
 use crate::core::access::{Access, Payment};
+use crate::core::money_news;
 use crate::core::reversal::{Dispute, DisputeStatus, Paid, Refund, RefundStatus, access_of};
 use crate::domain::ClientId;
 
@@ -105,6 +106,7 @@ pub async fn paid_by_company(
                 (at, r.get(2)),
                 Paid {
                     payment,
+                    at,
                     amount: r.get(4),
                     refunds: of_intent(&by_intent, intent.as_deref()),
                     disputes: of_intent(&disputed, intent.as_deref()),
@@ -126,24 +128,29 @@ fn of_intent<T: Clone>(by: &HashMap<String, Vec<T>>, intent: Option<&str>) -> Ve
     intent.and_then(|i| by.get(i).cloned()).unwrap_or_default()
 }
 
-/// Stores `client`'s access as the fold of its payments gives it now; its new version, `None`
-/// when the company is gone.
+/// Stores `client`'s access as the fold of its payments gives it now, and the news of money
+/// that went back ([`money_news::latest`]); its new version, `None` when the company is gone.
 pub async fn store_access(
     conn: &mut AnyConnection,
     client: &ClientId,
     now: Timestamp,
 ) -> Result<Option<i64>, sqlx::Error> {
     let paid = paid_by_company(conn, Some(client)).await?;
-    let access = access_of(paid.get(client.as_str()).map_or(&[], Vec::as_slice));
+    let paid = paid.get(client.as_str()).map_or(&[][..], Vec::as_slice);
+    let access = access_of(paid);
+    let news = money_news::latest(paid);
     let row = sqlx::query(
         "UPDATE subscriptions SET expires_at = $2, paid_until = $3, version = version + 1,
-             updated_at = $4
+             updated_at = $4, money_back_kind = $5, money_back_amount = $6, money_back_at = $7
          WHERE client_id = $1 RETURNING version",
     )
     .bind(client.as_str())
     .bind(access.prepaid_until)
     .bind(access.paid_until)
     .bind(now.unix())
+    .bind(news.map(|n| n.kind.as_str()))
+    .bind(news.and_then(|n| n.amount))
+    .bind(news.map(|n| n.at))
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|r| r.get(0)))

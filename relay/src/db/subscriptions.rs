@@ -3,6 +3,7 @@
 use sqlx::Row;
 
 use super::{Backend, Db};
+use crate::core::money_news::{News, NewsKind};
 use crate::core::renewal::{RenewalRow, parse_state};
 use crate::domain::{ClientId, PlanId};
 
@@ -14,13 +15,15 @@ pub struct SubscriptionRow {
     /// A checkout completed with a delayed method (SEPA) whose funds have not arrived.
     pub payment_pending: bool,
     pub renewal: RenewalRow,
+    /// The news of money that went back, as the writer stored it.
+    pub money_back: Option<News>,
 }
 
 /// The columns `row_of` reads, after the ones each query puts first.
 const COLUMNS: &str = "s.plan, s.expires_at, s.version,
     (SELECT COUNT(*) FROM checkout_sessions k WHERE k.client_id = s.client_id AND k.state = 'pending'),
     s.subscription_id, s.renewal_state, s.paid_until, s.current_period_end, s.cancel_at_period_end,
-    s.payment_failed, s.card_last4";
+    s.payment_failed, s.card_last4, s.money_back_kind, s.money_back_amount, s.money_back_at";
 
 fn row_of(r: &sqlx::any::AnyRow, offset: usize) -> SubscriptionRow {
     SubscriptionRow {
@@ -43,6 +46,15 @@ fn row_of(r: &sqlx::any::AnyRow, offset: usize) -> SubscriptionRow {
             payment_failed: r.get::<i64, _>(offset + 9) != 0,
             card_last4: r.get(offset + 10),
         },
+        money_back: r
+            .get::<Option<String>, _>(offset + 11)
+            .as_deref()
+            .and_then(NewsKind::parse)
+            .map(|kind| News {
+                kind,
+                amount: r.get(offset + 12),
+                at: r.get::<Option<i64>, _>(offset + 13).unwrap_or_default(),
+            }),
     }
 }
 

@@ -72,6 +72,21 @@ fn renewal_note(status: &SubscriptionStatus) -> Option<String> {
     fr::renewal_sentence(r, date(&r.next_charge_at).as_deref(), &until).map(|(text, _)| text)
 }
 
+/// The sentence on money that went back, as the desktop app says it.
+fn money_back_note(status: &SubscriptionStatus) -> Option<(String, &'static str)> {
+    let m = status.renewal.as_ref()?.money_back.as_ref()?;
+    let on = chrono::DateTime::parse_from_rfc3339(&m.at)
+        .map(|d| fr::date(d.timestamp()))
+        .unwrap_or_default();
+    let (text, tone) = fr::money_back_sentence(m, &on)?;
+    let class = match tone {
+        fr::Tone::Ok => "ok",
+        fr::Tone::Warn => "warn",
+        fr::Tone::Bad => "bad",
+    };
+    Some((text, class))
+}
+
 pub(crate) fn page(t: impl Template, status: StatusCode) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
@@ -117,6 +132,9 @@ struct RenewPage {
     days: i64,
     plans: Vec<PlanView>,
     renewal: Option<String>,
+    /// Money that went back (« Paiement contesté auprès de votre banque : accès suspendu »),
+    /// and its tone's class.
+    money_back: Option<(String, &'static str)>,
     /// The subscription renews by itself: no plan to choose (a checkout would be refused).
     live: bool,
     error: Option<String>,
@@ -204,6 +222,7 @@ async fn renew_page(
             days: status.days_remaining,
             plans: plan_views(state.plans.all()),
             renewal: renewal_note(&status),
+            money_back: money_back_note(&status),
             live: status
                 .renewal
                 .as_ref()

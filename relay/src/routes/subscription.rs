@@ -8,12 +8,13 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use chrono::{DateTime, SecondsFormat, Utc};
 use erp_btp_protocol::{
-    ENTITLEMENT_TYP, EntitlementPayload, PublicKeyResponse, RenewLinkResponse, RenewalStatus,
-    SubscriptionStatus,
+    ENTITLEMENT_TYP, EntitlementPayload, MoneyBack, MoneyBackKind, PublicKeyResponse,
+    RenewLinkResponse, RenewalStatus, SubscriptionStatus,
 };
 use serde::Deserialize;
 
 use crate::auth::{BearerClient, BearerSubscription};
+use crate::core::money_news::NewsKind;
 use crate::core::status::{Projection, project};
 use crate::db::subscriptions::SubscriptionRow;
 use crate::domain::{ClientId, PlanId};
@@ -147,6 +148,18 @@ fn renewal_status(row: &SubscriptionRow, seen: &Projection) -> RenewalStatus {
         cancel_at_period_end: r.cancel_at_period_end,
         payment_failed: r.payment_failed,
         card_last4: r.card_last4.clone(),
+        money_back: row.money_back.map(|n| MoneyBack {
+            kind: match n.kind {
+                NewsKind::Refunded => MoneyBackKind::Refunded,
+                NewsKind::PartiallyRefunded => MoneyBackKind::PartiallyRefunded,
+                NewsKind::RefundPending => MoneyBackKind::RefundPending,
+                NewsKind::Disputed => MoneyBackKind::Disputed,
+                NewsKind::DisputeWon => MoneyBackKind::DisputeWon,
+                NewsKind::DisputeLost => MoneyBackKind::DisputeLost,
+            },
+            amount_cents: n.amount,
+            at: rfc3339(n.at),
+        }),
     }
 }
 

@@ -53,10 +53,11 @@ pub enum PaymentOutcome {
     Duplicate,
     Late,
     Cancel,
+    Disputed,
 }
 
 impl PaymentOutcome {
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 10] = [
         Self::Paid,
         Self::Declined,
         Self::ThreeDs,
@@ -66,6 +67,7 @@ impl PaymentOutcome {
         Self::Duplicate,
         Self::Late,
         Self::Cancel,
+        Self::Disputed,
     ];
 
     fn label(self) -> &'static str {
@@ -79,6 +81,9 @@ impl PaymentOutcome {
             Self::Duplicate => "Paiement accepté, webhook livré deux fois",
             Self::Late => "Paiement accepté, webhook livré avec 5 s de retard",
             Self::Cancel => "Le client annule sur la page de paiement",
+            Self::Disputed => {
+                "Carte 4000 0000 0000 0259 : paiement accepté, puis contesté à la banque"
+            }
         }
     }
 
@@ -104,6 +109,7 @@ impl PaymentOutcome {
         match self {
             Self::Paid | Self::Duplicate | Self::Late => card("4242424242424242"),
             Self::Declined => card("4000000000000002"),
+            Self::Disputed => card(stripe_sandbox::disputes::CARD_DISPUTED),
             Self::ThreeDs | Self::ThreeDsRefused => card("4000002500003155"),
             Self::SepaOk => vec![("method", "sepa"), ("iban", stripe_sandbox::IBAN_SUCCEEDS)],
             Self::SepaKo => vec![("method", "sepa"), ("iban", stripe_sandbox::IBAN_FAILS)],
