@@ -122,11 +122,27 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
         w.advance(&clock, months_after(prepaid, month) + 2 * HOUR)
             .await;
     }
-    // The monthly one-off refunded whole, then 10 € of the annual one back: two avoirs.
+    // The monthly one-off refunded whole, then 10 € of the annual one back, then the latest
+    // renewal charged back by the bank and lost: three avoirs.
     for (session, amount) in [(&paid[0], None), (&paid[1], Some(1000))] {
         let intent = w.sandbox.session(session).unwrap().payment_intent.unwrap();
         w.refund_at_stripe(&intent, amount).await;
     }
+    let renewal: String =
+        sqlx::query_scalar("SELECT payment_intent FROM invoices ORDER BY period_end DESC LIMIT 1")
+            .fetch_one(&w.state.db.pool)
+            .await
+            .unwrap();
+    let at = w.state.clock.now();
+    let lost = serde_json::json!({
+        "id": "evt_dispute_lost", "object": "event", "type": "charge.dispute.closed",
+        "livemode": false, "created": at,
+        "data": {"object": {"id": "du_lost_renewal", "object": "dispute", "amount": 4900,
+            "currency": "eur", "payment_intent": renewal, "status": "lost",
+            "reason": "fraudulent", "created": at}}
+    })
+    .to_string();
+    assert_eq!(w.send_webhook(&w.base, &lost).await.unwrap().status(), 200);
     let list = invoices(&w, &w.token).await;
     let totals: Vec<(i64, i64, i64)> = list
         .iter()
@@ -142,6 +158,7 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
     assert_eq!(
         totals,
         [
+            (4083, 817, 4900),
             (833, 167, 1000),
             (4083, 817, 4900),
             (4083, 817, 4900),
@@ -149,7 +166,7 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
             (41583, 8317, 49900),
             (4083, 817, 4900)
         ],
-        "newest first: two avoirs, two renewals, the annual one-off, the monthly one-off"
+        "newest first: three avoirs, two renewals, the annual one-off, the monthly one-off"
     );
     let kinds: Vec<(&str, Option<&str>)> = list
         .iter()
@@ -159,25 +176,26 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
     assert_eq!(
         kinds,
         [
-            ("avoir", Some(number(4))),
+            ("avoir", Some(number(3))),
             ("avoir", Some(number(5))),
+            ("avoir", Some(number(6))),
             ("facture", None),
             ("facture", None),
             ("facture", None),
             ("facture", None)
         ]
     );
-    assert!(number(0).starts_with("AV-") && number(0).ends_with("-000002"));
+    assert!(number(0).starts_with("AV-") && number(0).ends_with("-000003"));
     assert!(
         list.iter()
             .all(|i| i["status"] == "paid" && i["currency"] == "eur")
     );
     assert!(
-        list[2]["hosted_url"].is_string(),
+        list[3]["hosted_url"].is_string(),
         "a renewal links Stripe's receipt"
     );
     assert!(
-        list[5]["hosted_url"].is_null() && list[0]["hosted_url"].is_null(),
+        list[6]["hosted_url"].is_null() && list[0]["hosted_url"].is_null(),
         "a one-off checkout has none, nor an avoir"
     );
 
@@ -220,31 +238,35 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
     // subscription checkout gave), the annual one-off (its VAT number left out), the monthly
     // one-off (its VAT number kept).
     let buyer_vat = "<ram:SpecifiedTaxRegistration><ram:ID schemeID=\"VA\">FR96552100554</ram:ID>";
-    for i in [1, 5] {
+    for i in [2, 6] {
         assert!(
             xmls[i].contains("<ram:LineOne>3 rue des Bâtisseurs</ram:LineOne>")
                 && xmls[i].contains(buyer_vat)
         );
     }
     assert!(
-        xmls[4].contains("<ram:CityName>Lyon</ram:CityName>") && !xmls[4].contains("FR45552100554")
+        xmls[5].contains("<ram:CityName>Lyon</ram:CityName>") && !xmls[5].contains("FR45552100554")
     );
     assert!(
-        xmls[2].contains("<ram:LineOne>1 rue de la Paix</ram:LineOne>"),
+        xmls[3].contains("<ram:LineOne>1 rue de la Paix</ram:LineOne>")
+            && xmls[0].contains("<ram:LineOne>1 rue de la Paix</ram:LineOne>"),
         "{}",
-        xmls[2]
+        xmls[3]
     );
-    assert!(xmls[0].contains(&format!(
+    assert!(xmls[1].contains(&format!(
         "<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID>",
-        number(4)
+        number(5)
     )));
+    assert!(
+        xmls[0].contains("Contestation perdue auprès de la banque (paiement déclaré frauduleux)")
+    );
     let metrics = w.metrics().await;
     assert!(
         metrics.contains("relay_facture_buyer_vat_left_out_total 2"),
         "the annual one-off's facture and its avoir: {metrics}"
     );
     assert!(
-        metrics.contains("relay_factures_rendered_total 6"),
+        metrics.contains("relay_factures_rendered_total 7"),
         "{metrics}"
     );
     let pdf_url = list[0]["pdf_url"].as_str().unwrap();
@@ -259,7 +281,7 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
     let (ok, report) = validate(&dir);
     println!("{report}");
     assert!(ok, "{report}");
-    assert!(report.contains("6 factures checked"), "{report}");
+    assert!(report.contains("7 factures checked"), "{report}");
     let texts: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|f| f.unwrap().path())
@@ -297,7 +319,7 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
         assert!(said.contains(&format!("facture(s) de {year}")), "{said}");
         exported += count;
     }
-    assert_eq!(exported, 6);
+    assert_eq!(exported, 7);
     for i in &list {
         let number = i["number"].as_str().unwrap();
         let exported = std::fs::read(to.join(format!("{number}.pdf"))).unwrap();
@@ -322,9 +344,9 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
     let avoir_year = &number(0)[3..7];
     let csv = std::fs::read_to_string(to.join(format!("factures-{avoir_year}.csv"))).unwrap();
     assert!(
-        csv.lines().any(|r| r.starts_with(number(0))
+        csv.lines().any(|r| r.starts_with(number(1))
             && r.contains(";-8,33;-1,67;-10,00;EUR;")
-            && r.contains(&format!(";avoir;{};", number(4)))),
+            && r.contains(&format!(";avoir;{};", number(5)))),
         "an avoir's amounts are negative and it names its facture: {csv}"
     );
 }
