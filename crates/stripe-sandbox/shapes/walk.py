@@ -216,6 +216,8 @@ rest = answer(v1.refunds.create({"charge": intent.latest_charge}), "refund of th
 assert rest.amount == 49900 - 1000, rest.amount
 answer(v1.refunds.retrieve(part.id), "refund retrieve")
 answer(v1.refunds.list({"payment_intent": intent.id}), "refunds")
+answer(v1.charges.list({"payment_intent": intent.id}), "charges")
+answer(v1.payment_intents.list({"customer": customer.id}), "payment intents")
 charge = answer(v1.charges.retrieve(intent.latest_charge), "charge")
 assert charge.refunded and charge.amount_refunded == 49900, charge
 fraud = v1.checkout.sessions.create({

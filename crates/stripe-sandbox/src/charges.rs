@@ -1,13 +1,14 @@
-//! The Charge behind each PaymentIntent of a paid Checkout Session or invoice (`GET /v1/charges/{id}`), with
+//! The Charge behind each PaymentIntent of a paid Checkout Session or invoice (`GET /v1/charges/{id}`,
+//! `GET /v1/charges`; `GET /v1/payment_intents` lists the PaymentIntents), with
 //! what refunds and disputes change on it: `amount_refunded`, `refunded`, `disputed`. A charge's
 //! id follows its PaymentIntent's (`pi_X` → `ch_X`), so either names the same payment.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::billing::answer::{Answer, missing};
+use crate::billing::answer::{Answer, missing, newest_first, params, text};
 use crate::{PaymentStatus, Sandbox};
 
 /// A one-off payment, as refunds and disputes see it.
@@ -47,7 +48,74 @@ pub async fn retrieve(
         .ok_or_else(|| missing("charge", &id, "id"))
 }
 
+/// `GET /v1/charges?payment_intent=…|customer=…`, newest first.
+pub async fn list(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Answer {
+    sb.authorize(&headers)?;
+    let p = params(query.unwrap_or_default().as_bytes())?;
+    let (pi, customer) = (text(&p, "payment_intent"), text(&p, "customer"));
+    let found: Vec<Paid> = sb
+        .all_paid()
+        .into_iter()
+        .filter(|c| c.succeeded)
+        .filter(|c| pi.as_ref().is_none_or(|pi| *pi == c.payment_intent))
+        .filter(|c| customer.is_none() || c.customer == customer)
+        .collect();
+    newest_first(
+        found.iter().collect(),
+        |c| (c.created, c.charge.as_str()),
+        |c| sb.charge_json(c),
+        &p,
+        "/v1/charges",
+    )
+}
+
+/// `GET /v1/payment_intents?customer=…`, newest first.
+pub async fn list_intents(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Answer {
+    sb.authorize(&headers)?;
+    let p = params(query.unwrap_or_default().as_bytes())?;
+    let customer = text(&p, "customer");
+    let found: Vec<Paid> = sb
+        .all_paid()
+        .into_iter()
+        .filter(|c| customer.is_none() || c.customer == customer)
+        .collect();
+    newest_first(
+        found.iter().collect(),
+        |c| (c.created, c.payment_intent.as_str()),
+        |c| sb.payment_intent(&c.payment_intent).unwrap_or_default(),
+        &p,
+        "/v1/payment_intents",
+    )
+}
+
 impl Sandbox {
+    /// Every payment with a PaymentIntent: paid sessions, charged invoices.
+    fn all_paid(&self) -> Vec<Paid> {
+        let mut intents: Vec<String> = self
+            .sessions()
+            .into_iter()
+            .filter_map(|s| s.payment_intent)
+            .collect();
+        let books = self.books();
+        intents.extend(
+            books
+                .invoices
+                .values()
+                .filter(|i| crate::billing::invoice_payments::charged(i))
+                .map(|i| crate::billing::invoice_payments::intent_of(&i.id)),
+        );
+        drop(books);
+        intents.iter().filter_map(|pi| self.paid(pi)).collect()
+    }
+
     /// The payment a PaymentIntent or a Charge id names: a Checkout Session's, or an invoice's.
     pub(crate) fn paid(&self, id: &str) -> Option<Paid> {
         let names = |pi: &str| pi == id || charge_of(pi) == id;

@@ -138,7 +138,9 @@ impl Sandbox {
                 "/v1/payment_intents/{id}",
                 get(payment_intents::retrieve),
             )
+            .route("/v1/charges", get(charges::list))
             .route("/v1/charges/{id}", get(charges::retrieve))
+            .route("/v1/payment_intents", get(charges::list_intents))
             .route("/v1/refunds", post(refunds::create).get(refunds::list))
             .route("/v1/refunds/{id}", get(refunds::retrieve))
             .route("/v1/disputes", get(disputes::list))

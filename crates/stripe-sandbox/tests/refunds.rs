@@ -50,6 +50,10 @@ async fn partial_refunds_add_up_to_the_charge_and_no_further() {
     );
     let list = w.get(&format!("/v1/refunds?payment_intent={pi}")).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 2);
+    let charges = w.get(&format!("/v1/charges?payment_intent={pi}")).await;
+    assert_eq!(charges["data"][0]["amount_refunded"], 4900);
+    let intents = w.get("/v1/payment_intents").await;
+    assert_eq!(intents["data"][0]["id"], pi.as_str());
     w.sandbox.idle().await;
     let events = w.receiver.events();
     assert_eq!(of_type(&events, "refund.created").len(), 2);
