@@ -22,7 +22,9 @@ pub struct KnownPayment {
     pub subscription: Option<String>,
 }
 
-/// The payment `intent` paid, if the relay took it.
+/// The payment `intent` paid, if the relay took it. The sessions are scanned for it: an index
+/// would cost every payment a write for what a refund or a dispute reads a few times a day
+/// (migration 0017).
 pub async fn payment(
     conn: &mut AnyConnection,
     intent: &str,

@@ -13,6 +13,7 @@ pub mod cii;
 pub mod export;
 mod fonts;
 pub mod pdf;
+mod pen;
 pub mod render;
 pub mod seller;
 mod xmp;

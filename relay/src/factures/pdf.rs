@@ -1,22 +1,19 @@
-//! The facture (or avoir) a person reads: one A4 page in French with every mention a B2B invoice carries,
-//! written by krilla as PDF/A-3b (fonts embedded and subset, with fallbacks so that any text
+//! The facture (or avoir) a person reads: one A4 page in French with every mention a B2B
+//! invoice carries, written by krilla as PDF/A-3b (fonts embedded and subset, with fallbacks so that any text
 //! renders: see [`super::fonts`]; sRGB output intent) with the CII
 //! XML embedded as `factur-x.xml` (relationship `Alternative`, as Factur-X asks in France), then
 //! given Factur-X's XMP metadata by [`super::xmp`].
 
-use krilla::color::rgb;
 use krilla::configure::{Archival, ConfigurationBuilder};
 use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
-use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::{DateTime, Metadata};
 use krilla::page::PageSettings;
-use krilla::paint::Fill;
 use krilla::surface::Surface;
-use krilla::text::TextDirection;
 use krilla::{Document, SerializeSettings};
 
 use super::cii::{NO_DISCOUNT, PENALTY_NOTE_FIXED, Wording};
-use super::fonts::{self, Face};
+use super::fonts::Face;
+use super::pen::{Pen, lines, rect, right, text, wrap};
 use super::{DocumentKind, Facture, Seller, short_date};
 
 const WIDTH: f32 = 595.0;
@@ -283,87 +280,6 @@ fn group(n: i64) -> String {
         out.push(c);
     }
     out
-}
-
-fn fill(s: &mut Surface, (r, g, b): (u8, u8, u8)) {
-    s.set_fill(Some(Fill {
-        paint: rgb::Color::new(r, g, b).into(),
-        ..Default::default()
-    }));
-}
-
-/// A face at a size and colour.
-#[derive(Clone, Copy)]
-struct Pen {
-    face: Face,
-    size: f32,
-    color: (u8, u8, u8),
-}
-
-impl Pen {
-    fn new(face: Face, size: f32, color: (u8, u8, u8)) -> Self {
-        Self { face, size, color }
-    }
-
-    /// The advance width of `t` in points (see [`fonts::width`]).
-    fn width(self, t: &str) -> f32 {
-        fonts::width(self.face, self.size, t)
-    }
-}
-
-/// `t` from (x, y), each run in the font that has its characters (see [`fonts::runs`]).
-fn text(s: &mut Surface, pen: Pen, x: f32, y: f32, t: &str) {
-    fill(s, pen.color);
-    let mut x = x;
-    for (font, run) in fonts::runs(pen.face, t) {
-        s.draw_text(
-            Point::from_xy(x, y),
-            font.font(),
-            pen.size,
-            &run,
-            false,
-            TextDirection::Auto,
-        );
-        x += fonts::width(pen.face, pen.size, &run);
-    }
-}
-
-fn right(s: &mut Surface, pen: Pen, x: f32, y: f32, t: &str) {
-    text(s, pen, x - pen.width(t), y, t);
-}
-
-fn lines(s: &mut Surface, pen: Pen, x: f32, y: f32, ls: &[String]) {
-    for (i, l) in ls.iter().enumerate() {
-        text(s, pen, x, y + i as f32 * pen.size * 1.55, l);
-    }
-}
-
-/// Words laid out on as many lines as `max` width needs; returns how many lines.
-fn wrap(s: &mut Surface, pen: Pen, x: f32, y: f32, max: f32, t: &str) -> usize {
-    let mut line = String::new();
-    let mut ls = Vec::new();
-    for word in t.split(' ') {
-        let candidate = if line.is_empty() {
-            word.to_owned()
-        } else {
-            format!("{line} {word}")
-        };
-        if pen.width(&candidate) > max && !line.is_empty() {
-            ls.push(std::mem::replace(&mut line, word.to_owned()));
-        } else {
-            line = candidate;
-        }
-    }
-    ls.push(line);
-    lines(s, pen, x, y, &ls);
-    ls.len()
-}
-
-fn rect(s: &mut Surface, x: f32, y: f32, w: f32, h: f32, color: (u8, u8, u8)) {
-    let mut pb = PathBuilder::new();
-    pb.push_rect(Rect::from_xywh(x, y, w, h).expect("positive size"));
-    fill(s, color);
-    s.draw_path(&pb.finish().expect("a rectangle"));
 }
 
 fn rule(s: &mut Surface, y: f32) {

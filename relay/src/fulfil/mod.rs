@@ -17,7 +17,7 @@ use crate::db::batch;
 use crate::db::payments as q;
 use crate::domain::{PaymentOrigin, PlanId, SessionFacts, SessionState};
 use crate::factures::FactureDraft;
-use crate::money_back::apply::{self as money_back, Disputed, NotRefunded, Refunded};
+use crate::money_back::apply::{Disputed, Refunded};
 use crate::money_back::facts::{DisputeFacts, RefundFacts};
 use crate::plans::Catalogue;
 use crate::renewal::apply::{self as renewal, Effect, NotApplied};
@@ -25,6 +25,8 @@ use crate::renewal::facts::{InvoiceFacts, SubscriptionFacts};
 
 mod extend;
 mod journal;
+pub mod log;
+mod reversal;
 #[cfg(test)]
 mod tests;
 mod work;
@@ -94,13 +96,8 @@ pub async fn apply_batch(
         let factures = &mut done.factures;
         let outcome = match step {
             Step::Renewal(news) => renew(conn, news, work, plans, (origin, now), factures).await?,
-            Step::Refunds(refunds) => refund_all(conn, &refunds, origin, now).await?,
-            Step::Dispute(dispute) => {
-                match money_back::dispute(conn, dispute, origin, now).await? {
-                    Ok(disputed) => Outcome::Dispute(disputed),
-                    Err(not) => not_applied(not),
-                }
-            }
+            Step::Refunds(refunds) => reversal::refunds(conn, &refunds, origin, now).await?,
+            Step::Dispute(dispute) => reversal::dispute(conn, dispute, origin, now).await?,
             Step::Session(facts, decision) => {
                 let subscription = work.subscription();
                 let claim = Claim {
@@ -218,38 +215,6 @@ async fn renew(
         Err(NotApplied::Rejected(rejection)) => Outcome::Rejected(rejection),
         Err(NotApplied::Ignored(reason)) => Outcome::Ignored(reason),
     })
-}
-
-/// Applies each refund; the outcome is the last one that changed something, else why the
-/// first changed nothing.
-async fn refund_all(
-    conn: &mut AnyConnection,
-    refunds: &[&RefundFacts],
-    origin: PaymentOrigin,
-    now: Timestamp,
-) -> Result<Outcome, sqlx::Error> {
-    let mut changed = None;
-    let mut unchanged = None;
-    for facts in refunds {
-        match money_back::refund(conn, facts, origin, now).await? {
-            Ok(refunded) => changed = Some(Outcome::Refund(refunded)),
-            Err(not) => {
-                unchanged.get_or_insert(not_applied(not));
-            }
-        }
-    }
-    Ok(changed.or(unchanged).expect("at least one refund"))
-}
-
-/// The outcome of a refund or dispute that changed nothing.
-fn not_applied(not: NotRefunded) -> Outcome {
-    match not {
-        NotRefunded::Rejected(rejection) => Outcome::Rejected(rejection),
-        NotRefunded::AlreadyKnown(status) => {
-            Outcome::Ignored(format!("refund already {}", status.as_str()))
-        }
-        NotRefunded::DisputeKnown(status) => Outcome::Ignored(format!("dispute already {status}")),
-    }
 }
 
 /// This batch's claims, and what applying one needs.
