@@ -1,9 +1,11 @@
 //! The operator's side of refunds: `relay refund` as the operator runs it (refused before
 //! Stripe when too much, a commercial gesture with its reason on the avoir, the rest with
-//! renewal stopped), and two instances numbering avoirs in one gap-free series.
+//! renewal stopped, a renewal invoice with its renewal stopped at Stripe), and two instances
+//! numbering avoirs in one gap-free series.
 
 use serde_json::json;
 
+use super::common::billing::months_after;
 use super::common::{self, Backend, World, now, start};
 use super::intent;
 
@@ -109,7 +111,34 @@ async fn the_operator_refunds_from_the_command_line_and_the_events_do_the_rest(b
     assert_eq!(code, 2, "{said}");
 }
 
-crate::on_both_backends!(the_operator_refunds_from_the_command_line_and_the_events_do_the_rest);
+async fn a_renewal_refunded_from_the_command_line_can_stop_the_renewal_too(backend: Backend) {
+    let w = start(backend).await;
+    let (clock, t0) = w.new_clock().await;
+    w.subscribe("mensuel", &clock).await;
+    w.advance(&clock, months_after(t0, 1) + 2 * 3600).await;
+    let (_, body) = w.get_json("/api/invoices", Some(&w.token)).await;
+    let facture = body["invoices"][0]["number"].as_str().unwrap().to_owned();
+    let args = ["--invoice", &facture, "--amount", "5", "--cancel-renewal"];
+    let (code, said) = relay_refund(&w, &args).await;
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains("de 5,00\u{a0}€") && said.contains("Renouvellement automatique arrêté"),
+        "{said}"
+    );
+    let path = format!("/v1/subscriptions/{}", w.subscription_id().await);
+    let sub = w.stripe(reqwest::Method::GET, &path, &[]).await;
+    assert_eq!(sub["cancel_at_period_end"], true);
+    assert_eq!(
+        w.paid_until().await,
+        Some(months_after(t0, 2)),
+        "a gesture keeps the period"
+    );
+}
+
+crate::on_both_backends!(
+    the_operator_refunds_from_the_command_line_and_the_events_do_the_rest,
+    a_renewal_refunded_from_the_command_line_can_stop_the_renewal_too,
+);
 
 /// Two instances on one PostgreSQL, 20 refunds each delivered to both at once: one avoir each,
 /// numbered 1 to 20.
