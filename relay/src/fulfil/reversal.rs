@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 use super::Outcome;
 use crate::core::Timestamp;
 use crate::domain::PaymentOrigin;
-use crate::money_back::apply::{self as money_back, NotRefunded};
+use crate::money_back::apply::{self as money_back, Unchanged};
 use crate::money_back::facts::{DisputeFacts, RefundFacts};
 
 /// Applies each refund; the outcome is the last one that changed something, else why the
@@ -45,12 +45,12 @@ pub(super) async fn dispute(
 }
 
 /// The outcome of a refund or dispute that changed nothing.
-fn not_applied(not: NotRefunded) -> Outcome {
+fn not_applied(not: Unchanged) -> Outcome {
     match not {
-        NotRefunded::Rejected(rejection) => Outcome::Rejected(rejection),
-        NotRefunded::AlreadyKnown(status) => {
+        Unchanged::Rejected(rejection) => Outcome::Rejected(rejection),
+        Unchanged::AlreadyKnown(status) => {
             Outcome::Ignored(format!("refund already {}", status.as_str()))
         }
-        NotRefunded::DisputeKnown(status) => Outcome::Ignored(format!("dispute already {status}")),
+        Unchanged::DisputeKnown(status) => Outcome::Ignored(format!("dispute already {status}")),
     }
 }

@@ -30,7 +30,7 @@ pub struct Refunded {
 
 /// Why a refund or a dispute changed nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NotRefunded {
+pub enum Unchanged {
     Rejected(Rejection),
     /// Already at this status or further (a duplicate, or an older notice delivered late).
     AlreadyKnown(RefundStatus),
@@ -44,21 +44,21 @@ pub async fn refund(
     facts: &RefundFacts,
     origin: PaymentOrigin,
     now: Timestamp,
-) -> Result<Result<Refunded, NotRefunded>, sqlx::Error> {
+) -> Result<Result<Refunded, Unchanged>, sqlx::Error> {
     let intent = facts.payment_intent.as_deref().unwrap_or_default();
     let Some(paid) = q::payment(conn, intent).await? else {
         let unknown = Rejection::UnknownPayment(intent.to_owned());
-        return Ok(Err(NotRefunded::Rejected(unknown)));
+        return Ok(Err(Unchanged::Rejected(unknown)));
     };
     let stored = q::status(conn, &facts.id).await?;
     if !RefundStatus::moves(stored, facts.status) {
         let known = stored.expect("only a stored refund stays where it is");
-        return Ok(Err(NotRefunded::AlreadyKnown(known)));
+        return Ok(Err(Unchanged::AlreadyKnown(known)));
     }
     q::store(conn, facts, &paid, now).await?;
     let Some(version) = access::store_access(conn, &paid.client, now).await? else {
         let gone = Rejection::UnknownClient(paid.client.to_string());
-        return Ok(Err(NotRefunded::Rejected(gone)));
+        return Ok(Err(Unchanged::Rejected(gone)));
     };
     let avoir_issued = match (facts.status, paid.facture) {
         (RefundStatus::Succeeded, Some(corrects)) => {
@@ -107,20 +107,20 @@ pub async fn dispute(
     facts: &DisputeFacts,
     origin: PaymentOrigin,
     now: Timestamp,
-) -> Result<Result<Disputed, NotRefunded>, sqlx::Error> {
+) -> Result<Result<Disputed, Unchanged>, sqlx::Error> {
     let intent = facts.payment_intent.as_deref().unwrap_or_default();
     let Some(paid) = q::payment(conn, intent).await? else {
         let unknown = Rejection::UnknownPayment(intent.to_owned());
-        return Ok(Err(NotRefunded::Rejected(unknown)));
+        return Ok(Err(Unchanged::Rejected(unknown)));
     };
     let stored = disputes::status(conn, &facts.id).await?;
     if !DisputeStatus::moves(stored.as_deref(), &facts.status) {
-        return Ok(Err(NotRefunded::DisputeKnown(stored.unwrap_or_default())));
+        return Ok(Err(Unchanged::DisputeKnown(stored.unwrap_or_default())));
     }
     disputes::store(conn, facts, &paid, now).await?;
     let Some(version) = access::store_access(conn, &paid.client, now).await? else {
         let gone = Rejection::UnknownClient(paid.client.to_string());
-        return Ok(Err(NotRefunded::Rejected(gone)));
+        return Ok(Err(Unchanged::Rejected(gone)));
     };
     let avoir_issued = match (facts.effect, paid.facture) {
         (DisputeStatus::Lost, Some(corrects)) => {
