@@ -25,7 +25,7 @@ pub struct Unexplained {
     pub rebuilt: Access,
 }
 
-/// `client`'s payments (every company's when `None`), each with its refunds, in the order
+/// `client`'s payments (every company's when `None`), each with its refunds and disputes, in the order
 /// they were applied: by the batch's time, then by facture number (given in the batch's
 /// order); an invoice that billed nothing (a first charge deferred to the end of prepaid time)
 /// has no number and goes first in its batch.
@@ -33,9 +33,13 @@ pub async fn paid_by_company(
     conn: &mut AnyConnection,
     client: Option<&ClientId>,
 ) -> Result<BTreeMap<String, Vec<Paid>>, sqlx::Error> {
-    let (only, of) = match client {
-        Some(_) => ("AND f.client_id = $1", "WHERE i.client_id = $1"),
-        None => ("", ""),
+    let (only, of, whose) = match client {
+        Some(_) => (
+            "AND f.client_id = $1",
+            "WHERE i.client_id = $1",
+            "WHERE client_id = $1",
+        ),
+        None => ("", "", ""),
     };
     let once = format!(
         "SELECT f.client_id, f.paid_at, f.id, f.period_end - f.period_start, f.total_cents,
@@ -48,14 +52,9 @@ pub async fn paid_by_company(
              i.payment_intent
          FROM invoices i LEFT JOIN factures f ON f.source = i.invoice_id {of}"
     );
-    let refunds = format!(
-        "SELECT payment_intent, amount_cents, status, created_at FROM refunds {}",
-        if client.is_some() {
-            "WHERE client_id = $1"
-        } else {
-            ""
-        }
-    );
+    let refunds =
+        format!("SELECT payment_intent, amount_cents, status, created_at FROM refunds {whose}");
+    let disputes = format!("SELECT payment_intent, effect, created_at FROM disputes {whose}");
     let run = |sql: String| {
         let query = sqlx::query(sqlx::AssertSqlSafe(sql));
         match client {
@@ -63,14 +62,6 @@ pub async fn paid_by_company(
             None => query,
         }
     };
-    let disputes = format!(
-        "SELECT payment_intent, effect, created_at FROM disputes {}",
-        if client.is_some() {
-            "WHERE client_id = $1"
-        } else {
-            ""
-        }
-    );
     let mut disputed: HashMap<String, Vec<Dispute>> = HashMap::new();
     for r in run(disputes).fetch_all(&mut *conn).await? {
         let effect: String = r.get(1);

@@ -26,17 +26,17 @@ const INSERT: &str = "WITH last AS (SELECT id, issued_at FROM avoirs
 pub struct AvoirDraft<'a> {
     /// The refund (`re_…`) or dispute (`du_…`): one avoir each.
     pub source: &'a str,
-    /// The corrected facture's key (year × 1,000,000 + number).
-    pub corrects: i64,
     pub total_cents: i64,
     /// In French, as the avoir's note says it.
     pub reason: &'a str,
     pub returned_at: i64,
 }
 
-/// Issues the avoir of `draft` unless its refund or dispute already has one; whether it did.
+/// Issues the avoir of `draft` correcting the facture `corrects` (its key: year × 1,000,000 +
+/// number) unless its refund or dispute already has one; whether it did.
 pub async fn issue(
     conn: &mut AnyConnection,
+    corrects: i64,
     draft: &AvoirDraft<'_>,
     origin: PaymentOrigin,
     now: Timestamp,
@@ -49,7 +49,7 @@ pub async fn issue(
     let done = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(paris_year(now.unix()))
         .bind(draft.source)
-        .bind(draft.corrects)
+        .bind(corrects)
         .bind(draft.total_cents)
         .bind(draft.reason)
         .bind(draft.returned_at)

@@ -4,23 +4,19 @@
 
 use sqlx::{AnyConnection, Row};
 
+use super::Db;
 use super::refunds::KnownPayment;
-use super::{Backend, Db};
 use crate::core::Timestamp;
 use crate::money_back::facts::DisputeFacts;
 
 /// The dispute's stored Stripe status; on PostgreSQL its row stays locked until the commit.
 pub async fn status(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, sqlx::Error> {
-    let lock = match Backend::of(conn) {
-        Backend::Postgres => " FOR UPDATE",
-        Backend::Sqlite => "",
-    };
-    let sql = format!("SELECT status FROM disputes WHERE dispute_id = $1{lock}");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.map(|r| r.get(0)))
+    super::locked_text(
+        conn,
+        "SELECT status FROM disputes WHERE dispute_id = $1",
+        id,
+    )
+    .await
 }
 
 /// Keeps the dispute at its reported status (the caller checked that it moves forward).

@@ -84,6 +84,24 @@ impl Backend {
     }
 }
 
+/// One text column of the row `select` (ending in `WHERE … = $1`) finds for `id`; on
+/// PostgreSQL the row stays locked until the commit, so that a second relay's writer waits.
+pub(crate) async fn locked_text(
+    conn: &mut sqlx::AnyConnection,
+    select: &'static str,
+    id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let lock = match Backend::of(conn) {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{select}{lock}")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
 #[derive(Clone)]
 pub struct Db {
     pub pool: AnyPool,

@@ -4,7 +4,6 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::Backend;
 use crate::core::Timestamp;
 use crate::core::reversal::RefundStatus;
 use crate::domain::ClientId;
@@ -57,16 +56,9 @@ pub async fn status(
     conn: &mut AnyConnection,
     refund: &str,
 ) -> Result<Option<RefundStatus>, sqlx::Error> {
-    let lock = match Backend::of(conn) {
-        Backend::Postgres => " FOR UPDATE",
-        Backend::Sqlite => "",
-    };
-    let sql = format!("SELECT status FROM refunds WHERE refund_id = $1{lock}");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(refund)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.and_then(|r| RefundStatus::parse(&r.get::<String, _>(0))))
+    let select = "SELECT status FROM refunds WHERE refund_id = $1";
+    let status = super::locked_text(conn, select, refund).await?;
+    Ok(status.as_deref().and_then(RefundStatus::parse))
 }
 
 /// Keeps the refund at its reported status (the caller checked that it moves forward).

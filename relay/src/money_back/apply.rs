@@ -13,7 +13,8 @@ use crate::core::Timestamp;
 use crate::core::rejection::Rejection;
 use crate::core::reversal::{DisputeStatus, RefundStatus, avoir_reason, dispute_avoir_reason};
 use crate::db::avoirs::{self, AvoirDraft};
-use crate::db::{access, disputes, refunds as q};
+use crate::db::refunds::{self as q, KnownPayment};
+use crate::db::{access, disputes};
 use crate::domain::{ClientId, PaymentOrigin};
 
 /// What a refund event did: the company, the refund's new status, the company's new version.
@@ -45,10 +46,9 @@ pub async fn refund(
     origin: PaymentOrigin,
     now: Timestamp,
 ) -> Result<Result<Refunded, Unchanged>, sqlx::Error> {
-    let intent = facts.payment_intent.as_deref().unwrap_or_default();
-    let Some(paid) = q::payment(conn, intent).await? else {
-        let unknown = Rejection::UnknownPayment(intent.to_owned());
-        return Ok(Err(Unchanged::Rejected(unknown)));
+    let paid = match known_payment(conn, facts.payment_intent.as_deref()).await? {
+        Ok(paid) => paid,
+        Err(unknown) => return Ok(Err(unknown)),
     };
     let stored = q::status(conn, &facts.id).await?;
     if !RefundStatus::moves(stored, facts.status) {
@@ -56,21 +56,20 @@ pub async fn refund(
         return Ok(Err(Unchanged::AlreadyKnown(known)));
     }
     q::store(conn, facts, &paid, now).await?;
-    let Some(version) = access::store_access(conn, &paid.client, now).await? else {
-        let gone = Rejection::UnknownClient(paid.client.to_string());
-        return Ok(Err(Unchanged::Rejected(gone)));
+    let version = match fold_again(conn, &paid, now).await? {
+        Ok(version) => version,
+        Err(gone) => return Ok(Err(gone)),
     };
-    let avoir_issued = match (facts.status, paid.facture) {
-        (RefundStatus::Succeeded, Some(corrects)) => {
+    let avoir_issued = match facts.status {
+        RefundStatus::Succeeded => {
             let reason = avoir_reason(facts.reason.as_deref(), facts.note.as_deref());
             let draft = AvoirDraft {
                 source: &facts.id,
-                corrects,
                 total_cents: facts.amount,
                 reason: &reason,
                 returned_at: facts.created,
             };
-            avoirs::issue(conn, &draft, origin, now).await?
+            issue_avoir(conn, &paid, &draft, origin, now).await?
         }
         _ => false,
     };
@@ -108,31 +107,29 @@ pub async fn dispute(
     origin: PaymentOrigin,
     now: Timestamp,
 ) -> Result<Result<Disputed, Unchanged>, sqlx::Error> {
-    let intent = facts.payment_intent.as_deref().unwrap_or_default();
-    let Some(paid) = q::payment(conn, intent).await? else {
-        let unknown = Rejection::UnknownPayment(intent.to_owned());
-        return Ok(Err(Unchanged::Rejected(unknown)));
+    let paid = match known_payment(conn, facts.payment_intent.as_deref()).await? {
+        Ok(paid) => paid,
+        Err(unknown) => return Ok(Err(unknown)),
     };
     let stored = disputes::status(conn, &facts.id).await?;
     if !DisputeStatus::moves(stored.as_deref(), &facts.status) {
         return Ok(Err(Unchanged::DisputeKnown(stored.unwrap_or_default())));
     }
     disputes::store(conn, facts, &paid, now).await?;
-    let Some(version) = access::store_access(conn, &paid.client, now).await? else {
-        let gone = Rejection::UnknownClient(paid.client.to_string());
-        return Ok(Err(Unchanged::Rejected(gone)));
+    let version = match fold_again(conn, &paid, now).await? {
+        Ok(version) => version,
+        Err(gone) => return Ok(Err(gone)),
     };
-    let avoir_issued = match (facts.effect, paid.facture) {
-        (DisputeStatus::Lost, Some(corrects)) => {
+    let avoir_issued = match facts.effect {
+        DisputeStatus::Lost => {
             let reason = dispute_avoir_reason(facts.reason.as_deref());
             let draft = AvoirDraft {
                 source: &facts.id,
-                corrects,
                 total_cents: facts.amount,
                 reason: &reason,
                 returned_at: facts.created,
             };
-            avoirs::issue(conn, &draft, origin, now).await?
+            issue_avoir(conn, &paid, &draft, origin, now).await?
         }
         _ => false,
     };
@@ -151,4 +148,41 @@ pub async fn dispute(
         avoir_issued,
         renewal_stop: stop.is_some(),
     }))
+}
+
+/// The payment `intent` names, or why nothing changes: the relay does not know it.
+async fn known_payment(
+    conn: &mut AnyConnection,
+    intent: Option<&str>,
+) -> Result<Result<KnownPayment, Unchanged>, sqlx::Error> {
+    let intent = intent.unwrap_or_default();
+    Ok(q::payment(conn, intent)
+        .await?
+        .ok_or_else(|| Unchanged::Rejected(Rejection::UnknownPayment(intent.to_owned()))))
+}
+
+/// Folds the company's access again; its new version, or why nothing changes: it is gone.
+async fn fold_again(
+    conn: &mut AnyConnection,
+    paid: &KnownPayment,
+    now: Timestamp,
+) -> Result<Result<i64, Unchanged>, sqlx::Error> {
+    Ok(access::store_access(conn, &paid.client, now)
+        .await?
+        .ok_or_else(|| Unchanged::Rejected(Rejection::UnknownClient(paid.client.to_string()))))
+}
+
+/// Issues the avoir of `draft` against the payment's facture (none without one); whether it
+/// was issued now.
+async fn issue_avoir(
+    conn: &mut AnyConnection,
+    paid: &KnownPayment,
+    draft: &AvoirDraft<'_>,
+    origin: PaymentOrigin,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    match paid.facture {
+        Some(corrects) => avoirs::issue(conn, corrects, draft, origin, now).await,
+        None => Ok(false),
+    }
 }
