@@ -48,6 +48,24 @@ pub async fn retrieve(
         .ok_or_else(|| missing("charge", &id, "id"))
 }
 
+/// The `items` of the payment a list's `payment_intent` or `charge` parameter names (all of
+/// them without either); `ids` gives an item's PaymentIntent and Charge.
+pub(crate) fn of_payment<'a, T>(
+    items: &'a [T],
+    p: &Value,
+    ids: impl Fn(&T) -> (&str, &str),
+) -> Vec<&'a T> {
+    let (pi, ch) = (text(p, "payment_intent"), text(p, "charge"));
+    items
+        .iter()
+        .filter(|item| {
+            let (item_pi, item_ch) = ids(item);
+            pi.as_deref().is_none_or(|pi| pi == item_pi)
+                && ch.as_deref().is_none_or(|ch| ch == item_ch)
+        })
+        .collect()
+}
+
 /// `GET /v1/charges?payment_intent=…|customer=…`, newest first.
 pub async fn list(
     State(sb): State<Sandbox>,

@@ -17,7 +17,7 @@ use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::billing::answer::{Answer, missing, newest_first, params, text};
-use crate::charges::Paid;
+use crate::charges::{Paid, of_payment};
 use crate::error::StripeError;
 use crate::{Sandbox, random_id};
 
@@ -130,13 +130,8 @@ pub async fn list(
 ) -> Answer {
     sb.authorize(&headers)?;
     let p = params(query.unwrap_or_default().as_bytes())?;
-    let (pi, ch) = (text(&p, "payment_intent"), text(&p, "charge"));
     let disputes = sb.inner.disputes.lock().unwrap().clone();
-    let found: Vec<&Dispute> = disputes
-        .iter()
-        .filter(|d| pi.as_ref().is_none_or(|pi| *pi == d.payment_intent))
-        .filter(|d| ch.as_ref().is_none_or(|ch| *ch == d.charge))
-        .collect();
+    let found = of_payment(&disputes, &p, |d| (&d.payment_intent, &d.charge));
     newest_first(
         found,
         |d| (d.created, d.id.as_str()),

@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use crate::billing::answer::{Answer, integer, missing, newest_first, params, text};
+use crate::charges::of_payment;
 use crate::error::StripeError;
 use crate::{Sandbox, now, random_id};
 
@@ -193,13 +194,8 @@ pub async fn list(
 ) -> Answer {
     sb.authorize(&headers)?;
     let p = params(query.unwrap_or_default().as_bytes())?;
-    let (pi, ch) = (text(&p, "payment_intent"), text(&p, "charge"));
     let refunds = sb.inner.refunds.lock().unwrap().clone();
-    let found: Vec<&Refund> = refunds
-        .iter()
-        .filter(|r| pi.as_ref().is_none_or(|pi| *pi == r.payment_intent))
-        .filter(|r| ch.as_ref().is_none_or(|ch| *ch == r.charge))
-        .collect();
+    let found = of_payment(&refunds, &p, |r| (&r.payment_intent, &r.charge));
     newest_first(
         found,
         |r| (r.created, r.id.as_str()),
