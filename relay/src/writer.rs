@@ -35,9 +35,6 @@ const UNREACHABLE_PAUSE: Duration = Duration::from_secs(1);
 struct Job {
     work: Work,
     reply: oneshot::Sender<Result<Outcome, WriteError>>,
-    /// The caller's span (a webhook event's: its id, type and company), which the outcome's log
-    /// line is written in, so that one search follows an event from receipt to commit.
-    span: tracing::Span,
 }
 
 /// Why a write was not stored. Cloned to every caller of a failed batch, hence the `Arc`.
@@ -115,20 +112,24 @@ impl Writer {
         Self { tx }
     }
 
-    /// Applies `work` durably; returns once it is committed (or failed).
+    /// Applies `work` durably; returns once it is committed (or failed), after writing the
+    /// outcome's log line in the caller's span (a webhook event's: its id, type, and the company
+    /// recorded here), so that one search follows an event from receipt to commit. The line is
+    /// formatted by the caller, not by the writer's thread, which every payment waits on.
     pub async fn submit(&self, work: Work) -> Result<Outcome, WriteError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Job {
-                work,
-                reply,
-                span: tracing::Span::current(),
-            })
+            .send(Job { work, reply })
             .await
             .map_err(|_| WriteError::unavailable(Unavailable::Stopped))?;
-        answer
+        let outcome = answer
             .await
-            .map_err(|_| WriteError::unavailable(Unavailable::Stopped))?
+            .map_err(|_| WriteError::unavailable(Unavailable::Stopped))??;
+        if let Some((client, _)) = outcome.change() {
+            tracing::Span::current().record("client", tracing::field::display(client));
+        }
+        crate::fulfil::log::log(&outcome);
+        Ok(outcome)
     }
 }
 
@@ -176,21 +177,12 @@ impl Task {
                 }
             },
         };
-        // Waiters woken and cached statuses forgotten before anyone hears "done"; the log lines
-        // after every answer, so that formatting them does not delay the callers.
-        let mut outcomes = Vec::with_capacity(batch.len());
+        // Waiters woken and cached statuses forgotten before anyone hears "done".
         for (job, result) in batch.drain(..).zip(results) {
             if let Ok(outcome) = &result {
                 announce(outcome, &self.changes, &self.metrics);
-                outcomes.push((job.span, outcome.clone()));
             }
             let _ = job.reply.send(result);
-        }
-        for (span, outcome) in outcomes {
-            if let Some((client, _)) = outcome.change() {
-                span.record("client", tracing::field::display(client));
-            }
-            span.in_scope(|| crate::fulfil::log::log(&outcome));
         }
     }
 

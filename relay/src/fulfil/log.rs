@@ -1,6 +1,6 @@
 //! The operator's log line for each committed outcome: the contract's French lines for a
 //! fulfilment and a renewal, English for the rest (refunds, disputes, rejections), written by the
-//! writer in the event's span once the batch is committed.
+//! writer's caller (`Writer::submit`) in the event's span once its batch is committed.
 
 use super::Outcome;
 use crate::domain::ModeMismatch;
