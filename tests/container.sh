@@ -146,7 +146,7 @@ second=$(podman ps --filter "label=com.docker.compose.project=$project" \
   --filter "label=com.docker.compose.service=relay-2" --format '{{.Names}}' | head -n 1)
 check "two relay processes in two containers ($first, $second)" \
   test -n "$first" -a -n "$second" -a "$first" != "$second"
-token=$(podman exec "$first" relay clients add --id 39 --name "Maçonnerie Dupont" | tail -n 1)
+token=$(podman exec "$first" relay clients add --id 39 --name "Maçonnerie Dupont" --siren 552100554 | tail -n 1)
 poll="$work/long-poll.json"
 rm -f "$poll"
 curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:8081/api/subscription?wait=45&since=0" \

@@ -5,7 +5,8 @@
 # the app and its WebKit processes: shared pages counted once).
 # The subscription is set up by `relay simulate` in one of the states a company meets: `once` (a
 # one-off annual payment), `auto` (automatic renewal), `past_due` (a renewal charge failed) or
-# `cancelled` (renewal stopped at the period's end), `disputed` (a payment disputed at the bank).
+# `cancelled` (renewal stopped at the period's end), `disputed` (a payment disputed at the bank),
+# `no_siren` (a company whose SIREN is not on file yet: the window asks for it).
 # Usage: tests/desktop-window.sh <erp-btp-desktop binary> <relay binary> [screenshot.png] [state]
 set -euo pipefail
 app=$(realpath "$1"); relay=$(realpath "$2"); shot=$(realpath -m "${3:-target/screenshots/desktop-window.png}")
@@ -26,6 +27,7 @@ case "${4:-once}" in
   past_due) simulate subscribe && simulate renewal-failed ;;
   cancelled) simulate subscribe && simulate cancel-renewal ;;
   disputed) simulate --plan mensuel --outcome disputed && sleep 1 ;;
+  no_siren) python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("UPDATE clients SET siren = NULL"); c.commit()' "$work/relay.db" ;;
   *) echo "unknown state $4"; exit 2 ;;
 esac
 

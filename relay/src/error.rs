@@ -33,6 +33,9 @@ pub enum AppError {
     NotFound,
     #[error("conflict: {1}")]
     Conflict(&'static str, String),
+    /// Well-formed but not acceptable (a SIREN whose check digit is wrong, say).
+    #[error("unprocessable: {1}")]
+    Unprocessable(&'static str, String),
     #[error("request body too large")]
     TooLarge,
     #[error("body is not declared as JSON")]
@@ -97,6 +100,7 @@ impl AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Ressource introuvable.".into()),
             AppError::Facture(_) => (StatusCode::INTERNAL_SERVER_ERROR, "facture_unavailable", "La facture n'a pas pu être produite : réessayez ; si cela dure, prévenez l'exploitant du relais.".into()),
             AppError::Conflict(code, message) => (StatusCode::CONFLICT, code, message.clone()),
+            AppError::Unprocessable(code, message) => (StatusCode::UNPROCESSABLE_ENTITY, code, message.clone()),
             AppError::TooManyWaits(crate::limits::Full::Token) => (StatusCode::TOO_MANY_REQUESTS, "too_many_waits", format!("Trop d'attentes simultanées pour ce jeton : réessayez dans {RETRY_AFTER_SECS} secondes.")),
             AppError::TooManyWaits(crate::limits::Full::Relay) => (StatusCode::TOO_MANY_REQUESTS, "relay_busy", format!("Le relais est très sollicité : réessayez dans {RETRY_AFTER_SECS} secondes.")),
             AppError::Timeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout", "Le relais n'a pas pu répondre à temps : réessayez dans un instant.".into()),

@@ -28,6 +28,9 @@ pub async fn serve(settings: Settings, sandbox: bool) -> anyhow::Result<()> {
     app.run_until(shutdown_signal()).await
 }
 
+/// The demo company's SIREN under `serve --sandbox`.
+pub const DEMO_SIREN: &str = "123456782";
+
 async fn announce_sandbox(state: &AppState, stripe_key: &str) -> anyhow::Result<()> {
     let demo = ClientId::parse("demo").expect("valid id");
     let token = match state.db.add_client(&demo, "Entreprise Démo BTP").await {
@@ -35,6 +38,10 @@ async fn announce_sandbox(state: &AppState, stripe_key: &str) -> anyhow::Result<
         Err(crate::db::clients::ClientError::Exists(_)) => state.db.reissue_token(&demo).await?,
         Err(e) => return Err(e.into()),
     };
+    // A made-up number with a valid check digit: every facture names its buyer by SIREN, and
+    // a tester pays at once. `claim_siren` keeps one a tester changed with `relay clients set`.
+    let siren = crate::siren::Siren::parse(DEMO_SIREN).expect("a valid SIREN");
+    state.db.claim_siren(&demo, &siren).await?;
     let link = state.settings.public_url(&format!(
         "/renew-subscription?link={}",
         state.keys.renew_token(&demo, state.clock.timestamp())

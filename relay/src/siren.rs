@@ -25,6 +25,17 @@ impl Siren {
         Ok(Self(digits))
     }
 
+    /// The SIREN made of `first_eight` (below 10⁸) and the check digit that completes it: made-up
+    /// companies for demonstrations, tests and benchmarks.
+    pub fn completing(first_eight: u32) -> Self {
+        let stem = format!("{:08}", first_eight % 100_000_000);
+        (0..10)
+            .map(|d| format!("{stem}{d}"))
+            .find(|digits| luhn(digits))
+            .map(Self)
+            .expect("one digit of ten completes a Luhn sum")
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -38,6 +49,18 @@ impl Siren {
     pub fn vat_number(&self) -> String {
         let n: u64 = self.0.parse().expect("nine digits");
         format!("FR{:02}{}", (12 + 3 * (n % 97)) % 97, self.0)
+    }
+
+    /// The SIREN inside a French VAT number (spaces allowed, any case) whose key matches it;
+    /// `None` for another country's number or a wrong key.
+    pub fn of_french_vat(vat: &str) -> Option<Self> {
+        let vat: String = vat.chars().filter(|c| !c.is_whitespace()).collect();
+        let rest = vat
+            .get(..2)?
+            .eq_ignore_ascii_case("FR")
+            .then(|| vat.get(2..))??;
+        let siren = Self::parse(rest.get(2..)?).ok()?;
+        siren.owns_vat(&vat).then_some(siren)
     }
 
     /// Whether `vat` (spaces allowed) is this company's French VAT number.
@@ -83,6 +106,33 @@ mod tests {
         assert!(wrong.contains("clé de contrôle"), "{wrong}");
         assert!(Siren::parse("73282932").unwrap_err().contains("9 chiffres"));
         assert!(Siren::parse("73282932A").is_err());
+    }
+
+    #[test]
+    fn any_eight_digits_complete_into_a_valid_siren() {
+        for stem in [0, 12_345_678, 99_999_999, 73_282_932] {
+            let siren = Siren::completing(stem);
+            assert_eq!(Siren::parse(siren.as_str()).as_ref(), Ok(&siren));
+        }
+        assert_eq!(Siren::completing(73_282_932).as_str(), "732829320");
+    }
+
+    #[test]
+    fn a_french_vat_number_gives_its_siren_only_when_its_key_matches() {
+        assert_eq!(
+            Siren::of_french_vat("fr 44 732 829 320").map(|s| s.to_string()),
+            Some("732829320".into())
+        );
+        for other in [
+            "FR45732829320",
+            "DE123456789",
+            "FR44",
+            "",
+            "€€44732829320",
+            "FR4473282932€",
+        ] {
+            assert_eq!(Siren::of_french_vat(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -265,13 +265,7 @@ async fn a_request_not_served_within_the_deadline_gets_408_and_stores_nothing() 
     let db = common::TestDb::new(Backend::Sqlite).await;
     let relay =
         common::start_relay_with(&db.url, &stripe, &[("RELAY_REQUEST_TIMEOUT_SECS", "1")]).await;
-    let client = ClientId::parse("39").unwrap();
-    let token = relay
-        .state
-        .db
-        .add_client(&client, "Maçonnerie Dupont")
-        .await
-        .unwrap();
+    let token = common::paying_client(&relay.state.db, "39", "Maçonnerie Dupont").await;
     let started = std::time::Instant::now();
     let r = common::create_checkout(&reqwest::Client::new(), &relay.base, &token).await;
     assert_eq!(r.status(), 408);

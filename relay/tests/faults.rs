@@ -274,10 +274,7 @@ async fn stripe_timing_out_on_checkout_gives_502_and_stores_nothing() {
     let url = format!("sqlite://{}/relay.db", dir.display());
     let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
-    let token = db
-        .add_client(&ClientId::parse("39").unwrap(), "X")
-        .await
-        .unwrap();
+    let token = common::paying_client(&db, "39", "X").await;
     let port = free_port();
     let mut relay = spawn_relay_process(&url, port, &stripe_base, SECRET);
     let http = reqwest::Client::builder()

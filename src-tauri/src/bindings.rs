@@ -10,6 +10,7 @@ use crate::desktop::{RenewalStarted, WaitEnd, WaitOutcome};
 use erp_btp_protocol::fr::Tone;
 use erp_btp_protocol::{RenewalChoice, SubscriptionState};
 
+use crate::company::CompanyView;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::invoices::InvoiceView;
 use crate::view::{MoneyBackLine, PlanOption, RenewalLine, StatusView};
@@ -44,6 +45,7 @@ fn the_ui_types_match_the_rust_types() {
     check::<WaitEnd>("WaitEnd", &mut stale);
     check::<WaitOutcome>("WaitOutcome", &mut stale);
     check::<InvoiceView>("InvoiceView", &mut stale);
+    check::<CompanyView>("CompanyView", &mut stale);
     assert!(
         stale.is_empty(),
         "stale TypeScript bindings (rerun with UPDATE_BINDINGS=1): {stale:?}"

@@ -59,6 +59,13 @@ pub enum DesktopError {
     UnknownInvoice(String),
     #[error("Le navigateur n'a pas pu être ouvert : ouvrez vous-même ce lien : {0}")]
     LinkNotOpened(String),
+    #[error(
+        "Renseignez d'abord le SIREN de votre entreprise (9 chiffres, sur l'extrait Kbis) : chaque facture électronique doit le porter."
+    )]
+    SirenRequired,
+    /// The relay's own French reason (a wrong check digit, another SIREN already on file).
+    #[error("{0}")]
+    SirenRefused(String),
 }
 
 impl DesktopError {
@@ -80,6 +87,8 @@ impl DesktopError {
             Self::Storage(_) => ErrorCode::Storage,
             Self::UnknownInvoice(_) => ErrorCode::UnknownInvoice,
             Self::LinkNotOpened(_) => ErrorCode::LinkNotOpened,
+            Self::SirenRequired => ErrorCode::SirenRequired,
+            Self::SirenRefused(_) => ErrorCode::SirenRefused,
         }
     }
 }
@@ -107,6 +116,8 @@ pub enum ErrorCode {
     Storage,
     UnknownInvoice,
     LinkNotOpened,
+    SirenRequired,
+    SirenRefused,
     Unknown,
 }
 

@@ -6,6 +6,7 @@
 mod bindings;
 pub mod cache;
 pub mod commands;
+pub mod company;
 pub mod desktop;
 pub mod error;
 pub mod invoices;
@@ -60,6 +61,8 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::invoices::list_invoices,
             commands::invoices::open_invoice,
             commands::invoices::save_invoice,
+            commands::company::company,
+            commands::company::set_siren,
         ])
 }
 

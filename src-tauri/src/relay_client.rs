@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use erp_btp_protocol::{
-    BillingPortalResponse, CheckoutResponse, ErrorBody, InvoiceSummary, InvoicesResponse, Plan,
-    PlansResponse, PublicKeyResponse, RenewLinkResponse, RenewalChoice, SubscriptionStatus,
+    BillingPortalResponse, CheckoutResponse, CompanyResponse, ErrorBody, InvoiceSummary,
+    InvoicesResponse, Plan, PlansResponse, PublicKeyResponse, RenewLinkResponse, RenewalChoice,
+    SubscriptionStatus,
 };
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -131,6 +132,9 @@ impl RelayClient {
             Err(DesktopError::RelayError(code)) if code == "subscription_live" => {
                 Err(DesktopError::SubscriptionLive)
             }
+            Err(DesktopError::RelayError(code)) if code == "siren_required" => {
+                Err(DesktopError::SirenRequired)
+            }
             other => other,
         }
     }
@@ -202,5 +206,46 @@ impl RelayClient {
         )
         .await?;
         Ok(link.url)
+    }
+
+    /// The company's name and SIREN.
+    pub async fn company(&self, token: &str) -> Result<CompanyResponse, DesktopError> {
+        Self::read(
+            self.http
+                .get(self.url("/api/company"))
+                .bearer_auth(token)
+                .timeout(Duration::from_secs(15))
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    /// Records the company's SIREN; a number the relay refuses (wrong check digit, another one
+    /// already on file) comes back with the relay's own French reason.
+    pub async fn set_siren(
+        &self,
+        token: &str,
+        siren: &str,
+    ) -> Result<CompanyResponse, DesktopError> {
+        let response = self
+            .http
+            .post(self.url("/api/company/siren"))
+            .bearer_auth(token)
+            .json(&erp_btp_protocol::SirenRequest {
+                siren: siren.to_owned(),
+            })
+            .timeout(Duration::from_secs(15))
+            .send()
+            .await
+            .map_err(|_| DesktopError::RelayUnreachable)?;
+        if matches!(response.status().as_u16(), 409 | 422) {
+            let body: ErrorBody = response
+                .json()
+                .await
+                .map_err(|_| DesktopError::RelayError("réponse illisible".into()))?;
+            return Err(DesktopError::SirenRefused(body.error.message));
+        }
+        Self::read(Ok(response)).await
     }
 }

@@ -62,3 +62,8 @@ fn each_automatic_renewal_state_shows_in_the_window() {
 fn a_payment_disputed_at_the_bank_shows_in_the_window() {
     window("disputed", "desktop-window-disputed.png");
 }
+
+#[test]
+fn a_company_without_a_siren_is_asked_for_it_in_the_window() {
+    window("no_siren", "desktop-window-no-siren.png");
+}

@@ -1,5 +1,6 @@
 // Typed calls to the Rust commands (src-tauri/src/commands). Types come from generated/.
 import { invoke } from '@tauri-apps/api/core';
+import type { CompanyView } from './generated/CompanyView';
 import type { ErrorBody } from './generated/ErrorBody';
 import type { InvoiceView } from './generated/InvoiceView';
 import type { RenewalChoice } from './generated/RenewalChoice';
@@ -19,6 +20,8 @@ export const api = {
   listInvoices: () => invoke<InvoiceView[]>('list_invoices'),
   openInvoice: (number: string) => invoke<void>('open_invoice', { number }),
   saveInvoice: (number: string) => invoke<string>('save_invoice', { number }),
+  company: () => invoke<CompanyView>('company'),
+  setSiren: (siren: string) => invoke<CompanyView>('set_siren', { siren }),
 };
 
 /** The French sentence of an error from a command (or of anything unexpected). */

@@ -60,7 +60,8 @@ function showStatus(view: StatusView, note: HTMLElement | null = null) {
       ...fact('Formule', view.plan ?? 'Aucune', 'plan'),
       h('dt', {}, 'Statut'), h('dd', {}, h('span', { class: `badge ${badge(view.status)}`, id: 'status' }, view.status_label)),
       ...fact('Échéance', view.expires_on ?? '—', 'expiry'),
-      ...fact('Jours restants', daysText(view), 'days')),
+      ...fact('Jours restants', daysText(view), 'days'),
+      ...fact('SIREN', view.offline ? '—' : '…', 'siren')),
     view.renewal ? alert(view.renewal.text, view.renewal.tone, 'renewal') : null,
     view.money_back ? alert(view.money_back.text, view.money_back.tone, 'money-back') : null,
     warn ? alert(warn, view.status === 'expired' ? 'bad' : 'warn', 'warning') : null,
@@ -68,9 +69,48 @@ function showStatus(view: StatusView, note: HTMLElement | null = null) {
     h('p', { class: `muted${view.offline ? ' offline' : ''}`, id: 'sync' }, syncText),
     h('div', { class: 'row' }, button('Actualiser', 'refresh', 'secondary', refresh), button('Se déconnecter', 'logout', 'secondary', logout)));
   const factures = h('section', { class: 'card', id: 'invoices-card' }, h('h2', {}, 'Factures'), h('p', { class: 'muted' }, 'Chargement…'));
-  app.replaceChildren(status, renewCard(view), factures, ...(note ? [note] : []));
-  if (!view.offline) fillInvoices(factures);
+  const renew = renewCard(view);
+  app.replaceChildren(status, renew, factures, ...(note ? [note] : []));
+  if (!view.offline) {
+    fillCompany(renew);
+    fillInvoices(factures);
+  }
   else factures.replaceChildren(h('h2', {}, 'Factures'), h('p', { class: 'muted', id: 'invoices-offline' }, 'Les factures se consultent quand le relais est joignable.'));
+}
+
+/** The company's SIREN; while none is on file, asked for in place of the renewal card (the
+ * relay opens no payment before: every facture names the company by it). */
+async function fillCompany(renew: HTMLElement) {
+  const shown = document.getElementById('siren');
+  try {
+    const company = await api.company();
+    if (shown) shown.textContent = company.siren ?? 'À renseigner';
+    if (company.siren === null) renew.replaceWith(sirenCard());
+  } catch {
+    if (shown) shown.textContent = '—';
+  }
+}
+
+function sirenCard(message: HTMLElement | null = null, typed = ''): HTMLElement {
+  const input = h('input', { id: 'siren-input', inputmode: 'numeric', autocomplete: 'off', required: '', maxlength: '20', placeholder: '552 100 554' }) as HTMLInputElement;
+  input.value = typed;
+  const form = h('form', { class: 'card', id: 'siren-card' },
+    h('h2', {}, 'SIREN de votre entreprise'),
+    h('p', { class: 'muted' }, "Chaque facture électronique doit nommer votre entreprise par son SIREN, le numéro à 9 chiffres de l'extrait Kbis. Renseignez-le une fois pour pouvoir payer ; pour le corriger ensuite, contactez l'éditeur de votre logiciel."),
+    message,
+    h('label', { for: 'siren-input' }, 'SIREN'), input,
+    h('div', { class: 'row' }, h('button', { type: 'submit', id: 'save-siren', class: 'primary' }, 'Enregistrer le SIREN')),
+    h('p', { class: 'muted' }, "Entreprise sans SIREN français : l'abonnement n'est pas encore ouvert aux entreprises établies hors de France."));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api.setSiren(input.value);
+      await refresh();
+    } catch (e) {
+      form.replaceWith(sirenCard(alert(errorOf(e).message, 'bad', 'siren-error'), input.value));
+    }
+  });
+  return form;
 }
 
 /** The factures the relay issued: one row each, opened in the browser or saved as PDF. */

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use relay::db::Db;
 use relay::domain::ClientId;
+use relay::siren::Siren;
 use tokio::process::{Child, Command};
 
 use crate::Args;
@@ -137,6 +138,9 @@ impl Relay {
         for i in 0..args.clients.max(args.waiters) {
             let id = ClientId::parse(&format!("c{i}")).expect("valid id");
             let token = db.add_client(&id, &format!("Entreprise {i}")).await?;
+            // A company pays only once its SIREN is on file.
+            db.set_siren(&id, &Siren::completing(10_000_000 + i as u32))
+                .await?;
             clients.push((id, token));
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")?

@@ -265,3 +265,18 @@ pub struct ErrorDetail {
     pub code: String,
     pub message: String,
 }
+
+/// `POST /api/company/siren`: the company's SIREN, as printed (spaces allowed).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SirenRequest {
+    pub siren: String,
+}
+
+/// `GET /api/company` and the answer of `POST /api/company/siren`: who the token's company is
+/// for its factures. `siren` is null until it is given; no checkout opens before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyResponse {
+    pub client_id: String,
+    pub name: String,
+    pub siren: Option<String>,
+}

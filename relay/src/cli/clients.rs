@@ -83,7 +83,7 @@ pub(super) async fn clients(db: &Db, action: ClientsAction) -> anyhow::Result<Ex
                     .siren
                     .as_deref()
                     .map(|s| format!("SIREN {s}"))
-                    .unwrap_or_else(|| "SIREN —".into());
+                    .unwrap_or_else(|| "SIREN manquant (aucun paiement possible)".into());
                 println!("{}\t{}\t{siren}\tcréé le {created}\t{state}", c.id, c.name);
             }
         }

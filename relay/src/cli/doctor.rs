@@ -91,6 +91,9 @@ pub(super) async fn doctor() -> ExitCode {
                     "lancez `relay migrate`",
                 ),
             }
+            if let Ok(clients) = db.list_clients().await {
+                without_siren(&clients);
+            }
         }
         Err(e) => check(
             false,
@@ -108,6 +111,22 @@ pub(super) async fn doctor() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// Warns about active companies with no SIREN on file: they cannot pay until one is given.
+fn without_siren(clients: &[crate::db::clients::ClientRecord]) {
+    let missing: Vec<String> = clients
+        .iter()
+        .filter(|c| c.siren.is_none() && c.revoked_at.is_none())
+        .map(|c| c.id.to_string())
+        .collect();
+    if !missing.is_empty() {
+        println!(
+            "! {} entreprise(s) sans SIREN, qui ne peuvent pas payer tant qu'elles ne l'ont pas donné (page de renouvellement, application) : {}\n    → ou enregistrez-le : relay clients set ID --siren NUMÉRO",
+            missing.len(),
+            missing.join(", ")
+        );
     }
 }
 

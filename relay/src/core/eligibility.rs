@@ -1,7 +1,8 @@
 //! Whether a company may open a new checkout, and of which kind: while Stripe renews its
 //! subscription no second checkout of either kind is opened (the portal changes card, plan or
 //! renewal); automatic renewal needs a plan with an interval; prepaid time left defers the first
-//! automatic charge to its end.
+//! automatic charge to its end. Every facture names its buyer by SIREN (the e-invoicing reform's
+//! BT-47 and BT-49), so a company without one pays nothing until it gives it.
 
 use erp_btp_protocol::RenewalChoice;
 
@@ -16,6 +17,7 @@ pub const MIN_DEFERRAL: i64 = 48 * 3600;
 pub enum Refusal {
     SubscriptionLive,
     PlanNotRenewable,
+    SirenRequired,
 }
 
 impl Refusal {
@@ -23,6 +25,7 @@ impl Refusal {
         match self {
             Refusal::SubscriptionLive => "subscription_live",
             Refusal::PlanNotRenewable => "plan_not_renewable",
+            Refusal::SirenRequired => "siren_required",
         }
     }
 
@@ -33,6 +36,7 @@ impl Refusal {
             Refusal::PlanNotRenewable => format!(
                 "Le plan « {plan} » se paie en une fois : choisissez « renewal »: « once »."
             ),
+            Refusal::SirenRequired => "Renseignez d'abord le SIREN de votre entreprise (9 chiffres, sur l'extrait Kbis) : chaque facture électronique doit nommer l'entreprise cliente par son SIREN. Les entreprises sans SIREN français ne peuvent pas encore s'abonner.".into(),
         }
     }
 }
@@ -48,16 +52,20 @@ pub enum Eligible {
 }
 
 /// What a new checkout of kind `choice` for a plan (`renewable` when it has an interval) gets,
-/// given the company's renewal and its prepaid time. Pure.
+/// given whether the company's SIREN is on file, its renewal and its prepaid time. Pure.
 pub fn eligibility(
     choice: RenewalChoice,
     renewable: bool,
+    has_siren: bool,
     renewal: &RenewalRow,
     prepaid_until: Option<i64>,
     now: Timestamp,
 ) -> Result<Eligible, Refusal> {
     if renewal.is_live() {
         return Err(Refusal::SubscriptionLive);
+    }
+    if !has_siren {
+        return Err(Refusal::SirenRequired);
     }
     match choice {
         RenewalChoice::Once => Ok(Eligible::Once),
@@ -89,7 +97,7 @@ mod tests {
         for state in [RenewalState::Active, RenewalState::PastDue] {
             for choice in [RenewalChoice::Once, RenewalChoice::Auto] {
                 assert_eq!(
-                    eligibility(choice, true, &renewal(Some(state)), None, NOW),
+                    eligibility(choice, true, true, &renewal(Some(state)), None, NOW),
                     Err(Refusal::SubscriptionLive)
                 );
             }
@@ -100,11 +108,11 @@ mod tests {
     fn an_expired_or_cancelled_company_may_pay_either_way() {
         for row in [renewal(None), renewal(Some(RenewalState::Canceled))] {
             assert_eq!(
-                eligibility(RenewalChoice::Once, true, &row, Some(T - 10), NOW),
+                eligibility(RenewalChoice::Once, true, true, &row, Some(T - 10), NOW),
                 Ok(Eligible::Once)
             );
             assert_eq!(
-                eligibility(RenewalChoice::Auto, true, &row, Some(T - 10), NOW),
+                eligibility(RenewalChoice::Auto, true, true, &row, Some(T - 10), NOW),
                 Ok(Eligible::Auto {
                     first_charge_at: None
                 })
@@ -115,7 +123,7 @@ mod tests {
     #[test]
     fn prepaid_time_defers_the_first_charge_when_stripe_allows_it() {
         let none = renewal(None);
-        let auto = |prepaid| eligibility(RenewalChoice::Auto, true, &none, prepaid, NOW);
+        let auto = |prepaid| eligibility(RenewalChoice::Auto, true, true, &none, prepaid, NOW);
         assert_eq!(
             auto(Some(T + 10 * 86_400)),
             Ok(Eligible::Auto {
@@ -134,13 +142,35 @@ mod tests {
     #[test]
     fn automatic_renewal_needs_a_plan_with_an_interval() {
         assert_eq!(
-            eligibility(RenewalChoice::Auto, false, &renewal(None), None, NOW),
+            eligibility(RenewalChoice::Auto, false, true, &renewal(None), None, NOW),
             Err(Refusal::PlanNotRenewable)
         );
         assert!(
             Refusal::PlanNotRenewable
                 .message("decennal")
                 .contains("« decennal »")
+        );
+    }
+
+    #[test]
+    fn a_company_without_a_siren_may_not_pay_either_way() {
+        for choice in [RenewalChoice::Once, RenewalChoice::Auto] {
+            assert_eq!(
+                eligibility(choice, true, false, &renewal(None), None, NOW),
+                Err(Refusal::SirenRequired)
+            );
+        }
+        assert_eq!(
+            eligibility(
+                RenewalChoice::Once,
+                true,
+                false,
+                &renewal(Some(RenewalState::Active)),
+                None,
+                NOW
+            ),
+            Err(Refusal::SubscriptionLive),
+            "a live subscription is the first thing to say"
         );
     }
 }

@@ -22,6 +22,23 @@ pub struct ClientRecord {
     pub revoked_at: Option<i64>,
 }
 
+/// A company as its factures name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    pub name: String,
+    pub siren: Option<String>,
+}
+
+/// What [`Db::claim_siren`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SirenClaim {
+    Set,
+    /// The same SIREN was already on file: nothing to do.
+    AlreadyThis,
+    /// Another SIREN is on file (this one).
+    AlreadyOther(String),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("le client {0} existe déjà")]
@@ -158,6 +175,41 @@ impl Db {
             0 => Err(ClientError::Unknown(id.clone())),
             _ => Ok(()),
         }
+    }
+
+    /// Records `siren` for a company that has none on file. Once on file, a SIREN changes only
+    /// through the operator ([`Self::set_siren`]): a token holder must not move the company's
+    /// factures to another legal entity.
+    pub async fn claim_siren(
+        &self,
+        id: &ClientId,
+        siren: &Siren,
+    ) -> Result<SirenClaim, ClientError> {
+        let done = sqlx::query("UPDATE clients SET siren = $2 WHERE id = $1 AND siren IS NULL")
+            .bind(id.as_str())
+            .bind(siren.as_str())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 1 {
+            return Ok(SirenClaim::Set);
+        }
+        match self.company(id).await? {
+            None => Err(ClientError::Unknown(id.clone())),
+            Some(c) if c.siren.as_deref() == Some(siren.as_str()) => Ok(SirenClaim::AlreadyThis),
+            Some(c) => Ok(SirenClaim::AlreadyOther(c.siren.unwrap_or_default())),
+        }
+    }
+
+    /// The company's name and SIREN (`None` for an unknown id).
+    pub async fn company(&self, id: &ClientId) -> Result<Option<Company>, sqlx::Error> {
+        let row = sqlx::query("SELECT name, siren FROM clients WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| Company {
+            name: r.get(0),
+            siren: r.get(1),
+        }))
     }
 
     pub async fn client_name(&self, id: &ClientId) -> Result<Option<String>, sqlx::Error> {

@@ -11,9 +11,10 @@ use sqlx::{AnyConnection, Row};
 use super::{Backend, Db};
 use crate::core::Timestamp;
 use crate::core::numbering::{Series, paris_year};
-use crate::domain::{ClientId, PaymentOrigin, PlanId};
+use crate::domain::{BuyerDetails, ClientId, PaymentOrigin, PlanId};
 use crate::factures::render::Rendered;
 use crate::factures::{Facture, FactureDraft};
+use crate::siren::Siren;
 
 /// The batch's factures from one JSON array (`$4`) in a statement whose text never changes, so
 /// that it is prepared once per connection and binds four values whatever the batch's size. The
@@ -59,6 +60,7 @@ pub async fn issue(
         return Ok(());
     }
     let backend = Backend::of(conn);
+    fill_sirens(conn, drafts).await?;
     #[derive(serde::Serialize)]
     struct Row<'a> {
         client: &'a str,
@@ -104,6 +106,31 @@ pub async fn issue(
             stored,
             drafts.len()
         )));
+    }
+    Ok(())
+}
+
+/// A company with no SIREN on file (one that subscribed before it was asked for) gets the one
+/// inside the French VAT number it gave Stripe, so that its facture names it (BT-47). Rare: one
+/// statement per draft carrying a French VAT number.
+async fn fill_sirens(conn: &mut AnyConnection, drafts: &[FactureDraft]) -> Result<(), sqlx::Error> {
+    for draft in drafts {
+        let Some(siren) = draft
+            .buyer_details
+            .as_deref()
+            // Most payers give no VAT number (`"vat":null`): no parse on the writer's thread.
+            .filter(|json| json.contains("\"vat\":\""))
+            .and_then(|json| serde_json::from_str::<BuyerDetails>(json).ok())
+            .and_then(|b| b.vat)
+            .and_then(|vat| Siren::of_french_vat(&vat))
+        else {
+            continue;
+        };
+        sqlx::query("UPDATE clients SET siren = $2 WHERE id = $1 AND siren IS NULL")
+            .bind(draft.client.as_str())
+            .bind(siren.as_str())
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

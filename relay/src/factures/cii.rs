@@ -115,7 +115,7 @@ pub fn xml(f: &Facture, seller: &Seller, plan_name: &str) -> String {
 </rsm:ExchangedDocumentContext>\n\
 <rsm:ExchangedDocument><ram:ID>{number}</ram:ID><ram:TypeCode>{type_code}</ram:TypeCode>\
 <ram:IssueDateTime>{issued}</ram:IssueDateTime>\
-{pmt}{pmd}{aab}{reason}</rsm:ExchangedDocument>\n",
+{pmt}{pmd}{aab}{bar}{reason}</rsm:ExchangedDocument>\n",
         number = f.number(),
         type_code = type_code(f),
         // UNTDID 4451 ACD « reason », apart from the PMT / PMD / AAB notes (BR-FR-06).
@@ -127,6 +127,9 @@ pub fn xml(f: &Facture, seller: &Seller, plan_name: &str) -> String {
         pmt = note(PENALTY_NOTE_FIXED, "PMT"),
         pmd = note(&words.penalties, "PMD"),
         aab = note(NO_DISCOUNT, "AAB"),
+        // The business process (BAR, XP Z12-012): a domestic sale between companies, under which
+        // the reform's rules ask for the buyer's SIREN (BR-FR-11) and address (BR-FR-12).
+        bar = note("B2B", "BAR"),
     );
     x.push_str("<rsm:SupplyChainTradeTransaction>\n");
     let _ = writeln!(

@@ -44,10 +44,16 @@ pub async fn start_checkout(
         .subscription(client)
         .await?
         .ok_or(AppError::Unauthorized)?;
+    let company = state
+        .db
+        .company(client)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     let now = state.clock.timestamp();
     let eligible = eligibility(
         request.renewal,
         plan.interval.is_some(),
+        company.siren.is_some(),
         &row.renewal,
         row.expires_at,
         now,
@@ -55,7 +61,9 @@ pub async fn start_checkout(
     .map_err(|refusal| {
         let message = refusal.message(&plan.id);
         match refusal {
-            Refusal::SubscriptionLive => AppError::Conflict(refusal.code(), message),
+            Refusal::SubscriptionLive | Refusal::SirenRequired => {
+                AppError::Conflict(refusal.code(), message)
+            }
             Refusal::PlanNotRenewable => AppError::BadRequest(refusal.code(), message),
         }
     })?;
@@ -66,7 +74,9 @@ pub async fn start_checkout(
     let customer;
     let renew = match (eligible, plan.interval) {
         (Eligible::Auto { first_charge_at }, Some(interval)) => {
-            customer = company_customer(state, client, request.test_clock.as_deref()).await?;
+            customer =
+                company_customer(state, client, &company.name, request.test_clock.as_deref())
+                    .await?;
             close_earlier_checkouts(state, client).await?;
             Some(Renew {
                 customer: &customer,
@@ -130,6 +140,7 @@ async fn close_earlier_checkouts(state: &AppState, client: &ClientId) -> Result<
 async fn company_customer(
     state: &AppState,
     client: &ClientId,
+    name: &str,
     test_clock: Option<&str>,
 ) -> Result<String, AppError> {
     if let Some((customer, clock)) = state.db.customer(client).await? {
@@ -142,14 +153,9 @@ async fn company_customer(
         }
         return Ok(customer);
     }
-    let name = state
-        .db
-        .client_name(client)
-        .await?
-        .unwrap_or_else(|| client.to_string());
     let created = match state
         .billing
-        .create_customer(&name, client.as_str(), test_clock)
+        .create_customer(name, client.as_str(), test_clock)
         .await
     {
         Err(StripeFailure::NotFound | StripeFailure::Refused { status: 400, .. })

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod checkout;
+pub mod company;
 pub mod invoices;
 pub mod ops;
 pub mod pages;
@@ -35,6 +36,7 @@ pub fn app(state: AppState) -> Router {
             "/renew-subscription",
             get(pages::renew).post(pages::renew_checkout),
         )
+        .route("/renew-subscription/siren", post(company::renew_siren))
         .route("/payment-success", get(success::success))
         .route("/payment-cancelled", get(pages::cancelled))
         .route("/portal-return", get(portal::returned))
@@ -70,6 +72,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/entitlement/public-key", get(subscription::public_key))
         .route("/api/renew-link", post(subscription::renew_link))
         .route("/api/billing-portal", post(portal::create))
+        .route("/api/company", get(company::show))
+        .route("/api/company/siren", post(company::set_siren))
         .route("/api/invoices", get(invoices::list))
         .route("/api/invoices/{number}/{kind}", get(invoices::download))
         .route("/healthz", get(ops::healthz))

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::plans::price_label;
 use crate::routes::checkout::start_checkout;
 use crate::routes::subscription::read_status;
+use crate::siren::Siren;
 use crate::state::AppState;
 
 /// A plan as the pages show it.
@@ -125,6 +126,8 @@ pub async fn cancelled() -> Response {
 struct RenewPage {
     link: String,
     company: String,
+    /// « 732 829 320 »; none yet: the page asks for it before any plan can be chosen.
+    siren: Option<String>,
     status_label: &'static str,
     status_class: &'static str,
     plan: Option<String>,
@@ -155,7 +158,7 @@ struct LinkRevokedPage;
 
 /// The client a renew link names, if the link is genuine, fresh and its company not revoked;
 /// otherwise the page that says why (403).
-async fn linked_client(state: &AppState, link: &str) -> Result<ClientId, Response> {
+pub(super) async fn linked_client(state: &AppState, link: &str) -> Result<ClientId, Response> {
     let Some(client) = state.keys.check_renew_token(link, state.clock.timestamp()) else {
         return Err(page(LinkExpiredPage, StatusCode::FORBIDDEN));
     };
@@ -174,23 +177,27 @@ pub async fn renew(State(state): State<AppState>, Query(q): Query<RenewQuery>) -
     }
 }
 
-async fn renew_page(
+/// The page, with `error` (its status and the reason) when an action on it failed.
+pub(super) async fn renew_page(
     state: &AppState,
     client: &ClientId,
     link: String,
-    error: Option<String>,
+    error: Option<(StatusCode, String)>,
 ) -> Response {
     let status = match read_status(state, client).await {
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
-    let company = state
-        .db
-        .client_name(client)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| client.to_string());
+    let company = match state.db.company(client).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return AppError::Unauthorized.into_response(),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let siren = company
+        .siren
+        .as_deref()
+        .and_then(|s| Siren::parse(s).ok())
+        .map(|s| s.spaced());
     let (status_label, status_class) = match status.status {
         SubscriptionState::Active => ("Actif", "ok"),
         SubscriptionState::Expired => ("Expiré", "bad"),
@@ -202,15 +209,15 @@ async fn renew_page(
         .as_deref()
         .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
         .map(|d| d.timestamp());
-    let code = if error.is_some() {
-        StatusCode::BAD_GATEWAY
-    } else {
-        StatusCode::OK
+    let (code, error) = match error {
+        Some((code, message)) => (code, Some(message)),
+        None => (StatusCode::OK, None),
     };
     page(
         RenewPage {
             link,
-            company,
+            company: company.name,
+            siren,
             status_label,
             status_class,
             plan: status
@@ -259,8 +266,8 @@ pub async fn renew_checkout(
     match start_checkout(&state, &client, &request).await {
         Ok(session) => Redirect::to(&session.url).into_response(),
         Err(e) => {
-            let (_, _, message) = e.parts();
-            renew_page(&state, &client, form.link, Some(message)).await
+            let (status, _, message) = e.parts();
+            renew_page(&state, &client, form.link, Some((status, message))).await
         }
     }
 }

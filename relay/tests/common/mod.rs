@@ -16,6 +16,8 @@ use stripe_sandbox::{RetryPolicy, Sandbox, SandboxConfig, WebhookTarget};
 pub const SECRET: &str = "whsec_relay_tests_secret";
 pub const STRIPE_KEY: &str = "sk_test_relay_tests_key";
 pub const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// The SIREN of the tests' company « 39 » (Maçonnerie Dupont).
+pub const SIREN: &str = "552100554";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -129,11 +131,8 @@ pub async fn start(backend: Backend) -> World {
     let router = sandbox.router();
     tokio::spawn(async move { axum::serve(sb_listener, router).await });
     let client = ClientId::parse("39").unwrap();
-    let token = state
-        .db
-        .add_client(&client, "Maçonnerie Dupont")
-        .await
-        .unwrap();
+    // Every facture names its buyer by SIREN: a company without one cannot pay.
+    let token = paying_client(&state.db, client.as_str(), "Maçonnerie Dupont").await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -293,7 +292,7 @@ mod payments;
 mod process;
 pub use db::TestDb;
 #[allow(unused_imports)]
-pub use payments::{create_checkout, created_sessions};
+pub use payments::{create_checkout, created_sessions, paying_client};
 // Each test binary uses some of these.
 #[allow(unused_imports)]
 pub use process::{free_port, silent_stripe, spawn_relay_process, wait_healthy};

@@ -101,6 +101,15 @@ impl World {
 }
 
 /// `POST /api/stripe/create-checkout-session` for `{"plan":"mensuel"}` with `token`.
+/// Registers company `id` with the tests' SIREN, so that it may pay; its token.
+pub async fn paying_client(db: &relay::db::Db, id: &str, name: &str) -> String {
+    let id = relay::domain::ClientId::parse(id).unwrap();
+    let token = db.add_client(&id, name).await.unwrap();
+    let siren = relay::siren::Siren::parse(super::SIREN).unwrap();
+    db.set_siren(&id, &siren).await.unwrap();
+    token
+}
+
 pub async fn create_checkout(http: &reqwest::Client, base: &str, token: &str) -> reqwest::Response {
     http.post(format!("{base}/api/stripe/create-checkout-session"))
         .bearer_auth(token)

@@ -66,11 +66,7 @@ async fn checkout_fails_with_502_and_stores_nothing(stripe_base: &str) {
     let db = common::TestDb::new(Backend::Sqlite).await;
     let running = common::start_relay(&db.url, stripe_base).await;
     let (base, state) = (&running.base, &running.state);
-    let token = state
-        .db
-        .add_client(&relay::domain::ClientId::parse("39").unwrap(), "X")
-        .await
-        .unwrap();
+    let token = common::paying_client(&state.db, "39", "X").await;
     let resp = common::create_checkout(&reqwest::Client::new(), base, &token).await;
     assert_eq!(resp.status(), 502, "{stripe_base}");
     let body: serde_json::Value = resp.json().await.unwrap();

@@ -1,10 +1,12 @@
 //! The payment loop end to end over real HTTP, relay ⇄ sandbox: each way a checkout can end,
-//! the renewal arithmetic, the success page before and after the webhook, and checkout creation
-//! errors (`checkout`). Expiries are checked exactly, so a double fulfilment cannot hide.
+//! the renewal arithmetic, the success page before and after the webhook, checkout creation
+//! errors (`checkout`) and the SIREN a company gives before it pays (`siren`). Expiries are
+//! checked exactly, so a double fulfilment cannot hide.
 
 mod checkout;
 #[path = "../common/mod.rs"]
 mod common;
+mod siren;
 
 use common::{Backend, DAY, World, now, start};
 use stripe_sandbox::{DeliveryOptions, FlushOrder, IBAN_FAILS, IBAN_SUCCEEDS};

@@ -55,9 +55,16 @@ pub async fn start() -> World {
         .unwrap()
         .spawn();
     let (state, sandbox) = (relay.state.clone(), relay.sandbox.clone().unwrap());
+    let client = ClientId::parse("39").unwrap();
     let token = state
         .db
-        .add_client(&ClientId::parse("39").unwrap(), "Maçonnerie Dupont")
+        .add_client(&client, "Maçonnerie Dupont")
+        .await
+        .unwrap();
+    // A company pays only once its SIREN is on file.
+    state
+        .db
+        .set_siren(&client, &relay::siren::Siren::parse("552100554").unwrap())
         .await
         .unwrap();
     let opened = Arc::new(Mutex::new(Vec::new()));

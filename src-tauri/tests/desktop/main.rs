@@ -5,6 +5,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod siren;
 mod trust;
 
 use std::sync::{Arc, Once};

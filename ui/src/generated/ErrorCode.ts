@@ -5,4 +5,4 @@
  * that did not come from a command (it then shows the message it has); a code the relay adds
  * later reaches the UI as `relay_error` with the relay's own French message.
  */
-export type ErrorCode = "not_logged_in" | "invalid_relay_url" | "relay_unreachable" | "token_refused" | "relay_error" | "untrusted_answer" | "secret_store_unavailable" | "cache_tampered" | "unknown_plan" | "subscription_live" | "no_payment_method" | "browser_unavailable" | "unsafe_url" | "storage" | "unknown_invoice" | "link_not_opened" | "unknown";
+export type ErrorCode = "not_logged_in" | "invalid_relay_url" | "relay_unreachable" | "token_refused" | "relay_error" | "untrusted_answer" | "secret_store_unavailable" | "cache_tampered" | "unknown_plan" | "subscription_live" | "no_payment_method" | "browser_unavailable" | "unsafe_url" | "storage" | "unknown_invoice" | "link_not_opened" | "siren_required" | "siren_refused" | "unknown";
