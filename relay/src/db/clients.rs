@@ -211,12 +211,4 @@ impl Db {
             siren: r.get(1),
         }))
     }
-
-    pub async fn client_name(&self, id: &ClientId) -> Result<Option<String>, sqlx::Error> {
-        let row = sqlx::query("SELECT name FROM clients WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.get(0)))
-    }
 }

@@ -89,10 +89,7 @@ pub async fn renew_siren(State(state): State<AppState>, Form(form): Form<SirenFo
     match claim(&state, &client, &form.siren).await {
         // The link verified above: base64url and a dot, nothing to escape.
         Ok(()) => Redirect::to(&format!("/renew-subscription?link={}", form.link)).into_response(),
-        Err(e) => {
-            let (status, _, message) = e.parts();
-            renew_page(&state, &client, form.link, Some((status, message))).await
-        }
+        Err(e) => renew_page(&state, &client, form.link, Some(e)).await,
     }
 }
 

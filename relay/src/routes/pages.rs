@@ -177,12 +177,12 @@ pub async fn renew(State(state): State<AppState>, Query(q): Query<RenewQuery>) -
     }
 }
 
-/// The page, with `error` (its status and the reason) when an action on it failed.
+/// The page; after an action on it failed, with `error`'s status and French reason.
 pub(super) async fn renew_page(
     state: &AppState,
     client: &ClientId,
     link: String,
-    error: Option<(StatusCode, String)>,
+    error: Option<AppError>,
 ) -> Response {
     let status = match read_status(state, client).await {
         Ok(s) => s,
@@ -209,8 +209,8 @@ pub(super) async fn renew_page(
         .as_deref()
         .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
         .map(|d| d.timestamp());
-    let (code, error) = match error {
-        Some((code, message)) => (code, Some(message)),
+    let (code, error) = match error.map(|e| e.parts()) {
+        Some((code, _, message)) => (code, Some(message)),
         None => (StatusCode::OK, None),
     };
     page(
@@ -265,10 +265,7 @@ pub async fn renew_checkout(
     };
     match start_checkout(&state, &client, &request).await {
         Ok(session) => Redirect::to(&session.url).into_response(),
-        Err(e) => {
-            let (status, _, message) = e.parts();
-            renew_page(&state, &client, form.link, Some((status, message))).await
-        }
+        Err(e) => renew_page(&state, &client, form.link, Some(e)).await,
     }
 }
 

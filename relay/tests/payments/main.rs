@@ -252,20 +252,19 @@ on_both_backends!(
     unknown_or_malformed_sessions_get_the_unknown_page,
 );
 
-/// Creates a session directly at the sandbox with these line items and metadata, records it as
-/// the relay's for `client` and `plan`, and pays it: Stripe then reports a payment that the
-/// relay's rules must check.
-async fn pay_recorded_session(
+/// Creates a one-off session directly at the sandbox for `amount` in `currency`, with the
+/// metadata of `client` and `plan` and the `extra` form fields, and records it as the relay's
+/// for them; its id and payment page.
+async fn recorded_session(
     w: &World,
-    client: &str,
-    plan: &str,
-    amount: i64,
-    currency: &str,
-) -> String {
+    (client, plan): (&str, &str),
+    (amount, currency): (i64, &str),
+    extra: &str,
+) -> (String, String) {
     let body = format!(
         "mode=payment&line_items[0][quantity]=1&line_items[0][price_data][currency]={currency}\
 &line_items[0][price_data][unit_amount]={amount}&line_items[0][price_data][product_data][name]=X\
-&metadata[client_id]={client}&metadata[plan]={plan}&success_url={}/ok",
+&metadata[client_id]={client}&metadata[plan]={plan}&success_url={}/ok{extra}",
         w.base
     );
     let resp = w
@@ -281,11 +280,23 @@ async fn pay_recorded_session(
     // Recorded as the relay records the sessions it creates (the relay applies no other), so
     // that what is checked is the payment Stripe reports.
     let id = session["id"].as_str().unwrap().to_owned();
-    common::created_sessions(&w.state.db, &[(id, client.into(), plan.into())]).await;
-    w.pay_card(session["url"].as_str().unwrap(), "4242424242424242")
-        .await;
+    common::created_sessions(&w.state.db, &[(id.clone(), client.into(), plan.into())]).await;
+    (id, session["url"].as_str().unwrap().to_owned())
+}
+
+/// Pays such a session with card 4242: Stripe then reports a payment that the relay's rules
+/// must check.
+async fn pay_recorded_session(
+    w: &World,
+    client: &str,
+    plan: &str,
+    amount: i64,
+    currency: &str,
+) -> String {
+    let (id, url) = recorded_session(w, (client, plan), (amount, currency), "").await;
+    w.pay_card(&url, "4242424242424242").await;
     w.sandbox.idle().await;
-    session["id"].as_str().unwrap().to_owned()
+    id
 }
 
 async fn a_wrong_amount_currency_or_client_is_recorded_not_applied(backend: Backend) {

@@ -191,7 +191,14 @@ async fn a_french_vat_number_given_at_checkout_fills_a_missing_siren(backend: Ba
         ("FR45732829320", None),
         ("FR44732829320", Some("732829320")),
     ] {
-        let url = legacy_session(&w, "41").await;
+        // Created as the relay did before it asked for a SIREN.
+        let (_, url) = super::recorded_session(
+            &w,
+            ("41", "mensuel"),
+            (4900, "eur"),
+            "&tax_id_collection[enabled]=true",
+        )
+        .await;
         let fields = [
             ("method", "card"),
             ("card_number", common::billing::CARD_PAYS),
@@ -210,33 +217,6 @@ async fn a_french_vat_number_given_at_checkout_fills_a_missing_siren(backend: Ba
         .unwrap();
     let sirens: Vec<Option<String>> = rows.iter().map(|r| r.get(0)).collect();
     assert_eq!(sirens, [None, Some("732829320".to_owned())]);
-}
-
-/// A one-off session for `client` created at the sandbox and recorded as the relay's, as the
-/// relay did before it asked for a SIREN; its payment page.
-async fn legacy_session(w: &World, client: &str) -> String {
-    let body = format!(
-        "mode=payment&line_items[0][quantity]=1&line_items[0][price_data][currency]=eur\
-&line_items[0][price_data][unit_amount]=4900&line_items[0][price_data][product_data][name]=X\
-&metadata[client_id]={client}&metadata[plan]=mensuel&tax_id_collection[enabled]=true\
-&success_url={}/ok",
-        w.base
-    );
-    let session: serde_json::Value = w
-        .http
-        .post(format!("{}/v1/checkout/sessions", w.sandbox_base))
-        .bearer_auth(common::STRIPE_KEY)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = session["id"].as_str().unwrap().to_owned();
-    common::created_sessions(&w.state.db, &[(id, client.into(), "mensuel".into())]).await;
-    session["url"].as_str().unwrap().to_owned()
 }
 
 crate::on_both_backends!(
