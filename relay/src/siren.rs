@@ -42,7 +42,7 @@ impl Siren {
 
     /// « 732 829 320 », as printed.
     pub fn spaced(&self) -> String {
-        format!("{} {} {}", &self.0[0..3], &self.0[3..6], &self.0[6..9])
+        erp_btp_protocol::fr::siren(&self.0)
     }
 
     /// The French VAT number of this company: « FR44732829320 ».

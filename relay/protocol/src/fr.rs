@@ -112,6 +112,15 @@ pub fn money_back_sentence(m: &MoneyBack, on: &str) -> Option<(String, Tone)> {
     })
 }
 
+/// A SIREN as printed on a Kbis, « 552 100 554 », when it is nine digits; anything else as it
+/// came (a payer or an older record may hold another text).
+pub fn siren(text: &str) -> String {
+    match text.len() == 9 && text.bytes().all(|b| b.is_ascii_digit()) {
+        true => format!("{} {} {}", &text[0..3], &text[3..6], &text[6..9]),
+        false => text.to_owned(),
+    }
+}
+
 /// « 10,00 € »: an amount given back, always with its cents.
 pub fn euros_cents(cents: i64) -> String {
     format!("{},{:02}\u{a0}€", cents / 100, cents % 100)
@@ -129,6 +138,13 @@ pub fn euros(cents: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_siren_reads_in_three_groups_and_anything_else_as_it_came() {
+        assert_eq!(siren("552100554"), "552 100 554");
+        assert_eq!(siren("€52100554"), "€52100554");
+        assert_eq!(siren("55210055"), "55210055");
+    }
 
     #[test]
     fn dates_read_as_in_french() {

@@ -134,11 +134,10 @@ fn draw(s: &mut Surface, f: &Facture, seller: &Seller, plan_name: &str) {
     if !city.is_empty() {
         buyer.push(city.join(" "));
     }
-    let spaced = |s: &String| crate::siren::Siren::parse(s).map_or(s.clone(), |s| s.spaced());
     buyer.extend(
         f.buyer_siren
-            .as_ref()
-            .map(|s| format!("SIREN {}", spaced(s))),
+            .as_deref()
+            .map(|s| format!("SIREN {}", erp_btp_protocol::fr::siren(s))),
     );
     buyer.extend(b.vat.as_ref().map(|v| format!("TVA {v}")));
     text(s, Pen::new(bold, 11.0, INK), 330.0, 166.0, &buyer[0]);

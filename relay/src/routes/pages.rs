@@ -16,7 +16,6 @@ use crate::error::AppError;
 use crate::plans::price_label;
 use crate::routes::checkout::start_checkout;
 use crate::routes::subscription::read_status;
-use crate::siren::Siren;
 use crate::state::AppState;
 
 /// A plan as the pages show it.
@@ -193,11 +192,7 @@ pub(super) async fn renew_page(
         Ok(None) => return AppError::Unauthorized.into_response(),
         Err(e) => return AppError::from(e).into_response(),
     };
-    let siren = company
-        .siren
-        .as_deref()
-        .and_then(|s| Siren::parse(s).ok())
-        .map(|s| s.spaced());
+    let siren = company.siren.as_deref().map(fr::siren);
     let (status_label, status_class) = match status.status {
         SubscriptionState::Active => ("Actif", "ok"),
         SubscriptionState::Expired => ("Expiré", "bad"),
