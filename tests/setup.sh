@@ -46,6 +46,15 @@ if ! python3 -c "import stripe, sys; sys.exit(stripe.VERSION != '16.0.1')" 2>/de
   python3 -m pip install -q --disable-pip-version-check stripe==16.0.1
 fi
 
+# pyfrctc (PyPI, LGPL): its CDAR XSD and BR-FR-CDV Schematron check every 212 the relay sends
+# (tests/validation/cdar.py); kept in one virtual environment under target/.
+if ! target/pa-venv/bin/python -c "import pyfrctc" 2>/dev/null; then
+  echo "Installing pyfrctc into target/pa-venv"
+  mkdir -p target
+  python3 -m venv target/pa-venv
+  target/pa-venv/bin/pip install -q --disable-pip-version-check pyfrctc==0.24
+fi
+
 for dir in tests/browser ui; do
   if [ ! -d "$dir/node_modules" ]; then
     echo "Installing the Node packages of $dir"

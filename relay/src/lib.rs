@@ -19,6 +19,8 @@ pub mod keys;
 pub mod limits;
 pub mod metrics;
 pub mod money_back;
+pub mod pa;
+pub mod pa_metrics;
 pub mod plans;
 pub mod reader;
 pub mod reconcile;

@@ -35,6 +35,8 @@ pub struct Failed {
 #[derive(Clone, Default)]
 pub struct Metrics {
     inner: Arc<Inner>,
+    /// Transmission to the approved platform.
+    pub pa: crate::pa_metrics::PaMetrics,
 }
 
 #[derive(Default)]

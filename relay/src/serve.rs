@@ -19,6 +19,9 @@ pub async fn serve(settings: Settings, sandbox: bool) -> anyhow::Result<()> {
     if let Some(sandbox) = app.sandbox() {
         announce_sandbox(app.state(), &sandbox.config().secret_key).await?;
     }
+    if let Some(pa) = app.pa_sandbox() {
+        announce_platform(app.state(), pa.credentials());
+    }
     tracing::info!(
         "relay listening on http://{} (APP_URL {}), metrics on http://{}/metrics",
         app.local_addr(),
@@ -56,6 +59,24 @@ async fn announce_sandbox(state: &AppState, stripe_key: &str) -> anyhow::Result<
     println!("Jeton d'API du client demo (pour l'application de bureau ou relay simulate) :");
     println!("{token}");
     Ok(())
+}
+
+/// The offline platform's addresses and test credentials, on stdout (never the log), so that a
+/// tester can drive it with any XP Z12-013 client.
+fn announce_platform(state: &AppState, credentials: &pa_sandbox::Credentials) {
+    let base = state.settings.public_url("/sandbox-pa");
+    println!("Plateforme agréée simulée (AFNOR XP Z12-013), aucune transmission réelle :");
+    println!("  service Flow : {base}/afnor-flow");
+    println!("  service Annuaire : {base}/afnor-directory");
+    println!("  jeton OAuth2 (client_credentials) : {base}/token");
+    println!("  page des flux : {base}/");
+    println!(
+        "  identifiants de test : client_id {} ; client_secret {}",
+        credentials.client_id, credentials.client_secret
+    );
+    if state.settings.pa.api.is_none() {
+        println!("  PA_MODE=off : le relais n'y transmet pas ses factures.");
+    }
 }
 
 async fn shutdown_signal() {

@@ -10,12 +10,13 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use erp_btp_protocol::StripeMode;
+use pa_sandbox::{Credentials, PaSandbox};
 use stripe_sandbox::{RetryPolicy, Sandbox, SandboxConfig, WebhookTarget};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::changes::listen_for_changes;
-use crate::config::{AppEnv, Secret, Settings, StripeSettings};
+use crate::config::{AppEnv, PaApi, Secret, Settings, StripeSettings};
 use crate::db::{Backend, Db};
 use crate::domain::PaymentOrigin;
 use crate::state::{AppState, stopping};
@@ -122,6 +123,7 @@ pub struct Application {
     state: AppState,
     router: Router,
     sandbox: Option<Sandbox>,
+    pa_sandbox: Option<PaSandbox>,
     stop: watch::Sender<bool>,
 }
 
@@ -138,7 +140,7 @@ impl Application {
     /// address `APP_URL` must name).
     pub async fn build_on(
         listener: TcpListener,
-        settings: Settings,
+        mut settings: Settings,
         stripe: StripeChoice,
     ) -> anyhow::Result<Self> {
         let addr = listener.local_addr()?;
@@ -147,7 +149,8 @@ impl Application {
         }
         let db = open_database(&settings).await?;
         report_unexplained_access(&db).await;
-        let (stripe_settings, sandbox, origin) = match (stripe, &settings.stripe) {
+        let mut pa_sandbox = None;
+        let (stripe_settings, sandbox, origin) = match (stripe, settings.stripe.clone()) {
             (StripeChoice::Sandbox, _) => {
                 let foreign = db.rows_not_from_sandbox().await?;
                 anyhow::ensure!(
@@ -155,9 +158,13 @@ impl Application {
                     "--sandbox refusé : la base (DATABASE_URL) contient {foreign} paiement(s) ou événement(s) d'un vrai Stripe ou d'origine inconnue ; utilisez une base à part pour le Stripe simulé"
                 );
                 let (s, sandbox) = sandbox_for(&settings, addr);
+                pa_sandbox = Some(pa_sandbox_for(&mut settings, addr));
                 (s, Some(sandbox), PaymentOrigin::Sandbox)
             }
-            (StripeChoice::Configured, Some(s)) => (s.clone(), None, origin_of(s.mode)),
+            (StripeChoice::Configured, Some(s)) => {
+                let origin = origin_of(s.mode);
+                (s, None, origin)
+            }
             (StripeChoice::Configured, None) => anyhow::bail!("STRIPE_SECRET_KEY absente"),
         };
         let (stop, stopped) = watch::channel(false);
@@ -166,6 +173,7 @@ impl Application {
             crate::reconcile::spawn_schedule(state.clone(), every);
         }
         crate::money_back::stops::spawn(state.clone(), Duration::from_secs(2));
+        crate::pa::spawn(&state, Duration::from_millis(500));
         state.db.spawn_wal_checkpoints(Duration::from_millis(50));
         if state.db.backend == Backend::Postgres {
             let url = state.settings.database_url.expose().to_owned();
@@ -183,6 +191,9 @@ impl Application {
         if let Some(sandbox) = &sandbox {
             router = router.nest("/sandbox-stripe", sandbox.router());
         }
+        if let Some(pa) = &pa_sandbox {
+            router = router.nest("/sandbox-pa", pa.router());
+        }
         Ok(Self {
             listener,
             metrics_listener,
@@ -190,6 +201,7 @@ impl Application {
             state,
             router,
             sandbox,
+            pa_sandbox,
             stop,
         })
     }
@@ -209,6 +221,11 @@ impl Application {
 
     pub fn sandbox(&self) -> Option<&Sandbox> {
         self.sandbox.as_ref()
+    }
+
+    /// The offline approved platform of `serve --sandbox`, mounted at `/sandbox-pa`.
+    pub fn pa_sandbox(&self) -> Option<&PaSandbox> {
+        self.pa_sandbox.as_ref()
     }
 
     /// Serves until `signal` resolves, then finishes the requests in flight (held long polls
@@ -240,6 +257,7 @@ impl Application {
         let base = format!("http://{}", self.local_addr());
         let metrics_base = format!("http://{}", self.metrics_addr());
         let (state, sandbox) = (self.state.clone(), self.sandbox.clone());
+        let pa_sandbox = self.pa_sandbox.clone();
         let (stop, mut stopped) = watch::channel(false);
         tokio::spawn(self.run_until(async move { stopping(&mut stopped).await }));
         Running {
@@ -247,6 +265,7 @@ impl Application {
             metrics_base,
             state,
             sandbox,
+            pa_sandbox,
             stop,
         }
     }
@@ -259,6 +278,7 @@ pub struct Running {
     pub metrics_base: String,
     pub state: AppState,
     pub sandbox: Option<Sandbox>,
+    pub pa_sandbox: Option<PaSandbox>,
     stop: watch::Sender<bool>,
 }
 
@@ -327,4 +347,29 @@ fn sandbox_for(settings: &Settings, addr: SocketAddr) -> (StripeSettings, Sandbo
         mode: StripeMode::Test,
     };
     (stripe, sandbox)
+}
+
+/// The offline approved platform mounted at `/sandbox-pa`: `PA_*` point at it (transmission on,
+/// unless `PA_MODE=off` was set), with `PA_CLIENT_ID` / `PA_CLIENT_SECRET` as its credentials
+/// when both are set, else fresh ones that `serve --sandbox` prints.
+fn pa_sandbox_for(settings: &mut Settings, addr: SocketAddr) -> PaSandbox {
+    let credentials = match &settings.pa.api {
+        Some(api) => Credentials {
+            client_id: api.client_id.clone(),
+            client_secret: api.client_secret.expose().to_owned(),
+        },
+        None => Credentials::generate(),
+    };
+    let base = format!("http://{}/sandbox-pa", local(addr));
+    let url = |path: &str| url::Url::parse(&format!("{base}{path}")).expect("a valid URL");
+    if !(settings.pa.mode_set && settings.pa.api.is_none()) {
+        settings.pa.api = Some(PaApi {
+            flow: url("/afnor-flow"),
+            directory: url("/afnor-directory"),
+            token_url: url("/token"),
+            client_id: credentials.client_id.clone(),
+            client_secret: Secret::new(credentials.client_secret.clone()),
+        });
+    }
+    PaSandbox::new(credentials)
 }

@@ -2,7 +2,7 @@
 //! system browser (a short signed link of the relay's, fetched fresh at each click) or saved
 //! as a PDF into the downloads folder.
 
-use erp_btp_protocol::{DocumentKind, InvoiceSummary, fr};
+use erp_btp_protocol::{DocumentKind, InvoiceSummary, Transmission, fr};
 use serde::Serialize;
 
 use crate::desktop::Desktop;
@@ -25,6 +25,37 @@ pub struct InvoiceView {
     pub period: String,
     /// « 49 € TTC (40,83 € HT + 8,17 € TVA) », « 10 € TTC remboursés (…) » for an avoir.
     pub amounts: String,
+    /// Where it stands with the approved platforms (« Reçue par votre plateforme agréée le
+    /// 7 décembre 2026 »); empty while the relay does not transmit.
+    pub transmission: String,
+}
+
+/// The document's transmission, as the buyer reads it.
+fn transmission(i: &InvoiceSummary) -> String {
+    let on = i
+        .transmission_at
+        .as_deref()
+        .map(|t| format!(" le {}", fr::date(timestamp(t))))
+        .unwrap_or_default();
+    match i.transmission {
+        Transmission::NotSent => String::new(),
+        Transmission::Sent => format!("Transmise à la plateforme agréée{on}"),
+        Transmission::Failed => {
+            "Transmission à la plateforme agréée en cours de correction par votre fournisseur"
+                .into()
+        }
+        Transmission::Deposited => format!("Déposée sur la plateforme agréée{on}"),
+        Transmission::Received => format!("Reçue par votre plateforme agréée{on}"),
+        Transmission::Approved => format!("Approuvée{on}"),
+        Transmission::Disputed => format!("En litige depuis{on}"),
+        Transmission::Refused => format!("Refusée par votre entreprise{on}"),
+        Transmission::Rejected => {
+            format!("Rejetée par la plateforme agréée{on} : une facture corrigée suivra")
+        }
+        Transmission::Unknown => {
+            "Statut de transmission non reconnu par cette version de l'application".into()
+        }
+    }
 }
 
 fn timestamp(rfc3339: &str) -> i64 {
@@ -65,6 +96,7 @@ pub fn invoice_view(i: &InvoiceSummary) -> InvoiceView {
             fr::euros(i.amount_excl_tax_cents),
             fr::euros(i.tax_cents)
         ),
+        transmission: transmission(i),
     }
 }
 
@@ -129,7 +161,13 @@ mod tests {
             hosted_url: None,
             kind: DocumentKind::Facture,
             corrects: None,
+            transmission: Transmission::Received,
+            transmission_at: Some("2026-12-07T10:00:00Z".into()),
         });
+        assert_eq!(
+            view.transmission,
+            "Reçue par votre plateforme agréée le 7 décembre 2026"
+        );
         assert_eq!(view.label, "Facture");
         assert_eq!(view.issued_on, "2 décembre 2026");
         assert_eq!(view.period, "du 2 décembre 2026 au 1er janvier 2027");
@@ -156,7 +194,13 @@ mod tests {
             hosted_url: None,
             kind: DocumentKind::Avoir,
             corrects: Some("FA-2026-000001".into()),
+            transmission: Transmission::NotSent,
+            transmission_at: None,
         });
+        assert_eq!(
+            view.transmission, "",
+            "nothing said while the relay does not transmit"
+        );
         assert_eq!(view.label, "Avoir sur la facture FA-2026-000001");
         assert_eq!(
             view.opened,

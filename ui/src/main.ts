@@ -125,7 +125,8 @@ async function fillInvoices(card: HTMLElement) {
     const result = h('p', { class: 'muted', id: 'invoice-result' });
     const rows = list.map((f) => h('tr', {},
       h('td', {}, h('b', {}, f.number), h('br'), h('span', { class: 'muted' }, `${f.label} · ${f.issued_on}`)),
-      h('td', {}, f.period, h('br'), h('span', { class: 'muted' }, f.amounts)),
+      h('td', {}, f.period, h('br'), h('span', { class: 'muted' }, f.amounts),
+        ...(f.transmission ? [h('br'), h('span', { class: 'muted', id: `transmission-${f.number}` }, f.transmission)] : [])),
       h('td', { class: 'actions' },
         button('Ouvrir', `open-${f.number}`, 'secondary small', async () => {
           try { await api.openInvoice(f.number); result.textContent = f.opened; } catch (e) { result.textContent = errorOf(e).message; }

@@ -220,6 +220,34 @@ pub enum DocumentKind {
     Avoir,
 }
 
+/// Where a document stands with the approved platform (items of `GET /api/invoices`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transmission {
+    /// Not transmitted (transmission off, issued before it was on, or still in the outbox).
+    #[default]
+    NotSent,
+    /// The platform took it; no status yet.
+    Sent,
+    /// The platform refused the flow itself (format, checksum…): the operator must act.
+    Failed,
+    /// 200 Déposée.
+    Deposited,
+    /// 202 Reçue (by the buyer's platform) or 203/204.
+    Received,
+    /// 205 Approuvée (or 206).
+    Approved,
+    /// 207 En litige.
+    Disputed,
+    /// 210 Refusée by the buyer.
+    Refused,
+    /// 213 Rejetée by a platform.
+    Rejected,
+    /// A state a newer relay sends.
+    #[serde(other)]
+    Unknown,
+}
+
 /// Answer of `GET /api/invoices`: the company's factures and avoirs, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoicesResponse {
@@ -252,6 +280,12 @@ pub struct InvoiceSummary {
     /// The facture an avoir corrects (« FA-2026-000001 »); null for a facture.
     #[serde(default)]
     pub corrects: Option<String>,
+    /// Where it stands with the approved platform (absent from an older relay: not sent).
+    #[serde(default)]
+    pub transmission: Transmission,
+    /// When it last changed there (RFC 3339 UTC); null while not sent.
+    #[serde(default)]
+    pub transmission_at: Option<String>,
 }
 
 /// The one JSON error shape of the relay: `{"error": {"code", "message"}}`.

@@ -107,6 +107,7 @@ pub(super) async fn doctor() -> ExitCode {
         "en production, fixez ENTITLEMENT_SIGNING_KEY (32 octets base64url) ou ENTITLEMENT_SIGNING_KEY_FILE (fichier en mode 600) : le relais refuse de démarrer sans, plutôt que de garder une clé en clair dans la base",
     );
     seller_check(&settings, &mut check);
+    platform_check(&settings, &mut check).await;
     if ok {
         ExitCode::SUCCESS
     } else {
@@ -123,7 +124,7 @@ fn without_siren(clients: &[crate::db::clients::ClientRecord]) {
         .collect();
     if !missing.is_empty() {
         println!(
-            "! {} entreprise(s) sans SIREN, qui ne peuvent pas payer tant qu'elles ne l'ont pas donné (page de renouvellement, application) : {}\n    → ou enregistrez-le : relay clients set ID --siren NUMÉRO",
+            "! {} entreprise(s) sans SIREN, qui ne peuvent pas payer tant qu'elles ne l'ont pas donné (page de renouvellement, application) : {}\n    → ou enregistrez-le : relay clients set --id ID --siren NUMÉRO",
             missing.len(),
             missing.join(", ")
         );
@@ -160,6 +161,35 @@ fn seller_check(settings: &Settings, check: &mut impl FnMut(bool, &str, &str)) {
                 ),
                 fix,
             );
+        }
+    }
+}
+
+/// The approved platform (`PA_MODE=on`): a token from its credentials, then the health check of
+/// its Flow and Directory services.
+async fn platform_check(settings: &Settings, check: &mut impl FnMut(bool, &str, &str)) {
+    let Some(api) = settings.pa.api.clone() else {
+        println!(
+            "ℹ PA_MODE=off : les factures ne sont pas transmises à une plateforme agréée (obligatoire à partir du 1er septembre 2027)"
+        );
+        return;
+    };
+    let client = crate::pa::client::PaClient::new(api.clone());
+    for (flow, name, url) in [
+        (true, "Flow", &api.flow),
+        (false, "Annuaire", &api.directory),
+    ] {
+        match client.healthy(flow).await {
+            Ok(()) => check(
+                true,
+                &format!("Plateforme agréée : jeton obtenu, service {name} joignable ({url})"),
+                "",
+            ),
+            Err(e) => check(
+                false,
+                &format!("Plateforme agréée, service {name} ({url}) : {e}"),
+                "vérifiez PA_TOKEN_URL, PA_CLIENT_ID, PA_CLIENT_SECRET, PA_FLOW_API et PA_DIRECTORY_API avec votre plateforme",
+            ),
         }
     }
 }

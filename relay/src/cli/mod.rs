@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `clients add|set|list|revoke`, `invoices export`, `doctor`,
-//! `simulate`, `reconcile`, `refund`.
+//! `simulate`, `reconcile`, `refund`, `pa list|resend`.
 //! Configuration problems end the process with one plain line naming the variable, exit code 2.
 
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod clients;
 mod doctor;
+mod pa;
 mod refund;
 use clients::{ClientsAction, clients};
 use doctor::doctor;
@@ -58,6 +59,11 @@ enum Command {
     },
     /// Rembourse le paiement d'une facture par Stripe ; l'avoir et l'accès suivent ses événements.
     Refund(refund::RefundArgs),
+    /// La transmission des factures et avoirs à la plateforme agréée.
+    Pa {
+        #[command(subcommand)]
+        action: pa::PaAction,
+    },
     /// Interroge /healthz du relais local (RELAY_ADDR) : code 0 si sain (sonde Docker).
     Healthcheck,
 }
@@ -171,6 +177,13 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             };
             return export_invoices(&settings, year, &to).await;
+        }
+        Command::Pa { action } => {
+            let Ok(settings) = offline(true) else {
+                return Ok(ExitCode::from(2));
+            };
+            let db = open_database(&settings).await?;
+            return pa::pa(&db, action).await;
         }
         Command::Doctor => return Ok(doctor().await),
         Command::Reconcile { since } => return reconcile(&since).await,

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use url::Url;
 
+mod pa;
+pub use pa::{PaApi, PaSettings};
 mod renewal;
 pub use renewal::parse_duration;
 mod stripe;
@@ -73,6 +75,8 @@ pub struct Settings {
     /// `RELAY_RECONCILE_EVERY`: how often `serve` reconciles with Stripe's event list (off when
     /// not set).
     pub reconcile_every: Option<Duration>,
+    /// `PA_*` and `SELLER_VAT_ON_DEBITS`: transmission to the approved platform.
+    pub pa: PaSettings,
     /// `SELLER_*`: who the factures are from; in development, gaps take a demonstration value.
     pub seller: Result<crate::factures::Seller, crate::factures::seller::SellerProblems>,
     /// Non-fatal remarks for the operator (e.g. a test key in production).
@@ -202,7 +206,9 @@ impl Settings {
                     })?,
             ),
         };
+        let pa = pa::pa_settings(&get, env, &mut warnings)?;
         Ok(Settings {
+            pa,
             stripe,
             app_url,
             database_url: Secret::new(database_url),

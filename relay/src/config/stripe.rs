@@ -141,11 +141,20 @@ mod tests {
             settings(&prod).unwrap().stripe.unwrap().mode,
             StripeMode::Live
         );
+        // The test key and http APP_URL; transmission is warned about on its own.
         assert_eq!(
-            settings(&[("APP_ENV", "production")])
-                .unwrap()
-                .warnings
-                .len(),
+            settings(&[
+                ("APP_ENV", "production"),
+                ("PA_MODE", "on"),
+                ("PA_FLOW_API", "https://pa.example/f"),
+                ("PA_DIRECTORY_API", "https://pa.example/d"),
+                ("PA_TOKEN_URL", "https://pa.example/t"),
+                ("PA_CLIENT_ID", "c"),
+                ("PA_CLIENT_SECRET", "s")
+            ])
+            .unwrap()
+            .warnings
+            .len(),
             2
         );
     }

@@ -232,6 +232,21 @@ impl Db {
         Ok(row.as_ref().map(read))
     }
 
+    /// One facture or avoir, whoever's it is (the transmission's sender reads it).
+    pub async fn document_at(
+        &self,
+        series: Series,
+        (year, seq): (i64, i64),
+    ) -> Result<Option<Facture>, sqlx::Error> {
+        let (select, read) = reading(series);
+        let sql = format!("{select} WHERE d.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(key((year, seq)))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(read))
+    }
+
     /// The document rendered for facture or avoir (year, seq) of `series`, if it was.
     pub async fn document(
         &self,

@@ -14,6 +14,7 @@ pub mod renewals;
 #[cfg(test)]
 pub(crate) mod scratch;
 pub mod subscriptions;
+pub mod transmissions;
 
 use std::time::Duration;
 

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::auth::{BearerClient, bearer_token};
 use crate::core::Timestamp;
 use crate::core::numbering::{Series, parse_number};
+use crate::db::transmissions::Message;
 use crate::domain::ClientId;
 use crate::error::AppError;
 use crate::factures::{Facture, render};
@@ -29,7 +30,22 @@ pub async fn list(
     documents.extend(state.db.documents_of(Series::Avoir, &client).await?);
     // Newest first; an avoir issued with its facture's payment comes after it.
     documents.sort_by_key(|d| std::cmp::Reverse((d.issued_at, d.series() == Series::Avoir, d.seq)));
-    let invoices = documents.iter().map(|f| summary(&state, f, now)).collect();
+    let sent = state.db.pa_list(Some(client.as_str())).await?;
+    let invoices = documents
+        .iter()
+        .map(|f| {
+            let mut item = summary(&state, f, now);
+            let t = sent.iter().find(|t| {
+                t.key.series == f.series()
+                    && t.key.message == Message::Document
+                    && t.key.year_seq() == (f.year, f.seq)
+            });
+            let (transmission, at) = crate::pa::standing(t);
+            item.transmission = transmission;
+            item.transmission_at = at.map(rfc3339);
+            item
+        })
+        .collect();
     Ok(Json(InvoicesResponse { invoices }))
 }
 
@@ -60,6 +76,8 @@ fn summary(state: &AppState, f: &Facture, now: Timestamp) -> InvoiceSummary {
         },
         corrects: f.corrects().map(str::to_owned),
         number,
+        transmission: Default::default(),
+        transmission_at: None,
     }
 }
 

@@ -27,14 +27,17 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(
-            state.changes.waiting(),
-            &state.db.renewal_states().await.unwrap_or_default(),
-            state.db.status_cache.is_live(),
-        ),
-    )
+    let mut text = state.metrics.render(
+        state.changes.waiting(),
+        &state.db.renewal_states().await.unwrap_or_default(),
+        state.db.status_cache.is_live(),
+    );
+    if state.settings.pa.api.is_some() {
+        let (depth, oldest) = state.db.pa_outbox().await.unwrap_or_default();
+        let age = oldest.map_or(0, |t| (state.clock.now() - t).max(0));
+        state.metrics.pa.render(&mut text, (depth, age));
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
 pub async fn stylesheet() -> impl IntoResponse {

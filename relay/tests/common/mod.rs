@@ -109,10 +109,15 @@ pub async fn start_relay_with(db_url: &str, stripe_base: &str, extra: &[(&str, &
 
 /// A relay and a sandbox wired together, a fresh database and client `39`.
 pub async fn start(backend: Backend) -> World {
+    start_with(backend, &[]).await
+}
+
+/// [`start`] with more environment variables for the relay.
+pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> World {
     let db = TestDb::new(backend).await;
     let sb_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sandbox_base = format!("http://{}", sb_listener.local_addr().unwrap());
-    let relay = start_relay(&db.url, &sandbox_base).await;
+    let relay = start_relay_with(&db.url, &sandbox_base, extra).await;
     let (base, state) = (relay.base.clone(), relay.state.clone());
     let sandbox = Sandbox::new(SandboxConfig {
         public_base: sandbox_base.clone(),

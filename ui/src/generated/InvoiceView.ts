@@ -27,4 +27,9 @@ period: string,
 /**
  * « 49 € TTC (40,83 € HT + 8,17 € TVA) », « 10 € TTC remboursés (…) » for an avoir.
  */
-amounts: string, };
+amounts: string, 
+/**
+ * Where it stands with the approved platforms (« Reçue par votre plateforme agréée le
+ * 7 décembre 2026 »); empty while the relay does not transmit.
+ */
+transmission: string, };

@@ -1,0 +1,126 @@
+//! `relay pa list [--problems]` and `relay pa resend NUMBER`: the documents' transmission to the
+//! approved platform, for the operator. What each problem asks of the seller:
+//! - 213 Rejetée (a platform's check failed): the document counts as never issued and reached no
+//!   buyer; its number stays in the series (never deleted, never reused: the sequence keeps no
+//!   gap and a number names one document). Correct the cause (the company's SIREN with `relay
+//!   clients set --siren`, the seller's settings) and resend: the document is rendered again from
+//!   the facts as corrected, under its own number, and transmitted.
+//! - 210 Refusée (the buyer refused it): the facture stands as issued and paid; settle it with
+//!   the buyer, then refund (`relay refund`), which issues the avoir that corrects it.
+//! - An `Error` acknowledgement or a 4xx (the flow itself was refused): fix the cause, resend.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use crate::core::numbering::{Series, number, parse_number};
+use crate::db::Db;
+use crate::db::transmissions::{Message, Transmission};
+use crate::pa::cdar::label;
+
+#[derive(Subcommand)]
+pub enum PaAction {
+    /// Liste les documents transmis à la plateforme agréée et leur statut.
+    List {
+        /// Seulement les documents rejetés, refusés ou en erreur.
+        #[arg(long)]
+        problems: bool,
+    },
+    /// Transmet de nouveau un document (après correction de la cause d'un rejet ou d'une erreur).
+    Resend {
+        /// Numéro du document, ex. FA-2026-000012.
+        number: String,
+    },
+}
+
+fn is_problem(t: &Transmission) -> bool {
+    t.state == "failed" || matches!(t.status_code, Some(210 | 213))
+}
+
+fn line(t: &Transmission) -> String {
+    let (year, seq) = t.key.year_seq();
+    let doc = number(t.key.series, year, seq);
+    let what = match t.key.message {
+        Message::Document => doc,
+        Message::Payment => format!("{doc} (statut 212 Encaissée)"),
+    };
+    let standing = match (t.state.as_str(), t.status_code) {
+        (_, Some(code)) => {
+            let reason = t
+                .status_reason
+                .as_deref()
+                .map(|r| format!(" : {r}"))
+                .unwrap_or_default();
+            format!("{code} {}{reason}", label(code as u16))
+        }
+        ("failed", None) => format!(
+            "en erreur : {}",
+            t.ack_detail
+                .as_deref()
+                .filter(|d| !d.is_empty())
+                .or(t.last_error.as_deref())
+                .unwrap_or("refusé par la plateforme")
+        ),
+        ("sent", None) => "transmis, en attente de statut".into(),
+        (_, None) => match &t.last_error {
+            Some(e) => format!(
+                "en attente d'envoi ({} essai(s) ; dernier : {e})",
+                t.attempts
+            ),
+            None => "en attente d'envoi".into(),
+        },
+    };
+    let todo = match (t.state.as_str(), t.status_code) {
+        (_, Some(213)) => " → corriger la cause, puis relay pa resend",
+        (_, Some(210)) => {
+            " → voir avec l'acheteur ; relay refund émet l'avoir si le refus est fondé"
+        }
+        ("failed", _) => " → corriger la cause, puis relay pa resend",
+        _ => "",
+    };
+    format!("{what}\t{}\t{standing}{todo}", t.client)
+}
+
+pub async fn pa(db: &Db, action: PaAction) -> anyhow::Result<ExitCode> {
+    match action {
+        PaAction::List { problems } => {
+            let all = db.pa_list(None).await?;
+            let shown: Vec<&Transmission> =
+                all.iter().filter(|t| !problems || is_problem(t)).collect();
+            if shown.is_empty() {
+                println!(
+                    "{}",
+                    match problems {
+                        true => "Aucun document rejeté, refusé ou en erreur.",
+                        false => "Aucun document transmis à la plateforme agréée.",
+                    }
+                );
+            }
+            for t in shown {
+                println!("{}", line(t));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PaAction::Resend { number: text } => {
+            let found = [Series::Facture, Series::Avoir]
+                .into_iter()
+                .find_map(|s| parse_number(s, text.trim()).map(|k| (s, k)));
+            let Some((series, (year, seq))) = found else {
+                eprintln!(
+                    "« {text} » n'est pas un numéro de facture (FA-AAAA-NNNNNN) ou d'avoir (AV-…)"
+                );
+                return Ok(ExitCode::from(2));
+            };
+            let now = crate::clock::Clock::default().timestamp();
+            if !db
+                .pa_prepare_resend(series, year * 1_000_000 + seq, now)
+                .await?
+            {
+                eprintln!("{text} n'a jamais été transmis : rien à renvoyer.");
+                return Ok(ExitCode::from(1));
+            }
+            println!("{text} sera transmis de nouveau par le relais en service.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
