@@ -47,12 +47,14 @@ if ! python3 -c "import stripe, sys; sys.exit(stripe.VERSION != '16.0.1')" 2>/de
 fi
 
 # pyfrctc (PyPI, LGPL): its CDAR XSD and BR-FR-CDV Schematron check every 212 the relay sends
-# (tests/validation/cdar.py); kept in one virtual environment under target/.
-if ! target/pa-venv/bin/python -c "import pyfrctc" 2>/dev/null; then
-  echo "Installing pyfrctc into target/pa-venv"
+# (tests/validation/cdar.py); it and mcp-facture-electronique-fr (Apache-2.0) are the two
+# independent XP Z12-013 clients of tests/validation/pa_clients.py. One virtual environment
+# under target/.
+if ! target/pa-venv/bin/python -c "import pyfrctc, mcp_facture_electronique_fr" 2>/dev/null; then
+  echo "Installing pyfrctc and mcp-facture-electronique-fr into target/pa-venv"
   mkdir -p target
   python3 -m venv target/pa-venv
-  target/pa-venv/bin/pip install -q --disable-pip-version-check pyfrctc==0.24
+  target/pa-venv/bin/pip install -q --disable-pip-version-check pyfrctc==0.24 mcp-facture-electronique-fr==0.9.1
 fi
 
 for dir in tests/browser ui; do

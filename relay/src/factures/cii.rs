@@ -155,7 +155,7 @@ pub fn xml(f: &Facture, seller: &Seller, plan_name: &str) -> String {
         x,
         "<ram:ApplicableHeaderTradeSettlement><ram:InvoiceCurrencyCode>{cur}</ram:InvoiceCurrencyCode>\
 <ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>{CARD}</ram:TypeCode><ram:Information>Carte bancaire (Stripe)</ram:Information></ram:SpecifiedTradeSettlementPaymentMeans>\
-<ram:ApplicableTradeTax><ram:CalculatedAmount>{tax}</ram:CalculatedAmount><ram:TypeCode>VAT</ram:TypeCode><ram:BasisAmount>{net}</ram:BasisAmount><ram:CategoryCode>S</ram:CategoryCode><ram:DueDateTypeCode>72</ram:DueDateTypeCode><ram:RateApplicablePercent>20</ram:RateApplicablePercent></ram:ApplicableTradeTax>\
+<ram:ApplicableTradeTax><ram:CalculatedAmount>{tax}</ram:CalculatedAmount><ram:TypeCode>VAT</ram:TypeCode><ram:BasisAmount>{net}</ram:BasisAmount><ram:CategoryCode>S</ram:CategoryCode><ram:DueDateTypeCode>{vat_due}</ram:DueDateTypeCode><ram:RateApplicablePercent>20</ram:RateApplicablePercent></ram:ApplicableTradeTax>\
 {period}\
 <ram:SpecifiedTradePaymentTerms><ram:Description>{paid}</ram:Description><ram:DueDateDateTime>{due}</ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>\
 <ram:SpecifiedTradeSettlementHeaderMonetarySummation>\
@@ -172,6 +172,9 @@ pub fn xml(f: &Facture, seller: &Seller, plan_name: &str) -> String {
         // on the day its money went back.
         due = date_time(day(f.paid_at)),
         preceding = preceding_invoice(f),
+        // BT-8 (UNTDID 2475): VAT on services falls due when paid (72), or at the invoice's date
+        // (5) when the seller opted for debits.
+        vat_due = if seller.vat_on_debits { 5 } else { 72 },
     );
     x.push_str("</rsm:SupplyChainTradeTransaction>\n</rsm:CrossIndustryInvoice>\n");
     x

@@ -4,7 +4,8 @@
 //! BOM, `;`, decimal comma), an avoir's amounts negative so that a column sums to what was kept.
 //! It never stops midway: a facture that cannot be written is listed with the reason (in the
 //! index's last column too) and the others are written all the same. Every file is created
-//! readable by its owner only (`0600`): factures name companies and amounts.
+//! readable by its owner only (`0600`): factures name companies and amounts. Two columns say
+//! where each document stands with the approved platform and whether its 212 « Encaissée » went.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -15,6 +16,7 @@ use super::render::{Renderer, document};
 use super::{Facture, short_date};
 use crate::core::Timestamp;
 use crate::core::numbering::Series;
+use crate::db::transmissions::{Message, Transmission};
 
 /// What an export wrote, and what it could not (facture number, reason).
 #[derive(Debug, Default)]
@@ -35,10 +37,22 @@ pub async fn export(
     factures.extend(r.db.documents_of_year(Series::Avoir, year).await?);
     std::fs::create_dir_all(dir)?;
     let mut csv = String::from(
-        "\u{feff}numéro;date d'émission;entreprise;raison sociale;SIREN;début de période;fin de période;HT;TVA;TTC;devise;acquittée ou remboursée le;paiement Stripe;SHA-256 du PDF;type;facture corrigée;problème\r\n",
+        "\u{feff}numéro;date d'émission;entreprise;raison sociale;SIREN;début de période;fin de période;HT;TVA;TTC;devise;acquittée ou remboursée le;paiement Stripe;SHA-256 du PDF;type;facture corrigée;transmission à la plateforme agréée;statut 212 Encaissée;problème\r\n",
     );
     let mut report = Exported::default();
+    let sent = r.db.pa_list(None).await?;
     for f in &factures {
+        let of = |message: Message| {
+            sent.iter().find(|t| {
+                t.key.series == f.series()
+                    && t.key.message == message
+                    && t.key.year_seq() == (f.year, f.seq)
+            })
+        };
+        let platform = [
+            transmission(of(Message::Document)),
+            payment_status(of(Message::Payment)),
+        ];
         let written = match document(r, f, now).await {
             Ok(doc) => write_private(&dir.join(format!("{}.pdf", f.number())), &doc.pdf)
                 .and_then(|()| {
@@ -51,10 +65,10 @@ pub async fn export(
         match written {
             Ok(sha256) => {
                 report.written += 1;
-                row(&mut csv, f, &sha256, "");
+                row(&mut csv, f, &sha256, &platform, "");
             }
             Err(reason) => {
-                row(&mut csv, f, "", &reason);
+                row(&mut csv, f, "", &platform, &reason);
                 report.failed.push((f.number(), reason));
             }
         }
@@ -77,7 +91,50 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(bytes)
 }
 
-fn row(csv: &mut String, f: &Facture, sha256: &str, problem: &str) {
+/// The document's standing with the platform, in French.
+fn transmission(t: Option<&Transmission>) -> String {
+    let Some(t) = t else {
+        return "non transmise".into();
+    };
+    let on = |at: Option<i64>| {
+        at.map(|a| format!(" le {}", short_date(a)))
+            .unwrap_or_default()
+    };
+    match (t.status_code, t.state.as_str()) {
+        (Some(code), _) => {
+            let reason = t
+                .status_reason
+                .as_deref()
+                .map(|r| format!(" : {r}"))
+                .unwrap_or_default();
+            format!(
+                "{code} {}{}{reason}",
+                crate::pa::cdar::label(code as u16),
+                on(t.status_at)
+            )
+        }
+        (None, "sent") => format!("transmise{}", on(t.sent_at)),
+        (None, "failed") => "refusée par la plateforme (relay pa list --problems)".into(),
+        (None, _) => "en attente d'envoi".into(),
+    }
+}
+
+/// Whether the 212 of the document's money went.
+fn payment_status(t: Option<&Transmission>) -> String {
+    match t {
+        None => "non envoyé".into(),
+        Some(t) if t.ack_status.as_deref() == Some("Ok") => {
+            format!(
+                "envoyé le {}",
+                t.sent_at.map(short_date).unwrap_or_default()
+            )
+        }
+        Some(t) if t.state == "failed" => "refusé par la plateforme".into(),
+        Some(_) => "en attente d'envoi".into(),
+    }
+}
+
+fn row(csv: &mut String, f: &Facture, sha256: &str, platform: &[String; 2], problem: &str) {
     let (net, tax) = f.split();
     // What went back counts against what was billed.
     let sign = match f.series() {
@@ -106,6 +163,8 @@ fn row(csv: &mut String, f: &Facture, sha256: &str, problem: &str) {
         sha256.to_owned(),
         kind.to_owned(),
         f.corrects().unwrap_or_default().to_owned(),
+        platform[0].clone(),
+        platform[1].clone(),
         problem.to_owned(),
     ];
     let quoted: Vec<String> = cells.iter().map(|c| cell(c)).collect();

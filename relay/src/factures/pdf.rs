@@ -221,8 +221,14 @@ fn draw(s: &mut Surface, f: &Facture, seller: &Seller, plan_name: &str) {
         Some(correction) => correction.clone(),
         None => "Conditions de paiement : paiement à la commande, par carte bancaire.".to_owned(),
     };
+    let category = match seller.vat_on_debits {
+        true => {
+            "Catégorie de l'opération : prestation de services. Option pour le paiement de la taxe d'après les débits."
+        }
+        false => "Catégorie de l'opération : prestation de services.",
+    };
     let mentions = [
-        "Catégorie de l'opération : prestation de services.".to_owned(),
+        category.to_owned(),
         terms,
         words.penalties.clone(),
         PENALTY_NOTE_FIXED.to_owned(),

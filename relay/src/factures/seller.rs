@@ -23,6 +23,9 @@ pub struct Seller {
     pub vat: String,
     /// « trois fois le taux d'intérêt légal ».
     pub penalty_rate: String,
+    /// `SELLER_VAT_ON_DEBITS=true`: the seller opted to pay VAT on debits (CGI art. 269, 2, c),
+    /// which every facture says, and VAT falls due at issue (BT-8 = 5) rather than when paid.
+    pub vat_on_debits: bool,
 }
 
 /// (variable, what it is, demonstration value).
@@ -112,6 +115,7 @@ impl Seller {
             rcs,
             vat,
             penalty_rate,
+            vat_on_debits: get("SELLER_VAT_ON_DEBITS").is_some_and(|v| v.trim() == "true"),
         })
     }
 

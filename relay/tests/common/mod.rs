@@ -294,7 +294,7 @@ impl World {
 pub mod billing;
 mod db;
 mod payments;
-mod process;
+pub mod process;
 pub use db::TestDb;
 #[allow(unused_imports)]
 pub use payments::{create_checkout, created_sessions, paying_client};

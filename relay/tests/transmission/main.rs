@@ -196,6 +196,36 @@ async fn every_facture_and_avoir_reaches_the_platform_once_with_its_212(backend:
     }
     check_cdar(&dir);
 
+    // The accountant's index says where each document stands and that its 212 went.
+    let to = std::env::temp_dir().join(format!("export-{}", stripe_sandbox::random_id(8)));
+    relay_cli(
+        &w,
+        &[
+            "invoices",
+            "export",
+            "--year",
+            &year,
+            "--to",
+            to.to_str().unwrap(),
+        ],
+    );
+    let csv = std::fs::read_to_string(to.join(format!("factures-{year}.csv"))).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.ends_with(";transmission à la plateforme agréée;statut 212 Encaissée;problème"),
+        "{header}"
+    );
+    for number in [&fa1, &fa2, &av1] {
+        let row = csv
+            .lines()
+            .find(|r| r.starts_with(number.as_str()))
+            .unwrap();
+        assert!(
+            row.contains(";202 Reçue le ") && row.contains(";envoyé le "),
+            "{row}"
+        );
+    }
+
     let metrics = w.metrics().await;
     assert!(metrics.contains("relay_pa_flows_sent_total 6"), "{metrics}");
     assert!(metrics.contains("relay_pa_outbox_depth 0"), "{metrics}");
@@ -326,6 +356,216 @@ fn relay_cli(w: &World, args: &[&str]) -> String {
     text
 }
 
+/// A seller who opted for VAT on debits: every facture says so and dates its VAT at issue
+/// (BT-8 = 5), still valid for the independent validators, and no 212 is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seller_taxed_on_debits_prints_the_option_and_reports_no_payment() {
+    let (w, pa) = with_platform(Backend::Sqlite, &[("SELLER_VAT_ON_DEBITS", "true")]).await;
+    w.buy("mensuel").await;
+    until(&pa, "the facture", |flows| {
+        flows.iter().any(|f| f.ack_status == "Ok")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let sent = accepted(&pa);
+    assert_eq!(sent.len(), 1, "the facture alone: {sent:#?}");
+    assert_eq!(sent[0].syntax, "Factur-X");
+    let pdf = pa.file(&sent[0].flow_id).unwrap();
+    let dir = std::env::temp_dir().join(format!("debits-{}", stripe_sandbox::random_id(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{}.pdf", sent[0].tracking_id.as_deref().unwrap()));
+    std::fs::write(&path, &pdf).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).replace('\n', " ");
+    assert!(
+        text.contains("Option pour le paiement de la taxe d'après les débits"),
+        "{text}"
+    );
+    let (_, xml) = {
+        let number = sent[0].tracking_id.clone().unwrap();
+        let r = w
+            .http
+            .get(format!("{}/api/invoices/{number}/xml", w.base))
+            .bearer_auth(&w.token)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    };
+    assert!(
+        xml.contains("<ram:DueDateTypeCode>5</ram:DueDateTypeCode>"),
+        "{xml}"
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::process::Command::new("python3")
+        .arg(root.join("tests/validation/validate.py"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let report =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && report.contains("1 factures checked"),
+        "{report}"
+    );
+}
+
+/// pyfrctc and mcp-facture-electronique-fr, written by others, drive the offline platform with
+/// a facture the relay issued (tests/validation/pa_clients.py).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clients_written_by_others_speak_to_the_offline_platform() {
+    let pa = PaSandbox::new(Credentials {
+        client_id: "independent-client".into(),
+        client_secret: "independent-secret".into(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = pa.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (w, relay_pa) = with_platform(Backend::Sqlite, &[]).await;
+    w.buy("mensuel").await;
+    until(&relay_pa, "a facture", |f| {
+        f.iter().any(|f| f.syntax == "Factur-X")
+    })
+    .await;
+    let facture = relay_pa
+        .flows()
+        .into_iter()
+        .find(|f| f.syntax == "Factur-X")
+        .unwrap();
+    let path = std::env::temp_dir().join(format!("client-{}.pdf", stripe_sandbox::random_id(8)));
+    std::fs::write(&path, relay_pa.file(&facture.flow_id).unwrap()).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(root.join("target/pa-venv/bin/python"))
+            .arg(root.join("tests/validation/pa_clients.py"))
+            .args([base.as_str(), "independent-client", "independent-secret"])
+            .arg(&path)
+            .output()
+            .expect("target/pa-venv (tests/setup.sh)")
+    })
+    .await
+    .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && text.contains("both clients: ok"),
+        "{text}"
+    );
+    assert!(
+        pa.flows()
+            .iter()
+            .any(|f| f.direction == "Out" && f.ack_status == "Ok")
+    );
+}
+
+/// The real binary, serving with transmission on, its output discarded.
+fn relay_process(db_url: &str, platform: &str) -> (std::process::Child, String) {
+    let port = common::process::free_port();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_relay"));
+    cmd.arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("STRIPE_SECRET_KEY", "sk_test_process_key")
+        .env("STRIPE_PUBLISHABLE_KEY", "pk_test_process_key")
+        .env("STRIPE_WEBHOOK_SECRET", "whsec_process")
+        .env("STRIPE_API_BASE", common::process::silent_stripe())
+        .env("DATABASE_URL", db_url)
+        .env("RELAY_ADDR", format!("127.0.0.1:{port}"))
+        .env("RELAY_METRICS_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in pa_env(platform) {
+        cmd.env(k, v);
+    }
+    (cmd.spawn().unwrap(), format!("http://127.0.0.1:{port}"))
+}
+
+/// Two instances send one database's documents while one is killed (`kill -9`) and started
+/// again, and a message whose answer was lost is claimed again: each document and each 212
+/// reaches the platform once.
+async fn two_instances_and_kill_9_send_each_document_once(backend: Backend) {
+    const PAYMENTS: usize = 12;
+    let w = common::start(backend).await;
+    for _ in 0..PAYMENTS {
+        w.buy("mensuel").await;
+    }
+    // Transmission turned on before these factures were issued.
+    sqlx::query("INSERT INTO pa_state (id, since) VALUES (1, 0)")
+        .execute(&w.state.db.pool)
+        .await
+        .unwrap();
+    let pa = PaSandbox::new(Credentials {
+        client_id: "relay-tests".into(),
+        client_secret: "pa-secret-for-tests".into(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let platform = format!("http://{}", listener.local_addr().unwrap());
+    let router = pa.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (mut a, _) = relay_process(&w.db.url, &platform);
+    let (mut b, b_base) = relay_process(&w.db.url, &platform);
+    common::process::wait_healthy(&w.http, &b_base).await;
+    let kill_after = Duration::from_millis(50 + rand::random::<u64>() % 400);
+    tokio::time::sleep(kill_after).await;
+    b.kill().unwrap(); // SIGKILL, perhaps between a POST and its record
+    b.wait().unwrap();
+    // Its lease runs out; a message it had sent without recording the answer is searched first.
+    sqlx::query("UPDATE pa_transmissions SET lease_until = 0 WHERE state = 'sending'")
+        .execute(&w.state.db.pool)
+        .await
+        .unwrap();
+    let (mut b, _) = relay_process(&w.db.url, &platform);
+    let all = 2 * PAYMENTS;
+    until(&pa, "every facture and its 212", |flows| {
+        flows
+            .iter()
+            .filter(|f| f.direction == "Out" && f.ack_status == "Ok")
+            .count()
+            >= all
+    })
+    .await;
+    // An answer lost after the platform took the flow: the next claim adopts it.
+    sqlx::query(
+        "UPDATE pa_transmissions SET state = 'queued', flow_id = NULL, ack_status = NULL,
+            next_at = 0, attempts = 1 WHERE doc = (SELECT MIN(doc) FROM pa_transmissions)
+            AND message = 'document'",
+    )
+    .execute(&w.state.db.pool)
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        let sent: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM pa_transmissions WHERE ack_status = 'Ok'")
+                .fetch_one(&w.state.db.pool)
+                .await
+                .unwrap();
+        if sent == all as i64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    a.kill().unwrap();
+    b.kill().unwrap();
+    let ids = tracking(&accepted(&pa));
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids.len(), all, "killed after {kill_after:?}: {ids:?}");
+    assert_eq!(unique, ids, "each message once");
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pa_transmissions WHERE ack_status = 'Ok'")
+            .fetch_one(&w.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(recorded, all as i64, "every message recorded as taken");
+}
+
 /// `relay doctor` gets a token and checks both services; a wrong secret is a ✘ that names
 /// what to check, never the secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -385,4 +625,5 @@ on_both_backends!(
     every_facture_and_avoir_reaches_the_platform_once_with_its_212,
     a_platform_down_for_a_while_loses_nothing_and_sends_once,
     a_rejected_and_a_refused_document_are_reported,
+    two_instances_and_kill_9_send_each_document_once,
 );
