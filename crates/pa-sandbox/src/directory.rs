@@ -1,7 +1,8 @@
 //! The Directory Service routes a seller's software uses (XP Z12-013 annex B, 1.1.0): a legal
 //! unit by SIREN, and its directory lines (where its invoices are addressed). Every SIREN with a
 //! valid check digit exists here, named « Entreprise » and its number, and is addressed by its
-//! SIREN alone, except [`UNKNOWN_SIREN`], which the directory does not know (404).
+//! SIREN alone, except [`UNKNOWN_SIREN`], which the directory does not know (404), and
+//! [`SUFFIX_SIREN`], whose one directory line is addressed « 302000005_FACTURES ».
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -10,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::Problem;
-use crate::lifecycle::UNKNOWN_SIREN;
+use crate::lifecycle::{SUFFIX_SIREN, UNKNOWN_SIREN};
 use crate::{PaSandbox, auth};
 
 fn problem(status: StatusCode, message: &str) -> Problem {
@@ -109,9 +110,14 @@ pub async fn lines(
         .and_then(|f| f.siren)
         .map(|f| f.value)
         .ok_or_else(|| problem(StatusCode::BAD_REQUEST, "filters.siren is required"))?;
+    let (address, suffix) = match siren.as_str() {
+        SUFFIX_SIREN => (format!("{siren}_FACTURES"), Some("FACTURES")),
+        _ => (siren.clone(), None),
+    };
     let results: Vec<Value> = match known(&siren) {
         true => vec![json!({
-            "addressingIdentifier": siren,
+            "addressingIdentifier": address,
+            "addressingSuffix": suffix,
             "siren": siren,
             "platform": {"platformType": "PDP", "platformStatus": "Active"},
             "legalUnit": {

@@ -22,7 +22,9 @@ use axum::Router;
 use axum::routing::{get, post};
 use rand::Rng;
 
-pub use lifecycle::{APPROVED_SIREN, REFUSED_SIREN, REJECTED_SIREN, Status, UNKNOWN_SIREN};
+pub use lifecycle::{
+    APPROVED_SIREN, REFUSED_SIREN, REJECTED_SIREN, SUFFIX_SIREN, Status, UNKNOWN_SIREN,
+};
 pub use store::FlowView;
 
 /// The test credentials the token endpoint accepts, as a platform issues them to a client.

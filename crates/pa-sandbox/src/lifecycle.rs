@@ -19,6 +19,8 @@ use crate::store::{Ack, Flow, Store, new_flow_id};
 pub const REJECTED_SIREN: &str = "213000003";
 pub const REFUSED_SIREN: &str = "210000006";
 pub const APPROVED_SIREN: &str = "205000003";
+/// A SIREN whose directory line carries a suffix: its invoices go to « 302000005_FACTURES ».
+pub const SUFFIX_SIREN: &str = "302000005";
 /// A SIREN the Directory does not know (404).
 pub const UNKNOWN_SIREN: &str = "404000002";
 

@@ -64,7 +64,7 @@ pub async fn issue(
 pub(super) const SELECT: &str = "SELECT d.id / 1000000, d.id % 1000000, d.client_id, d.source,
     f.plan, f.period_start, f.period_end, d.total_cents, d.currency, d.returned_at, f.buyer_name,
     f.buyer_siren, f.buyer_details, d.issued_at, f.id / 1000000, f.id % 1000000, f.issued_at,
-    d.reason
+    d.reason, f.buyer_address
     FROM avoirs d JOIN factures f ON f.id = d.corrects";
 
 pub(super) fn avoir(r: &sqlx::any::AnyRow) -> Facture {
@@ -87,6 +87,7 @@ pub(super) fn avoir(r: &sqlx::any::AnyRow) -> Facture {
         hosted_url: None,
         buyer_name: r.get(10),
         buyer_siren: r.get(11),
+        buyer_address: r.get(18),
         buyer: details
             .and_then(|d| serde_json::from_str(&d).ok())
             .unwrap_or_default(),

@@ -166,11 +166,14 @@ impl Db {
 
     /// Records the company's SIREN (already checked).
     pub async fn set_siren(&self, id: &ClientId, siren: &Siren) -> Result<(), ClientError> {
-        let done = sqlx::query("UPDATE clients SET siren = $2 WHERE id = $1")
-            .bind(id.as_str())
-            .bind(siren.as_str())
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE clients SET siren = $2, addressing_id = NULL, addressing_checked_at = NULL
+             WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .bind(siren.as_str())
+        .execute(&self.pool)
+        .await?;
         match done.rows_affected() {
             0 => Err(ClientError::Unknown(id.clone())),
             _ => Ok(()),
@@ -185,11 +188,14 @@ impl Db {
         id: &ClientId,
         siren: &Siren,
     ) -> Result<SirenClaim, ClientError> {
-        let done = sqlx::query("UPDATE clients SET siren = $2 WHERE id = $1 AND siren IS NULL")
-            .bind(id.as_str())
-            .bind(siren.as_str())
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE clients SET siren = $2, addressing_id = NULL, addressing_checked_at = NULL
+             WHERE id = $1 AND siren IS NULL",
+        )
+        .bind(id.as_str())
+        .bind(siren.as_str())
+        .execute(&self.pool)
+        .await?;
         if done.rows_affected() == 1 {
             return Ok(SirenClaim::Set);
         }
@@ -210,5 +216,44 @@ impl Db {
             name: r.get(0),
             siren: r.get(1),
         }))
+    }
+}
+
+impl Db {
+    /// Companies whose SIREN's electronic address (BT-49) was never looked up, `limit` at most.
+    pub async fn companies_to_address(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT id, siren FROM clients WHERE siren IS NOT NULL
+                AND addressing_checked_at IS NULL AND revoked_at IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// Keeps the address the Directory gave for `siren` (none: the SIREN stands for it), unless
+    /// the company's SIREN changed meanwhile.
+    pub async fn set_addressing(
+        &self,
+        id: &str,
+        siren: &str,
+        address: Option<&str>,
+        at: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE clients SET addressing_id = $3, addressing_checked_at = $4
+             WHERE id = $1 AND siren = $2",
+        )
+        .bind(id)
+        .bind(siren)
+        .bind(address)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
     }
 }

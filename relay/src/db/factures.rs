@@ -24,21 +24,21 @@ const INSERT_SQLITE: &str = "WITH last AS (SELECT id, issued_at FROM factures
         WHERE id > $1 * 1000000 AND id < ($1 + 1) * 1000000 ORDER BY id DESC LIMIT 1)
     INSERT INTO factures (id, client_id, source, plan, period_start,
         period_end, total_cents, currency, paid_at, hosted_url, buyer_details, buyer_name,
-        buyer_siren, issued_at, origin)
+        buyer_siren, buyer_address, issued_at, origin)
     SELECT $1 * 1000000 + COALESCE((SELECT id % 1000000 FROM last), 0) + 1 + j.key,
         j.value ->> 'client', j.value ->> 'source', j.value ->> 'plan',
         j.value ->> 'start', j.value ->> 'end', j.value ->> 'total', j.value ->> 'currency',
         j.value ->> 'paid_at', j.value ->> 'hosted_url', j.value ->> 'buyer', c.name, c.siren,
-        max($2, COALESCE((SELECT issued_at FROM last), $2)), $3
+        c.addressing_id, max($2, COALESCE((SELECT issued_at FROM last), $2)), $3
     FROM json_each($4) AS j JOIN clients c ON c.id = j.value ->> 'client'";
 const INSERT_POSTGRES: &str = "WITH last AS (SELECT id, issued_at FROM factures
         WHERE id > $1 * 1000000 AND id < ($1 + 1) * 1000000 ORDER BY id DESC LIMIT 1)
     INSERT INTO factures (id, client_id, source, plan,
         period_start, period_end, total_cents, currency, paid_at, hosted_url, buyer_details,
-        buyer_name, buyer_siren, issued_at, origin)
+        buyer_name, buyer_siren, buyer_address, issued_at, origin)
     SELECT $1 * 1000000 + COALESCE((SELECT id % 1000000 FROM last), 0) + j.ord,
         j.client, j.source, j.plan, j.start, j.\"end\", j.total, j.currency, j.paid_at,
-        j.hosted_url, j.buyer, c.name, c.siren,
+        j.hosted_url, j.buyer, c.name, c.siren, c.addressing_id,
         GREATEST($2, COALESCE((SELECT issued_at FROM last), $2)), $3
     FROM ROWS FROM (json_to_recordset($4::json) AS (client text, source text, plan text,
             start bigint, \"end\" bigint, total bigint, currency text, paid_at bigint,
@@ -150,7 +150,7 @@ fn documents(series: Series) -> &'static str {
 
 const SELECT: &str = "SELECT d.id / 1000000, d.id % 1000000, d.client_id, d.source, d.plan,
     d.period_start, d.period_end, d.total_cents, d.currency, d.paid_at, d.hosted_url, d.buyer_name,
-    d.buyer_siren, d.buyer_details, d.issued_at FROM factures d";
+    d.buyer_siren, d.buyer_details, d.issued_at, d.buyer_address FROM factures d";
 
 fn facture(r: &AnyRow) -> Facture {
     let details: Option<String> = r.get(13);
@@ -172,6 +172,7 @@ fn facture(r: &AnyRow) -> Facture {
             .and_then(|d| serde_json::from_str(&d).ok())
             .unwrap_or_default(),
         issued_at: r.get(14),
+        buyer_address: r.get(15),
     }
 }
 

@@ -231,11 +231,12 @@ fn buyer_party(x: &mut String, f: &Facture) {
         "<ram:CountryID>{}</ram:CountryID></ram:PostalTradeAddress>",
         esc(country)
     );
-    if let Some(siren) = &f.buyer_siren {
+    // BT-49: the address the Directory gave, else the SIREN (a company's default address).
+    if let Some(address) = f.buyer_address.as_ref().or(f.buyer_siren.as_ref()) {
         let _ = write!(
             x,
             "<ram:URIUniversalCommunication><ram:URIID schemeID=\"0225\">{}</ram:URIID></ram:URIUniversalCommunication>",
-            esc(siren)
+            esc(address)
         );
     }
     if let Some(vat) = &b.vat {

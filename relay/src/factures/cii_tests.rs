@@ -21,6 +21,7 @@ pub(crate) fn sample() -> (Facture, Seller) {
         hosted_url: None,
         buyer_name: "Maçonnerie Dupont & Fils".into(),
         buyer_siren: Some("552100554".into()),
+        buyer_address: None,
         buyer: BuyerDetails {
             line1: Some("3 rue des Bâtisseurs".into()),
             postal_code: Some("69002".into()),

@@ -69,6 +69,8 @@ pub struct Facture {
     pub hosted_url: Option<String>,
     pub buyer_name: String,
     pub buyer_siren: Option<String>,
+    /// BT-49 as the Directory gave it when the facture was issued (the SIREN alone when null).
+    pub buyer_address: Option<String>,
     pub buyer: BuyerDetails,
     pub issued_at: i64,
 }

@@ -231,6 +231,32 @@ impl PaClient {
         Ok(response.bytes().await.map_err(unreachable)?.to_vec())
     }
 
+    /// The addressing identifiers of `siren`'s directory lines (`POST /v1/directory-line/search`).
+    pub async fn directory_lines(&self, siren: &str) -> Result<Vec<String>, PaError> {
+        #[derive(Deserialize)]
+        struct Found {
+            #[serde(default)]
+            results: Vec<Line>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Line {
+            addressing_identifier: Option<String>,
+            siren: Option<String>,
+        }
+        let url = Self::url(&self.api.directory, "/v1/directory-line/search");
+        let body = json!({"filters": {"siren": {"op": "contains", "value": siren}}});
+        let response = self.authorised(|http| http.post(&url).json(&body)).await?;
+        let found: Found = response.json().await.map_err(unreachable)?;
+        Ok(found
+            .results
+            .into_iter()
+            // `contains`: keep this SIREN's own lines.
+            .filter(|l| l.siren.as_deref().is_none_or(|s| s == siren))
+            .filter_map(|l| l.addressing_identifier)
+            .collect())
+    }
+
     /// `GET /v1/healthcheck` of the Flow (`true`) or Directory service, after a token.
     pub async fn healthy(&self, flow: bool) -> Result<(), PaError> {
         self.token(true).await?;

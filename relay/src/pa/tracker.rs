@@ -41,8 +41,31 @@ pub enum TrackError {
 }
 
 pub async fn tick(state: &AppState, client: &PaClient) -> Result<(), TrackError> {
+    addresses(state, client).await?;
     acknowledgements(state, client).await?;
     lifecycle(state, client).await
+}
+
+/// Each new SIREN's electronic address from the Directory: the line addressed by the SIREN
+/// alone when there is one, else the first (a SIREN with a suffix); none, the SIREN stands.
+async fn addresses(state: &AppState, client: &PaClient) -> Result<(), TrackError> {
+    for (id, siren) in state.db.companies_to_address(20).await? {
+        let lines = client.directory_lines(&siren).await?;
+        let address = lines
+            .iter()
+            .find(|l| **l == siren)
+            .or(lines.first())
+            .cloned();
+        if lines.is_empty() {
+            tracing::warn!(client = %id, "SIREN {siren} absent de l'annuaire de la plateforme agréée : ses factures seront adressées à son SIREN");
+        }
+        let now = state.clock.now();
+        state
+            .db
+            .set_addressing(&id, &siren, address.as_deref(), now)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn acknowledgements(state: &AppState, client: &PaClient) -> Result<(), TrackError> {

@@ -566,6 +566,98 @@ async fn two_instances_and_kill_9_send_each_document_once(backend: Backend) {
     assert_eq!(recorded, all as i64, "every message recorded as taken");
 }
 
+/// The buyer's electronic address (BT-49) comes from the platform's Directory, read in the
+/// background once the SIREN is set: a company whose directory line carries a suffix gets its
+/// factures addressed there, and the validators accept them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_buyer_address_comes_from_the_directory() {
+    let (w, _pa) = with_platform(Backend::Sqlite, &[]).await;
+    let client = relay::domain::ClientId::parse("63").unwrap();
+    let token = w
+        .state
+        .db
+        .add_client(&client, "Menuiserie Petit")
+        .await
+        .unwrap();
+    let siren = relay::siren::Siren::parse(pa_sandbox::SUFFIX_SIREN).unwrap();
+    w.state.db.claim_siren(&client, &siren).await.unwrap();
+    let addressed = |id: &'static str| {
+        let pool = w.state.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT addressing_id FROM clients WHERE id = $1 AND addressing_checked_at IS NOT NULL",
+            )
+            .bind(id)
+            .fetch_optional(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let mut found = None;
+    for _ in 0..100 {
+        found = addressed("63").await;
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(found, Some(Some("302000005_FACTURES".into())));
+    assert_eq!(
+        addressed("39").await,
+        Some(Some("552100554".into())),
+        "the SIREN alone"
+    );
+    let (code, body) = w
+        .post_json(
+            "/api/stripe/create-checkout-session",
+            Some(&token),
+            r#"{"plan":"mensuel","renewal":"once"}"#,
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    w.pay_card(body["url"].as_str().unwrap(), "4242424242424242")
+        .await;
+    w.sandbox.idle().await;
+    let (_, list) = w.get_json("/api/invoices", Some(&token)).await;
+    let number = list["invoices"][0]["number"].as_str().unwrap().to_owned();
+    let xml = w
+        .http
+        .get(format!("{}/api/invoices/{number}/xml", w.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        xml.contains(r#"<ram:URIID schemeID="0225">302000005_FACTURES</ram:URIID>"#),
+        "{xml}"
+    );
+    let pdf = w
+        .http
+        .get(format!("{}/api/invoices/{number}/pdf", w.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("bt49-{}", stripe_sandbox::random_id(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{number}.pdf")), &pdf).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::process::Command::new("python3")
+        .arg(root.join("tests/validation/validate.py"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let report =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{report}");
+}
+
 /// `relay doctor` gets a token and checks both services; a wrong secret is a ✘ that names
 /// what to check, never the secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
