@@ -69,7 +69,7 @@ fn announce_platform(state: &AppState, credentials: &pa_sandbox::Credentials) {
     println!("  service Flow : {base}/afnor-flow");
     println!("  service Annuaire : {base}/afnor-directory");
     println!("  jeton OAuth2 (client_credentials) : {base}/token");
-    println!("  page des flux : {base}/");
+    println!("  page des flux : {base}");
     println!(
         "  identifiants de test : client_id {} ; client_secret {}",
         credentials.client_id, credentials.client_secret

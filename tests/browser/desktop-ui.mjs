@@ -155,15 +155,17 @@ try {
   check((await page.innerText('#no-invoices')).includes('Aucune facture'), 'no facture yet');
   await page.evaluate(() => {
     window.__fake.invoices = [
-      { number: 'AV-2026-000001', label: 'Avoir sur la facture FA-2026-000002', opened: "L'avoir AV-2026-000001 s'est ouvert dans le navigateur.", issued_on: '26 février 2026', period: 'du 24 février 2026 au 24 mars 2026', amounts: '10\u00a0€ TTC remboursés (8,33\u00a0€ HT + 1,67\u00a0€ TVA)' },
-      { number: 'FA-2026-000002', label: 'Facture', opened: "La facture FA-2026-000002 s'est ouverte dans le navigateur.", issued_on: '24 février 2026', period: 'du 24 février 2026 au 24 mars 2026', amounts: '49\u00a0€ TTC (40,83\u00a0€ HT + 8,17\u00a0€ TVA)' },
-      { number: 'FA-2026-000001', label: 'Facture', opened: "La facture FA-2026-000001 s'est ouverte dans le navigateur.", issued_on: '21 janvier 2026', period: 'du 21 janvier 2026 au 21 février 2026', amounts: '49\u00a0€ TTC (40,83\u00a0€ HT + 8,17\u00a0€ TVA)' },
+      { number: 'AV-2026-000001', label: 'Avoir sur la facture FA-2026-000002', opened: "L'avoir AV-2026-000001 s'est ouvert dans le navigateur.", issued_on: '26 février 2026', period: 'du 24 février 2026 au 24 mars 2026', amounts: '10\u00a0€ TTC remboursés (8,33\u00a0€ HT + 1,67\u00a0€ TVA)', transmission: 'Déposée sur la plateforme agréée le 26 février 2026' },
+      { number: 'FA-2026-000002', label: 'Facture', opened: "La facture FA-2026-000002 s'est ouverte dans le navigateur.", issued_on: '24 février 2026', period: 'du 24 février 2026 au 24 mars 2026', amounts: '49\u00a0€ TTC (40,83\u00a0€ HT + 8,17\u00a0€ TVA)', transmission: 'Reçue par votre plateforme agréée le 24 février 2026' },
+      { number: 'FA-2026-000001', label: 'Facture', opened: "La facture FA-2026-000001 s'est ouverte dans le navigateur.", issued_on: '21 janvier 2026', period: 'du 21 janvier 2026 au 21 février 2026', amounts: '49\u00a0€ TTC (40,83\u00a0€ HT + 8,17\u00a0€ TVA)', transmission: '' },
     ];
   });
   await page.click('#refresh');
   await page.waitForSelector('#invoices');
   check(await page.locator('#invoices tr').count() === 3, 'two factures and an avoir listed');
   check((await page.innerText('#invoices')).includes('Avoir sur la facture FA-2026-000002 · 26 février 2026'), 'the avoir says which facture it corrects');
+  check((await page.innerText('#transmission-FA-2026-000002')).includes('Reçue par votre plateforme agréée'), 'where a facture stands with the platforms');
+  check(await page.locator('#transmission-FA-2026-000001').count() === 0, 'nothing said of a facture not transmitted');
   await page.locator('#invoices-card').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${shots}/desktop-invoices.png`, fullPage: true });
   await page.click('#open-FA-2026-000001');

@@ -15,9 +15,10 @@ fn esc(s: &str) -> String {
 }
 
 pub async fn index(State(pa): State<PaSandbox>) -> Html<String> {
-    let flows = pa.flows();
+    let mut flows = pa.flows();
+    flows.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
     let mut rows = String::new();
-    for f in flows.iter().rev() {
+    for f in &flows {
         let statuses: Vec<String> = f
             .statuses
             .iter()
@@ -35,7 +36,11 @@ pub async fn index(State(pa): State<PaSandbox>) -> Html<String> {
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&f.updated_at),
             if f.direction == "Out" { "Reçu du vendeur" } else { "Envoyé au vendeur" },
-            esc(&f.flow_type),
+            match f.flow_type.as_str() {
+                "CustomerInvoice" => "Facture",
+                "CustomerInvoiceLC" => "Statut de cycle de vie",
+                other => other,
+            },
             esc(f.tracking_id.as_deref().unwrap_or("—")),
             esc(&f.syntax),
             ack,
@@ -52,7 +57,8 @@ td,th{{border-bottom:1px solid #d9dee3;padding:.4rem .6rem;text-align:left;font-
 .note{{background:#fff7e0;border:1px solid #f0c36d;padding:.6rem 1rem;border-radius:6px}}</style></head><body>\
 <h1>Plateforme agréée simulée (XP Z12-013)</h1>\
 <p class=\"note\">Bac à sable : aucune facture n'est transmise à l'administration fiscale. \
-Les SIREN d'acheteur 213 000 003, 210 000 006 et 205 000 003 font rejeter, refuser ou approuver la facture.</p>\
+Les SIREN d'acheteur 213 000 003, 210 000 006 et 205 000 003 font rejeter, refuser ou approuver la facture ; \
+l'annuaire adresse le SIREN 302 000 005 à « 302000005_FACTURES ».</p>\
 <table><thead><tr><th>Mis à jour (UTC)</th><th>Sens</th><th>Type</th><th>Référence</th><th>Syntaxe</th><th>Accusé</th><th>Statuts</th></tr></thead>\
 <tbody>{rows}</tbody></table></body></html>"
     ))

@@ -231,6 +231,43 @@ async fn every_facture_and_avoir_reaches_the_platform_once_with_its_212(backend:
     assert!(metrics.contains("relay_pa_outbox_depth 0"), "{metrics}");
 }
 
+/// A year of automatic renewals and a refund: the subscription's facture, twelve renewals'
+/// and the avoir reach the platform once each, with their 212.
+async fn a_year_of_renewals_with_a_refund_reaches_the_platform_once(backend: Backend) {
+    use common::billing::months_after;
+    let (w, pa) = with_platform(backend, &[]).await;
+    let (clock, t0) = w.new_clock().await;
+    w.subscribe("mensuel", &clock).await;
+    for month in 1..=12 {
+        w.advance(&clock, months_after(t0, month) + 2 * 3600).await;
+    }
+    let intents: Vec<String> = sqlx::query_scalar(
+        "SELECT payment_intent FROM invoices WHERE payment_intent IS NOT NULL ORDER BY period_end",
+    )
+    .fetch_all(&w.state.db.pool)
+    .await
+    .unwrap();
+    w.refund_at_stripe(&intents[5], None).await;
+    let factures = w.count("SELECT COUNT(*) FROM factures").await;
+    let avoirs = w.count("SELECT COUNT(*) FROM avoirs").await;
+    assert_eq!((factures, avoirs), (13, 1));
+    let all = 2 * (factures + avoirs) as usize;
+    until(&pa, "a year of documents and their 212", |flows| {
+        flows
+            .iter()
+            .filter(|f| f.direction == "Out" && f.ack_status == "Ok")
+            .count()
+            >= all
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let ids = tracking(&accepted(&pa));
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!((ids.len(), unique.len()), (all, all), "{ids:?}");
+    assert_eq!(ids.iter().filter(|i| i.starts_with("AV-")).count(), 2);
+}
+
 async fn a_platform_down_for_a_while_loses_nothing_and_sends_once(backend: Backend) {
     let (w, pa) = with_platform(backend, &[]).await;
     pa.set_down(true);
@@ -658,6 +695,75 @@ async fn the_buyer_address_comes_from_the_directory() {
     assert!(out.status.success(), "{report}");
 }
 
+/// A status the buyer's side gives later (207 En litige, through the platform's control route)
+/// reaches the company's list and the platform's page; the control route refuses an unknown flow or code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_status_from_the_platform_reaches_the_company() {
+    let pa = PaSandbox::new(Credentials {
+        client_id: "relay-tests".into(),
+        client_secret: "pa-secret-for-tests".into(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = pa.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let vars = pa_env(&base);
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let w = start_with(Backend::Sqlite, &env).await;
+    w.buy("mensuel").await;
+    until(&pa, "the facture", |f| {
+        f.iter()
+            .any(|f| f.syntax == "Factur-X" && f.ack_status == "Ok")
+    })
+    .await;
+    let flow = pa
+        .flows()
+        .into_iter()
+        .find(|f| f.syntax == "Factur-X")
+        .unwrap();
+    let http = reqwest::Client::new();
+    let control = |body: &'static str, id: String| {
+        let http = http.clone();
+        let url = format!("{base}/control/flows/{id}/status");
+        async move {
+            http.post(url)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        control(
+            r#"{"code":207,"reason":"TX_TVA_ERR"}"#,
+            flow.flow_id.clone()
+        )
+        .await,
+        204
+    );
+    assert_eq!(control(r#"{"code":207}"#, "unknown-flow".into()).await, 404);
+    assert_eq!(control(r#"{"code":999}"#, flow.flow_id.clone()).await, 400);
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = invoices(&w).await[0]["transmission"].clone();
+        if seen == "disputed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, "disputed");
+    let page = reqwest::get(format!("{base}/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("207 En litige (TX_TVA_ERR)"), "{page}");
+}
+
 /// `relay doctor` gets a token and checks both services; a wrong secret is a ✘ that names
 /// what to check, never the secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -718,4 +824,5 @@ on_both_backends!(
     a_platform_down_for_a_while_loses_nothing_and_sends_once,
     a_rejected_and_a_refused_document_are_reported,
     two_instances_and_kill_9_send_each_document_once,
+    a_year_of_renewals_with_a_refund_reaches_the_platform_once,
 );
