@@ -53,7 +53,7 @@ fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// `GET /v1/siren/code-insee:{siren}`.

@@ -14,6 +14,7 @@ mod error;
 mod flows;
 mod lifecycle;
 mod page;
+mod reading;
 mod store;
 
 use std::sync::{Arc, Mutex};
@@ -84,16 +85,16 @@ impl PaSandbox {
     pub fn router(&self) -> Router {
         let flow = Router::new()
             .route("/v1/flows", post(flows::submit))
-            .route("/v1/flows/search", post(flows::search))
-            .route("/v1/flows/{flow_id}", get(flows::get_flow))
-            .route("/v1/healthcheck", get(flows::healthcheck))
+            .route("/v1/flows/search", post(reading::search))
+            .route("/v1/flows/{flow_id}", get(reading::get_flow))
+            .route("/v1/healthcheck", get(reading::healthcheck))
             .layer(axum::extract::DefaultBodyLimit::max(
                 check::MAX_FILE + 64 * 1024,
             ));
         let directory = Router::new()
             .route("/v1/siren/{code}", get(directory::siren))
             .route("/v1/directory-line/search", post(directory::lines))
-            .route("/v1/healthcheck", get(flows::healthcheck));
+            .route("/v1/healthcheck", get(reading::healthcheck));
         Router::new()
             .nest("/afnor-flow", flow)
             .nest("/afnor-directory", directory)
@@ -102,7 +103,7 @@ impl PaSandbox {
                 "/control/flows/{flow_id}/status",
                 post(lifecycle::control_status),
             )
-            .route("/control/outage", post(flows::control_outage))
+            .route("/control/outage", post(reading::control_outage))
             .route("/", get(page::index))
             .with_state(self.clone())
     }

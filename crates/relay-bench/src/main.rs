@@ -47,6 +47,9 @@ pub struct Args {
     /// Rounds of the comparison (medians are reported).
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
+    /// Run the relay with transmission to an offline approved platform on (PA_MODE=on).
+    #[arg(long)]
+    pub transmission: bool,
     /// Where to write the report (nothing written when empty).
     #[arg(long, default_value = "BENCHMARKS.md")]
     pub output: String,

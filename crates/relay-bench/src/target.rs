@@ -114,6 +114,24 @@ async fn offline_stripe(relay_base: &str) -> anyhow::Result<String> {
     Ok(base)
 }
 
+/// An offline approved platform in this process; the relay's `PA_*` pointing at it.
+async fn offline_platform() -> anyhow::Result<Vec<(&'static str, String)>> {
+    let credentials = pa_sandbox::Credentials::generate();
+    let pa = pa_sandbox::PaSandbox::new(credentials.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let router = pa.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(vec![
+        ("PA_MODE", "on".into()),
+        ("PA_FLOW_API", format!("{base}/afnor-flow")),
+        ("PA_DIRECTORY_API", format!("{base}/afnor-directory")),
+        ("PA_TOKEN_URL", format!("{base}/token")),
+        ("PA_CLIENT_ID", credentials.client_id),
+        ("PA_CLIENT_SECRET", credentials.client_secret),
+    ])
+}
+
 fn relay_binary() -> anyhow::Result<std::path::PathBuf> {
     let here = std::env::current_exe()?;
     let path = here
@@ -150,7 +168,13 @@ impl Relay {
         let stripe = offline_stripe(&base).await?;
         let log =
             std::fs::File::create(std::env::temp_dir().join(format!("relay-bench-{port}.log")))?;
-        let child = Command::new(relay_binary()?)
+        let mut command = Command::new(relay_binary()?);
+        if args.transmission {
+            for (var, value) in offline_platform().await? {
+                command.env(var, value);
+            }
+        }
+        let child = command
             .arg("serve")
             .env("STRIPE_SECRET_KEY", BENCH_STRIPE_KEY)
             .env("STRIPE_PUBLISHABLE_KEY", "pk_test_bench_key")

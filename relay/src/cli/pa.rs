@@ -1,10 +1,11 @@
 //! `relay pa list [--problems]` and `relay pa resend NUMBER`: the documents' transmission to the
 //! approved platform, for the operator. What each problem asks of the seller:
-//! - 213 Rejetée (a platform's check failed): the document counts as never issued and reached no
-//!   buyer; its number stays in the series (never deleted, never reused: the sequence keeps no
-//!   gap and a number names one document). Correct the cause (the company's SIREN with `relay
-//!   clients set --siren`, the seller's settings) and resend: the document is rendered again from
-//!   the facts as corrected, under its own number, and transmitted.
+//! - 213 Rejetée (a platform's check failed): the facture counts as never issued and reached no
+//!   buyer; its number stays in the series (never deleted, never reused: a number names one
+//!   document, CGI art. 242 nonies A, and a platform refuses a number seen before as `DOUBLON`).
+//!   Correct the cause (the company's SIREN with `relay clients set --siren`, the seller's
+//!   settings) and resend: a new facture, with the next number, bills the same payment and is
+//!   transmitted (`crate::db::replacements`).
 //! - 210 Refusée (the buyer refused it): the facture stands as issued and paid; settle it with
 //!   the buyer, then refund (`relay refund`), which issues the avoir that corrects it.
 //! - An `Error` acknowledgement or a 4xx (the flow itself was refused): fix the cause, resend.
@@ -15,6 +16,7 @@ use clap::Subcommand;
 
 use crate::core::numbering::{Series, number, parse_number};
 use crate::db::Db;
+use crate::db::replacements::Resent;
 use crate::db::transmissions::{Message, Transmission};
 use crate::pa::cdar::label;
 
@@ -33,8 +35,9 @@ pub enum PaAction {
     },
 }
 
+/// Still to be dealt with: refused or failed, and a rejected facture not yet replaced.
 fn is_problem(t: &Transmission) -> bool {
-    t.state == "failed" || matches!(t.status_code, Some(210 | 213))
+    t.replaced_by.is_none() && (t.state == "failed" || matches!(t.status_code, Some(210 | 213)))
 }
 
 fn line(t: &Transmission) -> String {
@@ -71,7 +74,18 @@ fn line(t: &Transmission) -> String {
         },
     };
     let todo = match (t.state.as_str(), t.status_code) {
-        (_, Some(213)) => " → corriger la cause, puis relay pa resend",
+        (_, Some(213)) if t.replaced_by.is_some() => {
+            let key = t.replaced_by.unwrap_or_default();
+            return format!(
+                "{what}\t{}\t{standing} → remplacée par {}",
+                t.client,
+                number(Series::Facture, key / 1_000_000, key % 1_000_000)
+            );
+        }
+        ("void", _) => " (sans objet : facture rejetée, remplacée)",
+        (_, Some(213)) => {
+            " → corriger la cause, puis relay pa resend (une nouvelle facture la remplace)"
+        }
         (_, Some(210)) => {
             " → voir avec l'acheteur ; relay refund émet l'avoir si le refus est fondé"
         }
@@ -112,15 +126,24 @@ pub async fn pa(db: &Db, action: PaAction) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             };
             let now = crate::clock::Clock::default().timestamp();
-            if !db
-                .pa_prepare_resend(series, year * 1_000_000 + seq, now)
-                .await?
-            {
-                eprintln!("{text} n'a jamais été transmis : rien à renvoyer.");
-                return Ok(ExitCode::from(1));
+            match db.pa_resend(series, year * 1_000_000 + seq, now).await? {
+                Resent::Unknown => {
+                    eprintln!("{text} n'a jamais été transmis : rien à renvoyer.");
+                    Ok(ExitCode::from(1))
+                }
+                Resent::Queued => {
+                    println!("{text} sera transmis de nouveau par le relais en service.");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Resent::Replaced(key) => {
+                    let new = number(Series::Facture, key / 1_000_000, key % 1_000_000);
+                    println!(
+                        "{text}, rejetée, est réputée non émise : son numéro reste dans la série. La facture {new} la remplace (même paiement, entreprise telle qu'elle est maintenant) ; le relais en service la transmet."
+                    );
+                    println!("{new}");
+                    Ok(ExitCode::SUCCESS)
+                }
             }
-            println!("{text} sera transmis de nouveau par le relais en service.");
-            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -8,9 +8,11 @@ pub mod batch;
 pub mod clients;
 pub mod disputes;
 pub mod factures;
+pub mod pa_statuses;
 pub mod payments;
 pub mod refunds;
 pub mod renewals;
+pub mod replacements;
 #[cfg(test)]
 pub(crate) mod scratch;
 pub mod subscriptions;

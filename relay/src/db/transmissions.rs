@@ -4,7 +4,6 @@
 //! the platform answered and the statuses it sent back. SQL stores; `pa::` decides.
 
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use super::Db;
 use crate::core::Timestamp;
@@ -24,7 +23,7 @@ impl Message {
             Message::Payment => "payment",
         }
     }
-    fn parse(s: &str) -> Self {
+    pub(super) fn parse(s: &str) -> Self {
         match s {
             "payment" => Message::Payment,
             _ => Message::Document,
@@ -32,14 +31,14 @@ impl Message {
     }
 }
 
-fn series_code(series: Series) -> &'static str {
+pub(super) fn series_code(series: Series) -> &'static str {
     match series {
         Series::Facture => "FA",
         Series::Avoir => "AV",
     }
 }
 
-fn series_of(code: &str) -> Series {
+pub(super) fn series_of(code: &str) -> Series {
     match code {
         "AV" => Series::Avoir,
         _ => Series::Facture,
@@ -84,38 +83,12 @@ pub struct Transmission {
     pub status_code: Option<i64>,
     pub status_reason: Option<String>,
     pub status_at: Option<i64>,
+    /// For a rejected facture replaced by a new one: the replacement's key.
+    pub replaced_by: Option<i64>,
 }
 
 const DUE: &str =
     "((state = 'queued' AND next_at <= $1) OR (state = 'sending' AND lease_until < $1))";
-
-const LIST: &str = "SELECT t.series, t.doc, t.message, COALESCE(f.client_id, a.client_id), t.state,
-    t.attempts, t.flow_id, t.ack_status, t.ack_detail, t.last_error, t.sent_at, t.status_code,
-    t.status_reason, t.status_at
-    FROM pa_transmissions t
-    LEFT JOIN factures f ON t.series = 'FA' AND f.id = t.doc
-    LEFT JOIN avoirs a ON t.series = 'AV' AND a.id = t.doc";
-
-fn transmission(r: &AnyRow) -> Transmission {
-    Transmission {
-        key: Key {
-            series: series_of(&r.get::<String, _>(0)),
-            doc: r.get(1),
-            message: Message::parse(&r.get::<String, _>(2)),
-        },
-        client: r.get::<Option<String>, _>(3).unwrap_or_default(),
-        state: r.get(4),
-        attempts: r.get(5),
-        flow_id: r.get(6),
-        ack_status: r.get(7),
-        ack_detail: r.get(8),
-        last_error: r.get(9),
-        sent_at: r.get(10),
-        status_code: r.get(11),
-        status_reason: r.get(12),
-        status_at: r.get(13),
-    }
-}
 
 impl Db {
     /// When transmission was first turned on (now, the first time it is asked).
@@ -171,8 +144,8 @@ impl Db {
         Ok(queued)
     }
 
-    /// Claims up to `limit` due messages until `lease_until`; a 212 only once its document was
-    /// accepted (the platform must know the facture it reports on).
+    /// Claims up to `limit` due messages until `lease_until`; a 212 only once the platform
+    /// deposited its document (never for a rejected one, which counts as never issued).
     pub async fn pa_claim(
         &self,
         now: Timestamp,
@@ -185,7 +158,8 @@ impl Db {
              WHERE (series, doc, message) IN (SELECT series, doc, message FROM pa_transmissions t
                     WHERE {DUE} AND (message = 'document' OR EXISTS (SELECT 1
                         FROM pa_transmissions d WHERE d.series = t.series AND d.doc = t.doc
-                            AND d.message = 'document' AND d.ack_status = 'Ok'))
+                            AND d.message = 'document' AND d.ack_status = 'Ok'
+                            AND d.status_code IS NOT NULL AND d.status_code <> 213))
                     ORDER BY doc LIMIT $3)
                 AND {DUE}
              RETURNING series, doc, message, flow_id, attempts"
@@ -294,136 +268,6 @@ impl Db {
                 (key, r.get(3))
             })
             .collect())
-    }
-
-    /// Keeps a status the platform sent (once per flow) and makes it the document's latest when
-    /// it is not older than the one kept. Whether it was new.
-    pub async fn pa_status(
-        &self,
-        flow_id: &str,
-        (series, doc): (Series, i64),
-        (code, reason_code, reason): (u16, Option<&str>, Option<&str>),
-        at: i64,
-    ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        let new = sqlx::query(
-            "INSERT INTO pa_statuses (flow_id, series, doc, code, reason_code, reason, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (flow_id) DO NOTHING",
-        )
-        .bind(flow_id)
-        .bind(series_code(series))
-        .bind(doc)
-        .bind(i64::from(code))
-        .bind(reason_code)
-        .bind(reason)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if new {
-            let text = reason.or(reason_code);
-            sqlx::query(
-                "UPDATE pa_transmissions SET status_code = $4, status_reason = $5, status_at = $6
-                 WHERE series = $1 AND doc = $2 AND message = $3
-                    AND (status_at IS NULL OR status_at <= $6)",
-            )
-            .bind(series_code(series))
-            .bind(doc)
-            .bind(Message::Document.as_str())
-            .bind(i64::from(code))
-            .bind(text)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(new)
-    }
-
-    /// How far the platform's lifecycle flows were read.
-    pub async fn pa_cursor(&self) -> Result<Option<String>, sqlx::Error> {
-        let row = sqlx::query("SELECT lc_cursor FROM pa_state WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.and_then(|r| r.get(0)))
-    }
-
-    pub async fn pa_set_cursor(&self, cursor: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE pa_state SET lc_cursor = $1 WHERE id = 1")
-            .bind(cursor)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-    }
-
-    /// Every message, or those of one company, in document order.
-    pub async fn pa_list(&self, client: Option<&str>) -> Result<Vec<Transmission>, sqlx::Error> {
-        let sql = match client {
-            Some(_) => format!(
-                "{LIST} WHERE COALESCE(f.client_id, a.client_id) = $1 ORDER BY t.series, t.doc, t.message"
-            ),
-            None => format!("{LIST} ORDER BY t.series, t.doc, t.message"),
-        };
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        if let Some(client) = client {
-            query = query.bind(client);
-        }
-        Ok(query
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(transmission)
-            .collect())
-    }
-
-    /// Queues a document (and its 212) again, as if never sent. A document rejected by a
-    /// platform (213) counts as never issued: its buyer is read again from the company as it is
-    /// now and its rendering dropped, so that it is rendered anew under its own number. Whether
-    /// it was ever queued.
-    pub async fn pa_prepare_resend(
-        &self,
-        series: Series,
-        doc: i64,
-        now: Timestamp,
-    ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        let rejected: Option<i64> = sqlx::query_scalar(
-            "SELECT status_code FROM pa_transmissions WHERE series = $1 AND doc = $2
-                AND message = 'document' AND status_code = 213",
-        )
-        .bind(series_code(series))
-        .bind(doc)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if rejected.is_some() && series == Series::Facture {
-            sqlx::query(
-                "UPDATE factures SET buyer_name = (SELECT name FROM clients c WHERE c.id = factures.client_id),
-                    buyer_siren = (SELECT siren FROM clients c WHERE c.id = factures.client_id)
-                 WHERE id = $1",
-            )
-            .bind(doc)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM facture_documents WHERE id = $1")
-                .bind(doc)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let done = sqlx::query(
-            "UPDATE pa_transmissions SET state = 'queued', next_at = $3, attempts = 0,
-                flow_id = NULL, ack_status = NULL, ack_detail = NULL, last_error = NULL,
-                lease_until = NULL, sent_at = NULL, status_code = NULL, status_reason = NULL,
-                status_at = NULL
-             WHERE series = $1 AND doc = $2",
-        )
-        .bind(series_code(series))
-        .bind(doc)
-        .bind(now.unix())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
     }
 
     /// Messages not yet with the platform, and the oldest one's queueing time.

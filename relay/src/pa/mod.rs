@@ -92,6 +92,7 @@ mod tests {
             status_code: code,
             status_reason: None,
             status_at: code.map(|_| 20),
+            replaced_by: None,
         };
         assert_eq!(super::standing(None), (T::NotSent, None));
         assert_eq!(
