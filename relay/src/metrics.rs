@@ -121,6 +121,11 @@ impl Metrics {
         }
     }
 
+    /// Transactions the writer committed so far.
+    pub fn batches(&self) -> u64 {
+        self.inner.batches.load(Ordering::Relaxed)
+    }
+
     pub fn observe_batch(&self, jobs: usize) {
         self.inner.batches.fetch_add(1, Ordering::Relaxed);
         self.inner

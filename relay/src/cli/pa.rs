@@ -18,7 +18,6 @@ use crate::core::numbering::{Series, number, parse_number};
 use crate::db::Db;
 use crate::db::replacements::Resent;
 use crate::db::transmissions::{Message, Transmission};
-use crate::pa::cdar::label;
 
 #[derive(Subcommand)]
 pub enum PaAction {
@@ -47,32 +46,7 @@ fn line(t: &Transmission) -> String {
         Message::Document => doc,
         Message::Payment => format!("{doc} (statut 212 Encaissée)"),
     };
-    let standing = match (t.state.as_str(), t.status_code) {
-        (_, Some(code)) => {
-            let reason = t
-                .status_reason
-                .as_deref()
-                .map(|r| format!(" : {r}"))
-                .unwrap_or_default();
-            format!("{code} {}{reason}", label(code as u16))
-        }
-        ("failed", None) => format!(
-            "en erreur : {}",
-            t.ack_detail
-                .as_deref()
-                .filter(|d| !d.is_empty())
-                .or(t.last_error.as_deref())
-                .unwrap_or("refusé par la plateforme")
-        ),
-        ("sent", None) => "transmis, en attente de statut".into(),
-        (_, None) => match &t.last_error {
-            Some(e) => format!(
-                "en attente d'envoi ({} essai(s) ; dernier : {e})",
-                t.attempts
-            ),
-            None => "en attente d'envoi".into(),
-        },
-    };
+    let standing = crate::pa::described(t);
     let todo = match (t.state.as_str(), t.status_code) {
         (_, Some(213)) if t.replaced_by.is_some() => {
             let key = t.replaced_by.unwrap_or_default();

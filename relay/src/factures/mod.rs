@@ -14,6 +14,7 @@ pub mod export;
 mod fonts;
 pub mod pdf;
 mod pen;
+pub mod quiet;
 pub mod render;
 pub mod seller;
 mod xmp;

@@ -54,6 +54,25 @@ pub async fn document(
     f: &Facture,
     now: Timestamp,
 ) -> Result<Rendered, RenderError> {
+    make(r, f, now, false).await
+}
+
+/// [`document`], made on the low-priority thread ([`super::quiet`]) when it must be rendered:
+/// for work no one waits on.
+pub async fn document_quietly(
+    r: &Renderer<'_>,
+    f: &Facture,
+    now: Timestamp,
+) -> Result<Rendered, RenderError> {
+    make(r, f, now, true).await
+}
+
+async fn make(
+    r: &Renderer<'_>,
+    f: &Facture,
+    now: Timestamp,
+    quiet: bool,
+) -> Result<Rendered, RenderError> {
     let key = (f.year, f.seq);
     if let Some(doc) = r.db.document(f.series(), key).await? {
         return Ok(doc);
@@ -72,9 +91,15 @@ pub async fn document(
         );
     }
     let (seller, plans) = (r.seller.clone(), r.plans.clone());
-    let doc = tokio::task::spawn_blocking(move || render(&f2, &seller, &plans))
-        .await
-        .map_err(|e| pdf::PdfError::new(e.to_string()))??;
+    let work = move || render(&f2, &seller, &plans);
+    let doc = match quiet {
+        true => super::quiet::run(work)
+            .await
+            .map_err(|_| pdf::PdfError::new("rendering panicked".into()))??,
+        false => tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| pdf::PdfError::new(e.to_string()))??,
+    };
     r.metrics.observe_facture(rejected.is_some());
     Ok(r.db.keep_document(f.series(), key, &doc, now).await?)
 }

@@ -59,7 +59,7 @@ pub async fn build(state: &AppState, key: Key) -> Result<Outgoing, Unbuildable> 
                 plans: &state.plans,
                 metrics: &state.metrics,
             };
-            let doc = render::document(&renderer, &f, state.clock.timestamp())
+            let doc = render::document_quietly(&renderer, &f, state.clock.timestamp())
                 .await
                 .map_err(|e| Unbuildable::Render(e.to_string()))?;
             Outgoing {

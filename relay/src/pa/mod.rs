@@ -34,6 +34,35 @@ pub fn spawn(state: &AppState, every: Duration) {
     tokio::spawn(tracker::run(state.clone(), client, every));
 }
 
+/// Payments first: a facture is due at the platform within days, a webhook's answer within
+/// seconds. While the writer is under load (more than [`Pace::LOAD`] batches since the last
+/// look), the sender moves one message a second and the tracker reads every ten seconds, so
+/// that their rendering, their commits and the platform's answers never slow a payment.
+pub struct Pace {
+    metrics: crate::metrics::Metrics,
+    seen: u64,
+}
+
+impl Pace {
+    /// Batches since the previous look that mean load (a few payments a second do not).
+    pub const LOAD: u64 = 20;
+
+    pub fn new(state: &AppState) -> Self {
+        Self {
+            metrics: state.metrics.clone(),
+            seen: state.metrics.batches(),
+        }
+    }
+
+    /// Whether the writer was under load since the previous call.
+    pub fn loaded(&mut self) -> bool {
+        let now = self.metrics.batches();
+        let loaded = now.saturating_sub(self.seen) > Self::LOAD;
+        self.seen = now;
+        loaded
+    }
+}
+
 /// The wait before attempt `attempts + 1`: 2 s doubling up to 10 minutes.
 pub fn backoff(attempts: i64) -> i64 {
     2i64.saturating_pow(attempts.clamp(1, 20) as u32).min(600)
@@ -59,6 +88,37 @@ pub fn standing(t: Option<&Transmission>) -> (erp_btp_protocol::Transmission, Op
         ("failed", None) => (T::Failed, t.sent_at),
         ("sent", None) => (T::Sent, t.sent_at),
         _ => (T::NotSent, None),
+    }
+}
+
+/// Where a message stands, as an operator reads it (`relay pa list`, the console): the latest
+/// status with its reason, an error, or where it waits.
+pub fn described(t: &Transmission) -> String {
+    match (t.state.as_str(), t.status_code) {
+        (_, Some(code)) => {
+            let reason = t
+                .status_reason
+                .as_deref()
+                .map(|r| format!(" : {r}"))
+                .unwrap_or_default();
+            format!("{code} {}{reason}", cdar::label(code as u16))
+        }
+        ("failed", None) => format!(
+            "en erreur : {}",
+            t.ack_detail
+                .as_deref()
+                .filter(|d| !d.is_empty())
+                .or(t.last_error.as_deref())
+                .unwrap_or("refusé par la plateforme")
+        ),
+        ("sent", None) => "transmis, en attente de statut".into(),
+        (_, None) => match &t.last_error {
+            Some(e) => format!(
+                "en attente d'envoi ({} essai(s) ; dernier : {e})",
+                t.attempts
+            ),
+            None => "en attente d'envoi".into(),
+        },
     }
 }
 

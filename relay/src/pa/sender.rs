@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::client::{PaClient, PaError};
 use super::message::{self, Unbuildable};
-use super::{LEASE_SECS, backoff};
+use super::{LEASE_SECS, Pace, backoff};
 use crate::db::transmissions::{Claimed, Message};
 use crate::state::{AppState, stopping};
 
@@ -20,25 +20,33 @@ const BATCH: i64 = 16;
 
 pub async fn run(state: AppState, client: Arc<PaClient>, every: Duration) {
     let mut stop = state.shutdown.clone();
+    let mut pace = Pace::new(&state);
     loop {
-        let busy = match tick(&state, &client).await {
-            Ok(sent) => sent > 0,
+        let loaded = pace.loaded();
+        let limit = if loaded { 1 } else { BATCH };
+        let sent = match tick(&state, &client, limit).await {
+            Ok(sent) => sent,
             Err(e) => {
                 tracing::warn!(error = %e, "transmission: outbox unreadable");
-                false
+                0
             }
         };
-        if !busy {
+        let wait = match (loaded, sent) {
+            (true, _) => Some(Duration::from_secs(1)),
+            (false, 0) => Some(every),
+            (false, _) => None,
+        };
+        if let Some(wait) = wait {
             tokio::select! {
-                _ = tokio::time::sleep(every) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = stopping(&mut stop) => return,
             }
         }
     }
 }
 
-/// One pass: queue, claim, send. How many messages were claimed.
-pub async fn tick(state: &AppState, client: &PaClient) -> Result<usize, sqlx::Error> {
+/// One pass: queue, claim up to `limit`, send. How many messages were claimed.
+pub async fn tick(state: &AppState, client: &PaClient, limit: i64) -> Result<usize, sqlx::Error> {
     let now = state.clock.timestamp();
     let since = state.db.pa_since(now).await?;
     state
@@ -47,7 +55,7 @@ pub async fn tick(state: &AppState, client: &PaClient) -> Result<usize, sqlx::Er
         .await?;
     let claimed = state
         .db
-        .pa_claim(now, now.unix() + LEASE_SECS, BATCH)
+        .pa_claim(now, now.unix() + LEASE_SECS, limit)
         .await?;
     for c in &claimed {
         send(state, client, c).await?;

@@ -21,9 +21,17 @@ const EPOCH: &str = "1970-01-01T00:00:00.000Z";
 
 pub async fn run(state: AppState, client: Arc<PaClient>, every: Duration) {
     let mut stop = state.shutdown.clone();
+    let mut pace = super::Pace::new(&state);
+    let mut skipped = 0;
     loop {
-        if let Err(e) = tick(&state, &client).await {
-            tracing::warn!(error = %e, "transmission: platform statuses not read this time");
+        // Under load, one read in twenty ticks (ten seconds at the relay's pace).
+        if !pace.loaded() || skipped >= 20 {
+            skipped = 0;
+            if let Err(e) = tick(&state, &client).await {
+                tracing::warn!(error = %e, "transmission: platform statuses not read this time");
+            }
+        } else {
+            skipped += 1;
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
