@@ -6,11 +6,13 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 /// Accepts on `listener` until `signal`, then waits for the open connections to finish.
 pub async fn serve(
@@ -24,8 +26,8 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors, for instance: wait instead of spinning.
                         tracing::warn!(error = %e, "accept failed");
@@ -34,10 +36,16 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                // The peer's address, for what counts per address (the console's logins).
+                let router = router.clone();
+                let service = tower::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    router.clone().oneshot(request)
+                });
                 let connection = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(header_timeout)
-                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
                     let _ = connection.await;

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod core;
 pub mod db;
 pub mod domain;

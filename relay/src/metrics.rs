@@ -61,6 +61,31 @@ struct Inner {
 }
 
 impl Metrics {
+    /// Webhook events of outcome kind `kind` (`fulfilled`, `duplicate`, `rejected`…) since start.
+    pub fn webhook_outcomes(&self, kind: &str) -> u64 {
+        self.inner
+            .webhooks
+            .lock()
+            .unwrap()
+            .get(kind)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How this instance answered `route` since it started: 2xx, 4xx, 5xx.
+    pub fn answers(&self, route: &str) -> [u64; 3] {
+        let mut out = [0; 3];
+        for ((r, status), n) in self.inner.requests.lock().unwrap().iter() {
+            match (r == route, status / 100) {
+                (true, 2) => out[0] += n,
+                (true, 4) => out[1] += n,
+                (true, 5) => out[2] += n,
+                _ => {}
+            }
+        }
+        out
+    }
+
     pub fn observe_request(&self, route: &str, status: u16) {
         *self
             .inner

@@ -49,15 +49,17 @@ async fn announce_sandbox(state: &AppState, stripe_key: &str) -> anyhow::Result<
         "/renew-subscription?link={}",
         state.keys.renew_token(&demo, state.clock.timestamp())
     ));
-    println!("Mode sandbox : Stripe est simulé, aucun paiement réel n'a lieu.");
-    println!(
-        "Client de démonstration « demo » — page de renouvellement (valable 15 min) :\n  {link}"
-    );
-    println!("Carte de test : 4242 4242 4242 4242, date future, CVC quelconque.");
-    // Stdout, never the log: a tester needs it for stripe-python, curl or `relay simulate`.
-    println!("Clé secrète du Stripe simulé : {stripe_key}");
-    println!("Jeton d'API du client demo (pour l'application de bureau ou relay simulate) :");
-    println!("{token}");
+    // Stdout, never the log: a tester needs the key for stripe-python, curl or `relay simulate`.
+    say(&format!(
+        "Mode sandbox : Stripe est simulé, aucun paiement réel n'a lieu.
+Client de démonstration « demo » — page de renouvellement (valable 15 min) :
+  {link}
+Carte de test : 4242 4242 4242 4242, date future, CVC quelconque.
+Clé secrète du Stripe simulé : {stripe_key}
+Jeton d'API du client demo (pour l'application de bureau ou relay simulate) :
+{token}
+"
+    ));
     Ok(())
 }
 
@@ -65,18 +67,28 @@ async fn announce_sandbox(state: &AppState, stripe_key: &str) -> anyhow::Result<
 /// tester can drive it with any XP Z12-013 client.
 fn announce_platform(state: &AppState, credentials: &pa_sandbox::Credentials) {
     let base = state.settings.public_url("/sandbox-pa");
-    println!("Plateforme agréée simulée (AFNOR XP Z12-013), aucune transmission réelle :");
-    println!("  service Flow : {base}/afnor-flow");
-    println!("  service Annuaire : {base}/afnor-directory");
-    println!("  jeton OAuth2 (client_credentials) : {base}/token");
-    println!("  page des flux : {base}");
-    println!(
-        "  identifiants de test : client_id {} ; client_secret {}",
+    let mut text = format!(
+        "Plateforme agréée simulée (AFNOR XP Z12-013), aucune transmission réelle :
+  service Flow : {base}/afnor-flow
+  service Annuaire : {base}/afnor-directory
+  jeton OAuth2 (client_credentials) : {base}/token
+  page des flux : {base}
+  identifiants de test : client_id {} ; client_secret {}
+",
         credentials.client_id, credentials.client_secret
     );
     if state.settings.pa.api.is_none() {
-        println!("  PA_MODE=off : le relais n'y transmet pas ses factures.");
+        text.push_str("  PA_MODE=off : le relais n'y transmet pas ses factures.\n");
     }
+    say(&text);
+}
+
+/// Writes `text` to stdout for the tester. A closed stdout (`relay serve --sandbox | head`, a
+/// test that stopped reading) must not stop the server, as `println!` would by panicking.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 async fn shutdown_signal() {

@@ -1,7 +1,7 @@
 //! The pages in headless Chromium (Debian's `chromium`, driven by playwright-core from
 //! `tests/browser`): the pricing page renders both plans without console errors, and a renewal
 //! goes from the renew link through the sandbox checkout to the success page, whose facture then
-//! downloads as a PDF.
+//! downloads as a PDF; an operator logs in to the console and finds a company.
 
 mod common;
 
@@ -190,4 +190,23 @@ async fn a_declined_card_in_chromium_shows_the_refusal_and_changes_nothing() {
     .unwrap();
     w.sandbox.idle().await;
     assert_eq!(w.expiry().await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_in_chromium_logs_in_finds_a_company_and_logs_out() {
+    let w = start(Backend::Sqlite).await;
+    w.buy("mensuel").await;
+    let martin = relay::domain::ClientId::parse("40").unwrap();
+    w.state
+        .db
+        .add_client(&martin, "Charpentes Martin")
+        .await
+        .unwrap();
+    let (email, password) = ("chef@erp-btp.fr", "échafaudage-2026");
+    w.add_operator(email, relay::core::console::Role::Admin, password)
+        .await;
+    let base = w.base.clone();
+    tokio::task::spawn_blocking(move || node("console.mjs", &[&base, email, password]))
+        .await
+        .unwrap();
 }

@@ -4,9 +4,11 @@
 //! ```text
 //! cargo build --release -p relay -p relay-bench && target/release/relay-bench
 //! bash crates/relay-bench/peers/setup.sh && target/release/relay-bench --compare
+//! target/release/relay-bench --console --clients 10000 --webhooks 100000
 //! ```
 
 mod compare;
+mod console;
 mod load;
 mod peers;
 mod report;
@@ -50,6 +52,9 @@ pub struct Args {
     /// Run the relay with transmission to an offline approved platform on (PA_MODE=on).
     #[arg(long)]
     pub transmission: bool,
+    /// Time the operator console's pages once the load is stored (see console.rs).
+    #[arg(long)]
+    pub console: bool,
     /// Where to write the report (nothing written when empty).
     #[arg(long, default_value = "BENCHMARKS.md")]
     pub output: String,
@@ -83,6 +88,7 @@ async fn main() -> anyhow::Result<()> {
         return compare::run(&args).await;
     }
     let mut all = Vec::new();
+    let mut console_pages = Vec::new();
     for backend in &args.backends {
         let relay = target::Relay::start(backend, &args).await?;
         let mut figures = Figures {
@@ -93,11 +99,26 @@ async fn main() -> anyhow::Result<()> {
         load::check_database(&relay, &args, &mut figures).await?;
         load::status_reads(&relay, &args, &mut figures).await?;
         load::wake_ups(&relay, &args, &mut figures).await?;
+        if args.console {
+            let pages = console::pages(&relay, args.clients).await?;
+            for p in &pages {
+                println!(
+                    "[{backend}] console {}: p50 {:?}, p90 {:?}",
+                    p.path, p.p50, p.p90
+                );
+            }
+            console_pages.push((backend.clone(), pages));
+        }
         relay.stop().await;
         report::print(&figures);
         all.push(figures);
     }
-    if !args.output.is_empty() {
+    if !args.output.is_empty() && args.console {
+        // Its own section only: the load it stands on is not the throughput bench's.
+        let table = console::table(args.clients, args.webhooks, &console_pages);
+        report::replace_section(&args.output, "console-bench", &table)?;
+        println!("Figures written to {}", args.output);
+    } else if !args.output.is_empty() {
         report::write(&args, &all)?;
         println!("Figures written to {}", args.output);
     }

@@ -156,6 +156,11 @@ pub fn replace_section(path: &str, name: &str, body: &str) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Now, as the report's headings write it.
+pub fn now_text() -> String {
+    chrono_like_now()
+}
+
 fn chrono_like_now() -> String {
     let secs = relay::clock::system_now();
     relay::routes::subscription::rfc3339(secs)

@@ -1,11 +1,12 @@
 //! The command line: `serve`, `migrate`, `clients add|set|list|revoke`, `invoices export`, `doctor`,
-//! `simulate`, `reconcile`, `refund`, `pa list|resend`.
+//! `simulate`, `reconcile`, `refund`, `pa list|resend`, `admins add|list|remove|passwd`.
 //! Configuration problems end the process with one plain line naming the variable, exit code 2.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod admins;
 mod clients;
 mod doctor;
 mod pa;
@@ -63,6 +64,11 @@ enum Command {
     Pa {
         #[command(subcommand)]
         action: pa::PaAction,
+    },
+    /// Gère les opérateurs de la console /admin.
+    Admins {
+        #[command(subcommand)]
+        action: admins::AdminsAction,
     },
     /// Interroge /healthz du relais local (RELAY_ADDR) : code 0 si sain (sonde Docker).
     Healthcheck,
@@ -184,6 +190,13 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let db = open_database(&settings).await?;
             return pa::pa(&db, action).await;
+        }
+        Command::Admins { action } => {
+            let Ok(settings) = offline(true) else {
+                return Ok(ExitCode::from(2));
+            };
+            let db = open_database(&settings).await?;
+            return admins::admins(&db, action).await;
         }
         Command::Doctor => return Ok(doctor().await),
         Command::Reconcile { since } => return reconcile(&since).await,

@@ -34,11 +34,6 @@ pub enum PaAction {
     },
 }
 
-/// Still to be dealt with: refused or failed, and a rejected facture not yet replaced.
-fn is_problem(t: &Transmission) -> bool {
-    t.replaced_by.is_none() && (t.state == "failed" || matches!(t.status_code, Some(210 | 213)))
-}
-
 fn line(t: &Transmission) -> String {
     let (year, seq) = t.key.year_seq();
     let doc = number(t.key.series, year, seq);
@@ -47,25 +42,9 @@ fn line(t: &Transmission) -> String {
         Message::Payment => format!("{doc} (statut 212 Encaissée)"),
     };
     let standing = crate::pa::described(t);
-    let todo = match (t.state.as_str(), t.status_code) {
-        (_, Some(213)) if t.replaced_by.is_some() => {
-            let key = t.replaced_by.unwrap_or_default();
-            return format!(
-                "{what}\t{}\t{standing} → remplacée par {}",
-                t.client,
-                number(Series::Facture, key / 1_000_000, key % 1_000_000)
-            );
-        }
-        ("void", _) => " (sans objet : facture rejetée, remplacée)",
-        (_, Some(213)) => {
-            " → corriger la cause, puis relay pa resend (une nouvelle facture la remplace)"
-        }
-        (_, Some(210)) => {
-            " → voir avec l'acheteur ; relay refund émet l'avoir si le refus est fondé"
-        }
-        ("failed", _) => " → corriger la cause, puis relay pa resend",
-        _ => "",
-    };
+    let todo = crate::pa::next_step(t)
+        .map(|step| format!(" {step}"))
+        .unwrap_or_default();
     format!("{what}\t{}\t{standing}{todo}", t.client)
 }
 
@@ -73,8 +52,10 @@ pub async fn pa(db: &Db, action: PaAction) -> anyhow::Result<ExitCode> {
     match action {
         PaAction::List { problems } => {
             let all = db.pa_list(None).await?;
-            let shown: Vec<&Transmission> =
-                all.iter().filter(|t| !problems || is_problem(t)).collect();
+            let shown: Vec<&Transmission> = all
+                .iter()
+                .filter(|t| !problems || crate::pa::is_problem(t))
+                .collect();
             if shown.is_empty() {
                 println!(
                     "{}",

@@ -77,6 +77,8 @@ pub struct Settings {
     pub reconcile_every: Option<Duration>,
     /// `PA_*` and `SELLER_VAT_ON_DEBITS`: transmission to the approved platform.
     pub pa: PaSettings,
+    /// `RELAY_ADMIN`: the operator console at `/admin` (`on` unless `off`).
+    pub console: bool,
     /// `SELLER_*`: who the factures are from; in development, gaps take a demonstration value.
     pub seller: Result<crate::factures::Seller, crate::factures::seller::SellerProblems>,
     /// Non-fatal remarks for the operator (e.g. a test key in production).
@@ -207,8 +209,19 @@ impl Settings {
             ),
         };
         let pa = pa::pa_settings(&get, env, &mut warnings)?;
+        let console = match get("RELAY_ADMIN").as_deref().map(str::trim) {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(err(
+                    "RELAY_ADMIN",
+                    format!("vaut « {other} » : valeurs possibles on ou off"),
+                ));
+            }
+        };
         Ok(Settings {
             pa,
+            console,
             stripe,
             app_url,
             database_url: Secret::new(database_url),

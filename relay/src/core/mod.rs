@@ -14,10 +14,12 @@
 //! - [`money_news`]: what the company is told about money that went back;
 //! - [`event`]: what a Stripe event is ([`event::EventKind`]);
 //! - [`rejection`]: why a payment or an event changed nothing ([`rejection::Rejection`]);
-//! - [`numbering`] and [`amounts`]: a facture's number and its HT/TVA split.
+//! - [`numbering`] and [`amounts`]: a facture's number and its HT/TVA split;
+//! - [`console`]: what the operator console shows of a company, and who may log in.
 
 pub mod access;
 pub mod amounts;
+pub mod console;
 pub mod eligibility;
 pub mod event;
 pub mod money_news;

@@ -33,6 +33,8 @@ pub struct EventRow<'a> {
     pub id: &'a str,
     pub event_type: &'a str,
     pub session: Option<&'a SessionId>,
+    /// The company the event changed, when it changed one.
+    pub client: Option<&'a str>,
     pub payload: &'a str,
     pub outcome: String,
     pub origin: PaymentOrigin,
@@ -77,12 +79,12 @@ pub async fn insert_events(
     if rows.is_empty() {
         return Ok(HashSet::new());
     }
-    let values: Vec<String> = super::placeholder_rows(rows.len(), 6, 2)
+    let values: Vec<String> = super::placeholder_rows(rows.len(), 7, 2)
         .iter()
         .map(|p| format!("({p}, $1)"))
         .collect();
     let sql = format!(
-        "INSERT INTO stripe_events (event_id, event_type, session_id, outcome, payload, origin, received_at)
+        "INSERT INTO stripe_events (event_id, event_type, session_id, client_id, outcome, payload, origin, received_at)
          VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
         values.join(", ")
     );
@@ -92,6 +94,7 @@ pub async fn insert_events(
             .bind(row.id)
             .bind(row.event_type)
             .bind(row.session.map(SessionId::as_str))
+            .bind(row.client)
             .bind(row.outcome.as_str())
             .bind(row.payload)
             .bind(row.origin.as_str());

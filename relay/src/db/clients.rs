@@ -164,6 +164,19 @@ impl Db {
         Ok(row.is_some())
     }
 
+    /// Renames a company: its later factures carry the new name.
+    pub async fn rename_client(&self, id: &ClientId, name: &str) -> Result<(), ClientError> {
+        let done = sqlx::query("UPDATE clients SET name = $2 WHERE id = $1")
+            .bind(id.as_str())
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        match done.rows_affected() {
+            0 => Err(ClientError::Unknown(id.clone())),
+            _ => Ok(()),
+        }
+    }
+
     /// Records the company's SIREN (already checked).
     pub async fn set_siren(&self, id: &ClientId, siren: &Siren) -> Result<(), ClientError> {
         let done = sqlx::query(

@@ -36,7 +36,9 @@ fn queue() -> &'static mpsc::Sender<Job> {
 pub struct Panicked;
 
 /// Runs `work` on the low-priority thread and waits for its result.
-pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, Panicked> {
+pub async fn run<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Panicked> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     queue()
         .send(Box::new(move || {

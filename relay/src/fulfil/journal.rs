@@ -28,6 +28,7 @@ pub(super) async fn journal(
                 id: &event.id,
                 event_type: &event.event_type,
                 session: event.session.as_ref().map(|s| &s.id),
+                client: outcome.change().map(|(client, _)| client),
                 payload,
                 outcome: outcome.label(),
                 origin,

@@ -122,6 +122,36 @@ pub fn described(t: &Transmission) -> String {
     }
 }
 
+/// Still to be dealt with: refused or failed, and a rejected facture not yet replaced.
+pub fn is_problem(t: &Transmission) -> bool {
+    t.replaced_by.is_none() && (t.state == "failed" || matches!(t.status_code, Some(210 | 213)))
+}
+
+/// What the operator does next about a message, when anything (`relay pa list`, the console).
+pub fn next_step(t: &Transmission) -> Option<String> {
+    let step = match (t.state.as_str(), t.status_code) {
+        (_, Some(213)) if t.replaced_by.is_some() => {
+            let key = t.replaced_by.unwrap_or_default();
+            let by = crate::core::numbering::number(
+                crate::core::numbering::Series::Facture,
+                key / 1_000_000,
+                key % 1_000_000,
+            );
+            return Some(format!("→ remplacée par {by}"));
+        }
+        ("void", _) => "(sans objet : facture rejetée, remplacée)",
+        (_, Some(213)) => {
+            "→ corriger la cause, puis relay pa resend (une nouvelle facture la remplace)"
+        }
+        (_, Some(210)) => {
+            "→ voir avec l'acheteur ; relay refund émet l'avoir si le refus est fondé"
+        }
+        ("failed", _) => "→ corriger la cause, puis relay pa resend",
+        _ => return None,
+    };
+    Some(step.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -78,6 +78,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/invoices/{number}/{kind}", get(invoices::download))
         .route("/healthz", get(ops::healthz))
         .merge(pages)
+        .merge(if state.settings.console {
+            crate::console::router()
+        } else {
+            Router::new()
+        })
         .route_layer(axum::middleware::from_fn_with_state(
             state.settings.request_timeout,
             deadline,

@@ -1,7 +1,9 @@
 //! The `relay` binary: one configuration error per variable (one line naming it, no secret, no
 //! panic), the clients commands, `migrate` and `doctor` on both backends, and the plans file;
-//! `production`: what the relay refuses to do in production or with real payments.
+//! `production`: what the relay refuses to do in production or with real payments; `admins`: the
+//! console's operators.
 
+mod admins;
 #[path = "../common/mod.rs"]
 mod common;
 mod production;

@@ -292,6 +292,7 @@ impl World {
 }
 
 pub mod billing;
+pub mod console;
 mod db;
 mod payments;
 pub mod process;

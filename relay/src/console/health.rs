@@ -1,0 +1,124 @@
+//! The console's health page: the answers to « les webhooks arrivent-ils ? » and « nos factures
+//! sont-elles bien déposées ? » — the database, Stripe's mode and secrets (never their values),
+//! the last event and the day's outcomes, the webhook route's answers, and the transmission to
+//! the approved platform with what is still to be dealt with.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use erp_btp_protocol::StripeMode;
+
+use super::error::ConsoleError;
+use super::session::SignedIn;
+use super::when;
+use crate::core::DAY;
+use crate::core::numbering::number;
+use crate::db::transmissions::Message;
+use crate::routes::pages::page;
+use crate::state::AppState;
+
+/// No event for this long reads as a warning: Stripe sends several a day to a live relay.
+const QUIET_SECS: i64 = DAY;
+
+pub struct Problem {
+    pub document: String,
+    pub client: String,
+    pub standing: String,
+    pub next: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/health.html")]
+struct HealthPage {
+    me: SignedIn,
+    section: &'static str,
+    db_ms: u128,
+    stripe_mode: &'static str,
+    secrets: usize,
+    last_event: Option<String>,
+    quiet: bool,
+    /// The last 24 hours: applied, rejected, ignored.
+    day: [i64; 3],
+    /// Deliveries of an event already journalled, since this instance started.
+    duplicates: u64,
+    /// This instance's answers on the webhook route: 2xx, 4xx, 5xx.
+    answers: [u64; 3],
+    pa_on: bool,
+    outbox: i64,
+    oldest: Option<String>,
+    problems: Vec<Problem>,
+}
+
+/// « il y a 3 min » for a number of seconds.
+pub fn ago(secs: i64) -> String {
+    match secs.max(0) {
+        s if s < 60 => format!("il y a {s} s"),
+        s if s < 3600 => format!("il y a {} min", s / 60),
+        s if s < DAY => format!("il y a {} h", s / 3600),
+        s => format!("il y a {} j", s / DAY),
+    }
+}
+
+pub async fn show(State(state): State<AppState>, me: SignedIn) -> Result<Response, ConsoleError> {
+    let now = state.clock.timestamp().unix();
+    let started = std::time::Instant::now();
+    let (last, day) = state.db.events_since(now - DAY).await?;
+    let db_ms = started.elapsed().as_millis();
+    let (outbox, oldest) = state.db.pa_outbox().await?;
+    let problems = state
+        .db
+        .pa_list(None)
+        .await?
+        .iter()
+        .filter(|t| crate::pa::is_problem(t))
+        .map(|t| {
+            let (year, seq) = t.key.year_seq();
+            let mut document = number(t.key.series, year, seq);
+            if t.key.message == Message::Payment {
+                document.push_str(" (statut 212 Encaissée)");
+            }
+            Problem {
+                document,
+                client: t.client.clone(),
+                standing: crate::pa::described(t),
+                next: crate::pa::next_step(t).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(page(
+        HealthPage {
+            me,
+            section: "health",
+            db_ms,
+            stripe_mode: match (state.origin.as_str(), state.stripe_settings.mode) {
+                ("sandbox", _) => "Stripe simulé (aucun paiement réel)",
+                (_, StripeMode::Live) => "live (paiements réels)",
+                (_, StripeMode::Test) => "test",
+            },
+            secrets: state.stripe_settings.webhook_secrets.len(),
+            last_event: last.map(|t| format!("{} ({})", when(t), ago(now - t))),
+            quiet: last.is_none_or(|t| now - t > QUIET_SECS),
+            day,
+            answers: state.metrics.answers("/api/stripe/webhook"),
+            duplicates: state.metrics.webhook_outcomes("duplicate"),
+            pa_on: state.settings.pa.api.is_some(),
+            outbox,
+            oldest: oldest.map(|t| format!("{} ({})", when(t), ago(now - t))),
+            problems,
+        },
+        StatusCode::OK,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_age_reads_in_the_largest_whole_unit() {
+        assert_eq!(super::ago(42), "il y a 42 s");
+        assert_eq!(super::ago(3 * 60 + 5), "il y a 3 min");
+        assert_eq!(super::ago(5 * 3600), "il y a 5 h");
+        assert_eq!(super::ago(3 * 86_400 + 7), "il y a 3 j");
+        assert_eq!(super::ago(-5), "il y a 0 s");
+    }
+}

@@ -1,0 +1,158 @@
+//! The operator console at `/admin`: French pages for the people who run the relay (the
+//! companies and their state, each company's payments, factures, sessions and events, the events
+//! journal, the audit trail), behind operators' own passwords and server-side sessions. Off with
+//! `RELAY_ADMIN=off`; no company's API token opens it.
+
+mod actions;
+mod companies;
+mod documents;
+pub mod error;
+mod events;
+mod health;
+mod login;
+pub mod password;
+pub mod session;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use erp_btp_protocol::fr;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::db::operators::AuditLine;
+use crate::routes::pages::page;
+use crate::state::AppState;
+use error::ConsoleError;
+use session::SignedIn;
+
+/// The console's routes, for `routes::app` to mount when `RELAY_ADMIN` is on.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(companies::list))
+        .route("/admin/login", get(login::show).post(login::submit))
+        .route("/admin/logout", post(login::logout))
+        .route("/admin/companies", post(actions::add))
+        .route("/admin/companies/new", get(actions::new))
+        .route("/admin/companies/{id}", get(companies::show))
+        .route("/admin/companies/{id}/name", post(actions::rename))
+        .route("/admin/companies/{id}/siren", post(actions::set_siren))
+        .route(
+            "/admin/companies/{id}/revoke",
+            get(actions::confirm_revoke).post(actions::revoke),
+        )
+        .route("/admin/console.js", get(script))
+        .route("/admin/events", get(events::journal))
+        .route("/admin/events/{id}", get(events::show))
+        .route("/admin/health", get(health::show))
+        .route("/admin/audit", get(audit))
+        .route("/admin/console.css", get(stylesheet))
+        .layer(axum::middleware::from_fn(log_failures))
+        // Nothing of the console is kept by a browser or a proxy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("no-referrer"),
+        ))
+}
+
+/// Logs what went wrong on the console's side (storage), once, with the request's path.
+async fn log_failures(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    if let Some(e) = response.extensions().get::<std::sync::Arc<ConsoleError>>() {
+        if let ConsoleError::Db(cause) = e.as_ref() {
+            tracing::error!(%path, error = %cause, "console: storage failed");
+        }
+    }
+    response
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/console.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/console.js"),
+    )
+}
+
+/// « 7 décembre 2026 à 08 h 15 UTC »: the console's instants, in the logs' time zone.
+pub fn when(ts: i64) -> String {
+    let minutes = ts.rem_euclid(86_400) / 60;
+    format!(
+        "{} à {:02} h {:02} UTC",
+        fr::date(ts),
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+pub struct AuditView {
+    pub at: String,
+    pub line: AuditLine,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_instant_reads_in_french_with_its_time_in_utc() {
+        assert_eq!(super::when(1_796_630_100), "7 décembre 2026 à 07 h 55 UTC");
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+struct AuditPage {
+    me: SignedIn,
+    section: &'static str,
+    lines: Vec<AuditView>,
+}
+
+async fn audit(State(state): State<AppState>, me: SignedIn) -> Result<Response, ConsoleError> {
+    let lines = state
+        .db
+        .audit_lines(200)
+        .await?
+        .into_iter()
+        .map(|line| AuditView {
+            at: when(line.at),
+            line,
+        })
+        .collect();
+    Ok(page(
+        AuditPage {
+            me,
+            section: "audit",
+            lines,
+        },
+        StatusCode::OK,
+    ))
+}

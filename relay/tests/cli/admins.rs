@@ -1,0 +1,137 @@
+//! `relay admins`: operators added with a password read from stdin (never echoed, never
+//! listed), refused when the password is short or the role unknown, removed and re-keyed.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::common::{Backend, TestDb};
+
+/// `relay admins …` on `db` with `stdin` typed in.
+fn admins(db: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .arg("admins")
+        .args(args)
+        .env_clear()
+        .env("DATABASE_URL", db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+async fn the_admins_commands_add_list_passwd_and_remove_operators(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let url = db.url.as_str();
+    let add = ["add", "--email", "Chef@ERP-BTP.fr", "--role", "admin"];
+
+    let short = admins(url, &add, "court\n");
+    assert_eq!(short.status.code(), Some(1), "{}", text(&short));
+    assert!(
+        text(&short).contains("au moins 12 caractères"),
+        "{}",
+        text(&short)
+    );
+    let role = admins(
+        url,
+        &["add", "--email", "a@b.fr", "--role", "chef"],
+        "un-mot-de-passe-long\n",
+    );
+    assert!(
+        text(&role).contains("valeurs possibles lecture ou admin"),
+        "{}",
+        text(&role)
+    );
+    let list = admins(url, &["list"], "");
+    assert!(
+        text(&list).contains("Aucun opérateur"),
+        "nothing stored: {}",
+        text(&list)
+    );
+
+    let added = admins(url, &add, "échafaudage-2026\n");
+    assert!(added.status.success(), "{}", text(&added));
+    assert!(
+        text(&added).contains("chef@erp-btp.fr (admin) ajouté"),
+        "{}",
+        text(&added)
+    );
+    let again = admins(url, &add, "échafaudage-2026\n");
+    assert!(text(&again).contains("déjà opérateur"), "{}", text(&again));
+    let reader = admins(
+        url,
+        &["add", "--email", "compta@erp-btp.fr", "--role", "lecture"],
+        "carnet-de-chantier\n",
+    );
+    assert!(reader.status.success(), "{}", text(&reader));
+
+    let list = text(&admins(url, &["list"], ""));
+    assert!(
+        list.contains("chef@erp-btp.fr\tadmin") && list.contains("compta@erp-btp.fr\tlecture"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("argon2") && !list.contains("échafaudage"),
+        "never a password: {list}"
+    );
+
+    let relay_db = relay::db::Db::connect(url).await.unwrap();
+    let stored = relay_db.operator("chef@erp-btp.fr").await.unwrap().unwrap();
+    assert!(relay::console::password::verify(
+        "échafaudage-2026",
+        &stored.password_hash
+    ));
+    let passwd = admins(
+        url,
+        &["passwd", "--email", "chef@erp-btp.fr"],
+        "un-nouveau-mot-de-passe\n",
+    );
+    assert!(passwd.status.success(), "{}", text(&passwd));
+    let stored = relay_db.operator("chef@erp-btp.fr").await.unwrap().unwrap();
+    assert!(relay::console::password::verify(
+        "un-nouveau-mot-de-passe",
+        &stored.password_hash
+    ));
+
+    let removed = admins(url, &["remove", "--email", "compta@erp-btp.fr"], "");
+    assert!(removed.status.success(), "{}", text(&removed));
+    let unknown = admins(url, &["remove", "--email", "compta@erp-btp.fr"], "");
+    assert_eq!(unknown.status.code(), Some(1));
+    let audit: Vec<String> = relay_db
+        .audit_lines(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| format!("{} {}", l.action, l.detail))
+        .collect();
+    assert!(
+        audit.contains(&"opérateur ajouté chef@erp-btp.fr (admin)".to_owned()),
+        "{audit:?}"
+    );
+    assert!(
+        audit.contains(&"mot de passe changé chef@erp-btp.fr".to_owned()),
+        "{audit:?}"
+    );
+    assert!(
+        audit.contains(&"opérateur supprimé compta@erp-btp.fr".to_owned()),
+        "{audit:?}"
+    );
+    relay_db.pool.close().await;
+}
+
+crate::on_both_backends!(the_admins_commands_add_list_passwd_and_remove_operators);

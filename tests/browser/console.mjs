@@ -1,0 +1,113 @@
+// The operator console in headless Chromium: a wrong password is refused in French, the right one
+// opens the companies list, a search and a state filter narrow it, a company's page shows its
+// facture and events, the journal and the health page answer, a new company's token is shown
+// once and copied, its revocation is confirmed, the audit trail shows it all, logging out closes
+// the pages; no console error (the pages keep the relay's CSP: no inline script or style).
+// Screenshots of each page.
+// Usage: node console.mjs <relay base URL> <e-mail> <password>
+import { launch, watchedPage, check, shots } from './browser.mjs';
+
+const [base, email, password] = process.argv.slice(2);
+const browser = await launch();
+try {
+  const { page, problems } = await watchedPage(browser);
+  await page.goto(`${base}/admin`);
+  check(page.url() === `${base}/admin/login`, `signed out, /admin leads to the login form (${page.url()})`);
+  await page.screenshot({ path: `${shots}/console-login.png`, fullPage: true });
+
+  await page.fill('#email', email);
+  await page.fill('#password', 'pas-le-bon-mot-de-passe');
+  await page.click('#login');
+  const refused = await page.locator('#login-error').innerText();
+  check(refused.includes('Adresse e-mail ou mot de passe incorrect'), `refusal: ${refused}`);
+  check(await page.inputValue('#email') === email, 'the e-mail is kept after a refusal');
+  await page.screenshot({ path: `${shots}/console-login-refused.png`, fullPage: true });
+  // Chromium reports the refusal's 403 as a failed load: that one is expected.
+  check(problems.length === 1 && problems[0].includes('403'), `after the refusal: ${problems.join('; ')}`);
+  problems.length = 0;
+
+  await page.fill('#password', password);
+  await page.click('#login');
+  await page.waitForURL(`${base}/admin`);
+  const list = await page.locator('#companies').innerText();
+  check(list.includes('Maçonnerie Dupont') && list.includes('actif'), `companies: ${list}`);
+  check(list.includes('Charpentes Martin') && list.includes('jamais payé'), `companies: ${list}`);
+  const who = await page.locator('#operator').innerText();
+  check(who.includes(email), `operator shown: ${who}`);
+  const css = await page.locator('.tag').first().evaluate((el) => getComputedStyle(el).borderRadius);
+  check(css !== '0px', `the console's stylesheet is applied (tag radius ${css})`);
+  await page.screenshot({ path: `${shots}/console-companies.png`, fullPage: true });
+
+  await page.fill('#q', 'martin');
+  await page.click('form.search button');
+  const found = await page.locator('#companies').innerText();
+  check(found.includes('Charpentes Martin') && !found.includes('Maçonnerie'), `search: ${found}`);
+  await page.goto(`${base}/admin`);
+  await page.click('#filter-actif');
+  const active = await page.locator('#companies').innerText();
+  check(active.includes('Maçonnerie Dupont') && !active.includes('Charpentes'), `filter: ${active}`);
+  await page.screenshot({ path: `${shots}/console-filtered.png`, fullPage: true });
+
+  await page.click('a[href="/admin/companies/39"]');
+  const facts = await page.locator('#facts').innerText();
+  check(facts.includes('552100554'), `company facts: ${facts}`);
+  const factures = await page.locator('#factures').innerText();
+  check(/FA-\d{4}-000001/.test(factures) && factures.includes('49,00'), `factures: ${factures}`);
+  await page.screenshot({ path: `${shots}/console-company.png`, fullPage: true });
+
+  const events = await page.locator('#company-events').innerText();
+  check(events.includes('checkout.session.completed') && events.includes('appliqué'), `company events: ${events}`);
+  await page.click('a[href="/admin/events"]');
+  await page.selectOption('#resultat', 'applique');
+  await page.click('form.search button');
+  const journal = await page.locator('#events').innerText();
+  check(journal.includes('checkout.session.completed') && journal.includes('fulfilled'), `journal: ${journal}`);
+  await page.screenshot({ path: `${shots}/console-events.png`, fullPage: true });
+  await page.locator('#events a.id').first().click();
+  const body = await page.locator('#body').innerText();
+  check(body.includes('"object": "event"'), `raw body: ${body.slice(0, 200)}`);
+  await page.screenshot({ path: `${shots}/console-event.png` });
+
+  await page.click('a[href="/admin/health"]');
+  const webhooks = await page.locator('#webhooks').innerText();
+  check(webhooks.includes('Dernier événement reçu') && !webhooks.includes('Aucun événement Stripe'), `health: ${webhooks}`);
+  await page.screenshot({ path: `${shots}/console-health.png`, fullPage: true });
+
+  // A new company: its token shown once, copied with the button; then revoked after a confirmation.
+  await page.click('a[href="/admin"]');
+  await page.click('#new-company');
+  await page.fill('#id', '41');
+  await page.fill('#name', 'Plomberie Durand');
+  await page.fill('#siren', '732 829 320');
+  await page.click('#add');
+  const token = await page.inputValue('#token');
+  check(token.startsWith('erpbtp_'), `token shown: ${token}`);
+  await page.click('#copy');
+  await page.waitForFunction(() => document.querySelector('#copy').textContent !== 'Copier', null, { timeout: 5000 });
+  const copied = await page.locator('#copy').innerText();
+  check(copied === 'Copié' || copied.startsWith('Sélectionné'), `the copy button answers: ${copied}`);
+  await page.screenshot({ path: `${shots}/console-token.png`, fullPage: true });
+  await page.goto(`${base}/admin/companies/41`);
+  check(!(await page.content()).includes(token), 'the token is never shown again');
+  await page.click('#ask-revoke');
+  await page.screenshot({ path: `${shots}/console-revoke.png`, fullPage: true });
+  await page.click('#revoke');
+  await page.waitForURL(`${base}/admin/companies/41`);
+  const revoked = await page.locator('#facts').innerText();
+  check(revoked.includes('jeton révoqué'), `revoked: ${revoked}`);
+  await page.screenshot({ path: `${shots}/console-company-revoked.png`, fullPage: true });
+
+  await page.click('a[href="/admin/audit"]');
+  const audit = await page.locator('#audit').innerText();
+  check(audit.includes('connexion refusée') && audit.includes('connexion'), `audit: ${audit}`);
+  await page.screenshot({ path: `${shots}/console-audit.png`, fullPage: true });
+
+  await page.click('#logout');
+  await page.waitForURL(`${base}/admin/login`);
+  await page.goto(`${base}/admin/audit`);
+  check(page.url() === `${base}/admin/login`, `after logout the pages are closed (${page.url()})`);
+  check(problems.length === 0, `console errors: ${problems.join('; ')}`);
+  console.log('console ok');
+} finally {
+  await browser.close();
+}
