@@ -508,6 +508,117 @@ async fn a_lecture_operator_sees_no_forms_and_is_refused_when_posting_one(backen
     );
 }
 
+async fn an_admin_refunds_a_facture_and_the_avoir_and_the_access_follow(backend: Backend) {
+    let w = with_operator(backend, Role::Admin).await;
+    w.buy("mensuel").await;
+    let me = w.console_session(CHEF, PASSWORD).await;
+    let cookie = format!("relay_console={}", me.0);
+    let company = w.console_get("/admin/companies/39", Some(&me)).await.body;
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let number = format!("FA-{year}-000001");
+    let path = format!("/admin/factures/{number}/refund");
+    assert!(company.contains(&format!(r#"href="{path}""#)), "{company}");
+    let confirm = w.console_get(&path, Some(&me)).await;
+    assert!(
+        confirm.body.contains("Reste remboursable"),
+        "{}",
+        confirm.body
+    );
+    let csrf = confirm.csrf();
+
+    let too_much = w
+        .console_post(&path, &cookie, &[("csrf", &csrf), ("amount", "60,00")])
+        .await;
+    assert_eq!(too_much.status, 400);
+    assert!(
+        too_much.body.contains("il ne reste que 49,00"),
+        "{}",
+        too_much.body
+    );
+    assert_eq!(
+        w.console_post(&path, &cookie, &[("amount", "10,00")])
+            .await
+            .status,
+        403
+    );
+    let done = w
+        .console_post(
+            &path,
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("amount", ""),
+                ("reason", "geste commercial"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body.contains("Stripe a accepté le remboursement re_"),
+        "{}",
+        done.body
+    );
+    w.sandbox.idle().await;
+
+    let company = w.console_get("/admin/companies/39", Some(&me)).await.body;
+    assert!(
+        company.contains(&format!("AV-{year}-000001")),
+        "the avoir: {company}"
+    );
+    assert!(
+        !company.contains(r#"id="state">actif"#),
+        "access taken back: {company}"
+    );
+    let audit = w.console_get("/admin/audit", Some(&me)).await.body;
+    assert!(
+        audit.contains("remboursement demandé") && audit.contains("geste commercial"),
+        "{audit}"
+    );
+    let again = w.console_post(&path, &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(again.status, 400, "nothing left to refund");
+}
+
+async fn an_admin_reconciles_lost_webhooks_from_the_health_page(backend: Backend) {
+    let w = with_operator(backend, Role::Admin).await;
+    w.sandbox
+        .set_delivery_options(stripe_sandbox::DeliveryOptions {
+            drop: true,
+            ..Default::default()
+        });
+    w.buy("mensuel").await;
+    w.sandbox
+        .set_delivery_options(stripe_sandbox::DeliveryOptions::default());
+    let me = w.console_session(CHEF, PASSWORD).await;
+    let cookie = format!("relay_console={}", me.0);
+    let health = w.console_get("/admin/health", Some(&me)).await;
+    assert!(
+        health.body.contains("Aucun événement Stripe"),
+        "the webhook was lost"
+    );
+    let csrf = health.csrf();
+    let wrong = w
+        .console_post(
+            "/admin/reconcile",
+            &cookie,
+            &[("csrf", &csrf), ("hours", "0")],
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    let run = w
+        .console_post(
+            "/admin/reconcile",
+            &cookie,
+            &[("csrf", &csrf), ("hours", "72")],
+        )
+        .await;
+    assert_eq!(run.status, 200, "{}", run.body);
+    assert!(run.body.contains("1 appliqué(s)"), "{}", run.body);
+    let company = w.console_get("/admin/companies/39", Some(&me)).await.body;
+    assert!(company.contains(r#"id="state">actif"#), "{company}");
+    let audit = w.console_get("/admin/audit", Some(&me)).await.body;
+    assert!(audit.contains("réconciliation"), "{audit}");
+}
+
 async fn the_console_is_absent_when_turned_off(backend: Backend) {
     let w = start_with(backend, &[("RELAY_ADMIN", "off")]).await;
     w.add_operator(CHEF, Role::Admin, PASSWORD).await;
@@ -527,4 +638,6 @@ on_both_backends!(
     the_events_journal_answers_whether_webhooks_arrive_and_what_they_did,
     an_admin_adds_a_company_sees_its_token_once_renames_it_and_revokes_it,
     a_lecture_operator_sees_no_forms_and_is_refused_when_posting_one,
+    an_admin_refunds_a_facture_and_the_avoir_and_the_access_follow,
+    an_admin_reconciles_lost_webhooks_from_the_health_page,
 );

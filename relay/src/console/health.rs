@@ -1,19 +1,21 @@
 //! The console's health page: the answers to « les webhooks arrivent-ils ? » and « nos factures
 //! sont-elles bien déposées ? » — the database, Stripe's mode and secrets (never their values),
 //! the last event and the day's outcomes, the webhook route's answers, and the transmission to
-//! the approved platform with what is still to be dealt with.
+//! the approved platform with what is still to be dealt with; « Réconcilier » over a window.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use erp_btp_protocol::StripeMode;
 
 use super::error::ConsoleError;
-use super::session::SignedIn;
+use super::session::{Peer, SignedIn};
 use super::when;
 use crate::core::DAY;
 use crate::core::numbering::number;
+use crate::db::operators::AuditLine;
 use crate::db::transmissions::Message;
 use crate::routes::pages::page;
 use crate::state::AppState;
@@ -106,6 +108,65 @@ pub async fn show(State(state): State<AppState>, me: SignedIn) -> Result<Respons
             outbox,
             oldest: oldest.map(|t| format!("{} ({})", when(t), ago(now - t))),
             problems,
+        },
+        StatusCode::OK,
+    ))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReconcileForm {
+    #[serde(default)]
+    csrf: String,
+    /// The window, in hours.
+    #[serde(default)]
+    hours: i64,
+}
+
+#[derive(Template)]
+#[template(path = "console/reconciled.html")]
+struct ReconciledPage {
+    me: SignedIn,
+    section: &'static str,
+    hours: i64,
+    lines: Vec<String>,
+    summary: String,
+}
+
+/// « Réconcilier »: applies the events of the window that Stripe's event list has and the
+/// journal lacks (`relay reconcile`'s run), and shows what it did.
+pub async fn reconcile(
+    State(state): State<AppState>,
+    Peer(address): Peer,
+    me: SignedIn,
+    Form(f): Form<ReconcileForm>,
+) -> Result<Response, ConsoleError> {
+    me.may_act(&f.csrf)?;
+    // Stripe keeps 30 days of events.
+    if !(1..=720).contains(&f.hours) {
+        return Err(ConsoleError::Invalid(
+            "La période va d'une heure à 30 jours.".into(),
+        ));
+    }
+    let report = crate::reconcile::run(&state, f.hours * 3600)
+        .await
+        .map_err(|e| {
+            ConsoleError::Invalid(format!("Réconciliation impossible : {}.", e.parts().2))
+        })?;
+    let line = AuditLine {
+        at: state.clock.timestamp().unix(),
+        email: me.email.clone(),
+        action: "réconciliation".into(),
+        detail: format!("{} h : {}", f.hours, report.summary()),
+        address,
+    };
+    state.db.audit(&line).await?;
+    Ok(page(
+        ReconciledPage {
+            me,
+            section: "health",
+            hours: f.hours,
+            summary: report.summary(),
+            lines: report.lines,
         },
         StatusCode::OK,
     ))

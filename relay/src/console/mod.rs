@@ -11,6 +11,7 @@ mod events;
 mod health;
 mod login;
 pub mod password;
+mod refund;
 pub mod session;
 
 use askama::Template;
@@ -45,9 +46,14 @@ pub fn router() -> Router<AppState> {
             get(actions::confirm_revoke).post(actions::revoke),
         )
         .route("/admin/console.js", get(script))
+        .route(
+            "/admin/factures/{number}/refund",
+            get(refund::confirm).post(refund::refund),
+        )
         .route("/admin/events", get(events::journal))
         .route("/admin/events/{id}", get(events::show))
         .route("/admin/health", get(health::show))
+        .route("/admin/reconcile", post(health::reconcile))
         .route("/admin/audit", get(audit))
         .route("/admin/console.css", get(stylesheet))
         .layer(axum::middleware::from_fn(log_failures))
