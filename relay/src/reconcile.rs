@@ -95,7 +95,10 @@ pub async fn run(state: &AppState, since: i64) -> Result<Report, AppError> {
     Ok(report)
 }
 
-async fn apply(state: &AppState, payload: String) -> Result<Result<Outcome, String>, AppError> {
+/// Runs a verified event's body through the webhook's path (`prepare`, then the writer, which
+/// journals it): its outcome, or why it is not an event. Reconciliation and the console's
+/// « Rejouer » both apply events this way.
+pub async fn apply(state: &AppState, payload: String) -> Result<Result<Outcome, String>, AppError> {
     let event = match parse_event(payload.as_bytes()) {
         Ok(event) => event,
         Err(e) => return Ok(Err(e)),

@@ -1,7 +1,8 @@
 // The operator console in headless Chromium: a wrong password is refused in French, the right one
 // opens the companies list, a search and a state filter narrow it, a company's page shows its
 // facture and events, the journal and the health page answer, a new company's token is shown
-// once and copied, its revocation is confirmed, the audit trail shows it all, logging out closes
+// once and copied, its revocation is confirmed, a facture is refunded and its avoir appears, the
+// audit trail shows it all, logging out closes
 // the pages; no console error (the pages keep the relay's CSP: no inline script or style).
 // Screenshots of each page.
 // Usage: node console.mjs <relay base URL> <e-mail> <password>
@@ -96,6 +97,27 @@ try {
   const revoked = await page.locator('#facts').innerText();
   check(revoked.includes('jeton révoqué'), `revoked: ${revoked}`);
   await page.screenshot({ path: `${shots}/console-company-revoked.png`, fullPage: true });
+
+  // Refund the facture: a confirmation page, then Stripe's answer; the avoir follows its events.
+  await page.goto(`${base}/admin/companies/39`);
+  await page.click('a.refund');
+  const left = await page.locator('#left').innerText();
+  check(left.includes('49,00'), `left to refund: ${left}`);
+  await page.fill('#reason', 'geste commercial');
+  await page.screenshot({ path: `${shots}/console-refund.png`, fullPage: true });
+  await page.click('#refund');
+  const said = await page.locator('#refund-said').innerText();
+  check(said.includes('Stripe a accepté le remboursement'), `refund: ${said}`);
+  let avoir = false;
+  for (let i = 0; i < 50 && !avoir; i++) {
+    await page.goto(`${base}/admin/companies/39`);
+    avoir = /AV-\d{4}-000001/.test(await page.locator('#factures').innerText());
+    if (!avoir) await page.waitForTimeout(200);
+  }
+  check(avoir, 'the avoir is listed once Stripe confirmed the refund');
+  const state = await page.locator('#state').innerText();
+  check(state !== 'actif', `access taken back: ${state}`);
+  await page.screenshot({ path: `${shots}/console-company-refunded.png`, fullPage: true });
 
   await page.click('a[href="/admin/audit"]');
   const audit = await page.locator('#audit').innerText();

@@ -1,18 +1,20 @@
 //! The console's events journal: every verified Stripe event, newest first, with its type,
 //! time, company and outcome, filtered by outcome class, type and company; one event's raw body
-//! on its own page.
+//! on its own page, with « Rejouer » for a rejected one.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::error::ConsoleError;
-use super::session::SignedIn;
+use super::session::{Peer, SignedIn};
 use super::when;
-use crate::core::console::OutcomeClass;
+use crate::core::console::{OutcomeClass, replay_refused};
 use crate::db::events::{EventFilter, EventLine};
+use crate::db::operators::AuditLine;
 use crate::routes::pages::page;
 use crate::state::AppState;
 
@@ -151,6 +153,8 @@ struct EventPage {
     section: &'static str,
     event: EventView,
     body: String,
+    /// Why « Rejouer » is not offered; none when it is.
+    no_replay: Option<&'static str>,
 }
 
 pub async fn show(
@@ -171,9 +175,69 @@ pub async fn show(
         EventPage {
             me,
             section: "events",
+            no_replay: replay_refused(&line.outcome),
             event: EventView::of(line),
             body,
         },
         StatusCode::OK,
     ))
+}
+
+#[derive(Deserialize)]
+pub struct ReplayForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// « Rejouer »: runs the current rules on a rejected event's stored body (verified when it
+/// arrived) once its cause is fixed. The event leaves the journal and the writer journals it
+/// again with its new outcome; should the relay fail in between, the event is still at Stripe
+/// and the next reconciliation applies it. Refused for security rejections and for anything
+/// not rejected, so a replay is never applied twice.
+pub async fn replay(
+    State(state): State<AppState>,
+    Peer(address): Peer,
+    me: SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ReplayForm>,
+) -> Result<Response, ConsoleError> {
+    me.may_act(&f.csrf)?;
+    let (line, payload) = state
+        .db
+        .console_event(&id)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
+    if let Some(refused) = replay_refused(&line.outcome) {
+        return Err(ConsoleError::Invalid(format!(
+            "Cet événement ne se rejoue pas : {refused}."
+        )));
+    }
+    if !state
+        .db
+        .unjournal(&id, &line.outcome, state.clock.now())
+        .await?
+    {
+        return Err(ConsoleError::Invalid(
+            "Cet événement vient d'être rejoué.".into(),
+        ));
+    }
+    let outcome = match crate::reconcile::apply(&state, payload).await {
+        Ok(Ok(outcome)) => outcome.label(),
+        Ok(Err(reason)) => format!("not an event: {reason}"),
+        Err(e) => {
+            return Err(ConsoleError::Invalid(format!(
+                "Le relais n'a pas pu appliquer l'événement ({}) : la prochaine réconciliation l'appliquera.",
+                e.parts().2
+            )));
+        }
+    };
+    let audit = AuditLine {
+        at: state.clock.timestamp().unix(),
+        email: me.email.clone(),
+        action: "événement rejoué".into(),
+        detail: format!("{id} : {} → {outcome}", line.outcome),
+        address,
+    };
+    state.db.audit(&audit).await?;
+    Ok(Redirect::to(&format!("/admin/events/{id}")).into_response())
 }

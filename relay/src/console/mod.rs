@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/events", get(events::journal))
         .route("/admin/events/{id}", get(events::show))
+        .route("/admin/events/{id}/replay", post(events::replay))
         .route("/admin/health", get(health::show))
         .route("/admin/reconcile", post(health::reconcile))
         .route("/admin/audit", get(audit))

@@ -15,6 +15,14 @@ pub struct EventFilter {
     pub client: Option<String>,
 }
 
+// `OutcomeClass::of` in SQL, over the journal's `outcome` (no other table joined has one).
+const REJECTED: &str = "outcome LIKE 'rejected%'";
+const IGNORED: &str = "(outcome LIKE 'ignored%' OR outcome = 'duplicate'
+    OR (outcome LIKE 'already %' AND outcome <> 'already fulfilled'))";
+const APPLIED: &str =
+    "NOT (outcome LIKE 'rejected%' OR outcome LIKE 'ignored%' OR outcome = 'duplicate'
+    OR (outcome LIKE 'already %' AND outcome <> 'already fulfilled'))";
+
 /// How many of the latest events the health page counts (a day's worth and more for a relay
 /// of thousands of companies), so that it never reads the whole journal.
 pub const RECENT: i64 = 10_000;
@@ -55,14 +63,9 @@ impl Db {
         if let Some(outcome) = filter.outcome {
             conditions.push(
                 match outcome {
-                    OutcomeClass::Rejected => "e.outcome LIKE 'rejected%'",
-                    OutcomeClass::Ignored => {
-                        "(e.outcome LIKE 'ignored%' OR e.outcome = 'duplicate')"
-                    }
-                    OutcomeClass::Applied => {
-                        "e.outcome NOT LIKE 'rejected%' AND e.outcome NOT LIKE 'ignored%'
-                         AND e.outcome <> 'duplicate'"
-                    }
+                    OutcomeClass::Rejected => REJECTED,
+                    OutcomeClass::Ignored => IGNORED,
+                    OutcomeClass::Applied => APPLIED,
                 }
                 .to_owned(),
             );
@@ -116,6 +119,33 @@ impl Db {
         }
     }
 
+    /// Takes a rejected event out of the journal before it is replayed, if it still has the
+    /// outcome the operator saw (two operators replaying at once: the second takes nothing),
+    /// and opens again the checkout session its rejection closed, so that the rules may apply
+    /// it this time.
+    pub async fn unjournal(&self, id: &str, outcome: &str, now: i64) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE checkout_sessions SET state = 'open', reason = NULL, updated_at = $2
+             WHERE state = 'rejected'
+               AND session_id = (SELECT session_id FROM stripe_events WHERE event_id = $1)",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query("DELETE FROM stripe_events WHERE event_id = $1 AND outcome = $2")
+            .bind(id)
+            .bind(outcome)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// The distinct event types journalled, for the journal's filter.
     pub async fn event_types(&self) -> Result<Vec<String>, sqlx::Error> {
         let rows = sqlx::query("SELECT DISTINCT event_type FROM stripe_events ORDER BY event_type")
@@ -139,11 +169,9 @@ impl Db {
     pub async fn events_since(&self, since: i64) -> Result<(Option<i64>, [i64; 3]), sqlx::Error> {
         let sql = format!(
             "SELECT MAX(received_at) AS last,
-                COUNT(*) FILTER (WHERE received_at >= $1 AND outcome NOT LIKE 'rejected%'
-                    AND outcome NOT LIKE 'ignored%' AND outcome <> 'duplicate') AS applied,
-                COUNT(*) FILTER (WHERE received_at >= $1 AND outcome LIKE 'rejected%') AS rejected,
-                COUNT(*) FILTER (WHERE received_at >= $1
-                    AND (outcome LIKE 'ignored%' OR outcome = 'duplicate')) AS ignored
+                COUNT(*) FILTER (WHERE received_at >= $1 AND {APPLIED}) AS applied,
+                COUNT(*) FILTER (WHERE received_at >= $1 AND {REJECTED}) AS rejected,
+                COUNT(*) FILTER (WHERE received_at >= $1 AND {IGNORED}) AS ignored
              FROM (SELECT received_at, outcome FROM stripe_events ORDER BY {} LIMIT {RECENT}) recent",
             self.newest_first("")
         );
