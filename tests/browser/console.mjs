@@ -119,6 +119,12 @@ try {
   check(state !== 'actif', `access taken back: ${state}`);
   await page.screenshot({ path: `${shots}/console-company-refunded.png`, fullPage: true });
 
+  await page.click('a[href="/admin/money"]');
+  const months = await page.locator('#months').innerText();
+  check(months.includes('49,00') && months.includes('0,00'), `revenue: ${months}`);
+  check(await page.locator('svg.chart rect').count() >= 1, 'the revenue chart is drawn');
+  await page.screenshot({ path: `${shots}/console-money.png`, fullPage: true });
+
   await page.click('a[href="/admin/audit"]');
   const audit = await page.locator('#audit').innerText();
   check(audit.includes('connexion refusée') && audit.includes('connexion'), `audit: ${audit}`);

@@ -10,6 +10,7 @@ pub mod error;
 mod events;
 mod health;
 mod login;
+mod money;
 pub mod password;
 mod refund;
 pub mod session;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/events", get(events::journal))
         .route("/admin/events/{id}", get(events::show))
         .route("/admin/events/{id}/replay", post(events::replay))
+        .route("/admin/money", get(money::show))
         .route("/admin/health", get(health::show))
         .route("/admin/reconcile", post(health::reconcile))
         .route("/admin/audit", get(audit))

@@ -15,7 +15,8 @@
 //! - [`event`]: what a Stripe event is ([`event::EventKind`]);
 //! - [`rejection`]: why a payment or an event changed nothing ([`rejection::Rejection`]);
 //! - [`numbering`] and [`amounts`]: a facture's number and its HT/TVA split;
-//! - [`console`]: what the operator console shows of a company, and who may log in.
+//! - [`console`]: what the operator console shows of a company and an event, and who may log in;
+//! - [`revenue`]: revenue per month, net of avoirs.
 
 pub mod access;
 pub mod amounts;
@@ -28,6 +29,7 @@ pub mod refund;
 pub mod rejection;
 pub mod renewal;
 pub mod renewal_steps;
+pub mod revenue;
 pub mod reversal;
 pub mod session;
 pub mod status;

@@ -1,11 +1,13 @@
 //! What the operator console reads: each company with the stored results of its projection
 //! (access end, renewal state), its last payment and whether a dispute is open. The console
-//! derives each state from these with `core::console`, never by folding payments here.
+//! derives each state from these with `core::console`, never by folding payments here. Also the
+//! documents issued (revenue per month) and the open disputes.
 
 use sqlx::Row;
 
 use super::Db;
 use crate::core::console::CompanyFacts;
+use crate::core::revenue::Issued;
 
 #[derive(Debug, Clone)]
 pub struct CompanyRow {
@@ -58,7 +60,66 @@ pub struct SessionRow {
     pub created_at: i64,
 }
 
+/// An open dispute, as the console lists it.
+#[derive(Debug, Clone)]
+pub struct DisputeRow {
+    pub id: String,
+    pub client: String,
+    pub amount_cents: i64,
+    pub status: String,
+    pub reason: Option<String>,
+    pub evidence_due_by: Option<i64>,
+    pub created_at: i64,
+}
+
 impl Db {
+    /// The factures and avoirs issued since `since`, for revenue per month. A facture rejected
+    /// by the platform counts as never issued (its replacement bills the payment).
+    pub async fn issued_since(&self, since: i64) -> Result<Vec<Issued>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT issued_at, total_cents, 0 AS avoir FROM factures
+              WHERE issued_at >= $1 AND source NOT LIKE 'rejected:%'
+             UNION ALL
+             SELECT issued_at, total_cents, 1 AS avoir FROM avoirs WHERE issued_at >= $1",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Issued {
+                    issued_at: r.try_get("issued_at")?,
+                    total_cents: r.try_get("total_cents")?,
+                    avoir: r.try_get::<i32, _>("avoir")? == 1,
+                })
+            })
+            .collect()
+    }
+
+    /// Disputes still open (or an inquiry), the nearest evidence deadline first.
+    pub async fn open_disputes(&self) -> Result<Vec<DisputeRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT dispute_id, client_id, amount_cents, status, reason, evidence_due_by, created_at
+               FROM disputes WHERE effect IN ('open', 'inquiry')
+              ORDER BY COALESCE(evidence_due_by, created_at)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DisputeRow {
+                    id: r.try_get("dispute_id")?,
+                    client: r.try_get("client_id")?,
+                    amount_cents: r.try_get("amount_cents")?,
+                    status: r.try_get("status")?,
+                    reason: r.try_get("reason")?,
+                    evidence_due_by: r.try_get("evidence_due_by")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
     /// Companies whose id, name or SIREN contains `search` (every one when empty), by id.
     pub async fn console_companies(&self, search: &str) -> Result<Vec<CompanyRow>, sqlx::Error> {
         let pattern = format!(

@@ -186,7 +186,48 @@ async fn the_events_journal_answers_whether_webhooks_arrive_and_what_they_did(ba
     assert!(!health.contains(common::SECRET), "never a secret's value");
 }
 
+async fn the_money_page_shows_revenue_net_of_avoirs_and_the_open_disputes(backend: Backend) {
+    let w = with_operator(backend, Role::Lecture).await;
+    let me = w.console_session(CHEF, PASSWORD).await;
+    let empty = w.console_get("/admin/money", Some(&me)).await.body;
+    assert!(
+        empty.contains("Aucune facture émise") && empty.contains("Aucune contestation ouverte")
+    );
+
+    let paid = w.buy("mensuel").await;
+    let intent = w.sandbox.session(&paid).unwrap().payment_intent.unwrap();
+    w.refund_at_stripe(&intent, Some(1000)).await;
+    let (_, url) = w.checkout("mensuel").await;
+    assert_eq!(
+        w.pay_card(&url, stripe_sandbox::disputes::CARD_DISPUTED)
+            .await
+            .0,
+        303
+    );
+    w.sandbox.idle().await;
+
+    let money = w.console_get("/admin/money", Some(&me)).await.body;
+    let cells = |label: &str| format!("<td class=\"num\">{label}\u{a0}€</td>");
+    // Two factures of 49 €, an avoir of 10 €; HT 2 × 40,83 − 8,33.
+    for amount in ["98,00", "10,00", "88,00", "73,33"] {
+        assert!(money.contains(&cells(amount)), "{amount}: {money}");
+    }
+    assert!(money.contains("<svg class=\"chart\""), "{money}");
+    let disputes = &money[money.find(r#"id="disputes""#).unwrap()..];
+    assert!(
+        disputes.contains(r#"href="/admin/companies/39""#),
+        "{disputes}"
+    );
+    assert!(
+        disputes.contains("49,00\u{a0}€") && disputes.contains("needs_response"),
+        "{disputes}"
+    );
+    let contested = w.console_get("/admin?etat=conteste", Some(&me)).await.body;
+    assert!(contested.contains("Maçonnerie Dupont"), "{contested}");
+}
+
 crate::on_both_backends!(
+    the_money_page_shows_revenue_net_of_avoirs_and_the_open_disputes,
     an_operator_logs_in_and_finds_the_company_that_paid,
     the_companies_are_found_by_name_id_or_siren_and_filtered_by_state,
     the_events_journal_answers_whether_webhooks_arrive_and_what_they_did,
