@@ -67,7 +67,7 @@ mod tests {
         let months = per_month(&[
             doc(END_OF_JANUARY_UTC - 86_400, 4900, false),
             doc(END_OF_JANUARY_UTC - 3600, 49900, false),
-            doc(END_OF_JANUARY_UTC - 60, 1000, true),
+            doc(END_OF_JANUARY_UTC - 7200, 1000, true),
             doc(END_OF_JANUARY_UTC, 4900, false),
         ]);
         assert_eq!(months.len(), 2);

@@ -35,30 +35,38 @@ pub fn spawn(state: &AppState, every: Duration) {
 }
 
 /// Payments first: a facture is due at the platform within days, a webhook's answer within
-/// seconds. While the writer is under load (more than [`Pace::LOAD`] batches since the last
-/// look), the sender moves one message a second and the tracker reads every ten seconds, so
-/// that their rendering, their commits and the platform's answers never slow a payment.
+/// seconds. While the writer is under load (more than [`Pace::LOAD`] batches a second since the
+/// last look), the sender waits (one message every [`Pace::YIELD`] seconds all the same) and the
+/// tracker reads every ten seconds, so that their rendering, their commits and the platform's
+/// answers never slow a payment.
 pub struct Pace {
     metrics: crate::metrics::Metrics,
     seen: u64,
+    at: std::time::Instant,
 }
 
 impl Pace {
-    /// Batches since the previous look that mean load (a few payments a second do not).
+    /// Writer batches per second since the previous look that mean load (a few payments a
+    /// second do not; a burst of webhooks does).
     pub const LOAD: u64 = 20;
+    /// Seconds of load the sender waits before it moves one message all the same.
+    pub const YIELD: u32 = 60;
 
     pub fn new(state: &AppState) -> Self {
         Self {
             metrics: state.metrics.clone(),
             seen: state.metrics.batches(),
+            at: std::time::Instant::now(),
         }
     }
 
     /// Whether the writer was under load since the previous call.
     pub fn loaded(&mut self) -> bool {
         let now = self.metrics.batches();
-        let loaded = now.saturating_sub(self.seen) > Self::LOAD;
+        let secs = self.at.elapsed().as_secs_f64().max(1.0);
+        let loaded = now.saturating_sub(self.seen) as f64 / secs > Self::LOAD as f64;
         self.seen = now;
+        self.at = std::time::Instant::now();
         loaded
     }
 }

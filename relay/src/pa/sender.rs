@@ -21,8 +21,20 @@ const BATCH: i64 = 16;
 pub async fn run(state: AppState, client: Arc<PaClient>, every: Duration) {
     let mut stop = state.shutdown.clone();
     let mut pace = Pace::new(&state);
+    let mut yielded = 0;
     loop {
         let loaded = pace.loaded();
+        // Under load the sender waits, its queueing and its commits included: on SQLite every
+        // write of its own takes the one write lock and the disk from the payments. After
+        // `Pace::YIELD` seconds of it, one message goes all the same.
+        if loaded && yielded < Pace::YIELD {
+            yielded += 1;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                _ = stopping(&mut stop) => return,
+            }
+        }
+        yielded = 0;
         let limit = if loaded { 1 } else { BATCH };
         let sent = match tick(&state, &client, limit).await {
             Ok(sent) => sent,
