@@ -63,7 +63,7 @@ impl Pace {
     /// Whether the writer was under load since the previous call.
     pub fn loaded(&mut self) -> bool {
         let now = self.metrics.batches();
-        let secs = self.at.elapsed().as_secs_f64().max(1.0);
+        let secs = self.at.elapsed().as_secs_f64().max(0.05);
         let loaded = now.saturating_sub(self.seen) as f64 / secs > Self::LOAD as f64;
         self.seen = now;
         self.at = std::time::Instant::now();
