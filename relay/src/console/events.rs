@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::error::ConsoleError;
 use super::session::{Peer, SignedIn};
 use super::when;
-use crate::core::console::{OutcomeClass, replay_refused};
+use crate::core::journal::{OutcomeClass, replay_refused};
 use crate::db::events::{EventFilter, EventLine};
 use crate::db::operators::AuditLine;
 use crate::routes::pages::page;

@@ -15,7 +15,8 @@
 //! - [`event`]: what a Stripe event is ([`event::EventKind`]);
 //! - [`rejection`]: why a payment or an event changed nothing ([`rejection::Rejection`]);
 //! - [`numbering`] and [`amounts`]: a facture's number and its HT/TVA split;
-//! - [`console`]: what the operator console shows of a company and an event, and who may log in;
+//! - [`console`]: what the operator console shows of a company, and who may log in;
+//! - [`journal`]: what a journalled event did, and whether it may be replayed;
 //! - [`revenue`]: revenue per month, net of avoirs.
 
 pub mod access;
@@ -23,6 +24,7 @@ pub mod amounts;
 pub mod console;
 pub mod eligibility;
 pub mod event;
+pub mod journal;
 pub mod money_news;
 pub mod numbering;
 pub mod refund;

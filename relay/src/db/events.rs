@@ -5,7 +5,7 @@
 use sqlx::Row;
 
 use super::Db;
-use crate::core::console::OutcomeClass;
+use crate::core::journal::OutcomeClass;
 
 /// The journal's filters (the SQL of [`OutcomeClass::of`] for the outcome); `None` lists every event.
 #[derive(Debug, Clone, Default)]
