@@ -189,6 +189,11 @@ impl Relay {
             .kill_on_drop(true)
             .spawn()?;
         wait_healthy(&base).await?;
+        if args.transmission {
+            // A relay reads a company's Directory line once, when its SIREN is set; the bench's
+            // companies all arrive at once, so their reading is let finish before the load.
+            addressed(&db).await?;
+        }
         let mut relay = Self {
             base,
             db,
@@ -243,6 +248,25 @@ impl Relay {
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
         self.fresh.drop_it().await;
+    }
+}
+
+/// Waits until the relay has read every company's electronic address from the Directory.
+async fn addressed(db: &Db) -> anyhow::Result<()> {
+    let started = Instant::now();
+    loop {
+        let left: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM clients WHERE siren IS NOT NULL AND addressing_checked_at IS NULL",
+        )
+        .fetch_one(&db.pool)
+        .await?;
+        if left == 0 {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            bail!("{left} companies still without their Directory line");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
