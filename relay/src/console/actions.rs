@@ -14,7 +14,6 @@ use super::error::ConsoleError;
 use super::login::CsrfOnly;
 use super::session::{Peer, SignedIn};
 use crate::db::clients::ClientError;
-use crate::db::operators::AuditLine;
 use crate::domain::ClientId;
 use crate::routes::pages::page;
 use crate::siren::Siren;
@@ -30,23 +29,6 @@ impl From<ClientError> for ConsoleError {
             ClientError::Db(e) => ConsoleError::Db(e),
         }
     }
-}
-
-async fn audit(
-    state: &AppState,
-    me: &SignedIn,
-    address: String,
-    action: &str,
-    detail: String,
-) -> Result<(), ConsoleError> {
-    let line = AuditLine {
-        at: state.clock.timestamp().unix(),
-        email: me.email.clone(),
-        action: action.into(),
-        detail,
-        address,
-    };
-    Ok(state.db.audit(&line).await?)
 }
 
 fn client_id(text: &str) -> Result<ClientId, ConsoleError> {
@@ -134,9 +116,8 @@ pub async fn add(
     if let Some(siren) = &siren {
         state.db.set_siren(&id, siren).await?;
     }
-    audit(
+    me.audit(
         &state,
-        &me,
         address,
         "entreprise ajoutée",
         format!("{id} ({name})"),
@@ -173,9 +154,8 @@ pub async fn rename(
     let id = client_id(&id)?;
     let name = name(&f.name)?;
     state.db.rename_client(&id, name).await?;
-    audit(
+    me.audit(
         &state,
-        &me,
         address,
         "entreprise renommée",
         format!("{id} → {name}"),
@@ -203,9 +183,8 @@ pub async fn set_siren(
     let id = client_id(&id)?;
     let siren = siren(&f.siren)?;
     state.db.set_siren(&id, &siren).await?;
-    audit(
+    me.audit(
         &state,
-        &me,
         address,
         "SIREN enregistré",
         format!("{id} : {}", siren.as_str()),
@@ -256,6 +235,7 @@ pub async fn revoke(
     me.may_act(&f.csrf)?;
     let id = client_id(&id)?;
     state.db.revoke_client(&id).await?;
-    audit(&state, &me, address, "jeton révoqué", id.to_string()).await?;
+    me.audit(&state, address, "jeton révoqué", id.to_string())
+        .await?;
     Ok(to_company(&id))
 }

@@ -14,7 +14,6 @@ use super::session::{Peer, SignedIn};
 use super::when;
 use crate::core::journal::{OutcomeClass, replay_refused};
 use crate::db::events::{EventFilter, EventLine};
-use crate::db::operators::AuditLine;
 use crate::routes::pages::page;
 use crate::state::AppState;
 
@@ -231,13 +230,8 @@ pub async fn replay(
             )));
         }
     };
-    let audit = AuditLine {
-        at: state.clock.timestamp().unix(),
-        email: me.email.clone(),
-        action: "événement rejoué".into(),
-        detail: format!("{id} : {} → {outcome}", line.outcome),
-        address,
-    };
-    state.db.audit(&audit).await?;
+    let detail = format!("{id} : {} → {outcome}", line.outcome);
+    me.audit(&state, address, "événement rejoué", detail)
+        .await?;
     Ok(Redirect::to(&format!("/admin/events/{id}")).into_response())
 }

@@ -15,7 +15,6 @@ use super::session::{Peer, SignedIn};
 use super::when;
 use crate::core::DAY;
 use crate::core::numbering::number;
-use crate::db::operators::AuditLine;
 use crate::db::transmissions::Message;
 use crate::routes::pages::page;
 use crate::state::AppState;
@@ -152,14 +151,8 @@ pub async fn reconcile(
         .map_err(|e| {
             ConsoleError::Invalid(format!("Réconciliation impossible : {}.", e.parts().2))
         })?;
-    let line = AuditLine {
-        at: state.clock.timestamp().unix(),
-        email: me.email.clone(),
-        action: "réconciliation".into(),
-        detail: format!("{} h : {}", f.hours, report.summary()),
-        address,
-    };
-    state.db.audit(&line).await?;
+    let detail = format!("{} h : {}", f.hours, report.summary());
+    me.audit(&state, address, "réconciliation", detail).await?;
     Ok(page(
         ReconciledPage {
             me,

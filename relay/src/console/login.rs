@@ -164,15 +164,7 @@ pub async fn logout(
         return Err(ConsoleError::Csrf);
     }
     state.db.close_operator_session(me.token()).await?;
-    state
-        .db
-        .audit(&AuditLine {
-            at: state.clock.timestamp().unix(),
-            email: me.email.clone(),
-            action: "déconnexion".into(),
-            detail: String::new(),
-            address,
-        })
+    me.audit(&state, address, "déconnexion", String::new())
         .await?;
     let mut response = Redirect::to("/admin/login").into_response();
     response.headers_mut().insert(

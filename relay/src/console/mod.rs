@@ -18,7 +18,7 @@ pub mod session;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -33,7 +33,7 @@ use session::SignedIn;
 
 /// The console's routes, for `routes::app` to mount when `RELAY_ADMIN` is on.
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let router = Router::new()
         .route("/admin", get(companies::list))
         .route("/admin/login", get(login::show).post(login::submit))
         .route("/admin/logout", post(login::logout))
@@ -64,21 +64,11 @@ pub fn router() -> Router<AppState> {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-            ),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("referrer-policy"),
-            HeaderValue::from_static("no-referrer"),
-        ))
+        ));
+    crate::routes::html_headers(
+        router,
+        "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    )
 }
 
 /// Logs what went wrong on the console's side (storage), once, with the request's path.

@@ -13,7 +13,6 @@ use serde::Deserialize;
 use super::error::ConsoleError;
 use super::session::{Peer, SignedIn};
 use crate::core::refund::{euros, parse_euros};
-use crate::db::operators::AuditLine;
 use crate::money_back::ask::{NotAsked, ask, target};
 use crate::routes::pages::page;
 use crate::state::AppState;
@@ -101,22 +100,17 @@ pub async fn refund(
     };
     let done = ask(&state.db, &state.billing, &number, asked, Some(&f.reason)).await?;
     let reason = f.reason.trim();
-    let line = AuditLine {
-        at: state.clock.timestamp().unix(),
-        email: me.email.clone(),
-        action: "remboursement demandé".into(),
-        detail: format!(
-            "{number} : {}{}",
-            euros(done.amount),
-            if reason.is_empty() {
-                String::new()
-            } else {
-                format!(" ({reason})")
-            }
-        ),
-        address,
-    };
-    state.db.audit(&line).await?;
+    let detail = format!(
+        "{number} : {}{}",
+        euros(done.amount),
+        if reason.is_empty() {
+            String::new()
+        } else {
+            format!(" ({reason})")
+        }
+    );
+    me.audit(&state, address, "remboursement demandé", detail)
+        .await?;
     Ok(page(
         DonePage {
             me,

@@ -39,6 +39,24 @@ impl SignedIn {
         same(&self.csrf, form_csrf)
     }
 
+    /// Writes what this operator did, from `address`, to the audit trail.
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        address: String,
+        action: &str,
+        detail: String,
+    ) -> Result<(), ConsoleError> {
+        let line = crate::db::operators::AuditLine {
+            at: state.clock.timestamp().unix(),
+            email: self.email.clone(),
+            action: action.into(),
+            detail,
+            address,
+        };
+        Ok(state.db.audit(&line).await?)
+    }
+
     /// Refuses a form unless it carries this session's CSRF token and the operator may act
     /// (role `admin`).
     pub fn may_act(&self, form_csrf: &str) -> Result<(), ConsoleError> {

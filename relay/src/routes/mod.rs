@@ -30,35 +30,24 @@ use crate::metrics;
 use crate::state::AppState;
 
 pub fn app(state: AppState) -> Router {
-    let pages = Router::new()
-        .route("/pricing", get(pages::pricing))
-        .route(
-            "/renew-subscription",
-            get(pages::renew).post(pages::renew_checkout),
-        )
-        .route("/renew-subscription/siren", post(company::renew_siren))
-        .route("/payment-success", get(success::success))
-        .route("/payment-cancelled", get(pages::cancelled))
-        .route("/portal-return", get(portal::returned))
-        .route("/static/app.css", get(ops::stylesheet))
-        .route(
-            "/",
-            get(|| async { axum::response::Redirect::to("/pricing") }),
-        )
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+    let pages = html_headers(
+        Router::new()
+            .route("/pricing", get(pages::pricing))
+            .route(
+                "/renew-subscription",
+                get(pages::renew).post(pages::renew_checkout),
+            )
+            .route("/renew-subscription/siren", post(company::renew_siren))
+            .route("/payment-success", get(success::success))
+            .route("/payment-cancelled", get(pages::cancelled))
+            .route("/portal-return", get(portal::returned))
+            .route("/static/app.css", get(ops::stylesheet))
+            .route(
+                "/",
+                get(|| async { axum::response::Redirect::to("/pricing") }),
             ),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("referrer-policy"),
-            HeaderValue::from_static("no-referrer"),
-        ));
+        "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+    );
     // Every route but the long poll answers within the request deadline (the long poll is
     // bounded by its own `wait`).
     let timed = Router::new()
@@ -102,6 +91,24 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The headers every HTML page of the relay carries: its content security policy, no framing,
+/// no referrer (the public pages and the operator console).
+pub(crate) fn html_headers(router: Router<AppState>, csp: &'static str) -> Router<AppState> {
+    router
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("no-referrer"),
+        ))
 }
 
 /// The span `tower_http=debug` logs each request in: its method and its URI with the value of
