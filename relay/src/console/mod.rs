@@ -65,7 +65,7 @@ pub fn router() -> Router<AppState> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
-    crate::routes::html_headers(
+    crate::routes::pages::html_headers(
         router,
         "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     )

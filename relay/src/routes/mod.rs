@@ -13,7 +13,7 @@ pub mod webhook;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -30,7 +30,7 @@ use crate::metrics;
 use crate::state::AppState;
 
 pub fn app(state: AppState) -> Router {
-    let pages = html_headers(
+    let pages = pages::html_headers(
         Router::new()
             .route("/pricing", get(pages::pricing))
             .route(
@@ -91,24 +91,6 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
-}
-
-/// The headers every HTML page of the relay carries: its content security policy, no framing,
-/// no referrer (the public pages and the operator console).
-pub(crate) fn html_headers(router: Router<AppState>, csp: &'static str) -> Router<AppState> {
-    router
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(csp),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("referrer-policy"),
-            HeaderValue::from_static("no-referrer"),
-        ))
 }
 
 /// The span `tower_http=debug` logs each request in: its method and its URI with the value of

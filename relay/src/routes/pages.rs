@@ -278,3 +278,24 @@ mod tests {
         );
     }
 }
+
+/// The headers every HTML page of the relay carries: its content security policy, no framing,
+/// no referrer (the public pages and the operator console).
+pub(crate) fn html_headers(
+    router: axum::Router<AppState>,
+    csp: &'static str,
+) -> axum::Router<AppState> {
+    router
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static(csp),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::X_FRAME_OPTIONS,
+            axum::http::HeaderValue::from_static("DENY"),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::HeaderName::from_static("referrer-policy"),
+            axum::http::HeaderValue::from_static("no-referrer"),
+        ))
+}
