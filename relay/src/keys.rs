@@ -23,6 +23,10 @@ use crate::domain::ClientId;
 /// How long a renew link stays valid.
 pub const RENEW_LINK_TTL_SECS: i64 = 15 * 60;
 
+/// How long a renew link an operator sends from the console stays valid: long enough for an
+/// e-mail read on a building site the next days, short enough that a forwarded old mail is dead.
+pub const SENT_RENEW_LINK_TTL_SECS: i64 = 72 * 3600;
+
 pub struct Keys {
     pub signing: SigningKey,
     pub key_id: String,
@@ -156,9 +160,19 @@ impl Keys {
         self.link_token(client, now.plus(RENEW_LINK_TTL_SECS).unix(), renew_message)
     }
 
-    /// The client of a valid, unexpired renew token.
+    /// The renew link an operator sends to a company: the same link, valid
+    /// [`SENT_RENEW_LINK_TTL_SECS`]; with its expiry.
+    pub fn sent_renew_token(&self, client: &ClientId, now: Timestamp) -> (String, Timestamp) {
+        let expires = now.plus(SENT_RENEW_LINK_TTL_SECS);
+        (
+            self.link_token(client, expires.unix(), renew_message),
+            expires,
+        )
+    }
+
+    /// The client of a valid, unexpired renew token (the desktop's or an operator's).
     pub fn check_renew_token(&self, token: &str, now: Timestamp) -> Option<ClientId> {
-        self.check_link_token(token, now, RENEW_LINK_TTL_SECS, renew_message)
+        self.check_link_token(token, now, SENT_RENEW_LINK_TTL_SECS, renew_message)
     }
 
     /// Opens one facture's PDF or XML, for the system browser, until its expiry.
@@ -217,6 +231,22 @@ mod tests {
             keys.check_renew_token(&token, at(1001 + RENEW_LINK_TTL_SECS)),
             None
         );
+    }
+
+    #[test]
+    fn a_renew_link_sent_by_an_operator_opens_for_three_days() {
+        let keys = Keys::from_seed([7; 32]);
+        let client = ClientId::parse("39").unwrap();
+        let (token, expires) = keys.sent_renew_token(&client, at(1000));
+        assert_eq!(expires, at(1000 + 72 * 3600));
+        assert_eq!(
+            keys.check_renew_token(&token, expires),
+            Some(client.clone())
+        );
+        assert_eq!(keys.check_renew_token(&token, expires.plus(1)), None);
+        // A token claiming a later expiry than any link gets is refused even with a good MAC.
+        let far = keys.link_token(&client, 1000 + 73 * 3600, renew_message);
+        assert_eq!(keys.check_renew_token(&far, at(1000)), None);
     }
 
     #[test]

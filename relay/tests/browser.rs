@@ -202,6 +202,7 @@ async fn an_operator_in_chromium_logs_in_finds_a_company_and_logs_out() {
         .add_client(&martin, "Charpentes Martin")
         .await
         .unwrap();
+    w.rejected_for_a_missing_plan().await;
     let (email, password) = ("chef@erp-btp.fr", "échafaudage-2026");
     w.add_operator(email, relay::core::console::Role::Admin, password)
         .await;

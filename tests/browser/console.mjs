@@ -1,9 +1,10 @@
 // The operator console in headless Chromium: a wrong password is refused in French, the right one
 // opens the companies list, a search and a state filter narrow it, a company's page shows its
 // facture and events, the journal and the health page answer, a new company's token is shown
-// once and copied, its revocation is confirmed, a facture is refunded and its avoir appears, the
-// audit trail shows it all, logging out closes
-// the pages; no console error (the pages keep the relay's CSP: no inline script or style).
+// once and copied, its revocation is confirmed, a renewal link is made, a facture is refunded and
+// its avoir and history line appear, the accountant's export is offered, a rejected event is
+// replayed once its cause is fixed, the audit trail shows it all, logging out closes the pages;
+// no console error (the pages keep the relay's CSP: no inline script or style).
 // Screenshots of each page.
 // Usage: node console.mjs <relay base URL> <e-mail> <password>
 import { launch, watchedPage, check, shots } from './browser.mjs';
@@ -54,6 +55,8 @@ try {
   check(facts.includes('552100554'), `company facts: ${facts}`);
   const factures = await page.locator('#factures').innerText();
   check(/FA-\d{4}-000001/.test(factures) && factures.includes('49,00'), `factures: ${factures}`);
+  const history = await page.locator('#history').innerText();
+  check(history.includes('Paiement ponctuel') && history.includes('payé jusqu'), `history: ${history}`);
   await page.screenshot({ path: `${shots}/console-company.png`, fullPage: true });
 
   const events = await page.locator('#company-events').innerText();
@@ -72,6 +75,7 @@ try {
   await page.click('a[href="/admin/health"]');
   const webhooks = await page.locator('#webhooks').innerText();
   check(webhooks.includes('Dernier événement reçu') && !webhooks.includes('Aucun événement Stripe'), `health: ${webhooks}`);
+  check(await page.locator('svg#per-minute rect').count() >= 1, 'the events-per-minute chart is drawn');
   await page.screenshot({ path: `${shots}/console-health.png`, fullPage: true });
 
   // A new company: its token shown once, copied with the button; then revoked after a confirmation.
@@ -98,6 +102,13 @@ try {
   check(revoked.includes('jeton révoqué'), `revoked: ${revoked}`);
   await page.screenshot({ path: `${shots}/console-company-revoked.png`, fullPage: true });
 
+  // A renewal link to send to the company, shown once.
+  await page.goto(`${base}/admin/companies/39`);
+  await page.click('#renew-link');
+  const link = await page.inputValue('#link');
+  check(link.includes('/renew-subscription?link=39.'), `renewal link: ${link}`);
+  await page.screenshot({ path: `${shots}/console-renew-link.png`, fullPage: true });
+
   // Refund the facture: a confirmation page, then Stripe's answer; the avoir follows its events.
   await page.goto(`${base}/admin/companies/39`);
   await page.click('a.refund');
@@ -117,17 +128,33 @@ try {
   check(avoir, 'the avoir is listed once Stripe confirmed the refund');
   const state = await page.locator('#state').innerText();
   check(state !== 'actif', `access taken back: ${state}`);
+  const refundLine = await page.locator('#history tbody tr').first().innerText();
+  check(refundLine.includes('Remboursement'), `the refund in the history: ${refundLine}`);
   await page.screenshot({ path: `${shots}/console-company-refunded.png`, fullPage: true });
 
   await page.click('a[href="/admin/money"]');
   const months = await page.locator('#months').innerText();
   check(months.includes('49,00') && months.includes('0,00'), `revenue: ${months}`);
   check(await page.locator('svg.chart rect').count() >= 1, 'the revenue chart is drawn');
+  check(await page.inputValue('#periode') !== '', 'the export form offers the month in progress');
   await page.screenshot({ path: `${shots}/console-money.png`, fullPage: true });
+
+  // The payment a wrong plans file rejected, replayed once the file is restored.
+  await page.goto(`${base}/admin/events?resultat=refuse`);
+  const rejected = await page.locator('#events').innerText();
+  check(rejected.includes('unknown plan annuel'), `rejected events: ${rejected}`);
+  await page.click('a[href="/admin/events/evt_replay"]');
+  await page.screenshot({ path: `${shots}/console-replay.png`, fullPage: true });
+  // The replay answers with a redirect to the page already open: wait for that load.
+  await Promise.all([page.waitForNavigation(), page.click('#replay-run')]);
+  check((await page.content()).includes('<code>fulfilled</code>'), 'the replayed event is applied');
+  await page.goto(`${base}/admin/companies/39`);
+  const after = await page.locator('#state').innerText();
+  check(after === 'actif', `the replayed year gives access back: ${after}`);
 
   await page.click('a[href="/admin/audit"]');
   const audit = await page.locator('#audit').innerText();
-  check(audit.includes('connexion refusée') && audit.includes('connexion'), `audit: ${audit}`);
+  check(audit.includes('connexion refusée') && audit.includes('lien de renouvellement créé') && audit.includes('rejoué'), `audit: ${audit}`);
   await page.screenshot({ path: `${shots}/console-audit.png`, fullPage: true });
 
   await page.click('#logout');

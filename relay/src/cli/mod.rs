@@ -233,10 +233,11 @@ async fn export_invoices(
         plans: &plans,
         metrics: &crate::metrics::Metrics::default(),
     };
+    std::fs::create_dir_all(to)?;
     let report = crate::factures::export::export(
         &renderer,
-        year,
-        to,
+        crate::factures::export::Period { year, month: None },
+        &mut crate::factures::export::Folder(to),
         crate::clock::Clock::default().timestamp(),
     )
     .await?;

@@ -189,6 +189,7 @@ struct CompanyPage {
     section: &'static str,
     c: CompanyLine,
     renewal: String,
+    history: Vec<super::history::HistoryLine>,
     factures: Vec<super::documents::FactureLine>,
     sessions: Vec<SessionLine>,
     events: Vec<EventView>,
@@ -218,6 +219,10 @@ pub async fn show(
     };
     let state_now = company_state(&row.facts, now);
     let factures = super::documents::of_company(&state, &id).await?;
+    let history = match crate::domain::ClientId::parse(&id) {
+        Some(client) => super::history::of_company(&state, &client).await?,
+        None => Vec::new(),
+    };
     let sessions = state
         .db
         .console_sessions(&id)
@@ -244,6 +249,7 @@ pub async fn show(
             section: "companies",
             c: line(row, state_now),
             renewal,
+            history,
             factures,
             sessions,
             events: events.into_iter().map(EventView::of).collect(),

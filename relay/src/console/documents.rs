@@ -19,6 +19,8 @@ pub struct FactureLine {
     /// The document at the platform, and its 212 « Encaissée » (empty when none is sent).
     pub transmission: String,
     pub payment_status: String,
+    /// A facture with money left to refund (never an avoir): the page offers « Rembourser… ».
+    pub refundable: bool,
 }
 
 /// A company's factures and avoirs, newest first, with where each stands at the platform.
@@ -38,9 +40,17 @@ pub async fn of_company(state: &AppState, id: &str) -> Result<Vec<FactureLine>, 
             })
             .map(pa::described)
     };
-    Ok(docs
-        .iter()
-        .map(|f| FactureLine {
+    let mut lines = Vec::with_capacity(docs.len());
+    for f in &docs {
+        let refundable = match f.series() {
+            Series::Facture => state
+                .db
+                .refund_target(crate::db::factures::key((f.year, f.seq)))
+                .await?
+                .is_some_and(|t| t.refunded < t.total_cents),
+            Series::Avoir => false,
+        };
+        lines.push(FactureLine {
             number: f.number(),
             kind: match f.series() {
                 Series::Facture => "facture",
@@ -52,6 +62,8 @@ pub async fn of_company(state: &AppState, id: &str) -> Result<Vec<FactureLine>, 
             link: state.keys.facture_token(&f.client, &f.number(), now),
             transmission: standing(f, Message::Document).unwrap_or_else(|| "non transmise".into()),
             payment_status: standing(f, Message::Payment).unwrap_or_default(),
-        })
-        .collect())
+            refundable,
+        });
+    }
+    Ok(lines)
 }

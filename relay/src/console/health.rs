@@ -1,7 +1,8 @@
 //! The console's health page: the answers to « les webhooks arrivent-ils ? » and « nos factures
 //! sont-elles bien déposées ? » — the database, Stripe's mode and secrets (never their values),
 //! the last event and the day's outcomes, the webhook route's answers, and the transmission to
-//! the approved platform with what is still to be dealt with; « Réconcilier » over a window.
+//! the approved platform with what is still to be dealt with and whether it answers now;
+//! the events received per minute; « Réconcilier » over a window.
 
 use askama::Template;
 use axum::Form;
@@ -45,7 +46,9 @@ struct HealthPage {
     duplicates: u64,
     /// This instance's answers on the webhook route: 2xx, 4xx, 5xx.
     answers: [u64; 3],
+    traffic: super::traffic::Traffic,
     pa_on: bool,
+    platform: Vec<Reach>,
     outbox: i64,
     oldest: Option<String>,
     problems: Vec<Problem>,
@@ -61,11 +64,55 @@ pub fn ago(secs: i64) -> String {
     }
 }
 
+/// Whether one of the platform's services answers its health check now.
+pub struct Reach {
+    pub service: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// How long the page waits for the platform: a platform that hangs must not hang the page.
+const PLATFORM_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A token, then `GET /v1/healthcheck` of the Flow and Directory services (as `relay doctor`),
+/// both at once; nothing when transmission is off.
+async fn platform(state: &AppState) -> Vec<Reach> {
+    let Some(api) = state.settings.pa.api.clone() else {
+        return Vec::new();
+    };
+    let client = crate::pa::client::PaClient::new(api);
+    let check = |flow: bool, service: &'static str| {
+        let client = &client;
+        async move {
+            let started = std::time::Instant::now();
+            let (ok, detail) = match tokio::time::timeout(PLATFORM_WAIT, client.healthy(flow)).await
+            {
+                Ok(Ok(())) => (
+                    true,
+                    format!("joignable ({} ms)", started.elapsed().as_millis()),
+                ),
+                Ok(Err(e)) => (false, e.to_string()),
+                Err(_) => (false, "pas de réponse en 5 s".to_owned()),
+            };
+            Reach {
+                service,
+                ok,
+                detail,
+            }
+        }
+    };
+    let (flow, directory) = tokio::join!(check(true, "Flow"), check(false, "Annuaire"));
+    vec![flow, directory]
+}
+
 pub async fn show(State(state): State<AppState>, me: SignedIn) -> Result<Response, ConsoleError> {
     let now = state.clock.timestamp().unix();
     let started = std::time::Instant::now();
     let (last, day) = state.db.events_since(now - DAY).await?;
     let db_ms = started.elapsed().as_millis();
+    let minutes = super::traffic::MINUTES as i64 * 60;
+    let traffic = super::traffic::traffic(&state.db.received_since(now - minutes).await?, now);
+    let platform = platform(&state).await;
     let (outbox, oldest) = state.db.pa_outbox().await?;
     let problems = state
         .db
@@ -103,7 +150,9 @@ pub async fn show(State(state): State<AppState>, me: SignedIn) -> Result<Respons
             day,
             answers: state.metrics.answers("/api/stripe/webhook"),
             duplicates: state.metrics.webhook_outcomes("duplicate"),
+            traffic,
             pa_on: state.settings.pa.api.is_some(),
+            platform,
             outbox,
             oldest: oldest.map(|t| format!("{} ({})", when(t), ago(now - t))),
             problems,

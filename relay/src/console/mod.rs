@@ -8,12 +8,16 @@ mod companies;
 mod documents;
 pub mod error;
 mod events;
+mod export;
 mod health;
+mod history;
 mod login;
 mod money;
 pub mod password;
 mod refund;
+mod renew;
 pub mod session;
+mod traffic;
 
 use askama::Template;
 use axum::Router;
@@ -46,6 +50,7 @@ pub fn router() -> Router<AppState> {
             "/admin/companies/{id}/revoke",
             get(actions::confirm_revoke).post(actions::revoke),
         )
+        .route("/admin/companies/{id}/renew-link", post(renew::send))
         .route("/admin/console.js", get(script))
         .route(
             "/admin/factures/{number}/refund",
@@ -55,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/events/{id}", get(events::show))
         .route("/admin/events/{id}/replay", post(events::replay))
         .route("/admin/money", get(money::show))
+        .route("/admin/money/export", get(export::download))
         .route("/admin/health", get(health::show))
         .route("/admin/reconcile", post(health::reconcile))
         .route("/admin/audit", get(audit))

@@ -54,6 +54,8 @@ struct MoneyPage {
     months: Vec<MonthLine>,
     bars: Vec<Bar>,
     disputes: Vec<DisputeLine>,
+    /// The export form's period: the month in progress.
+    default_period: String,
 }
 
 /// The chart's height for the largest month, in the SVG's units (twelve slots of 60 wide, a fixed
@@ -120,6 +122,9 @@ pub async fn show(State(state): State<AppState>, me: SignedIn) -> Result<Respons
                 })
                 .collect(),
             disputes,
+            default_period: crate::core::numbering::paris_date(now)
+                .format("%Y-%m")
+                .to_string(),
         },
         StatusCode::OK,
     ))

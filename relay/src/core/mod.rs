@@ -24,6 +24,7 @@ pub mod amounts;
 pub mod console;
 pub mod eligibility;
 pub mod event;
+pub mod history;
 pub mod journal;
 pub mod money_news;
 pub mod numbering;

@@ -47,6 +47,11 @@ pub fn paris_year(ts: i64) -> i64 {
 /// The date in Europe/Paris: UTC+1, or UTC+2 from the last Sunday of March to the last Sunday
 /// of October (01:00 UTC both), as the EU's summer-time rule has it.
 pub fn paris_date(ts: i64) -> NaiveDate {
+    paris_time(ts).date()
+}
+
+/// The wall-clock time in Europe/Paris, by the same rule as [`paris_date`].
+pub fn paris_time(ts: i64) -> chrono::NaiveDateTime {
     let utc = chrono::DateTime::from_timestamp(ts, 0).unwrap_or_default();
     let year = utc.year();
     let last_sunday_1am = |month: u32| {
@@ -60,7 +65,7 @@ pub fn paris_date(ts: i64) -> NaiveDate {
             .timestamp()
     };
     let summer = (last_sunday_1am(3)..last_sunday_1am(10)).contains(&ts);
-    (utc + chrono::Duration::hours(if summer { 2 } else { 1 })).date_naive()
+    (utc + chrono::Duration::hours(if summer { 2 } else { 1 })).naive_utc()
 }
 
 #[cfg(test)]

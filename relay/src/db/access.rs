@@ -148,6 +148,13 @@ pub async fn store_access(
 }
 
 impl Db {
+    /// `client`'s payments with their refunds and disputes, in the order they were applied.
+    pub async fn company_payments(&self, client: &ClientId) -> Result<Vec<Paid>, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        let mut paid = paid_by_company(&mut conn, Some(client)).await?;
+        Ok(paid.remove(client.as_str()).unwrap_or_default())
+    }
+
     /// Every company whose stored access differs from the fold of its stored payments.
     pub async fn unexplained_access(&self) -> Result<Vec<Unexplained>, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;

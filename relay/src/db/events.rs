@@ -188,4 +188,18 @@ impl Db {
             ],
         ))
     }
+
+    /// When each of the latest [`RECENT`] events that arrived since `since` arrived.
+    pub async fn received_since(&self, since: i64) -> Result<Vec<i64>, sqlx::Error> {
+        let sql = format!(
+            "SELECT received_at FROM (SELECT received_at FROM stripe_events ORDER BY {} LIMIT {RECENT}) recent
+             WHERE received_at >= $1",
+            self.newest_first("")
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| r.try_get(0)).collect()
+    }
 }

@@ -136,7 +136,7 @@ async fn fill_sirens(conn: &mut AnyConnection, drafts: &[FactureDraft]) -> Resul
 }
 
 /// A document's key in its series' table: FA-2026-000001 is 2026000001.
-pub(super) fn key((year, seq): (i64, i64)) -> i64 {
+pub fn key((year, seq): (i64, i64)) -> i64 {
     year * 1_000_000 + seq
 }
 

@@ -1,6 +1,7 @@
-//! `relay invoices export --year 2026 --to DIR`: every facture and avoir of a year for the
-//! accountant, as the files the companies downloaded (rendered and kept first if never
-//! downloaded) and an index `factures-2026.csv` as a French spreadsheet opens it (UTF-8 with
+//! `relay invoices export --year 2026 --to DIR` (and the console's ZIP download of a year or a
+//! month): every facture and avoir of the period for the accountant, as the files the companies
+//! downloaded (rendered and kept first if never downloaded) and an index `factures-2026.csv`
+//! (`factures-2026-11.csv` for a month) as a French spreadsheet opens it (UTF-8 with
 //! BOM, `;`, decimal comma), an avoir's amounts negative so that a column sums to what was kept.
 //! It never stops midway: a facture that cannot be written is listed with the reason (in the
 //! index's last column too) and the others are written all the same. Every file is created
@@ -12,10 +13,14 @@ use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+use chrono::Datelike;
+
 use super::render::{Renderer, document};
+use super::zip::ZipWriter;
 use super::{Facture, short_date};
 use crate::core::Timestamp;
 use crate::core::numbering::Series;
+use crate::core::numbering::paris_date;
 use crate::db::transmissions::{Message, Transmission};
 
 /// What an export wrote, and what it could not (facture number, reason).
@@ -25,17 +30,59 @@ pub struct Exported {
     pub failed: Vec<(String, String)>,
 }
 
-/// Writes the year's factures and their index into `dir`. Errors only when nothing can be
+/// The documents of a year (their number's), or of one of its months (in Paris time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub year: i64,
+    pub month: Option<u32>,
+}
+
+impl Period {
+    /// `factures-2026.csv`, `factures-2026-11.csv`.
+    pub fn index_name(self) -> String {
+        match self.month {
+            None => format!("factures-{}.csv", self.year),
+            Some(m) => format!("factures-{}-{m:02}.csv", self.year),
+        }
+    }
+
+    fn holds(self, f: &Facture) -> bool {
+        self.month
+            .is_none_or(|m| paris_date(f.issued_at).month() == m)
+    }
+}
+
+/// Where an export's files go.
+pub trait Sink {
+    fn put(&mut self, name: &str, bytes: &[u8]) -> std::io::Result<()>;
+}
+
+/// A folder, each file created readable by its owner only.
+pub struct Folder<'a>(pub &'a Path);
+
+impl Sink for Folder<'_> {
+    fn put(&mut self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        write_private(&self.0.join(name), bytes)
+    }
+}
+
+impl<W: std::io::Write> Sink for ZipWriter<W> {
+    fn put(&mut self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.add(name, bytes)
+    }
+}
+
+/// Writes the period's factures and their index to `sink`. Errors only when nothing can be
 /// written at all (the database, the folder, the index itself).
 pub async fn export(
     r: &Renderer<'_>,
-    year: i64,
-    dir: &Path,
+    period: Period,
+    sink: &mut (dyn Sink + Send),
     now: Timestamp,
 ) -> anyhow::Result<Exported> {
-    let mut factures = r.db.documents_of_year(Series::Facture, year).await?;
-    factures.extend(r.db.documents_of_year(Series::Avoir, year).await?);
-    std::fs::create_dir_all(dir)?;
+    let mut factures = r.db.documents_of_year(Series::Facture, period.year).await?;
+    factures.extend(r.db.documents_of_year(Series::Avoir, period.year).await?);
+    factures.retain(|f| period.holds(f));
     let mut csv = String::from(
         "\u{feff}numéro;date d'émission;entreprise;raison sociale;SIREN;début de période;fin de période;HT;TVA;TTC;devise;acquittée ou remboursée le;paiement Stripe;SHA-256 du PDF;type;facture corrigée;transmission à la plateforme agréée;statut 212 Encaissée;problème\r\n",
     );
@@ -54,10 +101,9 @@ pub async fn export(
             payment_status(of(Message::Payment)),
         ];
         let written = match document(r, f, now).await {
-            Ok(doc) => write_private(&dir.join(format!("{}.pdf", f.number())), &doc.pdf)
-                .and_then(|()| {
-                    write_private(&dir.join(format!("{}.xml", f.number())), doc.xml.as_bytes())
-                })
+            Ok(doc) => sink
+                .put(&format!("{}.pdf", f.number()), &doc.pdf)
+                .and_then(|()| sink.put(&format!("{}.xml", f.number()), doc.xml.as_bytes()))
                 .map(|()| doc.sha256)
                 .map_err(|e| format!("écriture impossible : {e}")),
             Err(e) => Err(format!("document impossible à produire : {e}")),
@@ -73,7 +119,7 @@ pub async fn export(
             }
         }
     }
-    write_private(&dir.join(format!("factures-{year}.csv")), csv.as_bytes())?;
+    sink.put(&period.index_name(), csv.as_bytes())?;
     Ok(report)
 }
 

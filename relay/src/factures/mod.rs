@@ -18,6 +18,7 @@ pub mod quiet;
 pub mod render;
 pub mod seller;
 mod xmp;
+pub mod zip;
 
 pub use seller::Seller;
 

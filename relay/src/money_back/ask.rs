@@ -71,7 +71,7 @@ pub fn status_fr(status: RefundStatus) -> &'static str {
 pub async fn target(db: &Db, number: &str) -> Result<RefundTarget, NotAsked> {
     let (year, seq) = parse_number(Series::Facture, number)
         .ok_or_else(|| NotAsked::NotANumber(number.to_owned()))?;
-    db.refund_target(year * 1_000_000 + seq)
+    db.refund_target(crate::db::factures::key((year, seq)))
         .await?
         .ok_or_else(|| NotAsked::Unknown(number.to_owned()))
 }

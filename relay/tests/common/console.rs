@@ -122,4 +122,35 @@ impl World {
                 .to_owned(),
         )
     }
+
+    /// A payment of the annual plan for company 39, event `evt_replay`, rejected by a relay on
+    /// the same database whose plans file lost that plan: the cause an operator fixes and then
+    /// replays.
+    pub async fn rejected_for_a_missing_plan(&self) {
+        let plans =
+            std::env::temp_dir().join(format!("plans_{}.json", stripe_sandbox::random_id(8)));
+        std::fs::write(&plans, r#"{"plans":[{"id":"mensuel","name":"Mensuel","price_cents":4900,"currency":"eur","duration_days":30,"features":["Accès complet"]}]}"#).unwrap();
+        let broken = super::start_relay_with(
+            &self.db.url,
+            &self.sandbox_base,
+            &[("RELAY_PLANS_FILE", &plans.display().to_string())],
+        )
+        .await;
+        let session = (
+            "cs_test_replay".to_owned(),
+            "39".to_owned(),
+            "annuel".to_owned(),
+        );
+        super::created_sessions(&self.state.db, &[session]).await;
+        let body = stripe_sandbox::fixtures::paid_checkout_event(
+            "evt_replay",
+            "cs_test_replay",
+            "39",
+            "annuel",
+            49900,
+        );
+        let signed = self.send_webhook(&broken.base, &body).await.unwrap();
+        assert_eq!(signed.status(), 200);
+        let _ = std::fs::remove_file(plans);
+    }
 }

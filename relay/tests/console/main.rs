@@ -1,11 +1,13 @@
 //! The operator console at the HTTP level, on both databases (helpers here): `access`, who gets
 //! in and what ends a session; `pages`, what an operator reads (companies, events, health);
+//! `company`, what a company's page adds (renewal link, history);
 //! `actions`, what an admin does (companies, refunds, reconciliation, replay).
 
 mod access;
 mod actions;
 #[path = "../common/mod.rs"]
 mod common;
+mod company;
 mod pages;
 
 use common::{Backend, World, start};

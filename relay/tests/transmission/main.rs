@@ -3,7 +3,7 @@
 //! negative), the 212s pass pyfrctc's CDAR XSD and the BR-FR-CDV Schematron, a platform that is
 //! down loses nothing, a rejected (213) and a refused (210) document are reported, and two
 //! instances on one database send each document once. Helpers here; the tests in `sending`,
-//! `problems` and `standard`.
+//! `problems`, `standard` and `console`.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -15,6 +15,7 @@ use common::{Backend, World, start_with};
 use pa_sandbox::{Credentials, FlowView, PaSandbox};
 use serde_json::Value;
 
+mod console;
 mod problems;
 mod sending;
 mod standard;
