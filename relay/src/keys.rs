@@ -32,6 +32,8 @@ pub struct Keys {
     pub key_id: String,
     pub public_key: String,
     link_key: [u8; 32],
+    /// Seals the secrets the relay reads back (`sealed`), apart from the link key.
+    sealing_key: [u8; 32],
     /// Last entitlement signed per client: a payload is the same for a whole second, and a
     /// signature costs more than the rest of a status read.
     signed: Mutex<HashMap<String, (EntitlementPayload, String)>>,
@@ -46,13 +48,29 @@ impl Keys {
             .chain_update(seed)
             .finalize()
             .into();
+        let sealing_key: [u8; 32] = Sha256::new()
+            .chain_update(b"erp-btp sealing v1")
+            .chain_update(seed)
+            .finalize()
+            .into();
         Self {
             key_id: key_id(&verifying),
             public_key: encode_public_key(&verifying),
             signing,
             link_key,
+            sealing_key,
             signed: Mutex::default(),
         }
+    }
+
+    /// `secret` sealed for the database (an operator's TOTP secret).
+    pub fn seal(&self, secret: &[u8]) -> String {
+        crate::sealed::seal(&self.sealing_key, secret)
+    }
+
+    /// What [`Self::seal`] sealed; `None` if it was changed or sealed by another signing key.
+    pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
+        crate::sealed::open(&self.sealing_key, sealed)
     }
 
     /// Signs `payload`, reusing the signature when the same client asks again within the second.

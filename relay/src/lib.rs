@@ -27,6 +27,7 @@ pub mod reader;
 pub mod reconcile;
 pub mod renewal;
 pub mod routes;
+pub mod sealed;
 
 pub mod serve;
 pub mod signature;

@@ -21,7 +21,7 @@ try {
   await page.fill('#password', 'pas-le-bon-mot-de-passe');
   await page.click('#login');
   const refused = await page.locator('#login-error').innerText();
-  check(refused.includes('Adresse e-mail ou mot de passe incorrect'), `refusal: ${refused}`);
+  check(refused.includes('Adresse e-mail, mot de passe ou code incorrect'), `refusal: ${refused}`);
   check(await page.inputValue('#email') === email, 'the e-mail is kept after a refusal');
   await page.screenshot({ path: `${shots}/console-login-refused.png`, fullPage: true });
   // Chromium reports the refusal's 403 as a failed load: that one is expected.

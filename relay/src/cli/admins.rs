@@ -1,4 +1,4 @@
-//! `relay admins add|list|remove|passwd`: the operators of the console at `/admin`. A password is
+//! `relay admins add|list|remove|passwd|totp`: the operators of the console at `/admin`. A password is
 //! asked twice on a terminal (not echoed), or read from the first line of stdin otherwise; only its
 //! Argon2id hash is stored. Removing an operator or changing a password ends their sessions.
 
@@ -32,6 +32,13 @@ pub(super) enum AdminsAction {
     Passwd {
         #[arg(long)]
         email: String,
+    },
+    /// Active la double authentification (code TOTP d'une application) d'un opérateur, ou la désactive avec --off.
+    Totp {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        off: bool,
     },
 }
 
@@ -99,7 +106,11 @@ fn prompt(question: &str) -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-pub(super) async fn admins(db: &Db, action: AdminsAction) -> anyhow::Result<ExitCode> {
+pub(super) async fn admins(
+    db: &Db,
+    keys: &crate::keys::Keys,
+    action: AdminsAction,
+) -> anyhow::Result<ExitCode> {
     let now = crate::clock::Clock::default().timestamp();
     let audit = |action: &str, detail: String| AuditLine {
         at: now.unix(),
@@ -148,7 +159,11 @@ pub(super) async fn admins(db: &Db, action: AdminsAction) -> anyhow::Result<Exit
             }
             for o in list {
                 let since = crate::routes::subscription::rfc3339(o.created_at);
-                println!("{}\t{}\tdepuis {since}", o.email, o.role.as_str());
+                let second = match o.totp_sealed {
+                    Some(_) => "double authentification",
+                    None => "mot de passe seul",
+                };
+                println!("{}\t{}\t{second}\tdepuis {since}", o.email, o.role.as_str());
             }
         }
         AdminsAction::Remove { email: text } => {
@@ -175,6 +190,10 @@ pub(super) async fn admins(db: &Db, action: AdminsAction) -> anyhow::Result<Exit
             db.audit(&audit("mot de passe changé", email.clone()))
                 .await?;
             println!("Mot de passe de {email} changé ; ses sessions sont fermées.");
+        }
+        AdminsAction::Totp { email: text, off } => {
+            let email = email(&text)?;
+            return super::totp::totp(db, keys, &email, off, now, audit).await;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `clients add|set|list|revoke`, `invoices export`, `doctor`,
-//! `simulate`, `reconcile`, `refund`, `pa list|resend`, `admins add|list|remove|passwd`.
+//! `simulate`, `reconcile`, `refund`, `pa list|resend`, `admins add|list|remove|passwd|totp`.
 //! Configuration problems end the process with one plain line naming the variable, exit code 2.
 
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ mod clients;
 mod doctor;
 mod pa;
 mod refund;
+mod totp;
 use clients::{ClientsAction, clients};
 use doctor::doctor;
 
@@ -196,7 +197,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             };
             let db = open_database(&settings).await?;
-            return admins::admins(&db, action).await;
+            let keys = crate::keys::Keys::load(settings.signing_key.as_ref(), &db)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            return admins::admins(&db, &keys, action).await;
         }
         Command::Doctor => return Ok(doctor().await),
         Command::Reconcile { since } => return reconcile(&since).await,

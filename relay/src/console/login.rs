@@ -1,6 +1,9 @@
 //! Logging in and out. Failed attempts are stored (so that every instance counts them) and
 //! limited per account and per address (`core::console::login_allowed`); every login, refusal
-//! and logout is written to the audit trail.
+//! and logout is written to the audit trail. An operator whose second factor is on
+//! (`relay admins totp`) also gives the code of their authenticator application; a wrong or
+//! missing code is refused with the same words as a wrong password, so that the answer never
+//! tells a guesser that the password was right.
 
 use askama::Template;
 use axum::Form;
@@ -12,9 +15,11 @@ use serde::Deserialize;
 use super::error::ConsoleError;
 use super::password;
 use super::session::{self, LOGIN_COOKIE, Peer, SignedIn};
+use crate::core::Timestamp;
 use crate::core::console::{SESSION_SECS, login_allowed};
+use crate::core::totp::accepted_step;
 use crate::db::clients::new_token;
-use crate::db::operators::AuditLine;
+use crate::db::operators::{AuditLine, Operator};
 use crate::routes::pages::page;
 use crate::state::AppState;
 
@@ -56,10 +61,38 @@ pub struct Credentials {
     email: String,
     #[serde(default)]
     password: String,
+    /// The TOTP code, for an operator whose second factor is on.
+    #[serde(default)]
+    code: String,
 }
 
-const REFUSED: &str = "Adresse e-mail ou mot de passe incorrect.";
+const REFUSED: &str = "Adresse e-mail, mot de passe ou code incorrect.";
 const LIMITED: &str = "Trop de tentatives de connexion : réessayez dans un quart d'heure.";
+
+/// Checks the operator's TOTP code when their second factor is on: `Err` with the audit
+/// trail's reason when it is missing, wrong, already used, or the secret cannot be opened.
+async fn second_factor(
+    state: &AppState,
+    operator: &Operator,
+    code: &str,
+    now: Timestamp,
+) -> Result<Result<(), &'static str>, ConsoleError> {
+    let Some(sealed) = &operator.totp_sealed else {
+        return Ok(Ok(()));
+    };
+    if code.trim().is_empty() {
+        return Ok(Err("code de double authentification manquant"));
+    }
+    let Some(secret) = state.keys.open(sealed) else {
+        // The signing key changed since the secret was sealed: `relay admins totp` again.
+        return Ok(Err("secret de double authentification illisible"));
+    };
+    let step = accepted_step(&secret, now.unix(), code, operator.totp_last_step);
+    Ok(match step {
+        Some(step) if state.db.use_totp_step(&operator.email, step).await? => Ok(()),
+        _ => Err("code de double authentification refusé"),
+    })
+}
 
 pub async fn submit(
     State(state): State<AppState>,
@@ -113,6 +146,11 @@ pub async fn submit(
             .await?;
         return Ok(form(&state, &email, Some(REFUSED), StatusCode::FORBIDDEN));
     };
+    if let Err(why) = second_factor(&state, &operator, &form_in.code, now).await? {
+        state.db.record_login_failure(&email, &address, now).await?;
+        state.db.audit(&audit("connexion refusée", why)).await?;
+        return Ok(form(&state, &email, Some(REFUSED), StatusCode::FORBIDDEN));
+    }
     let token = new_token();
     state
         .db

@@ -16,6 +16,8 @@
 //! - [`rejection`]: why a payment or an event changed nothing ([`rejection::Rejection`]);
 //! - [`numbering`] and [`amounts`]: a facture's number and its HT/TVA split;
 //! - [`console`]: what the operator console shows of a company, and who may log in;
+//! - [`totp`]: the console's optional second factor (RFC 6238 codes);
+//! - [`history`]: a company's payments, refunds and disputes with their effect on access;
 //! - [`journal`]: what a journalled event did, and whether it may be replayed;
 //! - [`revenue`]: revenue per month, net of avoirs.
 
@@ -36,6 +38,7 @@ pub mod revenue;
 pub mod reversal;
 pub mod session;
 pub mod status;
+pub mod totp;
 
 use std::fmt;
 

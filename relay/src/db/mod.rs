@@ -19,6 +19,7 @@ pub mod replacements;
 #[cfg(test)]
 pub(crate) mod scratch;
 pub mod subscriptions;
+pub mod totp;
 pub mod transmissions;
 
 use std::time::Duration;

@@ -14,6 +14,10 @@ pub struct Operator {
     pub role: Role,
     pub password_hash: String,
     pub created_at: i64,
+    /// The TOTP secret, sealed (`Keys::seal`), when the second factor is on.
+    pub totp_sealed: Option<String>,
+    /// The step of the last TOTP code taken.
+    pub totp_last_step: Option<i64>,
 }
 
 /// One line of the audit trail.
@@ -33,6 +37,8 @@ fn operator(row: &sqlx::any::AnyRow) -> Result<Operator, sqlx::Error> {
         role: Role::parse(&role).unwrap_or(Role::Lecture),
         password_hash: row.try_get("password_hash")?,
         created_at: row.try_get("created_at")?,
+        totp_sealed: row.try_get("totp_sealed")?,
+        totp_last_step: row.try_get("totp_last_step")?,
     })
 }
 
@@ -60,7 +66,8 @@ impl Db {
 
     pub async fn operators(&self) -> Result<Vec<Operator>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT email, role, password_hash, created_at FROM operators ORDER BY email",
+            "SELECT email, role, password_hash, created_at, totp_sealed, totp_last_step
+             FROM operators ORDER BY email",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -69,7 +76,8 @@ impl Db {
 
     pub async fn operator(&self, email: &str) -> Result<Option<Operator>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT email, role, password_hash, created_at FROM operators WHERE email = $1",
+            "SELECT email, role, password_hash, created_at, totp_sealed, totp_last_step
+             FROM operators WHERE email = $1",
         )
         .bind(email)
         .fetch_optional(&self.pool)
@@ -151,7 +159,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<Option<Operator>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT o.email, o.role, o.password_hash, o.created_at
+            "SELECT o.email, o.role, o.password_hash, o.created_at, o.totp_sealed, o.totp_last_step
              FROM operator_sessions s JOIN operators o ON o.email = s.email
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )

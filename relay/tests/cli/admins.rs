@@ -1,7 +1,8 @@
 //! `relay admins`: operators added with a password read from stdin (never echoed, never
-//! listed), refused when the password is short or the role unknown, removed and re-keyed.
+//! listed), refused when the password is short or the role unknown, removed and re-keyed; the
+//! second factor turned on with a code from the key shown once, and off.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 
 use crate::common::{Backend, TestDb};
@@ -134,4 +135,112 @@ async fn the_admins_commands_add_list_passwd_and_remove_operators(backend: Backe
     relay_db.pool.close().await;
 }
 
-crate::on_both_backends!(the_admins_commands_add_list_passwd_and_remove_operators);
+/// RFC 4648 base32 back to bytes (the key the command shows, spaces removed).
+fn unbase32(text: &str) -> Vec<u8> {
+    let (mut bits, mut count, mut out) = (0u64, 0, Vec::new());
+    for c in text.bytes() {
+        let v = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+            .iter()
+            .position(|&a| a == c)
+            .expect("a base32 letter") as u64;
+        bits = (bits << 5) | v;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
+
+async fn the_second_factor_is_kept_only_once_a_code_from_its_key_is_typed(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let url = db.url.as_str();
+    let chef = ["--email", "chef@erp-btp.fr"];
+    let add = admins(
+        url,
+        &["add", chef[0], chef[1], "--role", "admin"],
+        "échafaudage-2026
+",
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    let totp = ["totp", chef[0], chef[1]];
+
+    let wrong = admins(url, &totp, "abcdef\n");
+    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
+    assert!(text(&wrong).contains("Code incorrect"), "{}", text(&wrong));
+    let list = text(&admins(url, &["list"], ""));
+    assert!(list.contains("mot de passe seul"), "nothing kept: {list}");
+
+    // The key as the operator reads it, then the code their application computes from it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .arg("admins")
+        .args(totp)
+        .env_clear()
+        .env("DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut shown = BufReader::new(child.stdout.take().unwrap());
+    let mut key = String::new();
+    let mut line = String::new();
+    while key.is_empty() && shown.read_line(&mut line).unwrap() > 0 {
+        if let Some(k) = line.trim().strip_prefix("clé : ") {
+            key = k.replace(' ', "");
+        }
+        line.clear();
+    }
+    let secret = unbase32(&key);
+    assert_eq!(secret.len(), 20, "{key}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let code = relay::core::totp::code(&secret, now / 30);
+    writeln!(child.stdin.take().unwrap(), "{code:06}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let list = text(&admins(url, &["list"], ""));
+    assert!(
+        list.contains("chef@erp-btp.fr\tadmin\tdouble authentification"),
+        "{list}"
+    );
+
+    let relay_db = relay::db::Db::connect(url).await.unwrap();
+    let stored = relay_db.operator("chef@erp-btp.fr").await.unwrap().unwrap();
+    let sealed = stored.totp_sealed.expect("the secret is kept");
+    assert!(
+        sealed.starts_with("v1.") && !sealed.contains(&key[..8]),
+        "sealed: {sealed}"
+    );
+    assert_eq!(
+        stored.totp_last_step,
+        Some(now / 30),
+        "the typed code is used"
+    );
+
+    let off = admins(url, &["totp", chef[0], chef[1], "--off"], "");
+    assert!(off.status.success(), "{}", text(&off));
+    let stored = relay_db.operator("chef@erp-btp.fr").await.unwrap().unwrap();
+    assert_eq!(stored.totp_sealed, None);
+    let audit: Vec<String> = relay_db
+        .audit_lines(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.action)
+        .collect();
+    assert!(
+        audit.contains(&"double authentification activée".to_owned())
+            && audit.contains(&"double authentification désactivée".to_owned()),
+        "{audit:?}"
+    );
+    relay_db.pool.close().await;
+}
+
+crate::on_both_backends!(
+    the_admins_commands_add_list_passwd_and_remove_operators,
+    the_second_factor_is_kept_only_once_a_code_from_its_key_is_typed,
+);

@@ -91,6 +91,11 @@ impl World {
 
     /// Fills in the login form as a browser does; the answer to the POST.
     pub async fn console_login(&self, email: &str, password: &str) -> Answer {
+        self.console_login_code(email, password, "").await
+    }
+
+    /// The same, with the second factor's `code` typed too.
+    pub async fn console_login_code(&self, email: &str, password: &str, code: &str) -> Answer {
         let form = self.console_get("/admin/login", None).await;
         assert_eq!(form.status, 200);
         let csrf = form
@@ -105,7 +110,12 @@ impl World {
         self.console_post(
             "/admin/login",
             &format!("relay_console_login={csrf}"),
-            &[("csrf", &csrf), ("email", email), ("password", password)],
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", password),
+                ("code", code),
+            ],
         )
         .await
     }

@@ -1,5 +1,5 @@
-//! Who gets into the console: logins and their limits, sessions, CSRF tokens, roles, and
-//! `RELAY_ADMIN=off`.
+//! Who gets into the console: logins and their limits, the second factor, sessions, CSRF tokens,
+//! roles, and `RELAY_ADMIN=off`.
 
 use super::common::console::Session;
 use super::common::{Backend, start_with};
@@ -14,7 +14,7 @@ async fn a_wrong_password_is_refused_then_the_account_is_limited(backend: Backen
         assert!(
             refused
                 .body
-                .contains("Adresse e-mail ou mot de passe incorrect.")
+                .contains("Adresse e-mail, mot de passe ou code incorrect.")
         );
         assert!(refused.cookie("relay_console").is_none());
     }
@@ -213,6 +213,60 @@ async fn a_lecture_operator_sees_no_forms_and_is_refused_when_posting_one(backen
     );
 }
 
+async fn an_operator_with_the_second_factor_needs_a_fresh_code_from_their_application(
+    backend: Backend,
+) {
+    let w = with_operator(backend, Role::Admin).await;
+    let secret = *b"un-secret-de-20-octs";
+    let now = w.state.clock.timestamp();
+    let sealed = w.state.keys.seal(&secret);
+    assert!(
+        w.state
+            .db
+            .set_operator_totp(CHEF, Some(&sealed), now)
+            .await
+            .unwrap()
+    );
+    let code = |step: i64| format!("{:06}", relay::core::totp::code(&secret, step));
+    let step = now.unix() / 30;
+    let refused = "Adresse e-mail, mot de passe ou code incorrect.";
+
+    // The right password alone, a wrong code, a code an hour old: the same refusal as a wrong
+    // password, so that the answer never says the password was right.
+    for given in ["", "000000", &code(step - 120)] {
+        let answer = w.console_login_code(CHEF, PASSWORD, given).await;
+        assert_eq!(answer.status, 403, "code « {given} »");
+        assert!(answer.body.contains(refused), "{}", answer.body);
+        assert!(answer.cookie("relay_console").is_none());
+    }
+    let spaced = format!("{} {}", &code(step)[..3], &code(step)[3..]);
+    let ok = w.console_login_code(CHEF, PASSWORD, &spaced).await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let me = Session(ok.cookie("relay_console").unwrap().to_owned());
+    assert_eq!(w.console_get("/admin", Some(&me)).await.status, 200);
+    let replayed = w.console_login_code(CHEF, PASSWORD, &code(step)).await;
+    assert_eq!(replayed.status, 403, "a code is taken once");
+    let wrong_password = w
+        .console_login_code(CHEF, "pas-le-bon-mot-de-passe", &code(step + 1))
+        .await;
+    assert_eq!(
+        wrong_password.status, 403,
+        "a code never replaces the password"
+    );
+
+    // Four failures so far, then the fifth: the account is limited even with a good code.
+    let _ = w.console_login_code(CHEF, PASSWORD, "111111").await;
+    let limited = w.console_login_code(CHEF, PASSWORD, &code(step + 1)).await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    let audit = w.console_get("/admin/audit", Some(&me)).await.body;
+    for why in [
+        "code de double authentification manquant",
+        "code de double authentification refusé",
+    ] {
+        assert!(audit.contains(why), "{why}: {audit}");
+    }
+}
+
 async fn the_console_is_absent_when_turned_off(backend: Backend) {
     let w = start_with(backend, &[("RELAY_ADMIN", "off")]).await;
     w.add_operator(CHEF, Role::Admin, PASSWORD).await;
@@ -223,6 +277,7 @@ async fn the_console_is_absent_when_turned_off(backend: Backend) {
 
 crate::on_both_backends!(
     a_wrong_password_is_refused_then_the_account_is_limited,
+    an_operator_with_the_second_factor_needs_a_fresh_code_from_their_application,
     the_pages_are_closed_without_a_session_and_to_a_companys_api_token,
     a_post_without_its_csrf_token_is_refused_and_changes_nothing,
     logout_removal_and_a_new_password_each_end_the_session_at_once,
