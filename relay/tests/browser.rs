@@ -204,10 +204,18 @@ async fn an_operator_in_chromium_logs_in_finds_a_company_and_logs_out() {
         .unwrap();
     w.rejected_for_a_missing_plan().await;
     let (email, password) = ("chef@erp-btp.fr", "échafaudage-2026");
+    let (reader, reader_password) = ("compta@erp-btp.fr", "carnet-de-chantier");
+    w.add_operator(reader, relay::core::console::Role::Lecture, reader_password)
+        .await;
     w.add_operator(email, relay::core::console::Role::Admin, password)
         .await;
-    let base = w.base.clone();
-    tokio::task::spawn_blocking(move || node("console.mjs", &[&base, email, password]))
-        .await
-        .unwrap();
+    let (base, token) = (w.base.clone(), w.token.clone());
+    tokio::task::spawn_blocking(move || {
+        node(
+            "console.mjs",
+            &[&base, email, password, reader, reader_password, &token],
+        )
+    })
+    .await
+    .unwrap();
 }

@@ -3,13 +3,31 @@
 // facture and events, the journal and the health page answer, a new company's token is shown
 // once and copied, its revocation is confirmed, a renewal link is made, a facture is refunded and
 // its avoir and history line appear, the accountant's export is offered, a rejected event is
-// replayed once its cause is fixed, the audit trail shows it all, logging out closes the pages;
-// no console error (the pages keep the relay's CSP: no inline script or style).
+// replayed once its cause is fixed, the audit trail shows it all, logging out closes the pages
+// (to a company's API token too); a revoked token is refused by the desktop API and a POST
+// without its CSRF token is refused; a `lecture` operator cannot refund, and five wrong passwords
+// limit the account; no console error but the refusals the test asks for (the pages keep the
+// relay's CSP: no inline script or style).
 // Screenshots of each page.
-// Usage: node console.mjs <relay base URL> <e-mail> <password>
+// Usage: node console.mjs <relay base URL> <e-mail> <password> <lecture e-mail> <lecture password>
+//        <company 39's API token>
 import { launch, watchedPage, check, shots } from './browser.mjs';
 
-const [base, email, password] = process.argv.slice(2);
+const [base, email, password, readerEmail, readerPassword, apiToken] = process.argv.slice(2);
+
+/// The status of a request made from the page (same origin: the CSP allows it).
+async function statusOf(page, path, init = {}) {
+  return page.evaluate(async ([p, i]) => (await fetch(p, i)).status, [path, init]);
+}
+
+/// Takes out of `problems` the refusals the test provoked on purpose: loads that failed with one
+/// of `codes`, and the requests to `paths` that Chromium reports aborted for a 4xx answer.
+function expected(problems, codes, paths = []) {
+  const rest = problems.filter((p) => !codes.some((c) => p.includes(`status of ${c}`))
+    && !paths.some((path) => p.startsWith(`request failed: ${base}${path} (net::ERR_ABORTED)`)));
+  problems.length = 0;
+  problems.push(...rest);
+}
 const browser = await launch();
 try {
   const { page, problems } = await watchedPage(browser);
@@ -96,10 +114,20 @@ try {
   check(!(await page.content()).includes(token), 'the token is never shown again');
   await page.click('#ask-revoke');
   await page.screenshot({ path: `${shots}/console-revoke.png`, fullPage: true });
+  const bearer = { headers: { Authorization: `Bearer ${token}` } };
+  check(await statusOf(page, '/api/subscription', bearer) === 200, 'the new token opens the desktop API');
+  // A POST without the session's CSRF token is refused and revokes nothing.
+  const forged = await statusOf(page, '/admin/companies/41/revoke', {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: '',
+  });
+  check(forged === 403, `a CSRF-less POST: ${forged}`);
+  check(await statusOf(page, '/api/subscription', bearer) === 200, 'the CSRF-less POST revoked nothing');
   await page.click('#revoke');
   await page.waitForURL(`${base}/admin/companies/41`);
   const revoked = await page.locator('#facts').innerText();
   check(revoked.includes('jeton révoqué'), `revoked: ${revoked}`);
+  check(await statusOf(page, '/api/subscription', bearer) === 401, 'the desktop API refuses the revoked token');
+  expected(problems, [401, 403], ['/admin/companies/41/revoke', '/api/subscription']);
   await page.screenshot({ path: `${shots}/console-company-revoked.png`, fullPage: true });
 
   // A renewal link to send to the company, shown once.
@@ -161,6 +189,43 @@ try {
   await page.waitForURL(`${base}/admin/login`);
   await page.goto(`${base}/admin/audit`);
   check(page.url() === `${base}/admin/login`, `after logout the pages are closed (${page.url()})`);
+  const withToken = await page.evaluate(
+    async (t) => (await fetch('/admin/audit', { headers: { Authorization: `Bearer ${t}` } })).url, apiToken);
+  check(withToken.endsWith('/admin/login'), `a company's API token opens nothing: ${withToken}`);
+
+  // A `lecture` operator sees, and is refused when acting. (The fetch above set a new login
+  // cookie, as a second tab would: the form is loaded again to carry it.)
+  await page.goto(`${base}/admin/login`);
+  await page.fill('#email', readerEmail);
+  await page.fill('#password', readerPassword);
+  await page.click('#login');
+  await page.waitForURL(`${base}/admin`);
+  await page.goto(`${base}/admin/companies/39`);
+  check(await page.locator('a.refund').count() === 0 && await page.locator('#renew-link').count() === 0,
+    'a reader is offered no refund and no action');
+  const facture = (await page.locator('#factures').innerText()).match(/FA-\d{4}-\d{6}/)[0];
+  const asked = await page.goto(`${base}/admin/factures/${facture}/refund`);
+  check(asked.status() === 403, `a reader asking to refund: ${asked.status()}`);
+  check((await page.locator('main').innerText()).includes("permet de consulter, pas d'agir"), 'the refusal says why');
+  await page.screenshot({ path: `${shots}/console-reader-refused.png`, fullPage: true });
+  await page.goto(`${base}/admin`);
+  await page.click('#logout');
+  await page.waitForURL(`${base}/admin/login`);
+
+  // Five wrong passwords, then even the right one is refused for a quarter of an hour.
+  for (let i = 0; i < 5; i++) {
+    await page.fill('#email', readerEmail);
+    await page.fill('#password', 'pas-le-bon-mot-de-passe');
+    await page.click('#login');
+    await page.locator('#login-error').waitFor();
+  }
+  await page.fill('#email', readerEmail);
+  await page.fill('#password', readerPassword);
+  await page.click('#login');
+  const limited = await page.locator('#login-error').innerText();
+  check(limited.includes('Trop de tentatives'), `limited: ${limited}`);
+  await page.screenshot({ path: `${shots}/console-login-limited.png`, fullPage: true });
+  expected(problems, [403, 429], ['/admin/login']);
   check(problems.length === 0, `console errors: ${problems.join('; ')}`);
   console.log('console ok');
 } finally {
