@@ -21,17 +21,7 @@ async fn the_health_page_shows_a_rejected_facture_and_whether_the_platform_answe
         .unwrap();
     let siren = relay::siren::Siren::parse(pa_sandbox::REJECTED_SIREN).unwrap();
     w.state.db.claim_siren(&client, &siren).await.unwrap();
-    let (code, body) = w
-        .post_json(
-            "/api/stripe/create-checkout-session",
-            Some(&token),
-            r#"{"plan":"mensuel","renewal":"once"}"#,
-        )
-        .await;
-    assert_eq!(code, 200, "{body}");
-    w.pay_card(body["url"].as_str().unwrap(), "4242424242424242")
-        .await;
-    w.sandbox.idle().await;
+    pay_once(&w, &token).await;
     for _ in 0..100 {
         let (_, body) = w.get_json("/api/invoices", Some(&token)).await;
         if body["invoices"][0]["transmission"] == "rejected" {

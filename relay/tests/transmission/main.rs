@@ -57,6 +57,21 @@ fn pa_env(base: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Company `token` buys a month once with the test card; the sandbox delivers what follows.
+async fn pay_once(w: &World, token: &str) {
+    let (code, body) = w
+        .post_json(
+            "/api/stripe/create-checkout-session",
+            Some(token),
+            r#"{"plan":"mensuel","renewal":"once"}"#,
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    w.pay_card(body["url"].as_str().unwrap(), "4242424242424242")
+        .await;
+    w.sandbox.idle().await;
+}
+
 /// The flows the relay sent and the platform accepted, by tracking id.
 fn accepted(pa: &PaSandbox) -> Vec<FlowView> {
     pa.flows()

@@ -26,17 +26,7 @@ async fn a_rejected_and_a_refused_document_are_reported(backend: Backend) {
         tokens.push(token.clone());
         let siren = relay::siren::Siren::parse(siren).unwrap();
         w.state.db.claim_siren(&client, &siren).await.unwrap();
-        let (code, body) = w
-            .post_json(
-                "/api/stripe/create-checkout-session",
-                Some(&token),
-                r#"{"plan":"mensuel","renewal":"once"}"#,
-            )
-            .await;
-        assert_eq!(code, 200, "{body}");
-        w.pay_card(body["url"].as_str().unwrap(), "4242424242424242")
-            .await;
-        w.sandbox.idle().await;
+        pay_once(&w, &token).await;
         let want = if id == "61" { "rejected" } else { "refused" };
         let mut seen = Value::Null;
         for _ in 0..100 {

@@ -138,17 +138,7 @@ async fn the_buyer_address_comes_from_the_directory() {
         Some(Some("552100554".into())),
         "the SIREN alone"
     );
-    let (code, body) = w
-        .post_json(
-            "/api/stripe/create-checkout-session",
-            Some(&token),
-            r#"{"plan":"mensuel","renewal":"once"}"#,
-        )
-        .await;
-    assert_eq!(code, 200, "{body}");
-    w.pay_card(body["url"].as_str().unwrap(), "4242424242424242")
-        .await;
-    w.sandbox.idle().await;
+    pay_once(&w, &token).await;
     let (_, list) = w.get_json("/api/invoices", Some(&token)).await;
     let number = list["invoices"][0]["number"].as_str().unwrap().to_owned();
     let xml = w
