@@ -81,6 +81,7 @@ pub async fn pages(relay: &Relay, companies: usize) -> anyhow::Result<Vec<PageTi
         format!("/admin/events?entreprise={one}"),
         "/admin/events?resultat=refuse".into(),
         "/admin/health".into(),
+        "/admin/money".into(),
     ];
     let mut out = Vec::new();
     for path in paths {
