@@ -42,6 +42,18 @@ fn operator(row: &sqlx::any::AnyRow) -> Result<Operator, sqlx::Error> {
     })
 }
 
+/// Ends every session of `email`, inside the caller's transaction.
+pub(super) async fn end_sessions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM operator_sessions WHERE email = $1")
+        .bind(email)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Db {
     /// Adds an operator; false when the e-mail is already one.
     pub async fn add_operator(
@@ -88,10 +100,7 @@ impl Db {
     /// Removes an operator and ends their sessions; false when there was none.
     pub async fn remove_operator(&self, email: &str) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM operator_sessions WHERE email = $1")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
+        end_sessions(&mut tx, email).await?;
         let done = sqlx::query("DELETE FROM operators WHERE email = $1")
             .bind(email)
             .execute(&mut *tx)
@@ -116,10 +125,7 @@ impl Db {
         .bind(now.unix())
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM operator_sessions WHERE email = $1")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
+        end_sessions(&mut tx, email).await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }

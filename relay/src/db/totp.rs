@@ -24,10 +24,7 @@ impl Db {
         .bind(now.unix())
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM operator_sessions WHERE email = $1")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
+        super::operators::end_sessions(&mut tx, email).await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }

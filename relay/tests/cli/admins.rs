@@ -3,13 +3,13 @@
 //! second factor turned on with a code from the key shown once, and off.
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 use crate::common::{Backend, TestDb};
 
-/// `relay admins …` on `db` with `stdin` typed in.
-fn admins(db: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
+/// `relay admins …` on `db`, started with its three streams piped.
+fn spawn_admins(db: &str, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_relay"))
         .arg("admins")
         .args(args)
         .env_clear()
@@ -18,7 +18,12 @@ fn admins(db: &str, args: &[&str], stdin: &str) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// `relay admins …` on `db` with `stdin` typed in.
+fn admins(db: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = spawn_admins(db, args);
     child
         .stdin
         .take()
@@ -173,16 +178,7 @@ async fn the_second_factor_is_kept_only_once_a_code_from_its_key_is_typed(backen
     assert!(list.contains("mot de passe seul"), "nothing kept: {list}");
 
     // The key as the operator reads it, then the code their application computes from it.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
-        .arg("admins")
-        .args(totp)
-        .env_clear()
-        .env("DATABASE_URL", url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_admins(url, &totp);
     let mut shown = BufReader::new(child.stdout.take().unwrap());
     let mut key = String::new();
     let mut line = String::new();
