@@ -115,10 +115,8 @@ pub async fn download(
 
 /// A new file readable by its owner only, already unlinked: it disappears with its handle.
 fn hidden_file() -> std::io::Result<std::fs::File> {
-    let path = std::env::temp_dir().join(format!(
-        "relay-export-{}.zip",
-        stripe_sandbox::random_id(16)
-    ));
+    let path =
+        std::env::temp_dir().join(format!("relay-export-{:016x}.zip", rand::random::<u64>()));
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

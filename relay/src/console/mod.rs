@@ -60,7 +60,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/events/{id}", get(events::show))
         .route("/admin/events/{id}/replay", post(events::replay))
         .route("/admin/money", get(money::show))
-        .route("/admin/money/export", get(export::download))
         .route("/admin/health", get(health::show))
         .route("/admin/reconcile", post(health::reconcile))
         .route("/admin/audit", get(audit))
@@ -75,6 +74,18 @@ pub fn router() -> Router<AppState> {
         router,
         "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     )
+}
+
+/// The console's downloads, mounted outside the request deadline: the accountant's export of a
+/// year renders every facture never downloaded before, which may take longer than a page may.
+pub fn downloads() -> Router<AppState> {
+    Router::new()
+        .route("/admin/money/export", get(export::download))
+        .layer(axum::middleware::from_fn(log_failures))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// Logs what went wrong on the console's side (storage), once, with the request's path.

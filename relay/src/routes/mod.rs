@@ -79,6 +79,11 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/api/subscription", get(subscription::status))
         .merge(timed)
+        .merge(if state.settings.console {
+            crate::console::downloads()
+        } else {
+            Router::new()
+        })
         .route_layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
