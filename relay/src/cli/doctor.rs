@@ -94,6 +94,9 @@ pub(super) async fn doctor() -> ExitCode {
             if let Ok(clients) = db.list_clients().await {
                 without_siren(&clients);
             }
+            if let (true, Ok(operators)) = (settings.console, db.operators().await) {
+                without_second_factor(&operators);
+            }
         }
         Err(e) => check(
             false,
@@ -125,6 +128,22 @@ fn without_siren(clients: &[crate::db::clients::ClientRecord]) {
     if !missing.is_empty() {
         println!(
             "! {} entreprise(s) sans SIREN, qui ne peuvent pas payer tant qu'elles ne l'ont pas donné (page de renouvellement, application) : {}\n    → ou enregistrez-le : relay clients set --id ID --siren NUMÉRO",
+            missing.len(),
+            missing.join(", ")
+        );
+    }
+}
+
+/// Warns about `admin` operators who sign in with a password alone: they can refund and revoke.
+fn without_second_factor(operators: &[crate::db::operators::Operator]) {
+    let missing: Vec<&str> = operators
+        .iter()
+        .filter(|o| o.role.acts() && o.totp_sealed.is_none())
+        .map(|o| o.email.as_str())
+        .collect();
+    if !missing.is_empty() {
+        println!(
+            "! {} opérateur(s) admin de la console sans double authentification : {}\n    → conseillé : relay admins totp --email ADRESSE",
             missing.len(),
             missing.join(", ")
         );

@@ -171,6 +171,14 @@ async fn the_second_factor_is_kept_only_once_a_code_from_its_key_is_typed(backen
     assert!(add.status.success(), "{}", text(&add));
     let totp = ["totp", chef[0], chef[1]];
 
+    let doctor = || {
+        let vars = super::good_env(url);
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        String::from_utf8_lossy(&super::relay(&["doctor"], &vars).stdout).to_string()
+    };
+    let warned = "opérateur(s) admin de la console sans double authentification : chef@erp-btp.fr";
+    assert!(doctor().contains(warned), "{}", doctor());
+
     let wrong = admins(url, &totp, "abcdef\n");
     assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
     assert!(text(&wrong).contains("Code incorrect"), "{}", text(&wrong));
@@ -215,6 +223,12 @@ async fn the_second_factor_is_kept_only_once_a_code_from_its_key_is_typed(backen
         stored.totp_last_step,
         Some(now / 30),
         "the typed code is used"
+    );
+
+    assert!(
+        !doctor().contains("sans double authentification"),
+        "{}",
+        doctor()
     );
 
     let off = admins(url, &["totp", chef[0], chef[1], "--off"], "");
