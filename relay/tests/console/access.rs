@@ -258,10 +258,25 @@ async fn an_operator_with_the_second_factor_needs_a_fresh_code_from_their_applic
     let _ = w.console_login_code(CHEF, PASSWORD, "111111").await;
     let limited = w.console_login_code(CHEF, PASSWORD, &code(step + 1)).await;
     assert_eq!(limited.status, 429, "{}", limited.body);
+    // A secret sealed under another signing key (the key was changed) opens nothing.
+    let other = relay::keys::Keys::from_seed([9; 32]).seal(&secret);
+    w.add_operator("compta@erp-btp.fr", Role::Lecture, PASSWORD)
+        .await;
+    let db = &w.state.db;
+    assert!(
+        db.set_operator_totp("compta@erp-btp.fr", Some(&other), now)
+            .await
+            .unwrap()
+    );
+    let unreadable = w
+        .console_login_code("compta@erp-btp.fr", PASSWORD, &code(step + 1))
+        .await;
+    assert_eq!(unreadable.status, 403);
     let audit = w.console_get("/admin/audit", Some(&me)).await.body;
     for why in [
         "code de double authentification manquant",
         "code de double authentification refusé",
+        "secret de double authentification illisible",
     ] {
         assert!(audit.contains(why), "{why}: {audit}");
     }
