@@ -87,7 +87,7 @@ pub async fn download(
         .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
         .map_err(|e| failed(&e))?;
     file.rewind().map_err(|e| failed(&e))?;
-    let name = period.index_name().replace(".csv", ".zip");
+    let name = period.archive_name();
     me.audit(
         &state,
         address,

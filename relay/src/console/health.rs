@@ -46,6 +46,8 @@ struct HealthPage {
     duplicates: u64,
     /// This instance's answers on the webhook route: 2xx, 4xx, 5xx.
     answers: [u64; 3],
+    /// The share of 4xx and of 5xx among them, « 0,4 % ».
+    shares: [String; 2],
     traffic: super::traffic::Traffic,
     pa_on: bool,
     platform: Vec<Reach>,
@@ -62,6 +64,15 @@ pub fn ago(secs: i64) -> String {
         s if s < DAY => format!("il y a {} h", s / 3600),
         s => format!("il y a {} j", s / DAY),
     }
+}
+
+/// `part` of `all` as a French percentage with one decimal (« 0,4 % »; « 0 % » of nothing).
+fn share(part: u64, all: u64) -> String {
+    if all == 0 {
+        return "0\u{a0}%".into();
+    }
+    let tenths = (part * 1000 + all / 2) / all;
+    format!("{},{}\u{a0}%", tenths / 10, tenths % 10)
 }
 
 /// Whether one of the platform's services answers its health check now.
@@ -113,6 +124,7 @@ pub async fn show(State(state): State<AppState>, me: SignedIn) -> Result<Respons
     let minutes = super::traffic::MINUTES as i64 * 60;
     let traffic = super::traffic::traffic(&state.db.received_since(now - minutes).await?, now);
     let platform = platform(&state).await;
+    let answers = state.metrics.answers("/api/stripe/webhook");
     let (outbox, oldest) = state.db.pa_outbox().await?;
     let problems = state
         .db
@@ -148,7 +160,11 @@ pub async fn show(State(state): State<AppState>, me: SignedIn) -> Result<Respons
             last_event: last.map(|t| format!("{} ({})", when(t), ago(now - t))),
             quiet: last.is_none_or(|t| now - t > QUIET_SECS),
             day,
-            answers: state.metrics.answers("/api/stripe/webhook"),
+            answers,
+            shares: [
+                share(answers[1], answers.iter().sum()),
+                share(answers[2], answers.iter().sum()),
+            ],
             duplicates: state.metrics.webhook_outcomes("duplicate"),
             traffic,
             pa_on: state.settings.pa.api.is_some(),
@@ -216,6 +232,14 @@ pub async fn reconcile(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_share_reads_as_a_french_percentage() {
+        assert_eq!(super::share(0, 0), "0\u{a0}%");
+        assert_eq!(super::share(1, 250), "0,4\u{a0}%");
+        assert_eq!(super::share(1, 3), "33,3\u{a0}%");
+        assert_eq!(super::share(7, 7), "100,0\u{a0}%");
+    }
+
     #[test]
     fn an_age_reads_in_the_largest_whole_unit() {
         assert_eq!(super::ago(42), "il y a 42 s");

@@ -46,6 +46,11 @@ impl Period {
         }
     }
 
+    /// `factures-2026.zip`, `factures-2026-11.zip`: the console's download.
+    pub fn archive_name(self) -> String {
+        self.index_name().replace(".csv", ".zip")
+    }
+
     fn holds(self, f: &Facture) -> bool {
         self.month
             .is_none_or(|m| paris_date(f.issued_at).month() == m)

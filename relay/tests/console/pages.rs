@@ -112,6 +112,11 @@ async fn the_events_journal_answers_whether_webhooks_arrive_and_what_they_did(ba
     );
     deliver(&w, &forged).await;
     deliver(&w, &forged).await;
+    assert_eq!(
+        w.deliver(&forged, Some("t=1,v1=00")).await,
+        400,
+        "a bad signature"
+    );
 
     let all = w.console_get("/admin/events", Some(&me)).await.body;
     assert!(all.contains("checkout.session.completed"), "{all}");
@@ -182,6 +187,11 @@ async fn the_events_journal_answers_whether_webhooks_arrive_and_what_they_did(ba
     );
     assert!(health.contains("1 refusé(s)"), "{health}");
     assert!(health.contains("1 doublon(s)"), "{health}");
+    assert!(health.contains("1 refusées ("), "{health}");
+    assert!(
+        health.contains("\u{a0}%, 4xx"),
+        "the share of refusals: {health}"
+    );
     assert!(health.contains("test · 1 secret(s) de webhook"), "{health}");
     assert!(!health.contains(common::SECRET), "never a secret's value");
 }
