@@ -60,6 +60,14 @@ Jeton d'API du client demo (pour l'application de bureau ou relay simulate) :
 {token}
 "
     ));
+    if state.settings.console {
+        say(&format!(
+            "Console des opérateurs : {}
+  créez d'abord un opérateur : relay admins add --email vous@exemple.fr --role admin
+",
+            state.settings.public_url("/admin")
+        ));
+    }
     Ok(())
 }
 

@@ -52,6 +52,11 @@ fn start_sandbox_relay(db: &std::path::Path) -> Server {
             break line;
         }
     };
+    // Then where the console is, and how to get in.
+    let console = lines.next().expect("the console's address").unwrap();
+    assert_eq!(console, format!("Console des opérateurs : {base}/admin"));
+    let how = lines.next().unwrap().unwrap();
+    assert!(how.contains("relay admins add --email"), "{how}");
     Server {
         child,
         base,
