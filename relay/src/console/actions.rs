@@ -209,11 +209,7 @@ pub async fn confirm_revoke(
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
     me.may_act(&me.csrf)?;
-    let row = state
-        .db
-        .console_company(&id)
-        .await?
-        .ok_or(ConsoleError::NotFound)?;
+    let row = super::companies::found(&state, &id).await?;
     Ok(page(
         RevokePage {
             me,

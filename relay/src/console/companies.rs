@@ -17,6 +17,7 @@ use super::session::SignedIn;
 use crate::core::console::{CompanyState, company_state};
 use crate::db::console::CompanyRow;
 use crate::db::events::EventFilter;
+use crate::domain::ClientId;
 use crate::routes::pages::page;
 use crate::state::AppState;
 
@@ -195,17 +196,23 @@ struct CompanyPage {
     events: Vec<EventView>,
 }
 
+/// The company `id` as the console reads it, or the console's 404.
+pub async fn found(state: &AppState, id: &str) -> Result<CompanyRow, ConsoleError> {
+    state
+        .db
+        .console_company(id)
+        .await?
+        .ok_or(ConsoleError::NotFound)
+}
+
 pub async fn show(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
     let now = state.clock.timestamp();
-    let row = state
-        .db
-        .console_company(&id)
-        .await?
-        .ok_or(ConsoleError::NotFound)?;
+    let row = found(&state, &id).await?;
+    let client = ClientId::parse(&row.id).ok_or(ConsoleError::NotFound)?;
     let renewal = match (
         row.facts.renewal_state.as_deref(),
         row.facts.cancel_at_period_end,
@@ -218,11 +225,8 @@ pub async fn show(
         (Some(other), _) => other.to_owned(),
     };
     let state_now = company_state(&row.facts, now);
-    let factures = super::documents::of_company(&state, &id).await?;
-    let history = match crate::domain::ClientId::parse(&id) {
-        Some(client) => super::history::of_company(&state, &client).await?,
-        None => Vec::new(),
-    };
+    let factures = super::documents::of_company(&state, &client).await?;
+    let history = super::history::of_company(&state, &client).await?;
     let sessions = state
         .db
         .console_sessions(&id)

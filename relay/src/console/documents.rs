@@ -24,11 +24,13 @@ pub struct FactureLine {
 }
 
 /// A company's factures and avoirs, newest first, with where each stands at the platform.
-pub async fn of_company(state: &AppState, id: &str) -> Result<Vec<FactureLine>, ConsoleError> {
+pub async fn of_company(
+    state: &AppState,
+    client: &ClientId,
+) -> Result<Vec<FactureLine>, ConsoleError> {
     let now = state.clock.timestamp();
-    let client = ClientId::parse(id).ok_or(ConsoleError::NotFound)?;
-    let mut docs = state.db.documents_of(Series::Facture, &client).await?;
-    docs.extend(state.db.documents_of(Series::Avoir, &client).await?);
+    let mut docs = state.db.documents_of(Series::Facture, client).await?;
+    docs.extend(state.db.documents_of(Series::Avoir, client).await?);
     docs.sort_by_key(|d| std::cmp::Reverse((d.issued_at, d.series() == Series::Avoir, d.seq)));
     let sent = state.db.pa_list(Some(client.as_str())).await?;
     let standing = |f: &crate::factures::Facture, message: Message| {

@@ -182,12 +182,6 @@ pub async fn show(
     ))
 }
 
-#[derive(Deserialize)]
-pub struct ReplayForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// « Rejouer »: runs the current rules on a rejected event's stored body (verified when it
 /// arrived) once its cause is fixed. The event leaves the journal and the writer journals it
 /// again with its new outcome; should the relay fail in between, the event is still at Stripe
@@ -198,7 +192,7 @@ pub async fn replay(
     Peer(address): Peer,
     me: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<ReplayForm>,
+    Form(f): Form<super::login::CsrfOnly>,
 ) -> Result<Response, ConsoleError> {
     me.may_act(&f.csrf)?;
     let (line, payload) = state

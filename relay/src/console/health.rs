@@ -125,6 +125,7 @@ pub async fn show(State(state): State<AppState>, me: SignedIn) -> Result<Respons
     let traffic = super::traffic::traffic(&state.db.received_since(now - minutes).await?, now);
     let platform = platform(&state).await;
     let answers = state.metrics.answers("/api/stripe/webhook");
+    let total: u64 = answers.iter().sum();
     let (outbox, oldest) = state.db.pa_outbox().await?;
     let problems = state
         .db
@@ -161,10 +162,7 @@ pub async fn show(State(state): State<AppState>, me: SignedIn) -> Result<Respons
             quiet: last.is_none_or(|t| now - t > QUIET_SECS),
             day,
             answers,
-            shares: [
-                share(answers[1], answers.iter().sum()),
-                share(answers[2], answers.iter().sum()),
-            ],
+            shares: [answers[1], answers[2]].map(|part| share(part, total)),
             duplicates: state.metrics.webhook_outcomes("duplicate"),
             traffic,
             pa_on: state.settings.pa.api.is_some(),

@@ -63,29 +63,29 @@ pub fn router() -> Router<AppState> {
         .route("/admin/health", get(health::show))
         .route("/admin/reconcile", post(health::reconcile))
         .route("/admin/audit", get(audit))
-        .route("/admin/console.css", get(stylesheet))
-        .layer(axum::middleware::from_fn(log_failures))
-        // Nothing of the console is kept by a browser or a proxy.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
-    crate::routes::pages::html_headers(
-        router,
-        "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    )
+        .route("/admin/console.css", get(stylesheet));
+    layered(router)
 }
 
 /// The console's downloads, mounted outside the request deadline: the accountant's export of a
 /// year renders every facture never downloaded before, which may take longer than a page may.
 pub fn downloads() -> Router<AppState> {
-    Router::new()
-        .route("/admin/money/export", get(export::download))
-        .layer(axum::middleware::from_fn(log_failures))
-        .layer(SetResponseHeaderLayer::if_not_present(
+    layered(Router::new().route("/admin/money/export", get(export::download)))
+}
+
+/// What every answer of the console gets: its storage failures logged, nothing kept by a
+/// browser or a proxy, and the pages' security headers (an error page of a download too).
+fn layered(router: Router<AppState>) -> Router<AppState> {
+    let router = router.layer(axum::middleware::from_fn(log_failures)).layer(
+        SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
-        ))
+        ),
+    );
+    crate::routes::pages::html_headers(
+        router,
+        "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    )
 }
 
 /// Logs what went wrong on the console's side (storage), once, with the request's path.

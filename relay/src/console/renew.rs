@@ -37,11 +37,7 @@ pub async fn send(
     Form(f): Form<CsrfOnly>,
 ) -> Result<Response, ConsoleError> {
     me.may_act(&f.csrf)?;
-    let row = state
-        .db
-        .console_company(&id)
-        .await?
-        .ok_or(ConsoleError::NotFound)?;
+    let row = super::companies::found(&state, &id).await?;
     if row.revoked_at.is_some() {
         return Err(ConsoleError::Invalid(
             "Le jeton de cette entreprise est révoqué : elle ne peut plus renouveler.".into(),

@@ -30,6 +30,10 @@ pub struct AuditLine {
     pub address: String,
 }
 
+/// The columns [`operator`] reads, in every query that returns an operator.
+const OPERATOR: &str =
+    "o.email, o.role, o.password_hash, o.created_at, o.totp_sealed, o.totp_last_step";
+
 fn operator(row: &sqlx::any::AnyRow) -> Result<Operator, sqlx::Error> {
     let role: String = row.try_get("role")?;
     Ok(Operator {
@@ -77,23 +81,19 @@ impl Db {
     }
 
     pub async fn operators(&self) -> Result<Vec<Operator>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT email, role, password_hash, created_at, totp_sealed, totp_last_step
-             FROM operators ORDER BY email",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!("SELECT {OPERATOR} FROM operators o ORDER BY o.email");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(operator).collect()
     }
 
     pub async fn operator(&self, email: &str) -> Result<Option<Operator>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT email, role, password_hash, created_at, totp_sealed, totp_last_step
-             FROM operators WHERE email = $1",
-        )
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql = format!("SELECT {OPERATOR} FROM operators o WHERE o.email = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(operator).transpose()
     }
 
@@ -164,15 +164,15 @@ impl Db {
         token: &str,
         now: Timestamp,
     ) -> Result<Option<Operator>, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT o.email, o.role, o.password_hash, o.created_at, o.totp_sealed, o.totp_last_step
-             FROM operator_sessions s JOIN operators o ON o.email = s.email
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
-        .bind(hash_token(token))
-        .bind(now.unix())
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT {OPERATOR} FROM operator_sessions s JOIN operators o ON o.email = s.email
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(hash_token(token))
+            .bind(now.unix())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(operator).transpose()
     }
 
