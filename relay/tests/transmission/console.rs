@@ -2,8 +2,6 @@
 //! platform on its own port: the rejected document with what to do, and whether the platform
 //! answers right now.
 
-use std::time::Duration;
-
 use super::common::Backend;
 use super::*;
 use relay::core::console::Role;
@@ -12,23 +10,12 @@ async fn the_health_page_shows_a_rejected_facture_and_whether_the_platform_answe
     backend: Backend,
 ) {
     let (w, pa) = with_platform(backend, &[]).await;
-    let client = relay::domain::ClientId::parse("61").unwrap();
-    let token = w
-        .state
-        .db
-        .add_client(&client, "Toitures Martin")
-        .await
-        .unwrap();
-    let siren = relay::siren::Siren::parse(pa_sandbox::REJECTED_SIREN).unwrap();
-    w.state.db.claim_siren(&client, &siren).await.unwrap();
+    let token = company(&w, "61", "Toitures Martin", pa_sandbox::REJECTED_SIREN).await;
     pay_once(&w, &token).await;
-    for _ in 0..100 {
-        let (_, body) = w.get_json("/api/invoices", Some(&token)).await;
-        if body["invoices"][0]["transmission"] == "rejected" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert_eq!(
+        transmission_becomes(&w, &token, "rejected").await,
+        "rejected"
+    );
 
     w.add_operator("chef@erp-btp.fr", Role::Lecture, "échafaudage-2026")
         .await;

@@ -57,6 +57,30 @@ fn pa_env(base: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Adds company `id`, named `name`, with `siren` on file; its API token.
+async fn company(w: &World, id: &str, name: &str, siren: &str) -> String {
+    let client = relay::domain::ClientId::parse(id).unwrap();
+    let token = w.state.db.add_client(&client, name).await.unwrap();
+    let siren = relay::siren::Siren::parse(siren).unwrap();
+    w.state.db.claim_siren(&client, &siren).await.unwrap();
+    token
+}
+
+/// The transmission status of company `token`'s latest facture once it is `want`, or the last
+/// one seen after 10 s.
+async fn transmission_becomes(w: &World, token: &str, want: &str) -> Value {
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        let (_, body) = w.get_json("/api/invoices", Some(token)).await;
+        seen = body["invoices"][0]["transmission"].clone();
+        if seen == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seen
+}
+
 /// Company `token` buys a month once with the test card; the sandbox delivers what follows.
 async fn pay_once(w: &World, token: &str) {
     let (code, body) = w

@@ -16,27 +16,11 @@ async fn a_rejected_and_a_refused_document_are_reported(backend: Backend) {
         ("61", pa_sandbox::REJECTED_SIREN),
         ("62", pa_sandbox::REFUSED_SIREN),
     ] {
-        let client = relay::domain::ClientId::parse(id).unwrap();
-        let token = w
-            .state
-            .db
-            .add_client(&client, "Toitures Martin")
-            .await
-            .unwrap();
+        let token = company(&w, id, "Toitures Martin", siren).await;
         tokens.push(token.clone());
-        let siren = relay::siren::Siren::parse(siren).unwrap();
-        w.state.db.claim_siren(&client, &siren).await.unwrap();
         pay_once(&w, &token).await;
         let want = if id == "61" { "rejected" } else { "refused" };
-        let mut seen = Value::Null;
-        for _ in 0..100 {
-            let (_, body) = w.get_json("/api/invoices", Some(&token)).await;
-            seen = body["invoices"][0]["transmission"].clone();
-            if seen == want {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let seen = transmission_becomes(&w, &token, want).await;
         assert_eq!(seen, want, "company {id}");
     }
     let metrics = w.metrics().await;

@@ -103,15 +103,7 @@ async fn two_clients_written_by_others_speak_to_the_offline_platform() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_buyer_address_comes_from_the_directory() {
     let (w, _pa) = with_platform(Backend::Sqlite, &[]).await;
-    let client = relay::domain::ClientId::parse("63").unwrap();
-    let token = w
-        .state
-        .db
-        .add_client(&client, "Menuiserie Petit")
-        .await
-        .unwrap();
-    let siren = relay::siren::Siren::parse(pa_sandbox::SUFFIX_SIREN).unwrap();
-    w.state.db.claim_siren(&client, &siren).await.unwrap();
+    let token = company(&w, "63", "Menuiserie Petit", pa_sandbox::SUFFIX_SIREN).await;
     let addressed = |id: &'static str| {
         let pool = w.state.db.pool.clone();
         async move {
