@@ -18,6 +18,7 @@ pub mod fulfil;
 pub mod http_server;
 pub mod keys;
 pub mod limits;
+pub mod log_writer;
 pub mod metrics;
 pub mod money_back;
 pub mod pa;

@@ -21,15 +21,13 @@ use crate::db::{Backend, Db};
 use crate::domain::PaymentOrigin;
 use crate::state::{AppState, stopping};
 
-/// Logs go to stderr through a background writer, so a request never waits on a `write`;
-/// keep the returned guard alive until exit (it flushes what is pending).
-pub fn init_logging(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
+/// Logs go to stderr through a background thread ([`crate::log_writer`]), so a request never
+/// waits on a `write`; keep the returned guard alive until exit (it writes what is pending).
+pub fn init_logging(json: bool) -> crate::log_writer::FlushGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
     let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::stderr());
+    let (writer, guard) = crate::log_writer::batched(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
