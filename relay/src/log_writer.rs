@@ -167,7 +167,10 @@ mod tests {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        assert_eq!(String::from_utf8(sink.0.lock().unwrap().clone()).unwrap(), expected);
+        assert_eq!(
+            String::from_utf8(sink.0.lock().unwrap().clone()).unwrap(),
+            expected
+        );
     }
 
     #[test]
