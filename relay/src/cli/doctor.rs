@@ -120,32 +120,38 @@ pub(super) async fn doctor() -> ExitCode {
 
 /// Warns about active companies with no SIREN on file: they cannot pay until one is given.
 fn without_siren(clients: &[crate::db::clients::ClientRecord]) {
-    let missing: Vec<String> = clients
+    let missing = clients
         .iter()
         .filter(|c| c.siren.is_none() && c.revoked_at.is_none())
-        .map(|c| c.id.to_string())
-        .collect();
-    if !missing.is_empty() {
-        println!(
-            "! {} entreprise(s) sans SIREN, qui ne peuvent pas payer tant qu'elles ne l'ont pas donné (page de renouvellement, application) : {}\n    → ou enregistrez-le : relay clients set --id ID --siren NUMÉRO",
-            missing.len(),
-            missing.join(", ")
-        );
-    }
+        .map(|c| c.id.to_string());
+    warn_listed(
+        missing,
+        "entreprise(s) sans SIREN, qui ne peuvent pas payer tant qu'elles ne l'ont pas donné (page de renouvellement, application)",
+        "ou enregistrez-le : relay clients set --id ID --siren NUMÉRO",
+    );
 }
 
 /// Warns about `admin` operators who sign in with a password alone: they can refund and revoke.
 fn without_second_factor(operators: &[crate::db::operators::Operator]) {
-    let missing: Vec<&str> = operators
+    let missing = operators
         .iter()
         .filter(|o| o.role.acts() && o.totp_sealed.is_none())
-        .map(|o| o.email.as_str())
-        .collect();
-    if !missing.is_empty() {
+        .map(|o| o.email.clone());
+    warn_listed(
+        missing,
+        "opérateur(s) admin de la console sans double authentification",
+        "conseillé : relay admins totp --email ADRESSE",
+    );
+}
+
+/// « ! N `what` : a, b », then what to do; nothing when `names` is empty.
+fn warn_listed(names: impl Iterator<Item = String>, what: &str, then: &str) {
+    let names: Vec<String> = names.collect();
+    if !names.is_empty() {
         println!(
-            "! {} opérateur(s) admin de la console sans double authentification : {}\n    → conseillé : relay admins totp --email ADRESSE",
-            missing.len(),
-            missing.join(", ")
+            "! {} {what} : {}\n    → {then}",
+            names.len(),
+            names.join(", ")
         );
     }
 }
