@@ -9,6 +9,7 @@
 # `no_siren` (a company whose SIREN is not on file yet: the window asks for it).
 # Usage: tests/desktop-window.sh <erp-btp-desktop binary> <relay binary> [screenshot.png] [state]
 set -euo pipefail
+here=$(dirname "$(realpath "$0")")
 app=$(realpath "$1"); relay=$(realpath "$2"); shot=$(realpath -m "${3:-target/screenshots/desktop-window.png}")
 mkdir -p "$(dirname "$shot")"
 work=$(mktemp -d)
@@ -35,43 +36,7 @@ export WORK=$work SHOT=$shot APP=$app
 export ERP_BTP_RELAY_URL="http://127.0.0.1:$port" ERP_BTP_TOKEN="$token"
 export HOME="$work/home" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
 mkdir -p "$HOME"
-dbus-run-session -- bash -c '
-  set -euo pipefail
-  printf "test-password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  # Xvfb picks a free display itself and writes its number once it accepts clients (xvfb-run -a
-  # guesses from lock files, and a display still closing from the previous run can fool it).
-  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$WORK/display" 2>"$WORK/xvfb.log" &
-  xvfb=$!
-  for _ in $(seq 200); do [ -s "$WORK/display" ] && break; sleep 0.05; done
-  [ -s "$WORK/display" ] || { echo "Xvfb did not start"; cat "$WORK/xvfb.log"; exit 1; }
-  export DISPLAY=":$(cat "$WORK/display")"
-  status=0
-  bash -c "
-    set -euo pipefail
-    start=\$(date +%s%N)
-    \"\$APP\" >\"\$WORK/app.log\" 2>&1 &
-    app_pid=\$!
-    painted=\"\"
-    for _ in \$(seq 300); do
-      pixel=\$(import -window root -crop 1x1+4+4 txt:- 2>/dev/null | tail -1 || true)
-      if echo \"\$pixel\" | grep -qi \"#FFFFFF\"; then painted=\$(( (\$(date +%s%N) - start) / 1000000 )); break; fi
-      sleep 0.02
-    done
-    [ -n \"\$painted\" ] || { echo \"the window never painted\"; cat \"\$WORK/app.log\"; exit 1; }
-    for _ in \$(seq 100); do [ -s \"\$XDG_DATA_HOME/fr.erp-btp.abonnement/session.json\" ] && break; sleep 0.1; done
-    sleep 1.5
-    xwininfo -root -tree | grep -q \"ERP BTP — Abonnement\" || { echo \"no window titled ERP BTP — Abonnement\"; exit 1; }
-    import -window root \"\$SHOT\"
-    pss=0
-    for pid in \$app_pid \$(pgrep -P \$app_pid || true); do pss=\$((pss + \$(awk \"/^Pss:/ {print \\\$2}\" /proc/\$pid/smaps_rollup 2>/dev/null || echo 0))); done
-    kill \$app_pid
-    grep -q entitlement \"\$XDG_DATA_HOME/fr.erp-btp.abonnement/session.json\" || { echo \"not logged in\"; cat \"\$WORK/app.log\"; exit 1; }
-    echo \"first_paint_ms=\$painted pss_mib=\$((pss / 1024)) screenshot=\$SHOT\"
-  " || status=$?
-  kill $xvfb 2>/dev/null || true
-  wait $xvfb 2>/dev/null || true
-  exit $status
-'
+dbus-run-session -- bash "$here/desktop-window-session.sh"
 # The app keeps the signed entitlement it showed: a disputed payment's news must be in it.
 if [ "${4:-once}" = disputed ]; then
   python3 - "$XDG_DATA_HOME/fr.erp-btp.abonnement/session.json" <<'PY' || { echo "the dispute did not reach the app"; exit 1; }
