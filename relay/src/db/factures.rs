@@ -30,7 +30,7 @@ const INSERT_SQLITE: &str = "WITH last AS (SELECT id, issued_at FROM factures
         j.value ->> 'start', j.value ->> 'end', j.value ->> 'total', j.value ->> 'currency',
         j.value ->> 'paid_at', j.value ->> 'hosted_url', j.value ->> 'buyer', c.name, c.siren,
         c.addressing_id, max($2, COALESCE((SELECT issued_at FROM last), $2)), $3
-    FROM json_each($4) AS j JOIN clients c ON c.id = j.value ->> 'client'";
+    FROM jsonb_each($4) AS j JOIN clients c ON c.id = j.value ->> 'client'";
 const INSERT_POSTGRES: &str = "WITH last AS (SELECT id, issued_at FROM factures
         WHERE id > $1 * 1000000 AND id < ($1 + 1) * 1000000 ORDER BY id DESC LIMIT 1)
     INSERT INTO factures (id, client_id, source, plan,
