@@ -6,8 +6,8 @@
 //! into typed columns in one pass (`json_to_recordset`): `jsonb` and one `->>` per field took
 //! 3–16 % more of the server's time per statement (pg_stat_statements, under load). SQLite reads
 //! the rows with `jsonb_each`, whose objects stay in binary form for each `->>`: `json_each`
-//! turned each row back into text and `->>` parsed it again, for every field (three quarters of
-//! the writer's SQLite thread under load, `perf`).
+//! turned each row back into text and `->>` parsed it again, for every field (14 % of the
+//! writer's SQLite thread under load, 6 % with `jsonb_each`: `perf`, BENCHMARKS.md).
 
 use std::collections::{HashMap, HashSet};
 
