@@ -14,6 +14,8 @@ trap stop_x EXIT
 # used only once a client (xdpyinfo) has been served on it.
 start_x() {
   stop_x
+  # Emptied here, not only by the redirection below: that one runs in the background job, maybe
+  # after the wait loop has read a retry's stale number.
   : >"$WORK/display"
   Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$WORK/display" 2>"$WORK/xvfb.log" &
   xvfb=$!
