@@ -243,10 +243,11 @@ pub async fn commit(
     works: &[&Work],
     now: Timestamp,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
-    let mut tx = match Backend::of(conn) {
-        Backend::Postgres => conn.begin_with(crate::db::batch::BEGIN_POSTGRES).await?,
-        Backend::Sqlite => conn.begin().await?,
+    let begin = match Backend::of(conn) {
+        Backend::Postgres => crate::db::batch::BEGIN_POSTGRES,
+        Backend::Sqlite => crate::db::batch::BEGIN_SQLITE,
     };
+    let mut tx = conn.begin_with(begin).await?;
     let outcomes = apply_batch(&mut tx, works, plans, origin, now).await?;
     // On PostgreSQL the tables' triggers tell the other instances what changed, at this commit.
     tx.commit().await?;

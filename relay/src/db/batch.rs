@@ -1,13 +1,13 @@
 //! Statements over a whole batch of the writer, each run inside the batch's transaction: the
-//! paid sessions claimed, the subscriptions extended, the events journalled. Each takes the
-//! batch's rows as one JSON array in a text that never changes, so that it is prepared once per
-//! connection whatever the batch's size (`WHERE true` lets SQLite parse `ON CONFLICT` after a
-//! `SELECT`); raw events are bound instead (see [`insert_events`]). PostgreSQL reads the array
-//! into typed columns in one pass (`json_to_recordset`): `jsonb` and one `->>` per field took
-//! 3–16 % more of the server's time per statement (pg_stat_statements, under load). SQLite reads
-//! the rows with `jsonb_each`, whose objects stay in binary form for each `->>`: `json_each`
-//! turned each row back into text and `->>` parsed it again, for every field (14 % of the
-//! writer's SQLite thread under load, 6 % with `jsonb_each`: `perf`, BENCHMARKS.md).
+//! paid sessions claimed, the subscriptions extended (the events journalled: [`super::journal`]).
+//! Each takes the batch's rows as one JSON array in a text that never changes, so that it is
+//! prepared once per connection whatever the batch's size; raw events are bound instead.
+//! PostgreSQL reads the array into typed columns in one pass (`json_to_recordset`): `jsonb` and
+//! one `->>` per field took 3–16 % more of the server's time per statement (pg_stat_statements,
+//! under load). SQLite reads the rows with `jsonb_each`, whose objects stay in binary form for
+//! each `->>`: `json_each` turned each row back into text and `->>` parsed it again, for every
+//! field (14 % of the writer's SQLite thread under load, 6 % with `jsonb_each`: `perf`,
+//! BENCHMARKS.md).
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,7 +17,7 @@ use super::Backend;
 use crate::core::DAY;
 use crate::core::Timestamp;
 use crate::core::access::{Access, Payment};
-use crate::domain::{ClientId, PaymentOrigin, PlanId, SessionFacts, SessionId};
+use crate::domain::{ClientId, PlanId, SessionFacts};
 
 /// How the writer's transaction begins on PostgreSQL, in one round trip.
 /// - It holds the facture numbers' lock until it ends, so that instances take turns and each
@@ -31,34 +31,34 @@ use crate::domain::{ClientId, PaymentOrigin, PlanId, SessionFacts, SessionId};
 pub const BEGIN_POSTGRES: &str = "BEGIN; SELECT pg_advisory_xact_lock(2026000001);
     SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
 
-/// A verified event to journal with what it did.
-pub struct EventRow<'a> {
-    pub id: &'a str,
-    pub event_type: &'a str,
-    pub session: Option<&'a SessionId>,
-    /// The company the event changed, when it changed one.
-    pub client: Option<&'a str>,
-    pub payload: &'a str,
-    pub outcome: String,
-    pub origin: PaymentOrigin,
-}
+/// How the writer's transaction begins on SQLite: with the write lock, so that what a batch
+/// statement reads before it writes (see [`CLAIM_PAID_SQLITE`]) cannot change in between.
+pub const BEGIN_SQLITE: &str = "BEGIN IMMEDIATE";
 
 // Only a session the relay stored when it created it, for the company and plan stored then:
 // an unknown one, or one whose metadata disagrees, is left alone (the caller rejects it).
 // Both return each company's cached access with the claim, sparing the extension a statement:
-// PostgreSQL joins it; SQLite, whose RETURNING cannot name another table, reads it in a second
-// statement of the same call (its rows have no session), from the companies bound apart ($3):
-// reading them out of the whole batch's JSON again made the claim 1.3× slower.
-const CLAIM_PAID_SQLITE: &str = "UPDATE checkout_sessions SET state = 'fulfilled', reason = NULL,
+// PostgreSQL joins it; SQLite reads it in a third statement of the same call, from the
+// companies bound apart ($3): reading them out of the whole batch's JSON again made the claim
+// 1.3× slower. SQLite answers in two rows, each a JSON array, where RETURNING gave a row per
+// session and per company: sqlx hands each row from SQLite's thread to the writer's on its own
+// (a channel send, often a wake-up), and those hand-overs took more of SQLite's thread than
+// the statements (see BENCHMARKS.md). Its first statement lists what the UPDATE then moves:
+// the writer's transaction holds the write lock ([`BEGIN_SQLITE`]), so nothing changes between
+// the two.
+const CLAIM_PAID_SQLITE: &str = "SELECT json_group_array(s.session_id), NULL
+    FROM jsonb_each($2) AS j CROSS JOIN checkout_sessions AS s
+    WHERE s.session_id = j.value ->> 'id' AND s.client_id = j.value ->> 'client'
+        AND s.plan = j.value ->> 'plan' AND s.state IN ('open', 'pending');
+    UPDATE checkout_sessions SET state = 'fulfilled', reason = NULL,
         updated_at = $1, payment_intent = j.value ->> 'intent'
     FROM jsonb_each($2) AS j
     WHERE checkout_sessions.session_id = j.value ->> 'id'
         AND checkout_sessions.client_id = j.value ->> 'client'
         AND checkout_sessions.plan = j.value ->> 'plan'
-        AND checkout_sessions.state IN ('open', 'pending')
-    RETURNING checkout_sessions.session_id, NULL, NULL, NULL;
-    SELECT NULL, client_id, expires_at, paid_until FROM subscriptions
-    WHERE client_id IN (SELECT value FROM json_each($3))";
+        AND checkout_sessions.state IN ('open', 'pending');
+    SELECT NULL, json_group_array(json_array(client_id, expires_at, paid_until))
+    FROM subscriptions WHERE client_id IN (SELECT value FROM json_each($3))";
 const CLAIM_PAID_POSTGRES: &str = "UPDATE checkout_sessions AS s SET state = 'fulfilled',
         reason = NULL, updated_at = $1, payment_intent = j.intent
     FROM json_to_recordset($2::json) AS j(id text, client text, plan text, intent text)
@@ -66,45 +66,6 @@ const CLAIM_PAID_POSTGRES: &str = "UPDATE checkout_sessions AS s SET state = 'fu
     WHERE s.session_id = j.id AND s.client_id = j.client AND s.plan = j.plan
         AND s.state IN ('open', 'pending')
     RETURNING s.session_id, s.client_id, c.expires_at, c.paid_until";
-
-/// Journals a batch of events in one statement; returns the ids that were new. An id already
-/// stored (or twice in the batch) is a duplicate delivery, whose effect was a no-op: every
-/// transition is guarded by state. Every value is bound, in a text made for the batch's size:
-/// the raw events (2 KB and more each) then reach the database as they are, where carrying them
-/// in a JSON array escaped them in the relay and parsed them again in the database (on
-/// PostgreSQL that took a third of a batch's time). The texts of the sizes seen stay prepared in
-/// each connection's statement cache.
-pub async fn insert_events(
-    conn: &mut AnyConnection,
-    rows: &[EventRow<'_>],
-    now: Timestamp,
-) -> Result<HashSet<String>, sqlx::Error> {
-    if rows.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let values: Vec<String> = super::placeholder_rows(rows.len(), 7, 2)
-        .iter()
-        .map(|p| format!("({p}, $1)"))
-        .collect();
-    let sql = format!(
-        "INSERT INTO stripe_events (event_id, event_type, session_id, client_id, outcome, payload, origin, received_at)
-         VALUES {} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-        values.join(", ")
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now.unix());
-    for row in rows {
-        query = query
-            .bind(row.id)
-            .bind(row.event_type)
-            .bind(row.session.map(SessionId::as_str))
-            .bind(row.client)
-            .bind(row.outcome.as_str())
-            .bind(row.payload)
-            .bind(row.origin.as_str());
-    }
-    let inserted = query.fetch_all(&mut *conn).await?;
-    Ok(inserted.iter().map(|r| r.get::<String, _>(0)).collect())
-}
 
 /// What a claim moved: the sessions, and their companies' cached access.
 #[derive(Default)]
@@ -159,16 +120,29 @@ pub async fn claim_for_fulfilment(
     };
     let rows = query.fetch_all(&mut *conn).await?;
     let mut claimed = Claimed::default();
-    for r in &rows {
-        if let Some(session) = r.get::<Option<String>, _>(0) {
-            claimed.sessions.insert(session);
+    match Backend::of(conn) {
+        Backend::Postgres => {
+            for r in &rows {
+                claimed.sessions.insert(r.get(0));
+                if let Some(client) = r.get::<Option<String>, _>(1) {
+                    claimed.access.insert(client, access(r.get(2), r.get(3)));
+                }
+            }
         }
-        if let Some(client) = r.get::<Option<String>, _>(1) {
-            let access = Access {
-                prepaid_until: r.get(2),
-                paid_until: r.get(3),
-            };
-            claimed.access.insert(client, access);
+        Backend::Sqlite => {
+            for r in &rows {
+                if let Some(sessions) = r.get::<Option<String>, _>(0) {
+                    claimed
+                        .sessions
+                        .extend(from_json::<Vec<String>>(&sessions)?);
+                }
+                if let Some(companies) = r.get::<Option<String>, _>(1) {
+                    let rows: Vec<(String, Option<i64>, Option<i64>)> = from_json(&companies)?;
+                    for (client, prepaid, paid) in rows {
+                        claimed.access.insert(client, access(prepaid, paid));
+                    }
+                }
+            }
         }
     }
     Ok(claimed)
@@ -190,11 +164,13 @@ const ACCESS_POSTGRES: &str = "SELECT client_id, expires_at, paid_until FROM sub
 
 /// Each company's new access, as [`crate::core::access`] computed it, and how many payments
 /// moved its version; the statement decides nothing.
+/// SQLite answers in one row (see [`CLAIM_PAID_SQLITE`]).
 const WRITE_ACCESS_SQLITE: &str = "UPDATE subscriptions
     SET plan = j.value ->> 'plan', expires_at = j.value ->> 'expires',
         version = version + (j.value ->> 'payments'), updated_at = $1
-    FROM jsonb_each($2) AS j WHERE subscriptions.client_id = j.value ->> 'client'
-    RETURNING client_id, version";
+    FROM jsonb_each($2) AS j WHERE subscriptions.client_id = j.value ->> 'client';
+    SELECT json_group_array(json_array(client_id, version)) FROM subscriptions
+    WHERE client_id IN (SELECT value ->> 'client' FROM jsonb_each($2))";
 const WRITE_ACCESS_POSTGRES: &str = "UPDATE subscriptions s
     SET plan = j.plan, expires_at = j.expires, version = s.version + j.payments, updated_at = $1
     FROM json_to_recordset($2::json) AS j(client text, plan text, expires bigint, payments bigint)
@@ -278,7 +254,15 @@ pub async fn extend_subscriptions(
         .bind(json_array(&rows))
         .fetch_all(&mut *conn)
         .await?;
-    let versions: HashMap<String, i64> = written.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let versions: HashMap<String, i64> = match Backend::of(conn) {
+        Backend::Postgres => written.iter().map(|r| (r.get(0), r.get(1))).collect(),
+        Backend::Sqlite => match written.first() {
+            Some(r) => from_json::<Vec<(String, i64)>>(&r.get::<String, _>(0))?
+                .into_iter()
+                .collect(),
+            None => HashMap::new(),
+        },
+    };
     Ok(extensions
         .iter()
         .zip(steps)
@@ -288,6 +272,18 @@ pub async fn extend_subscriptions(
             Some((expires, last - paid[e.client.as_str()].0 + k))
         })
         .collect())
+}
+
+fn access(prepaid_until: Option<i64>, paid_until: Option<i64>) -> Access {
+    Access {
+        prepaid_until,
+        paid_until,
+    }
+}
+
+/// What SQLite aggregated into one JSON array (`json_group_array`).
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 /// A batch's rows as the JSON array its statement of fixed text reads.

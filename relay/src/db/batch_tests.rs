@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::db::scratch::{ScratchDb, record_monthly_session};
+use crate::domain::{PaymentOrigin, SessionId};
 
 fn ext<'a>(client: &'a ClientId, plan: &str, duration_days: i64) -> Extension<'a> {
     Extension {

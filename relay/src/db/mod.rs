@@ -10,6 +10,7 @@ pub mod console;
 pub mod disputes;
 pub mod events;
 pub mod factures;
+pub mod journal;
 pub mod operators;
 pub mod pa_statuses;
 pub mod payments;

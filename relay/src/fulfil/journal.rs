@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 
 use super::{Outcome, Work};
 use crate::core::Timestamp;
-use crate::db::batch;
+use crate::db::journal::{EventRow, insert_events};
 use crate::domain::PaymentOrigin;
 
 /// Journals the batch's events in one statement with what they did; an event id already
@@ -20,11 +20,11 @@ pub(super) async fn journal(
     origin: PaymentOrigin,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    let rows: Vec<batch::EventRow> = works
+    let rows: Vec<EventRow> = works
         .iter()
         .zip(outcomes.iter())
         .filter_map(|(work, outcome)| match work {
-            Work::Event { event, payload, .. } => Some(batch::EventRow {
+            Work::Event { event, payload, .. } => Some(EventRow {
                 id: &event.id,
                 event_type: &event.event_type,
                 session: event.session.as_ref().map(|s| &s.id),
@@ -36,7 +36,7 @@ pub(super) async fn journal(
             Work::Lookup { .. } => None,
         })
         .collect();
-    let new = batch::insert_events(conn, &rows, now).await?;
+    let new = insert_events(conn, &rows, now).await?;
     let mut journalled = HashSet::new();
     for (work, outcome) in works.iter().zip(outcomes.iter_mut()) {
         if let Work::Event { event, .. } = work {
