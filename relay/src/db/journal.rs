@@ -21,7 +21,7 @@ pub struct EventRow<'a> {
     pub origin: PaymentOrigin,
 }
 
-/// Journals a batch of events in one statement; returns the ids that were new. An id already
+/// Journals a batch of events in one call; returns the ids that were new. An id already
 /// stored (or twice in the batch) is a duplicate delivery, whose effect was a no-op: every
 /// transition is guarded by state. Every value is bound, in a text made for the batch's size:
 /// the raw events (2 KB and more each) then reach the database as they are, where carrying them
