@@ -104,7 +104,8 @@ pub async fn claim_for_fulfilment(
             intent: f.payment_intent.as_deref(),
         })
         .collect();
-    let query = match Backend::of(conn) {
+    let backend = Backend::of(conn);
+    let query = match backend {
         Backend::Postgres => sqlx::query(CLAIM_PAID_POSTGRES)
             .bind(now.unix())
             .bind(json_array(&rows)),
@@ -120,12 +121,14 @@ pub async fn claim_for_fulfilment(
     };
     let rows = query.fetch_all(&mut *conn).await?;
     let mut claimed = Claimed::default();
-    match Backend::of(conn) {
+    match backend {
         Backend::Postgres => {
             for r in &rows {
                 claimed.sessions.insert(r.get(0));
                 if let Some(client) = r.get::<Option<String>, _>(1) {
-                    claimed.access.insert(client, access(r.get(2), r.get(3)));
+                    claimed
+                        .access
+                        .insert(client, cached_access(r.get(2), r.get(3)));
                 }
             }
         }
@@ -139,7 +142,7 @@ pub async fn claim_for_fulfilment(
                 if let Some(companies) = r.get::<Option<String>, _>(1) {
                     let rows: Vec<(String, Option<i64>, Option<i64>)> = from_json(&companies)?;
                     for (client, prepaid, paid) in rows {
-                        claimed.access.insert(client, access(prepaid, paid));
+                        claimed.access.insert(client, cached_access(prepaid, paid));
                     }
                 }
             }
@@ -200,7 +203,8 @@ pub async fn extend_subscriptions(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let (read, write) = match Backend::of(conn) {
+    let backend = Backend::of(conn);
+    let (read, write) = match backend {
         Backend::Postgres => (ACCESS_POSTGRES, WRITE_ACCESS_POSTGRES),
         Backend::Sqlite => (ACCESS_SQLITE, WRITE_ACCESS_SQLITE),
     };
@@ -210,11 +214,7 @@ pub async fn extend_subscriptions(
             .fetch_all(&mut *conn)
             .await?;
         for r in &rows {
-            let cached = Access {
-                prepaid_until: r.get(1),
-                paid_until: r.get(2),
-            };
-            known.insert(r.get(0), cached);
+            known.insert(r.get(0), cached_access(r.get(1), r.get(2)));
         }
     }
     let access = known;
@@ -254,7 +254,7 @@ pub async fn extend_subscriptions(
         .bind(json_array(&rows))
         .fetch_all(&mut *conn)
         .await?;
-    let versions: HashMap<String, i64> = match Backend::of(conn) {
+    let versions: HashMap<String, i64> = match backend {
         Backend::Postgres => written.iter().map(|r| (r.get(0), r.get(1))).collect(),
         Backend::Sqlite => match written.first() {
             Some(r) => from_json::<Vec<(String, i64)>>(&r.get::<String, _>(0))?
@@ -274,7 +274,8 @@ pub async fn extend_subscriptions(
         .collect())
 }
 
-fn access(prepaid_until: Option<i64>, paid_until: Option<i64>) -> Access {
+/// A company's access as its subscription row caches it.
+fn cached_access(prepaid_until: Option<i64>, paid_until: Option<i64>) -> Access {
     Access {
         prepaid_until,
         paid_until,

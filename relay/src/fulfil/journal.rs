@@ -1,4 +1,4 @@
-//! The batch's events journalled in one statement with what each did (its verified body,
+//! The batch's events journalled in one call with what each did (its verified body,
 //! its type, its outcome); an event id already stored is a duplicate delivery.
 
 use std::collections::HashSet;
@@ -10,7 +10,7 @@ use crate::core::Timestamp;
 use crate::db::journal::{EventRow, insert_events};
 use crate::domain::PaymentOrigin;
 
-/// Journals the batch's events in one statement with what they did; an event id already
+/// Journals the batch's events in one call with what they did; an event id already
 /// stored (or twice in the batch) is a duplicate delivery, whose effect was a no-op since every
 /// transition is guarded by state.
 pub(super) async fn journal(
