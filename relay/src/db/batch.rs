@@ -35,6 +35,18 @@ pub const BEGIN_POSTGRES: &str = "BEGIN; SELECT pg_advisory_xact_lock(2026000001
 /// statement reads before it writes (see [`CLAIM_PAID_SQLITE`]) cannot change in between.
 pub const BEGIN_SQLITE: &str = "BEGIN IMMEDIATE";
 
+/// How a batch statement that writes many rows fails on SQLite: `OR FAIL`, which keeps the rows
+/// written before the failing one, where the default (`ABORT`) undoes the statement alone and so
+/// first copies every page it changes into a statement journal (7 % of the writer's SQLite
+/// thread under load: `perf`, BENCHMARKS.md). The batch's transaction is rolled back whole on
+/// any error anyway ([`crate::writer`]), so no statement's rows outlive a failure.
+pub fn or_fail(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "OR FAIL ",
+        Backend::Postgres => "",
+    }
+}
+
 // Only a session the relay stored when it created it, for the company and plan stored then:
 // an unknown one, or one whose metadata disagrees, is left alone (the caller rejects it).
 // Both return each company's cached access with the claim, sparing the extension a statement:
@@ -50,7 +62,7 @@ const CLAIM_PAID_SQLITE: &str = "SELECT json_group_array(s.session_id), NULL
     FROM jsonb_each($2) AS j CROSS JOIN checkout_sessions AS s
     WHERE s.session_id = j.value ->> 'id' AND s.client_id = j.value ->> 'client'
         AND s.plan = j.value ->> 'plan' AND s.state IN ('open', 'pending');
-    UPDATE checkout_sessions SET state = 'fulfilled', reason = NULL,
+    UPDATE OR FAIL checkout_sessions SET state = 'fulfilled', reason = NULL,
         updated_at = $1, payment_intent = j.value ->> 'intent'
     FROM jsonb_each($2) AS j
     WHERE checkout_sessions.session_id = j.value ->> 'id'
@@ -168,7 +180,7 @@ const ACCESS_POSTGRES: &str = "SELECT client_id, expires_at, paid_until FROM sub
 /// Each company's new access, as [`crate::core::access`] computed it, and how many payments
 /// moved its version; the statement decides nothing.
 /// SQLite answers in one row (see [`CLAIM_PAID_SQLITE`]).
-const WRITE_ACCESS_SQLITE: &str = "UPDATE subscriptions
+const WRITE_ACCESS_SQLITE: &str = "UPDATE OR FAIL subscriptions
     SET plan = j.value ->> 'plan', expires_at = j.value ->> 'expires',
         version = version + (j.value ->> 'payments'), updated_at = $1
     FROM jsonb_each($2) AS j WHERE subscriptions.client_id = j.value ->> 'client';

@@ -22,7 +22,7 @@ use crate::siren::Siren;
 /// issue never preceded.
 const INSERT_SQLITE: &str = "WITH last AS (SELECT id, issued_at FROM factures
         WHERE id > $1 * 1000000 AND id < ($1 + 1) * 1000000 ORDER BY id DESC LIMIT 1)
-    INSERT INTO factures (id, client_id, source, plan, period_start,
+    INSERT OR FAIL INTO factures (id, client_id, source, plan, period_start,
         period_end, total_cents, currency, paid_at, hosted_url, buyer_details, buyer_name,
         buyer_siren, buyer_address, issued_at, origin)
     SELECT $1 * 1000000 + COALESCE((SELECT id % 1000000 FROM last), 0) + 1 + j.key,

@@ -41,12 +41,13 @@ pub async fn insert_events(
     }
     let placeholders = super::placeholder_rows(rows.len(), 7, 2);
     let values: Vec<String> = placeholders.iter().map(|p| format!("({p}, $1)")).collect();
+    let backend = Backend::of(conn);
     let insert = format!(
-        "INSERT INTO stripe_events (event_id, event_type, session_id, client_id, outcome, payload, origin, received_at)
+        "INSERT {}INTO stripe_events (event_id, event_type, session_id, client_id, outcome, payload, origin, received_at)
          VALUES {} ON CONFLICT (event_id) DO NOTHING",
+        super::batch::or_fail(backend),
         values.join(", ")
     );
-    let backend = Backend::of(conn);
     let sql = match backend {
         Backend::Postgres => format!("{insert} RETURNING event_id"),
         Backend::Sqlite => {
