@@ -2,85 +2,24 @@
 //! downloaded by signed link or bearer token (the same bytes every time, never another
 //! company's), and accepted by validators independent of the relay (the `factur-x` library's
 //! XSD check, the CEN's EN 16931 Schematron, Factur-X's and the French reform's), all run once
-//! over every facture this test issues, by `tests/validation/validate.py`.
+//! over every facture this test issues, by `tests/validation/validate.py` (`failures`: the
+//! validators reject a facture that breaks a rule; the export goes on past a facture it cannot
+//! write).
 
+#[path = "../common/mod.rs"]
 mod common;
+mod failures;
+mod support;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::billing::months_after;
-use common::{Backend, World, start};
+use common::{Backend, start};
 use relay::domain::ClientId;
 use relay::siren::Siren;
-use serde_json::Value;
-use sha2::{Digest, Sha256};
+use support::{download, export, fresh_dir, invoices, validate};
 
 const HOUR: i64 = 3600;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Runs the independent validators over `dir`; (success, what they printed).
-fn validate(dir: &Path) -> (bool, String) {
-    let out = Command::new("python3")
-        .arg(workspace().join("tests/validation/validate.py"))
-        .arg(dir)
-        .output()
-        .expect("python3 runs (tests/setup.sh installs factur-x, Saxon and poppler)");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
-
-async fn invoices(w: &World, token: &str) -> Vec<Value> {
-    let (code, body) = w.get_json("/api/invoices", Some(token)).await;
-    assert_eq!(code, 200, "{body}");
-    body["invoices"].as_array().unwrap().clone()
-}
-
-/// The body of `url`, checking the stored hash the relay sends with it.
-async fn download(w: &World, url: &str, token: Option<&str>) -> (u16, Vec<u8>) {
-    let mut req = w.http.get(url);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let sha = resp
-        .headers()
-        .get("x-facture-sha256")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let body = resp.bytes().await.unwrap().to_vec();
-    if status == 200 && url.contains("/pdf") {
-        assert_eq!(
-            sha.unwrap(),
-            hex::encode(Sha256::digest(&body)),
-            "the stored hash"
-        );
-    }
-    (status, body)
-}
-
-/// `relay invoices export --year <year> --to <to>` on the world's database, as the accountant
-/// runs it.
-fn export(w: &World, year: &str, to: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_relay"))
-        .args(["invoices", "export", "--year", year, "--to"])
-        .arg(to)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap())
-        .env("DATABASE_URL", &w.db.url)
-        .output()
-        .unwrap()
-}
-
-fn fresh_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("{name}-{}", stripe_sandbox::random_id(8)));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accept() {
@@ -349,84 +288,4 @@ async fn every_facture_downloads_as_a_factur_x_that_independent_validators_accep
             && r.contains(&format!(";avoir;{};", number(5)))),
         "an avoir's amounts are negative and it names its facture: {csv}"
     );
-}
-
-/// The validators can fail: a buyer without a SIREN (a facture issued before the relay asked
-/// for one) breaks the French reform's rule on the buyer's identifier (BR-FR-11) and its
-/// electronic address, and the run says so.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_validators_reject_a_facture_whose_buyer_has_no_siren() {
-    let w = start(Backend::Sqlite).await;
-    w.buy("mensuel").await;
-    // Rendered at its first download from what was stored at issue.
-    sqlx::query("UPDATE factures SET buyer_siren = NULL")
-        .execute(&w.state.db.pool)
-        .await
-        .unwrap();
-    let list = invoices(&w, &w.token).await;
-    let dir = fresh_dir("factures-no-siren");
-    let (code, pdf) = download(&w, list[0]["pdf_url"].as_str().unwrap(), None).await;
-    assert_eq!(code, 200);
-    std::fs::write(
-        dir.join(format!("{}.pdf", list[0]["number"].as_str().unwrap())),
-        pdf,
-    )
-    .unwrap();
-    let (ok, report) = validate(&dir);
-    assert!(!ok, "{report}");
-    assert!(report.contains("BR-FR"), "{report}");
-}
-
-/// `relay invoices export` never stops midway: a facture it cannot write (here its PDF's place
-/// is taken by a folder) is listed with the reason, every other one and the index are written,
-/// and only then does it exit non-zero. A company name a spreadsheet would run is shown as
-/// text, and every file is its owner's alone.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_export_writes_every_facture_it_can_lists_the_others_and_exits_non_zero() {
-    use std::os::unix::fs::PermissionsExt;
-    let w = start(Backend::Sqlite).await;
-    sqlx::query("UPDATE clients SET name = '=HYPERLINK(\"http://x\")'")
-        .execute(&w.state.db.pool)
-        .await
-        .unwrap();
-    w.buy("mensuel").await;
-    w.buy("mensuel").await;
-    let list = invoices(&w, &w.token).await;
-    let numbers: Vec<&str> = list.iter().map(|i| i["number"].as_str().unwrap()).collect();
-    let year = &numbers[0][3..7];
-    let to = fresh_dir("export-partial");
-    std::fs::create_dir_all(to.join(format!("{}.pdf", numbers[1]))).unwrap();
-    let out = export(&w, year, &to);
-    let (said, err) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert_eq!(out.status.code(), Some(1), "{said}{err}");
-    assert!(said.starts_with("1 facture(s)"), "{said}");
-    assert!(
-        err.contains(&format!("Facture {} non exportée", numbers[1])),
-        "{err}"
-    );
-    let csv = std::fs::read_to_string(to.join(format!("factures-{year}.csv"))).unwrap();
-    let rows: Vec<&str> = csv.lines().collect();
-    assert_eq!(rows.len(), 3, "both factures are in the index: {csv}");
-    assert!(
-        rows[1..].iter().all(|r| r.contains(";\"'=HYPERLINK(")),
-        "{csv}"
-    );
-    let failed = rows.iter().find(|r| r.starts_with(numbers[1])).unwrap();
-    assert!(
-        failed.ends_with("écriture impossible : Is a directory (os error 21)"),
-        "{failed}"
-    );
-    for file in [
-        format!("{}.pdf", numbers[0]),
-        format!("factures-{year}.csv"),
-    ] {
-        let mode = std::fs::metadata(to.join(&file))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600, "{file}");
-    }
 }
