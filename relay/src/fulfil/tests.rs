@@ -1,5 +1,6 @@
 //! The cases a reader of the payment path looks for first, on a real SQLite file: a payment
-//! delivered twice, a payment for a company that is gone, and storage failing under the writer.
+//! delivered twice, a payment for a company that is gone, storage failing under the writer, and a
+//! batch statement failing midway.
 
 use super::*;
 use crate::core::rejection::Rejection;
@@ -126,5 +127,65 @@ async fn storage_failing_under_the_writer_answers_an_error_and_acknowledges_noth
             .unwrap();
     assert_eq!(expires, None, "nothing extended");
     drop(writer);
+    scratch.remove().await;
+}
+
+/// On SQLite the batch statements fail `OR FAIL` (no statement journal): a statement failing at
+/// its second row keeps its first inside the transaction, and the writer's rollback removes it
+/// with the rest of the batch.
+#[tokio::test]
+async fn a_batch_statement_failing_midway_leaves_nothing_once_the_batch_is_rolled_back() {
+    let scratch = world("midway_a", "39").await;
+    let db = &scratch.db;
+    let company = ClientId::parse("39").unwrap();
+    record_monthly_session(db, "midway_b", &company, PaymentOrigin::Test, NOW).await;
+    sqlx::query(
+        "CREATE TRIGGER refuse_b BEFORE INSERT ON stripe_events WHEN NEW.event_id = 'evt_b'
+         BEGIN SELECT RAISE(FAIL, 'refused'); END",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let (a, b) = (
+        paid("midway_a", "evt_a", "39"),
+        paid("midway_b", "evt_b", "39"),
+    );
+    let mut tx = db.pool.begin().await.unwrap();
+    let result = apply_batch(
+        &mut tx,
+        &[&a, &b],
+        &Catalogue::default(),
+        PaymentOrigin::Test,
+        NOW,
+    )
+    .await;
+    assert!(result.is_err(), "{result:?}");
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stripe_events")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept, 1,
+        "the row written before the failing one, until the rollback"
+    );
+    tx.rollback().await.unwrap();
+    let count = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM stripe_events").await, 0);
+    assert_eq!(count("SELECT COUNT(*) FROM factures").await, 0);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM checkout_sessions WHERE state = 'open'").await,
+        2,
+        "both claims undone"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM subscriptions WHERE expires_at IS NOT NULL").await,
+        0,
+        "nothing extended"
+    );
     scratch.remove().await;
 }
