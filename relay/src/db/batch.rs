@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::{AnyConnection, Row};
 
 use super::Backend;
+use super::json_rows::{first_json, from_json, json_array};
 use crate::core::DAY;
 use crate::core::Timestamp;
 use crate::core::access::{Access, Payment};
@@ -268,12 +269,9 @@ pub async fn extend_subscriptions(
         .await?;
     let versions: HashMap<String, i64> = match backend {
         Backend::Postgres => written.iter().map(|r| (r.get(0), r.get(1))).collect(),
-        Backend::Sqlite => match written.first() {
-            Some(r) => from_json::<Vec<(String, i64)>>(&r.get::<String, _>(0))?
-                .into_iter()
-                .collect(),
-            None => HashMap::new(),
-        },
+        Backend::Sqlite => first_json::<Vec<(String, i64)>>(&written)?
+            .into_iter()
+            .collect(),
     };
     Ok(extensions
         .iter()
@@ -292,16 +290,6 @@ fn cached_access(prepaid_until: Option<i64>, paid_until: Option<i64>) -> Access 
         prepaid_until,
         paid_until,
     }
-}
-
-/// What SQLite aggregated into one JSON array (`json_group_array`).
-pub(super) fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, sqlx::Error> {
-    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
-
-/// A batch's rows as the JSON array its statement of fixed text reads.
-pub(super) fn json_array<T: serde::Serialize>(rows: &[T]) -> String {
-    serde_json::to_string(rows).expect("rows of plain strings and numbers")
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ pub async fn issue(
         .bind(paris_year(now.unix()))
         .bind(now.unix())
         .bind(origin.as_str())
-        .bind(super::batch::json_array(&rows));
+        .bind(super::json_rows::json_array(&rows));
     let stored = query.execute(&mut *conn).await?.rows_affected();
     if stored != drafts.len() as u64 {
         // A draft's company vanished inside the transaction: fail it rather than leave a gap.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use sqlx::{AnyConnection, Row};
 
 use super::Backend;
-use super::batch::from_json;
+use super::json_rows::first_json;
 use crate::core::Timestamp;
 use crate::domain::{PaymentOrigin, SessionId};
 
@@ -77,10 +77,7 @@ pub async fn insert_events(
     match backend {
         Backend::Postgres => Ok(answer.iter().map(|r| r.get::<String, _>(0)).collect()),
         Backend::Sqlite => {
-            let stored: HashSet<String> = match answer.first() {
-                Some(r) => from_json(&r.get::<String, _>(0))?,
-                None => HashSet::new(),
-            };
+            let stored: HashSet<String> = first_json(&answer)?;
             Ok(rows
                 .iter()
                 .filter(|r| !stored.contains(r.id))

@@ -11,6 +11,7 @@ pub mod disputes;
 pub mod events;
 pub mod factures;
 pub mod journal;
+mod json_rows;
 pub mod operators;
 pub mod pa_statuses;
 pub mod payments;
